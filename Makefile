@@ -1,0 +1,43 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DATA ?= $(if $(SUBCHECK_DATA),$(SUBCHECK_DATA),../shared/data)
+
+.PHONY: install install-test demo test lint bench fixtures clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[sut]"
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[sut,test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## demo: check the bundled demo submission and print the report
+demo: install
+	$(PY) -m checker.demo
+
+## test: lint, then the whole test suite
+test: install-test lint
+	$(PY) -m pytest -n 2 -q
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+
+## bench: results checked per second and peak memory on the shared data (and the official checker beside it)
+bench: install
+	$(PY) -m checker.bench $(DATA)/inference-v4.1 --version v4.1
+
+## fixtures: regenerate the demo submissions with real LoadGen runs
+fixtures: install
+	$(PY) -m reference_sut.fixtures fixtures/
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

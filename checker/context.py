@@ -1,0 +1,305 @@
+"""Per-unit contexts handed to rules: each file is parsed at most once, on first use.
+
+Parsing is separate from judging: a context only reads and caches, the rules decide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from checker.discovery import ResultUnit, SubmitterUnit, Tree
+from checker.parsers.accuracy import AccuracyFile, parse_accuracy_file
+from checker.parsers.conf import ConfFile, parse_conf
+from checker.parsers.jsonfile import JsonDoc, parse_json_file
+from checker.parsers.mllog import DetailLog, parse_detail_log
+from checker.parsers.summary import SummaryLog, parse_summary_log
+from checker.rounds import Round
+
+
+@lru_cache(maxsize=256)
+def load_json(path: Path) -> JsonDoc:
+    """System descriptions are shared by many results; parse each once per process."""
+    return parse_json_file(path)
+
+
+@lru_cache(maxsize=64)
+def load_model_mapping(path: Path) -> dict[str, str]:
+    doc = parse_json_file(path)
+    if not doc.ok or doc.data is None:
+        return {}
+    return {str(k): str(v) for k, v in doc.data.items() if isinstance(v, str)}
+
+
+class BaseContext:
+    """What every scope shares: the round and a way to name files relative to the checked root."""
+
+    def __init__(self, rules: Round, root: Path) -> None:
+        self.rules = rules
+        self.root = root
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+class TreeContext(BaseContext):
+    def __init__(self, rules: Round, tree: Tree) -> None:
+        super().__init__(rules, tree.root)
+        self.tree = tree
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file or folder met while walking a submitter tree (paths relative to the checked root)."""
+
+    rel: str
+    name: str
+    is_dir: bool
+    size: int | None = None  # None for a broken symbolic link
+    link_target: str | None = None
+    empty: bool = False
+
+
+class SubmitterContext(BaseContext):
+    def __init__(self, rules: Round, unit: SubmitterUnit) -> None:
+        super().__init__(rules, unit.root)
+        self.unit = unit
+
+    @property
+    def path(self) -> Path:
+        return self.unit.path
+
+    @cached_property
+    def entries(self) -> list[Entry]:
+        """Every entry under the submitter, walked once with ``os.scandir`` for all tree-shape rules."""
+        found: list[Entry] = []
+        prefix = len(str(self.root)) + 1
+        stack = [str(self.path)]
+        while stack:
+            folder = stack.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    items = list(listing)
+            except OSError:
+                continue
+            if not items and folder != str(self.path):
+                found.append(Entry(folder[prefix:], os.path.basename(folder), True, empty=True))
+            for item in items:
+                rel = item.path[prefix:]
+                if item.is_dir(follow_symlinks=False):
+                    found.append(Entry(rel, item.name, True))
+                    stack.append(item.path)
+                    continue
+                try:
+                    size: int | None = item.stat().st_size
+                    target = None
+                except OSError:
+                    size, target = None, _readlink(item.path)
+                found.append(Entry(rel, item.name, False, size, target))
+        return found
+
+
+class SystemContext(BaseContext):
+    """One ``systems/<system>.json`` with the results that depend on it."""
+
+    def __init__(self, rules: Round, unit: SubmitterUnit, system: str) -> None:
+        super().__init__(rules, unit.root)
+        self.submitter = unit
+        self.system = system
+
+    @property
+    def json_path(self) -> Path:
+        return self.submitter.path / "systems" / f"{self.system}.json"
+
+    @property
+    def has_results(self) -> bool:
+        return self.system in self.submitter.systems
+
+    @cached_property
+    def doc(self) -> JsonDoc:
+        return load_json(self.json_path)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.doc.data or {}
+
+    @property
+    def unit_id(self) -> str:
+        return f"{self.submitter.rel}/systems/{self.system}"
+
+
+class ResultContext(BaseContext):
+    """One result folder and every parsed artefact a rule may ask for."""
+
+    def __init__(self, rules: Round, unit: ResultUnit) -> None:
+        super().__init__(rules, unit.root)
+        self.unit = unit
+
+    # --- naming -----------------------------------------------------------------------------------
+    @property
+    def unit_id(self) -> str:
+        return self.unit.rel
+
+    @cached_property
+    def scenario(self) -> str | None:
+        return self.rules.canonical_scenario(self.unit.scenario_dir)
+
+    @cached_property
+    def model_mapping(self) -> dict[str, str]:
+        if self.unit.division != "open":
+            return {}
+        return load_model_mapping(self.unit.submitter_dir / "model_mapping.json")
+
+    @cached_property
+    def benchmark(self) -> str | None:
+        """The official benchmark this folder stands for, or None when it cannot be resolved."""
+        return self.rules.resolve_benchmark(self.unit.benchmark, self.model_mapping)
+
+    @property
+    def model(self) -> dict[str, Any]:
+        return self.rules.models.get(self.benchmark or "", {})
+
+    # --- system description -------------------------------------------------------------------------
+    @property
+    def system_doc(self) -> JsonDoc:
+        return load_json(self.unit.system_json)
+
+    @property
+    def system(self) -> dict[str, Any]:
+        return self.system_doc.data or {}
+
+    # --- logs -----------------------------------------------------------------------------------------
+    @property
+    def perf_dir(self) -> Path:
+        return self.unit.result_dir / "performance" / "run_1"
+
+    @property
+    def accuracy_dir(self) -> Path:
+        return self.unit.result_dir / "accuracy"
+
+    @cached_property
+    def perf_log(self) -> DetailLog:
+        return parse_detail_log(self.perf_dir / "mlperf_log_detail.txt")
+
+    @cached_property
+    def perf_summary(self) -> SummaryLog:
+        return parse_summary_log(self.perf_dir / "mlperf_log_summary.txt")
+
+    @cached_property
+    def accuracy_log(self) -> DetailLog:
+        return parse_detail_log(self.accuracy_dir / "mlperf_log_detail.txt")
+
+    @cached_property
+    def accuracy_file(self) -> AccuracyFile:
+        patterns = self.rules["accuracy_patterns"]
+        wanted = {t["metric"] for t in self.model.get("accuracy_targets", [])}
+        chosen = {m: p for m, p in patterns.items() if m in wanted} or patterns
+        return parse_accuracy_file(self.accuracy_dir / "accuracy.txt", chosen, self.rules["accuracy_hash_pattern"])
+
+    def audit_detail_logs(self) -> dict[str, Path]:
+        """Detail logs of the audit runs that carry a performance run (TEST01, TEST04, TEST05)."""
+        found = {}
+        for test in ("TEST01", "TEST04", "TEST05"):
+            path = self.unit.compliance_dir / test / "performance" / "run_1" / "mlperf_log_detail.txt"
+            if path.is_file():
+                found[test] = path
+        return found
+
+    # --- measurements -----------------------------------------------------------------------------------
+    @cached_property
+    def measurements_json_path(self) -> Path | None:
+        """Merged layout: ``measurements.json``; split: the first ``<system>*.json`` in the folder."""
+        folder = self.unit.measurements_dir
+        if self.unit.layout == "merged":
+            for name in ("measurements.json",):
+                if (folder / name).is_file():
+                    return folder / name
+            candidates = [p for p in _listing(folder) if p.name.lower() == "measurements.json"]
+            return candidates[0] if candidates else None
+        candidates = [p for p in _listing(folder) if p.suffix == ".json" and p.name.startswith(self.unit.system)]
+        preferred = [p for p in candidates if p.name.lower().endswith(f"_{self.unit.scenario_dir.lower()}.json")]
+        chosen = preferred or candidates
+        return chosen[0] if chosen else None
+
+    @cached_property
+    def measurements(self) -> JsonDoc | None:
+        path = self.measurements_json_path
+        return parse_json_file(path) if path else None
+
+    @cached_property
+    def user_conf(self) -> ConfFile:
+        return parse_conf(self.unit.measurements_dir / "user.conf")
+
+    @cached_property
+    def mlperf_conf(self) -> ConfFile:
+        return parse_conf(self.unit.measurements_dir / "mlperf.conf")
+
+    # --- power --------------------------------------------------------------------------------------------
+    @property
+    def has_power(self) -> bool:
+        return (self.unit.result_dir / "performance" / "power").is_dir()
+
+    @property
+    def log_scenario(self) -> str | None:
+        value = self.perf_log.get("effective_scenario")
+        return value if isinstance(value, str) else None
+
+
+def _readlink(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_file())
+    except OSError:
+        return []
+
+
+def as_int(value: Any) -> int | None:
+    """An integer from an int or a string of digits (LoadGen logs both); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def as_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def as_bool(value: Any) -> bool | None:
+    """LoadGen writes booleans as JSON true/false; some tools write the strings."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=str)

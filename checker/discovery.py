@@ -1,0 +1,168 @@
+"""Find the results in a submission tree, in the split (v4.1-v5.1) and merged (v6.0+) layouts.
+
+Discovery only names things; it reads no file contents. A result is the tuple
+(division, submitter, system, benchmark, scenario); every path a rule needs is derived here once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DIVISIONS = ("closed", "open", "network")
+IGNORED_TOP = frozenset({".git", ".github", "assets"})
+
+
+class DiscoveryError(Exception):
+    """The path given cannot be checked at all (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class ResultUnit:
+    """One result folder: ``results/<system>/<benchmark>/<scenario>``."""
+
+    root: Path
+    division: str
+    submitter: str
+    system: str
+    benchmark: str
+    scenario_dir: str
+    layout: str
+
+    @property
+    def submitter_dir(self) -> Path:
+        return self.root / self.division / self.submitter
+
+    @property
+    def result_dir(self) -> Path:
+        return self.submitter_dir / "results" / self.system / self.benchmark / self.scenario_dir
+
+    @property
+    def measurements_dir(self) -> Path:
+        if self.layout == "merged":
+            return self.result_dir
+        return self.submitter_dir / "measurements" / self.system / self.benchmark / self.scenario_dir
+
+    @property
+    def compliance_dir(self) -> Path:
+        if self.layout == "merged":
+            return self.result_dir
+        return self.submitter_dir / "compliance" / self.system / self.benchmark / self.scenario_dir
+
+    @property
+    def system_json(self) -> Path:
+        return self.submitter_dir / "systems" / f"{self.system}.json"
+
+    @property
+    def rel(self) -> str:
+        """The result's path relative to the checked root, used as its identity in reports."""
+        return f"{self.division}/{self.submitter}/results/{self.system}/{self.benchmark}/{self.scenario_dir}"
+
+
+@dataclass
+class SubmitterUnit:
+    """One ``<division>/<submitter>`` folder and everything found under it."""
+
+    root: Path
+    division: str
+    submitter: str
+    layout: str
+    systems: list[str] = field(default_factory=list)
+    system_jsons: list[str] = field(default_factory=list)
+    results: list[ResultUnit] = field(default_factory=list)
+
+    @property
+    def path(self) -> Path:
+        return self.root / self.division / self.submitter
+
+    @property
+    def rel(self) -> str:
+        return f"{self.division}/{self.submitter}"
+
+
+@dataclass
+class Tree:
+    """What a check run covers: the root, the submitters in it and any stray entries at the top."""
+
+    root: Path
+    submitters: list[SubmitterUnit] = field(default_factory=list)
+    stray_root_entries: list[str] = field(default_factory=list)
+    stray_division_files: list[str] = field(default_factory=list)
+    unknown_divisions: list[str] = field(default_factory=list)
+
+    @property
+    def results(self) -> list[ResultUnit]:
+        return [r for s in self.submitters for r in s.results]
+
+
+def _subdirs(path: Path) -> list[str]:
+    try:
+        with os.scandir(path) as entries:
+            return sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
+
+
+def _files(path: Path) -> list[str]:
+    try:
+        with os.scandir(path) as entries:
+            return sorted(e.name for e in entries if not e.is_dir())
+    except OSError:
+        return []
+
+
+def locate_root(path: Path) -> tuple[Path, str | None, str | None]:
+    """Accept a results root, a division folder or a submitter folder; return (root, division, submitter)."""
+    if not path.is_dir():
+        raise DiscoveryError(f"{path} is not a readable folder")
+    if any((path / d).is_dir() for d in DIVISIONS):
+        return path, None, None
+    if path.name in DIVISIONS:
+        return path.parent, path.name, None
+    if (path / "results").is_dir() and path.parent.name in DIVISIONS:
+        return path.parent.parent, path.parent.name, path.name
+    raise DiscoveryError(
+        f"{path} holds no closed/, open/ or network/ folder and is not a <division>/<submitter> folder"
+    )
+
+
+def detect_layout(submitter_dir: Path, default: str) -> str:
+    """Split layout keeps ``measurements/`` beside ``results/``; merged keeps everything under results."""
+    if (submitter_dir / "measurements").is_dir() or (submitter_dir / "compliance").is_dir():
+        return "split"
+    return default if default in ("split", "merged") else "merged"
+
+
+def discover(path: Path, default_layout: str, only_submitter: str | None = None) -> Tree:
+    """Walk the tree down to scenario folders; nothing below them is listed here."""
+    root, only_division, path_submitter = locate_root(path)
+    only_submitter = only_submitter or path_submitter
+    tree = Tree(root)
+    if only_division is None:
+        for name in _subdirs(root):
+            if name not in DIVISIONS and name not in IGNORED_TOP:
+                tree.unknown_divisions.append(name)
+        tree.stray_root_entries = [f for f in _files(root) if not f.lower().endswith((".md", ".pdf"))]
+    divisions = [only_division] if only_division else [d for d in DIVISIONS if (root / d).is_dir()]
+    for division in divisions:
+        tree.stray_division_files += [f"{division}/{f}" for f in _files(root / division)]
+        for submitter in _subdirs(root / division):
+            if only_submitter and submitter != only_submitter:
+                continue
+            tree.submitters.append(_discover_submitter(root, division, submitter, default_layout))
+    if only_submitter and not tree.submitters:
+        raise DiscoveryError(f"no submitter folder named {only_submitter!r} under {root}")
+    return tree
+
+
+def _discover_submitter(root: Path, division: str, submitter: str, default_layout: str) -> SubmitterUnit:
+    sub_dir = root / division / submitter
+    unit = SubmitterUnit(root, division, submitter, detect_layout(sub_dir, default_layout))
+    unit.systems = _subdirs(sub_dir / "results")
+    unit.system_jsons = [f[: -len(".json")] for f in _files(sub_dir / "systems") if f.endswith(".json")]
+    for system in unit.systems:
+        for benchmark in _subdirs(sub_dir / "results" / system):
+            for scenario in _subdirs(sub_dir / "results" / system / benchmark):
+                unit.results.append(ResultUnit(root, division, submitter, system, benchmark, scenario, unit.layout))
+    return unit

@@ -1,0 +1,62 @@
+"""Parser for LoadGen ``mlperf.conf``/``user.conf``: ``model.scenario.key = value`` lines, ``#`` comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checker.parsers.text import read_text
+
+
+@dataclass(frozen=True)
+class ConfSetting:
+    model: str
+    scenario: str
+    key: str
+    value: str
+    line: int
+
+
+@dataclass
+class ConfFile:
+    path: Path
+    settings: list[ConfSetting] = field(default_factory=list)
+    malformed: list[tuple[int, str]] = field(default_factory=list)
+    read_error: str | None = None
+
+    def lookup(self, key: str, model: str, scenario: str) -> ConfSetting | None:
+        """The setting LoadGen would apply: later lines win, and exact names beat ``*``."""
+        best: tuple[int, int, ConfSetting] | None = None
+        for setting in self.settings:
+            if setting.key != key:
+                continue
+            if setting.model not in ("*", model) or setting.scenario not in ("*", scenario):
+                continue
+            rank = (setting.model != "*") + (setting.scenario != "*")
+            if best is None or (rank, setting.line) >= best[:2]:
+                best = (rank, setting.line, setting)
+        return best[2] if best else None
+
+
+def parse_conf_text(path: Path, text: str) -> ConfFile:
+    conf = ConfFile(path)
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, sep, value = line.partition("=")
+        parts = name.strip().split(".")
+        if not sep or len(parts) != 3 or not all(parts):
+            conf.malformed.append((number, "expected 'model.scenario.key = value'"))
+            continue
+        conf.settings.append(ConfSetting(parts[0], parts[1], parts[2], value.strip(), number))
+    return conf
+
+
+def parse_conf(path: Path) -> ConfFile:
+    text_file = read_text(path)
+    if not text_file.ok:
+        conf = ConfFile(path)
+        conf.read_error = text_file.error
+        return conf
+    return parse_conf_text(path, text_file.text)

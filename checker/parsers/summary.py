@@ -1,0 +1,67 @@
+"""Parser for LoadGen's human-readable ``mlperf_log_summary.txt`` (``Name : value`` lines)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checker.parsers.text import read_text
+
+_LINE = re.compile(r"^\s*([^:=]+?)\s*:\s*(.*?)\s*$")
+
+
+@dataclass
+class SummaryLog:
+    """Fields of a summary log by their printed name; first occurrence wins."""
+
+    path: Path
+    fields: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    read_error: str | None = None
+    bad_bytes_at: int | None = None
+
+    def get(self, name: str) -> str | None:
+        return self.fields.get(name)
+
+    def number(self, name: str) -> float | None:
+        """The field as a float, or None when absent or not a number."""
+        value = self.fields.get(name)
+        try:
+            return float(value) if value is not None else None
+        except ValueError:
+            return None
+
+    @property
+    def result_is(self) -> str | None:
+        return self.fields.get("Result is")
+
+    @property
+    def scenario(self) -> str | None:
+        return self.fields.get("Scenario")
+
+
+def parse_summary_text(path: Path, text: str) -> SummaryLog:
+    log = SummaryLog(path)
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _LINE.match(line)
+        if not match or line.lstrip().startswith("="):
+            continue
+        name, value = match.group(1).strip(), match.group(2)
+        if name not in log.fields:
+            log.fields[name] = value
+            log.lines[name] = number
+    return log
+
+
+def parse_summary_log(path: Path) -> SummaryLog:
+    text_file = read_text(path)
+    if not text_file.ok:
+        log = SummaryLog(path)
+        log.read_error = text_file.error
+        return log
+    log = parse_summary_text(path, text_file.text)
+    log.bad_bytes_at = text_file.bad_bytes_at
+    if not log.fields:
+        log.read_error = "file has no 'Name : value' lines"
+    return log

@@ -1,0 +1,20 @@
+"""The results table as CSV, with the official checker's columns for the round (built with pandas)."""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+import pandas as pd
+
+from checker.reporters import reporter
+from checker.table import columns
+
+
+def results_frame(report: Any) -> pd.DataFrame:
+    cols = columns(report.version)
+    return pd.DataFrame(report.rows, columns=cols)
+
+
+@reporter("csv")
+def write_csv(report: Any, out: TextIO) -> None:
+    results_frame(report).to_csv(out, index=False, lineterminator="\n")

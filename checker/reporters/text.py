@@ -1,0 +1,41 @@
+"""Human-readable report: one block per finding, grouped by severity, then a one-line summary."""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from checker.findings import Finding
+from checker.reporters import reporter
+
+
+def _value(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def format_finding(finding: Finding) -> str:
+    waived = f" (waived: {finding.waived})" if finding.waived else ""
+    lines = [f"{finding.location}: {finding.code} {finding.severity.value}: {finding.message}{waived}"]
+    if finding.expected is not None or finding.found is not None:
+        lines.append(f"    expected: {_value(finding.expected)}   found: {_value(finding.found)}")
+    lines.append(f"    fix: {finding.fix}")
+    return "\n".join(lines)
+
+
+@reporter("text")
+def write_text(report: Any, out: TextIO) -> None:
+    order = {"error": 0, "warning": 1, "review": 2, "notice": 3}
+    for finding in sorted(report.findings, key=lambda f: (order[f.severity.value], f.path, f.line or 0)):
+        out.write(format_finding(finding) + "\n")
+    counts: dict[str, int] = {}
+    for finding in report.findings:
+        counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
+    severities = ", ".join(
+        f"{n} {s}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), key=lambda i: order[i[0]])
+    )
+    accepted = report.accepted
+    verdict = "FAILED" if report.exit_code else "PASSED"
+    out.write(
+        f"\n{verdict}: {report.results_checked} results checked against {report.version}, {accepted} accepted, "
+        f"{len(report.rejected)} rejected; {severities or 'no findings'}\n"
+    )

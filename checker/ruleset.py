@@ -1,0 +1,124 @@
+"""Load a round's rules from YAML: resolve ``extends:``, validate with JSON Schema, expose them read-only.
+
+Every per-round number lives in ``rules/<suite>/<round>.yaml``. A later round names its parent with
+``extends:`` and lists only what changes. Merging is deliberately simple so that a person editing a
+rule file can predict the result: mappings merge key by key, any other value (lists included)
+replaces the parent's, and ``null`` deletes the parent's key.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+
+class RulesetError(Exception):
+    """A rule file that cannot be used; the CLI turns this into exit code 2."""
+
+    def __init__(self, path: Path | str, message: str, json_path: str = "$") -> None:
+        super().__init__(f"{path}: {json_path}: {message}")
+        self.path = str(path)
+        self.json_path = json_path
+        self.detail = message
+
+
+def data_dir(name: str) -> Path:
+    """Folder of bundled data (``rules`` or ``schemas``): the repo checkout first, then the wheel."""
+    repo = Path(__file__).resolve().parent.parent / name
+    if repo.is_dir():
+        return repo
+    return Path(str(resources.files("checker") / "_data" / name))
+
+
+def available_versions(suite: str) -> list[str]:
+    """Round names we ship rules for, oldest first (``v4.1`` < ``v5.0`` < ``v6.1``)."""
+    folder = data_dir("rules") / suite
+    names = [p.stem for p in folder.glob("*.yaml")] if folder.is_dir() else []
+    return sorted(names, key=_version_key)
+
+
+def _version_key(name: str) -> tuple[Any, ...]:
+    parts = name.lstrip("v").split(".")
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+
+
+def merge(parent: Any, child: Any) -> Any:
+    """Merge ``child`` over ``parent``: mappings key by key, other values replace, ``None`` deletes."""
+    if not isinstance(parent, Mapping) or not isinstance(child, Mapping):
+        return copy.deepcopy(child)
+    out = dict(copy.deepcopy(parent))
+    for key, value in child.items():
+        if value is None:
+            out.pop(key, None)
+        elif key in out:
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RulesetError(path, "rule file not found") from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RulesetError(path, f"not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RulesetError(path, "a rule file must be a mapping at the top level")
+    return data
+
+
+def _schema(suite: str) -> dict[str, Any]:
+    path = data_dir("schemas") / f"ruleset.{suite}.schema.json"
+    if not path.is_file():
+        path = data_dir("schemas") / "ruleset.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _json_path(error: jsonschema.ValidationError) -> str:
+    path = "$"
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def resolve_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read ``path`` and its ``extends:`` chain into one merged mapping."""
+    path = path.resolve()
+    if path in seen:
+        raise RulesetError(path, "extends: forms a cycle", "$.extends")
+    data = _read_yaml(path)
+    parent_name = data.pop("extends", None)
+    if parent_name is None:
+        return data
+    if not isinstance(parent_name, str):
+        raise RulesetError(path, "extends must name a round, e.g. v5.0", "$.extends")
+    parent_path = path.with_name(parent_name if parent_name.endswith(".yaml") else f"{parent_name}.yaml")
+    return merge(resolve_file(parent_path, (*seen, path)), data)
+
+
+def validate(data: dict[str, Any], suite: str, path: Path | str) -> None:
+    """Validate merged rules against the suite's schema; the first error names its JSON path."""
+    validator = jsonschema.Draft202012Validator(_schema(suite))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        raise RulesetError(path, first.message, _json_path(first))
+
+
+@lru_cache(maxsize=32)
+def load(suite: str, version: str, path: str | None = None) -> dict[str, Any]:
+    """The merged, validated rules of one round (cached: a round is parsed once per process)."""
+    file = Path(path) if path else data_dir("rules") / suite / f"{version}.yaml"
+    data = resolve_file(file)
+    validate(data, suite, file)
+    return data

@@ -1,0 +1,126 @@
+"""The results table: one row per accepted result, with the official CSV's columns for the round."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.context import ResultContext
+from checker.metrics import power_metric, primary_metric
+
+# Columns of the official checker's CSV, oldest round first; later rounds add columns.
+BASE_COLUMNS = [
+    "Organization",
+    "Availability",
+    "Division",
+    "SystemType",
+    "SystemName",
+    "Platform",
+    "Model",
+    "MlperfModel",
+    "Scenario",
+    "Result",
+    "Accuracy",
+    "number_of_nodes",
+    "host_processor_model_name",
+    "host_processors_per_node",
+    "host_processor_core_count",
+    "accelerator_model_name",
+    "accelerators_per_node",
+    "Location",
+    "framework",
+    "operating_system",
+    "notes",
+    "compliance",
+    "errors",
+    "version",
+    "inferred",
+    "has_power",
+    "Units",
+]
+
+# Ours, after the official ones: whether subcheck accepts the result, and the error codes if not.
+VERDICT_COLUMNS = ["Valid", "Findings"]
+
+
+def columns(version: str) -> list[str]:
+    """v4.1 has the base columns; v5.x adds weight_data_types; v6.x adds accelerator totals and design power."""
+    cols = list(BASE_COLUMNS)
+    if version >= "v5.0":
+        cols.append("weight_data_types")
+    if version >= "v6.0":
+        cols.insert(cols.index("accelerators_per_node") + 1, "total_accelerators")
+        cols += ["design_power_watts"]
+    return cols + VERDICT_COLUMNS
+
+
+def _accuracy(ctx: ResultContext) -> str:
+    """The first metric of accuracy.txt, as the v4.1 CSV shows it; all metrics as 'K: v' later."""
+    parsed = ctx.accuracy_file
+    if parsed.read_error:
+        return ""
+    targets = [t["metric"] for t in ctx.model.get("accuracy_targets", [])]
+    names = [m for m in targets if m in parsed.values] or list(parsed.values)
+    if not names:
+        return ""
+    if ctx.rules.version == "v4.1":
+        return parsed.texts[names[0]]
+    return "  ".join(f"{m}: {parsed.texts[m]}" for m in names)
+
+
+def result_row(ctx: ResultContext) -> list[dict[str, Any]]:
+    """The row (and the power row, for power results) of one accepted result."""
+    metric = primary_metric(ctx)
+    if metric is None:
+        return []
+    system = ctx.system
+    unit = ctx.unit
+    nodes, per_node = system.get("number_of_nodes"), system.get("accelerators_per_node")
+    row: dict[str, Any] = {
+        "Organization": unit.submitter,
+        "Availability": system.get("status", ""),
+        "Division": unit.division,
+        "SystemType": system.get("system_type", ""),
+        "SystemName": system.get("system_name", ""),
+        "Platform": unit.system,
+        "Model": unit.benchmark,
+        "MlperfModel": ctx.benchmark,
+        "Scenario": ctx.scenario,
+        "Result": metric.value,
+        "Accuracy": _accuracy(ctx),
+        "number_of_nodes": nodes,
+        "host_processor_model_name": system.get("host_processor_model_name", ""),
+        "host_processors_per_node": system.get("host_processors_per_node", ""),
+        "host_processor_core_count": system.get("host_processor_core_count", ""),
+        "accelerator_model_name": system.get("accelerator_model_name", ""),
+        "accelerators_per_node": per_node,
+        "total_accelerators": _product(nodes, per_node),
+        "Location": ctx.rel(ctx.unit.result_dir),
+        "framework": system.get("framework", ""),
+        "operating_system": system.get("operating_system", ""),
+        "notes": _notes(system),
+        "compliance": 1,
+        "errors": 0,
+        "version": ctx.rules.version,
+        "inferred": int(metric.inferred),
+        "has_power": ctx.has_power,
+        "Units": metric.units,
+        "weight_data_types": (ctx.measurements.data or {}).get("weight_data_types", "") if ctx.measurements else "",
+        "design_power_watts": "",
+    }
+    rows = [row]
+    power = power_metric(ctx) if ctx.has_power else None
+    if power is not None:
+        rows.append({**row, "Result": power.value, "Units": power.units})
+    return rows
+
+
+def _product(a: Any, b: Any) -> Any:
+    try:
+        return int(a) * int(b)
+    except (TypeError, ValueError):
+        return ""
+
+
+def _notes(system: dict[str, Any]) -> str:
+    """hw_notes and sw_notes joined the way the official table joins them."""
+    return ". ".join(str(system[k]) for k in ("hw_notes", "sw_notes") if system.get(k))

@@ -1,0 +1,206 @@
+"""What a training rule sees: typed contexts per tree, submitter, system description and benchmark folder.
+
+Contexts parse lazily and cache, so a log is read once however many rules look at it. In the training
+suite the *result* scope is a benchmark folder (``results/<system>/<benchmark>/``): the unit that gets a
+score. Rules that judge single logs loop over ``ctx.runs``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from checker.findings import Problem
+from checker.training import compliance, rcp
+from checker.training.discovery import BenchmarkDir, Params, SubmitterDir, SystemDir, TrainingTree
+from checker.training.mllog import MllogFile, parse_file
+
+
+def rel(root: Path, path: Path) -> str:
+    """Path relative to the checked root, with forward slashes, as findings show it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@dataclass(frozen=True)
+class SystemDesc:
+    """A parsed ``systems/<system>.json``; ``error`` says why it could not be used."""
+
+    path: Path
+    data: dict[str, Any] | None
+    error: str | None
+    line: int | None = None
+
+    @property
+    def division(self) -> str | None:
+        value = (self.data or {}).get("division")
+        return value if isinstance(value, str) else None
+
+
+def load_system_desc(path: Path) -> SystemDesc:
+    """Read a system description; a missing, undecodable or non-object file is an error value."""
+    if not path.is_file():
+        return SystemDesc(path, None, "file is missing")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return SystemDesc(path, None, f"cannot read as UTF-8: {exc}")
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return SystemDesc(path, None, f"not valid JSON: {getattr(exc, 'msg', exc)}", getattr(exc, "lineno", None))
+    if not isinstance(data, dict):
+        return SystemDesc(path, None, "top level must be a JSON object")
+    return SystemDesc(path, data, None)
+
+
+@dataclass
+class Run:
+    """One ``result_<k>.txt`` file, parsed on first use."""
+
+    path: Path
+    rel: str
+
+    @cached_property
+    def log(self) -> MllogFile:
+        return parse_file(self.path)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+@dataclass
+class TreeContext:
+    """The whole checked root."""
+
+    root: Path
+    rules: Mapping[str, Any]
+    tree: TrainingTree
+
+
+@dataclass
+class SubmitterContext:
+    """One submitter folder."""
+
+    root: Path
+    rules: Mapping[str, Any]
+    submitter: SubmitterDir
+
+    def rel(self, path: Path) -> str:
+        return rel(self.root, path)
+
+
+@dataclass
+class SystemContext:
+    """One system description file, used by results or not (the official tool checks every one)."""
+
+    root: Path
+    rules: Mapping[str, Any]
+    submitter: SubmitterDir
+    path: Path
+    system: SystemDir | None
+
+    @cached_property
+    def desc(self) -> SystemDesc:
+        return load_system_desc(self.path)
+
+    def rel(self, path: Path) -> str:
+        return rel(self.root, path)
+
+
+@dataclass
+class BenchmarkContext:
+    """``results/<system>/<benchmark>/`` with everything rules and scoring derive from its runs."""
+
+    root: Path
+    rules: Mapping[str, Any]
+    bdir: BenchmarkDir
+    system: SystemDir
+    desc: SystemDesc
+    runs: list[Run] = field(default_factory=list)
+    submitter_params: Params | None = None
+
+    def __post_init__(self) -> None:
+        if not self.runs:
+            self.runs = [Run(p, rel(self.root, p)) for p in self.bdir.result_files]
+
+    def rel(self, path: Path) -> str:
+        return rel(self.root, path)
+
+    @property
+    def benchmark(self) -> str:
+        return self.bdir.name
+
+    @property
+    def allowed(self) -> bool:
+        return self.benchmark in self.rules["benchmarks"]
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        return self.rules["benchmarks"].get(self.benchmark, {"runs": 0, "allowed_failures": 0})
+
+    @property
+    def closed(self) -> bool:
+        """Seeds and RCP are checked only when the JSON says exactly ``closed`` (official gate)."""
+        return self.desc.division == "closed"
+
+    def flag(self, name: str) -> bool:
+        """A flag set at submitter (read by the official shell script), system or benchmark level."""
+        levels = (self.submitter_params, self.system.params, self.bdir.params)
+        return any(p is not None and name in p.flags for p in levels)
+
+    @cached_property
+    def compliance(self) -> dict[str, list[tuple[str, Problem]]]:
+        """Compliance problems per run (keyed by relative path)."""
+        return {r.rel: compliance.check_log(self.rules, r.log, r.rel) for r in self.runs}
+
+    def problems(self, code: str) -> list[Problem]:
+        return [p for items in self.compliance.values() for c, p in items if c == code]
+
+    @cached_property
+    def noncompliant(self) -> list[str]:
+        """Runs with at least one compliance error, in run order."""
+        return [r.rel for r in self.runs if any(compliance.error_codes(self.compliance[r.rel]))]
+
+    @property
+    def tolerated(self) -> bool:
+        """Whether the non-compliant runs fit the olympic allowance (then they are warnings, not errors)."""
+        return 0 < len(self.noncompliant) <= self.meta["allowed_failures"]
+
+    @cached_property
+    def convergences(self) -> list[rcp.Convergence]:
+        cfg = self.rules["rcp"]
+        method = cfg["convergence"].get(self.benchmark, cfg["convergence"]["default"])
+        if self.flag("rcp-bert-train-samples"):
+            method = cfg.get("with_train_samples_flag", {}).get(self.benchmark, method)
+        return [rcp.convergence(r.log, method, cfg) for r in self.runs]
+
+    @property
+    def rcp_applies(self) -> bool:
+        cfg = self.rules["rcp"]
+        return (self.allowed and self.closed and self.desc.division in cfg["divisions"]
+                and self.benchmark not in cfg.get("skip_benchmarks", []))
+
+    @cached_property
+    def rcp(self) -> rcp.RcpOutcome | None:
+        """The RCP outcome, or None when the RCP test does not apply to this folder."""
+        if not self.rcp_applies or not self.runs:
+            return None
+        cfg = self.rules["rcp"]
+        items = tuple(sorted((k, v) for k, v in cfg.items() if isinstance(v, (int, float, str))))
+        table = rcp.load_table(cfg["data"], self.benchmark, self.meta["runs"], items)
+        return rcp.check(table, self.convergences, self.benchmark, self.rules["ruleset"], cfg,
+                         self.flag("rcp-bypass"))
+
+    @cached_property
+    def score(self) -> Any:
+        from checker.training.scoring import score_benchmark
+
+        return score_benchmark(self)

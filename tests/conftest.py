@@ -1,0 +1,46 @@
+"""Shared fixtures: the real MLPerf data (read-only) and temp copies of it to mutate."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def data_root() -> Path:
+    return Path(os.environ.get("SUBCHECK_DATA", REPO.parent / "shared" / "data")).resolve()
+
+
+def require_data(*parts: str) -> Path:
+    """Path under the shared data; skip when absent, but fail under CI=true where it must exist."""
+    path = data_root().joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"required test data missing under CI: {path}")
+        pytest.skip(f"test data not available: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def v41() -> Path:
+    return require_data("inference-v4.1")
+
+
+def copy_submitter(tmp_path: Path, division: str, submitter: str) -> Path:
+    """Copy one submitter folder of the v4.1 sample into ``tmp_path/<division>/<submitter>``; returns the root."""
+    source = require_data("inference-v4.1", division, submitter)
+    root = tmp_path / "tree"
+    shutil.copytree(source, root / division / submitter)
+    for path in root.rglob("*"):  # the shared data is read-only; copies must be writable
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return root
+
+
+@pytest.fixture
+def ctt_tree(tmp_path: Path) -> Path:
+    """A small real closed edge submission (ConnectTechInc: gptj-99 SingleStream + Offline), writable."""
+    return copy_submitter(tmp_path, "closed", "ConnectTechInc")

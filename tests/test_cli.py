@@ -1,0 +1,94 @@
+"""The command line: rules, explain, exit codes 0/1/2, formats and selection."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from checker.cli import main
+from checker.registry import load_all
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_rules_lists_every_code_with_summary() -> None:
+    code, out = run("rules")
+    assert code == 0
+    for rule in load_all().values():
+        assert f"{rule.code}  " in out
+        assert rule.summary in out
+
+
+def test_every_rule_has_doc_fix_and_explain() -> None:
+    for rule in load_all().values():
+        code, out = run("explain", rule.code)
+        assert code == 0
+        assert rule.doc.splitlines()[0] in out
+        assert "How to fix:" in out and rule.fix
+
+
+def test_explain_unknown_code_exits_2() -> None:
+    code, _ = run("explain", "ZZ999")
+    assert code == 2
+
+
+def test_missing_path_exits_2(tmp_path: Path) -> None:
+    code, _ = run("check", str(tmp_path / "nope"), "--version", "v4.1")
+    assert code == 2
+
+
+def test_unknown_round_exits_2(ctt_tree: Path) -> None:
+    code, _ = run("check", str(ctt_tree), "--version", "v9.9")
+    assert code == 2
+
+
+def test_broken_rule_file_exits_2_with_json_path(ctt_tree: Path, tmp_path: Path) -> None:
+    data = yaml.safe_load((REPO / "rules" / "inference" / "v4.1.yaml").read_text())
+    data["seeds"]["qsl_rng_seed"] = "not a number"
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(data))
+    code, out = run("check", str(ctt_tree), "--rules", str(path))
+    assert code == 2
+    assert "$.seeds.qsl_rng_seed" in out
+
+
+def test_valid_tree_exits_0_and_writes_all_formats(ctt_tree: Path, tmp_path: Path) -> None:
+    code, out = run("check", str(ctt_tree), "--version", "v4.1")
+    assert code == 0, out
+    assert "PASSED: 2 results checked" in out
+    code, out = run("check", str(ctt_tree), "--version", "v4.1", "--format", "json", "-j", "2")
+    doc = json.loads(out)
+    assert doc["summary"]["results_accepted"] == 2 and doc["summary"]["exit_code"] == 0
+    target = tmp_path / "table.csv"
+    code, _ = run("check", str(ctt_tree), "--version", "v4.1", "--format", "csv", "--output", str(target))
+    assert code == 0
+    header = target.read_text().splitlines()[0].split(",")
+    assert header[:3] == ["Organization", "Availability", "Division"] and header[-2:] == ["Valid", "Findings"]
+
+
+def test_errors_exit_1_and_select_ignore(ctt_tree: Path) -> None:
+    system = ctt_tree / "closed/ConnectTechInc/systems/Orin_TRT.json"
+    data = json.loads(system.read_text())
+    data["number_of_nodes"] = "N/A"
+    system.write_text(json.dumps(data))
+    code, out = run("check", str(ctt_tree), "--version", "v4.1")
+    assert code == 1 and "SY003" in out
+    code, out = run("check", str(ctt_tree), "--version", "v4.1", "--ignore", "SY003")
+    assert code == 0
+    code, out = run("check", str(ctt_tree), "--version", "v4.1", "--select", "PE")
+    assert code == 0 and "SY003" not in out
+
+
+def test_submitter_folder_and_filter(ctt_tree: Path) -> None:
+    code, out = run("check", str(ctt_tree / "closed" / "ConnectTechInc"), "--version", "v4.1")
+    assert code == 0 and "2 results checked" in out
+    code, _ = run("check", str(ctt_tree), "--version", "v4.1", "--submitter", "Nobody")
+    assert code == 2
