@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -10,8 +11,9 @@ from typing import TextIO
 import click
 
 from checker import __version__
+from checker.context import RunOptions
 from checker.discovery import DiscoveryError, discover
-from checker.engine import Selection, default_jobs, run_checks
+from checker.engine import Report, Selection, default_jobs, run_checks
 from checker.registry import load_all
 from checker.reporters import load_reporters
 from checker.rounds import Round
@@ -58,11 +60,18 @@ def main() -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--version", "version", default=None, help="Round whose rules apply (default: the newest).")
 @click.option(
+    "--suite",
+    type=click.Choice(["auto", "inference", "training"]),
+    default="auto",
+    show_default=True,
+    help="auto recognises a training tree by its layout.",
+)
+@click.option(
     "--rules",
     "rules_file",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Use this rule file instead of a bundled round.",
+    help="Use this inference rule file instead of a bundled round (e.g. rules/demo/demo.yaml).",
 )
 @click.option("--submitter", default=None, help="Check only this submitter folder.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
@@ -76,9 +85,16 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: CPUs).")
 @click.option("--select", default=None, help="Only these rule codes or prefixes, comma-separated (e.g. PE,SY001).")
 @click.option("--ignore", default=None, help="Skip these rule codes or prefixes, comma-separated.")
+@click.option(
+    "--published",
+    is_flag=True,
+    help="Audit a published results repository: content removed on "
+    "publication (SDXL images, large logs) is a notice, not an error.",
+)
 def check(
     path: Path,
     version: str | None,
+    suite: str,
     rules_file: Path | None,
     submitter: str | None,
     fmt: str,
@@ -86,17 +102,50 @@ def check(
     jobs: int | None,
     select: str | None,
     ignore: str | None,
+    published: bool,
 ) -> None:
     """Check the submission tree at PATH and report findings (exit 0 valid, 1 errors, 2 could not run)."""
     load_all()
+    selection = Selection(_codes(select), _codes(ignore))
+    if suite == "training" or (suite == "auto" and rules_file is None and _is_training(path)):
+        report = _check_training(path, version, jobs or default_jobs(), selection)
+    else:
+        report = _check_inference(
+            path, version, rules_file, submitter, jobs or default_jobs(), selection, RunOptions(published=published)
+        )
+    write = load_reporters()[fmt]
+    if output:
+        with output.open("w", encoding="utf-8", newline="") as stream:
+            write(report, stream)
+    else:
+        write(report, sys.stdout)
+    sys.exit(report.exit_code)
+
+
+def _is_training(path: Path) -> bool:
+    from checker.training.run import detect_training_tree
+
+    return path.is_dir() and detect_training_tree(path)
+
+
+def _check_inference(
+    path: Path,
+    version: str | None,
+    rules_file: Path | None,
+    submitter: str | None,
+    jobs: int,
+    selection: Selection,
+    options: RunOptions,
+) -> Report:
     suite = "inference"
-    version = version or (None if rules_file else newest(suite))
+    if rules_file is None:
+        version = version or newest(suite)
+        if version not in available_versions(suite):
+            _fail(f"no rules for round {version!r}; known rounds: {', '.join(available_versions(suite))}")
     try:
         rules = Round.load(suite, version or rules_file.stem, str(rules_file) if rules_file else None)  # type: ignore[union-attr]
     except RulesetError as exc:
         _fail(f"rule file problem: {exc}")
-    if rules_file is None and version not in available_versions(suite):
-        _fail(f"no rules for round {version!r}; known rounds: {', '.join(available_versions(suite))}")
     try:
         tree = discover(path, rules["layout"], submitter)
     except DiscoveryError as exc:
@@ -105,20 +154,37 @@ def check(
     report = run_checks(
         tree,
         rules,
-        jobs=jobs or default_jobs(),
-        selection=Selection(_codes(select), _codes(ignore)),
+        jobs=jobs,
+        selection=selection,
+        options=options,
         rules_path=str(rules_file) if rules_file else None,
         progress=_progress(sys.stderr),
     )  # type: ignore[arg-type]
-    write = load_reporters()[fmt]
-    if output:
-        with output.open("w", encoding="utf-8", newline="") as stream:
-            write(report, stream)
-    else:
-        write(report, sys.stdout)
     if sys.stderr.isatty():
         click.echo(f"({time.perf_counter() - started:.2f} s)", err=True)
-    sys.exit(report.exit_code)
+    return report
+
+
+def _check_training(path: Path, version: str | None, jobs: int, selection: Selection) -> Report:
+    from checker.training.run import check_training
+
+    version = version or newest("training")
+    if version not in available_versions("training"):
+        _fail(f"no training rules for round {version!r}; known: {', '.join(available_versions('training'))}")
+    try:
+        training = check_training(path, version, jobs=jobs, select=selection)
+    except (RulesetError, NotADirectoryError) as exc:
+        _fail(str(exc))
+    rows = training.wide_rows()
+    report = Report(str(path), version, findings=training.findings, rows=rows, columns=list(rows[0]) if rows else [])
+    report.results_checked = len(training.rows)
+    report.accepted_count = sum(1 for r in training.rows if r.get("Valid"))
+    report.rejected = [
+        f"{r.get('submitter', '')}/{r.get('system', '')}/{r.get('benchmark', '')}"
+        for r in training.rows
+        if not r.get("Valid")
+    ]
+    return report
 
 
 @main.command("rules")
@@ -156,3 +222,49 @@ def explain(code: str) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.argument("result_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(0, 1),
+    default=0.1,
+    show_default=True,
+    help="Allowed relative shortfall of each measured number against the claim.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["numpy", "torch", "onnxruntime"]),
+    default=None,
+    help="Reference SUT backend (default: numpy on cpu, torch on cuda).",
+)
+@click.option(
+    "--onnx-model",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Run this ONNX model through onnxruntime instead of the bundled weights.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def reproduce(
+    result_dir: Path, device: str, tolerance: float, backend: str | None, onnx_model: Path | None, fmt: str
+) -> None:
+    """Re-run RESULT_DIR's benchmark on the reference SUT under its logged LoadGen settings and compare.
+
+    Exit 0 when every claim is reproduced within tolerance, 1 when one is not, 2 when the result
+    cannot be reproduced here (the report says what it would need).
+    """
+    try:
+        from reference_sut.reproduce import format_text
+        from reference_sut.reproduce import reproduce as run_reproduce
+    except ImportError as exc:
+        _fail(f"reproduce needs the [sut] extra (pip install 'subcheck[sut]'): {exc}")
+    if not result_dir.is_dir():
+        _fail(f"{result_dir} is not a result folder")
+    report = run_reproduce(result_dir, device=device, tolerance=tolerance, backend=backend, onnx_model=onnx_model)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2, default=str))
+    else:
+        click.echo(format_text(report))
+    sys.exit({"reproduced": 0, "not_reproduced": 1}.get(report.get("status", ""), 2))

@@ -35,12 +35,22 @@ def load_model_mapping(path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in doc.data.items() if isinstance(v, str)}
 
 
-class BaseContext:
-    """What every scope shares: the round and a way to name files relative to the checked root."""
+@dataclass(frozen=True)
+class RunOptions:
+    """How the user asked to check: ``published`` audits a published results repository, where some
+    content (SDXL images, large logs) was removed on purpose, so such absences become notices.
+    """
 
-    def __init__(self, rules: Round, root: Path) -> None:
+    published: bool = False
+
+
+class BaseContext:
+    """What every scope shares: the round, the run options and a way to name files relative to the root."""
+
+    def __init__(self, rules: Round, root: Path, options: RunOptions | None = None) -> None:
         self.rules = rules
         self.root = root
+        self.options = options or RunOptions()
 
     def rel(self, path: Path) -> str:
         try:
@@ -50,8 +60,8 @@ class BaseContext:
 
 
 class TreeContext(BaseContext):
-    def __init__(self, rules: Round, tree: Tree) -> None:
-        super().__init__(rules, tree.root)
+    def __init__(self, rules: Round, tree: Tree, options: RunOptions | None = None) -> None:
+        super().__init__(rules, tree.root, options)
         self.tree = tree
 
 
@@ -68,8 +78,8 @@ class Entry:
 
 
 class SubmitterContext(BaseContext):
-    def __init__(self, rules: Round, unit: SubmitterUnit) -> None:
-        super().__init__(rules, unit.root)
+    def __init__(self, rules: Round, unit: SubmitterUnit, options: RunOptions | None = None) -> None:
+        super().__init__(rules, unit.root, options)
         self.unit = unit
 
     @property
@@ -109,8 +119,8 @@ class SubmitterContext(BaseContext):
 class SystemContext(BaseContext):
     """One ``systems/<system>.json`` with the results that depend on it."""
 
-    def __init__(self, rules: Round, unit: SubmitterUnit, system: str) -> None:
-        super().__init__(rules, unit.root)
+    def __init__(self, rules: Round, unit: SubmitterUnit, system: str, options: RunOptions | None = None) -> None:
+        super().__init__(rules, unit.root, options)
         self.submitter = unit
         self.system = system
 
@@ -138,8 +148,8 @@ class SystemContext(BaseContext):
 class ResultContext(BaseContext):
     """One result folder and every parsed artefact a rule may ask for."""
 
-    def __init__(self, rules: Round, unit: ResultUnit) -> None:
-        super().__init__(rules, unit.root)
+    def __init__(self, rules: Round, unit: ResultUnit, options: RunOptions | None = None) -> None:
+        super().__init__(rules, unit.root, options)
         self.unit = unit
 
     # --- naming -----------------------------------------------------------------------------------

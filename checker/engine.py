@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checker.context import ResultContext, SubmitterContext, SystemContext, TreeContext
+from checker.context import ResultContext, RunOptions, SubmitterContext, SystemContext, TreeContext
 from checker.discovery import SubmitterUnit, Tree
 from checker.findings import Finding, Problem, Severity
 from checker.registry import Rule, rules_for
 from checker.rounds import Round
-from checker.table import result_row
+from checker.table import columns, result_row
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,14 @@ class Report:
     rows: list[dict[str, Any]] = field(default_factory=list)
     results_checked: int = 0
     rejected: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    accepted_count: int | None = None  # set when rows are not one per result (the training summary)
 
     @property
     def accepted(self) -> int:
-        return len({r["Location"] for r in self.rows if r["Valid"]})
+        if self.accepted_count is not None:
+            return self.accepted_count
+        return len({r.get("Location", i) for i, r in enumerate(self.rows) if r.get("Valid")})
 
     @property
     def errors(self) -> int:
@@ -93,18 +97,19 @@ class _Job:
     rules_path: str | None
     unit: SubmitterUnit
     selection: Selection
+    options: RunOptions
 
 
 def check_submitter(job: _Job) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
     """Check one submitter folder completely; runs in a worker process."""
     rules = Round.load(job.suite, job.version, job.rules_path)
     findings: list[Finding] = []
-    sub_ctx = SubmitterContext(rules, job.unit)
+    sub_ctx = SubmitterContext(rules, job.unit, job.options)
     for rule in rules_for(job.suite, "submitter", job.selection):
         findings += _apply(rule, sub_ctx, job.unit.rel)
     failed_systems: set[str] = set()
     for system in sorted(set(job.unit.systems) | set(job.unit.system_jsons)):
-        sys_ctx = SystemContext(rules, job.unit, system)
+        sys_ctx = SystemContext(rules, job.unit, system, job.options)
         for rule in rules_for(job.suite, "system", job.selection):
             new = list(_apply(rule, sys_ctx, sys_ctx.unit_id))
             if any(f.fails for f in new):
@@ -112,7 +117,7 @@ def check_submitter(job: _Job) -> tuple[list[Finding], list[dict[str, Any]], lis
             findings += new
     rows, rejected = [], []
     for unit in job.unit.results:
-        ctx = ResultContext(rules, unit)
+        ctx = ResultContext(rules, unit, job.options)
         new = [f for rule in rules_for(job.suite, "result", job.selection) for f in _apply(rule, ctx, unit.rel)]
         findings += new
         failing = sorted({f.code for f in new if f.fails})
@@ -132,16 +137,18 @@ def run_checks(
     jobs: int = 1,
     selection: Selection | None = None,
     rules_path: str | None = None,
+    options: RunOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Check every submitter of ``tree``; ``jobs`` > 1 spreads submitters over processes."""
     selection = selection or Selection()
-    report = Report(str(tree.root), rules.version)
-    tree_ctx = TreeContext(rules, tree)
+    options = options or RunOptions()
+    report = Report(str(tree.root), rules.version, columns=columns(rules.version))
+    tree_ctx = TreeContext(rules, tree, options)
     for rule in rules_for(rules.suite, "tree", selection):
         report.findings += _apply(rule, tree_ctx, ".")
     work = [
-        _Job(rules.suite, rules.version, rules_path, unit, selection)
+        _Job(rules.suite, rules.version, rules_path, unit, selection, options)
         for unit in sorted(tree.submitters, key=lambda u: -len(u.results))
     ]
     report.results_checked = sum(len(u.results) for u in tree.submitters)

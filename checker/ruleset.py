@@ -102,7 +102,9 @@ def resolve_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         return data
     if not isinstance(parent_name, str):
         raise RulesetError(path, "extends must name a round, e.g. v5.0", "$.extends")
-    parent_path = path.with_name(parent_name if parent_name.endswith(".yaml") else f"{parent_name}.yaml")
+    # A bare round name ("v5.0") is a sibling file; a relative path ("../inference/v6.1") is resolved
+    # from this file's folder, so a demo or private ruleset can build on a published round.
+    parent_path = path.parent / (parent_name if parent_name.endswith(".yaml") else f"{parent_name}.yaml")
     return merge(resolve_file(parent_path, (*seen, path)), data)
 
 

@@ -16,8 +16,9 @@ from checker.ruleset import data_dir
 
 
 @lru_cache(maxsize=8)
-def _validator(version: str) -> jsonschema.Draft202012Validator:
-    path = data_dir("schemas") / "inference" / f"system-description.{version}.schema.json"
+def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    """The JSON Schema the round's rule file names (``system_description_schema``), under ``schemas/``."""
+    path = data_dir("schemas") / schema_name
     return jsonschema.Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
 
 
@@ -25,7 +26,7 @@ def schema_errors(ctx: SystemContext) -> list[jsonschema.ValidationError]:
     """Schema errors of the description, computed once per system and shared by the SY rules."""
     cached = getattr(ctx, "_schema_errors", None)
     if cached is None:
-        cached = list(_validator(ctx.rules.version).iter_errors(ctx.data)) if ctx.doc.ok else []
+        cached = list(_validator(ctx.rules["system_description_schema"]).iter_errors(ctx.data)) if ctx.doc.ok else []
         ctx._schema_errors = cached  # type: ignore[attr-defined]
     return cached
 

@@ -7,12 +7,11 @@ from typing import Any, TextIO
 import pandas as pd
 
 from checker.reporters import reporter
-from checker.table import columns
 
 
 def results_frame(report: Any) -> pd.DataFrame:
-    cols = columns(report.version)
-    return pd.DataFrame(report.rows, columns=cols)
+    """Rows in the report's column order (the official table's columns, then Valid and Findings)."""
+    return pd.DataFrame(report.rows, columns=report.columns or None)
 
 
 @reporter("csv")
