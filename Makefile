@@ -33,7 +33,7 @@ lint: install-test
 
 ## bench: results checked per second and peak memory on the shared data (and the official checker beside it)
 bench: install
-	$(PY) -m checker.bench $(DATA)/inference-v4.1 --version v4.1
+	$(PY) -m checker.bench $(DATA)/inference-v4.1 --version v4.1 --training $(DATA)/training-v4.1
 
 ## fixtures: regenerate the demo submissions with real LoadGen runs
 fixtures: install

@@ -74,7 +74,7 @@ def main() -> None:
     help="Use this inference rule file instead of a bundled round (e.g. rules/demo/demo.yaml).",
 )
 @click.option("--submitter", default=None, help="Check only this submitter folder.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(load_reporters())), default="text", show_default=True)
 @click.option(
     "--output",
     "output",

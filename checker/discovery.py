@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 DIVISIONS = ("closed", "open", "network")
@@ -20,7 +21,10 @@ class DiscoveryError(Exception):
 
 @dataclass(frozen=True)
 class ResultUnit:
-    """One result folder: ``results/<system>/<benchmark>/<scenario>``."""
+    """One result folder: ``results/<system>/<benchmark>/<scenario>``.
+
+    Derived paths are cached: rules ask for them thousands of times on a whole round.
+    """
 
     root: Path
     division: str
@@ -30,31 +34,31 @@ class ResultUnit:
     scenario_dir: str
     layout: str
 
-    @property
+    @cached_property
     def submitter_dir(self) -> Path:
         return self.root / self.division / self.submitter
 
-    @property
+    @cached_property
     def result_dir(self) -> Path:
         return self.submitter_dir / "results" / self.system / self.benchmark / self.scenario_dir
 
-    @property
+    @cached_property
     def measurements_dir(self) -> Path:
         if self.layout == "merged":
             return self.result_dir
         return self.submitter_dir / "measurements" / self.system / self.benchmark / self.scenario_dir
 
-    @property
+    @cached_property
     def compliance_dir(self) -> Path:
         if self.layout == "merged":
             return self.result_dir
         return self.submitter_dir / "compliance" / self.system / self.benchmark / self.scenario_dir
 
-    @property
+    @cached_property
     def system_json(self) -> Path:
         return self.submitter_dir / "systems" / f"{self.system}.json"
 
-    @property
+    @cached_property
     def rel(self) -> str:
         """The result's path relative to the checked root, used as its identity in reports."""
         return f"{self.division}/{self.submitter}/results/{self.system}/{self.benchmark}/{self.scenario_dir}"
