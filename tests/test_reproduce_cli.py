@@ -1,4 +1,4 @@
-"""`subcheck reproduce` through the CLI: a real LoadGen re-run of a demo result, and a real MLPerf result it cannot run."""
+"""`subcheck reproduce` via the CLI: a real LoadGen re-run of a demo result, and a result it cannot run."""
 
 from __future__ import annotations
 
