@@ -107,13 +107,13 @@ def check_submitter(job: _Job) -> tuple[list[Finding], list[dict[str, Any]], lis
     sub_ctx = SubmitterContext(rules, job.unit, job.options)
     for rule in rules_for(job.suite, "submitter", job.selection):
         findings += _apply(rule, sub_ctx, job.unit.rel)
-    failed_systems: set[str] = set()
+    failed_systems: dict[str, list[str]] = {}
     for system in sorted(set(job.unit.systems) | set(job.unit.system_jsons)):
         sys_ctx = SystemContext(rules, job.unit, system, job.options)
         for rule in rules_for(job.suite, "system", job.selection):
             new = list(_apply(rule, sys_ctx, sys_ctx.unit_id))
             if any(f.fails for f in new):
-                failed_systems.add(system)
+                failed_systems[system] = sorted({f.code for f in new if f.fails})
             findings += new
     rows, rejected = [], []
     for unit in job.unit.results:
@@ -121,8 +121,7 @@ def check_submitter(job: _Job) -> tuple[list[Finding], list[dict[str, Any]], lis
         new = [f for rule in rules_for(job.suite, "result", job.selection) for f in _apply(rule, ctx, unit.rel)]
         findings += new
         failing = sorted({f.code for f in new if f.fails})
-        if unit.system in failed_systems:
-            failing.append("system")
+        failing += [f"system:{code}" for code in failed_systems.get(unit.system, [])]
         if failing:
             rejected.append(unit.rel)
         for row in result_row(ctx):

@@ -15,10 +15,10 @@ from tests.conftest import require_data
 # Results the official v4.1 checker accepts but subcheck rejects, with the rule that explains each.
 OUR_REJECTIONS = {
     # host_processor_core_count is "N/A": counts must be integers (SY003).
-    "closed/AMD/results/8xMI300X_2xEPYC-TURIN/llama2-70b-99/Offline": "system",
-    "closed/AMD/results/8xMI300X_2xEPYC-TURIN/llama2-70b-99/Server": "system",
-    "closed/AMD/results/8xMI300X_2xEPYC-TURIN/llama2-70b-99.9/Offline": "system",
-    "closed/AMD/results/8xMI300X_2xEPYC-TURIN/llama2-70b-99.9/Server": "system",
+    "closed/AMD/results/8xMI300X_2xEPYC-TURIN/llama2-70b-99/Offline": "system:SY003",
+    "closed/AMD/results/8xMI300X_2xEPYC-TURIN/llama2-70b-99/Server": "system:SY003",
+    "closed/AMD/results/8xMI300X_2xEPYC-TURIN/llama2-70b-99.9/Offline": "system:SY003",
+    "closed/AMD/results/8xMI300X_2xEPYC-TURIN/llama2-70b-99.9/Server": "system:SY003",
 }
 
 

@@ -22,9 +22,29 @@ def format_finding(finding: Finding) -> str:
     return "\n".join(lines)
 
 
+RESULTS_SHOWN = 200
+
+
+def format_results(rows: list[dict[str, Any]]) -> str:
+    """A compact results table: where, what was measured, and whether it counts."""
+    if not rows or "Location" not in rows[0]:
+        return ""
+    if len(rows) > RESULTS_SHOWN:
+        return f"{len(rows)} result rows (use --format csv for the table)\n\n"
+    width = max(len(r["Location"]) for r in rows)
+    lines = ["Results:"]
+    for row in rows:
+        verdict = "ok" if row.get("Valid") else f"REJECTED ({row.get('Findings')})"
+        value = row["Result"]
+        shown = f"{value:,.6g}" if isinstance(value, float) else str(value)
+        lines.append(f"  {row['Location']:<{width}}  {shown:>12} {row['Units']:<14} {verdict}")
+    return "\n".join(lines) + "\n\n"
+
+
 @reporter("text")
 def write_text(report: Any, out: TextIO) -> None:
     order = {"error": 0, "warning": 1, "review": 2, "notice": 3}
+    out.write(format_results(report.rows))
     for finding in sorted(report.findings, key=lambda f: (order[f.severity.value], f.path, f.line or 0)):
         out.write(format_finding(finding) + "\n")
     counts: dict[str, int] = {}
