@@ -21,10 +21,25 @@ from checker.parsers.summary import SummaryLog, parse_summary_log
 from checker.rounds import Round
 
 
-@lru_cache(maxsize=256)
 def load_json(path: Path) -> JsonDoc:
-    """System descriptions are shared by many results; parse each once per process."""
+    """System descriptions are shared by many results; parse each once per process and file version."""
+    try:
+        stat = path.stat()
+        version: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = None
+    return _load_json(path, version)
+
+
+@lru_cache(maxsize=256)
+def _load_json(path: Path, version: tuple[int, int] | None) -> JsonDoc:
     return parse_json_file(path)
+
+
+def clear_caches() -> None:
+    """Forget parsed shared files (for long-lived processes that check a tree again after edits)."""
+    _load_json.cache_clear()
+    load_model_mapping.cache_clear()
 
 
 @lru_cache(maxsize=64)

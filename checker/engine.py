@@ -124,9 +124,17 @@ def check_submitter(job: _Job) -> tuple[list[Finding], list[dict[str, Any]], lis
         failing += [f"system:{code}" for code in failed_systems.get(unit.system, [])]
         if failing:
             rejected.append(unit.rel)
-        for row in result_row(ctx):
+        for row in _rows(ctx, unit.rel):
             rows.append({**row, "Valid": not failing, "Findings": " ".join(failing)})
     return findings, rows, rejected
+
+
+def _rows(ctx: ResultContext, unit: str) -> list[dict[str, Any]]:
+    """Table rows of a result; a value no rule anticipated must not stop the run (the row is then left out)."""
+    try:
+        return result_row(ctx)
+    except Exception:  # noqa: BLE001
+        return []
 
 
 def run_checks(

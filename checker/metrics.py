@@ -47,7 +47,8 @@ def _inferred(ctx: ResultContext, folder: str, ran: str) -> float | None:
             as_float(log.get("effective_samples_per_query")),
             as_float(log.get("result_mean_query_latency_ns")),
         )
-        return spq * 1000 / (mean / 1e6) if spq and mean else None
+        seconds = mean / 1e9 if mean else 0.0
+        return spq / seconds if spq and seconds > 0 else None
     if folder == "MultiStream" and ran == "SingleStream":
         latency = as_float(log.get("early_stopping_latency_ms"))
         factor = ctx.rules["inferred_results"].get("multistream_samples_per_query", 8)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
 from checker.context import ResultContext, as_bool, as_float, as_int
 from checker.findings import Problem
+from checker.metrics import primary_metric
 from checker.parsers.mllog import DetailLog, read_header_value
 from checker.registry import rule
 
@@ -345,7 +347,7 @@ def token_latency_bound(ctx: ResultContext) -> Iterator[Problem]:
         ("result_time_per_output_token_99.00_percentile_ns", "tpot"),
     ):
         found = as_float(log.get(key))
-        if found is None or found >= limits[name]:
+        if found is None or not math.isfinite(found) or found >= limits[name]:
             yield Problem(
                 where,
                 f"p99 {name.upper()} is not below the {ctx.scenario} limit",
@@ -554,4 +556,30 @@ def network_sut_name(ctx: ResultContext) -> Iterator[Problem]:
             key="sut_name",
             expected=f"contains '{needle}'",
             found=name,
+        )
+
+
+@rule(
+    "PE019",
+    "primary-metric-missing",
+    fix="Copy the complete detail log of the performance run; the record holding the result must be present.",
+)
+def primary_metric_missing(ctx: ResultContext) -> Iterator[Problem]:
+    """The result's primary metric cannot be computed from the performance log (missing or not a positive number).
+
+    Without it the result has no number in the results table, so it cannot count.
+    """
+    log = _log(ctx)
+    if log is None or ctx.benchmark is None or ctx.scenario is None or ctx.log_scenario is None:
+        return
+    metric = primary_metric(ctx)
+    if metric is None or not math.isfinite(metric.value) or metric.value <= 0:
+        key = ctx.rules.result_key(ctx.benchmark, ctx.log_scenario)
+        yield Problem(
+            _where(ctx, log),
+            f"the {ctx.scenario} metric cannot be computed from this log",
+            line=log.line_of(key or ""),
+            key=key,
+            expected="a positive number",
+            found=None if metric is None else metric.value,
         )

@@ -27,7 +27,7 @@ class JsonDoc:
 def parse_json_text(path: Path, text: str) -> JsonDoc:
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         line = getattr(exc, "lineno", None)
         return JsonDoc(path, error=f"not valid JSON: {getattr(exc, 'msg', exc)}", line=line)
     if not isinstance(data, dict):

@@ -97,8 +97,10 @@ def parse_detail_text(path: Path, text: str) -> DetailLog:
 def _decode(log: DetailLog, number: int, body: str) -> None:
     try:
         record = json.loads(body)
-    except ValueError as exc:
-        log.malformed.append((number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+    except (ValueError, RecursionError) as exc:
+        # JSONDecodeError has a position; other errors (huge integers, deep nesting) only a message.
+        where = f" at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        log.malformed.append((number, f"not valid JSON ({getattr(exc, 'msg', exc)}{where})"))
         return
     if not isinstance(record, dict) or not isinstance(record.get("key"), str):
         log.malformed.append((number, "record is not a JSON object with a string 'key'"))

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from checker.parsers.text import read_text
-
-_LINE = re.compile(r"^\s*([^:=]+?)\s*:\s*(.*?)\s*$")
 
 
 @dataclass
@@ -44,10 +41,12 @@ class SummaryLog:
 def parse_summary_text(path: Path, text: str) -> SummaryLog:
     log = SummaryLog(path)
     for number, line in enumerate(text.splitlines(), start=1):
-        match = _LINE.match(line)
-        if not match or line.lstrip().startswith("="):
+        # Split at the first colon by hand: a regex here backtracks badly on long runs of spaces.
+        name, sep, value = line.partition(":")
+        name = name.strip()
+        if not sep or not name or "=" in name or line.lstrip().startswith("="):
             continue
-        name, value = match.group(1).strip(), match.group(2)
+        value = value.strip()
         if name not in log.fields:
             log.fields[name] = value
             log.lines[name] = number

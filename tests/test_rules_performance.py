@@ -1,0 +1,475 @@
+"""PE rules: each with a passing and a failing input, built from mutated copies of real LoadGen logs."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.mutate import (
+    CTT_MEASUREMENTS,
+    CTT_RESULTS,
+    CTT_SYSTEM,
+    add_record,
+    copy_system,
+    drop_record,
+    edit_json,
+    findings,
+    get_record,
+    line_of,
+    move_division,
+    only,
+    perf_detail,
+    perf_summary,
+    set_record,
+    set_summary,
+)
+
+OFFLINE_LOG = perf_detail("Offline")
+SS_LOG = perf_detail("SingleStream")
+SEEDS_V41 = {
+    "qsl_rng_seed": 3066443479025735752,
+    "sample_index_rng_seed": 10688027786191513374,
+    "schedule_rng_seed": 14962580496156340209,
+}
+SEEDS_V51 = {
+    "qsl_rng_seed": 1780908523862526354,
+    "sample_index_rng_seed": 14771362308971278857,
+    "schedule_rng_seed": 18209322760996052031,
+}
+
+AMD = "closed/AMD"
+AMD_SYSTEM = "1xMI300X_2xEPYC-9374F"
+AMD_BENCH = f"{AMD}/results/{AMD_SYSTEM}/llama2-70b-99"
+AMD_SERVER_LOG = f"{AMD_BENCH}/Server/performance/run_1/mlperf_log_detail.txt"
+NETWORK_RESULTS = "network/ConnectTechInc/results/Orin_TRT/gptj-99"
+TTFT = "result_first_token_99.00_percentile_latency_ns"
+TPOT = "result_time_per_output_token_99.00_percentile_ns"
+
+
+@pytest.fixture
+def amd_tree(tmp_path: Path) -> Path:
+    """A real datacenter llama2-70b Server + Offline result with token latencies (AMD, 1x MI300X)."""
+    return copy_system(tmp_path, "closed", "AMD", AMD_SYSTEM)
+
+
+def _as_interactive(root: Path) -> str:
+    """Copy the AMD Server result (results and measurements) into an Interactive folder; returns its detail log."""
+    for part in ("results", "measurements"):
+        bench = root / AMD / part / AMD_SYSTEM / "llama2-70b-99"
+        shutil.copytree(bench / "Server", bench / "Interactive")
+    return f"{AMD_BENCH}/Interactive/performance/run_1/mlperf_log_detail.txt"
+
+
+# --- PE001 detail log unreadable ----------------------------------------------------------------------------
+def test_pe001_pass_real_log_and_missing_log_left_to_st010(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "PE001") == []
+    (ctt_tree / OFFLINE_LOG).unlink()
+    assert findings(ctt_tree, "PE001") == []
+
+
+def test_pe001_fail_empty_log(ctt_tree: Path) -> None:
+    (ctt_tree / OFFLINE_LOG).write_text("")
+    finding = only(ctt_tree, "PE001")
+    assert finding.path == OFFLINE_LOG
+    assert (finding.expected, finding.found) == (":::MLLOG records", "file is empty")
+
+
+def test_pe001_fail_not_a_loadgen_log(ctt_tree: Path) -> None:
+    summary = (ctt_tree / perf_summary("Offline")).read_text()
+    (ctt_tree / OFFLINE_LOG).write_text(summary)  # the summary copied over the detail log
+    finding = only(ctt_tree, "PE001")
+    assert (finding.path, finding.found) == (OFFLINE_LOG, "no records")
+
+
+def test_pe001_fail_folder_instead_of_file(ctt_tree: Path) -> None:
+    (ctt_tree / OFFLINE_LOG).unlink()
+    (ctt_tree / OFFLINE_LOG).mkdir()
+    (ctt_tree / OFFLINE_LOG / "x.txt").write_text("x")
+    assert only(ctt_tree, "PE001").found == "is a folder, not a file"
+
+
+# --- PE002 malformed line -----------------------------------------------------------------------------------
+def test_pe002_pass_real_logs(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "PE002") == []
+
+
+def test_pe002_fail_truncated_line(ctt_tree: Path) -> None:
+    path = ctt_tree / OFFLINE_LOG
+    number = line_of(path, "effective_min_duration_ms")
+    lines = path.read_text().splitlines()
+    lines[number - 1] = lines[number - 1][:60]
+    path.write_text("\n".join(lines) + "\n")
+    finding = only(ctt_tree, "PE002")
+    assert (finding.path, finding.line) == (OFFLINE_LOG, number)
+    assert finding.expected == ":::MLLOG {json}"
+    assert str(finding.found).startswith("not valid JSON")
+
+
+def test_pe002_fail_foreign_line_and_bad_bytes(ctt_tree: Path) -> None:
+    path = ctt_tree / OFFLINE_LOG
+    raw = path.read_bytes()
+    offset = raw.index(b"gptj-Offline-SUT")
+    path.write_bytes(raw[:offset] + b"\xfe" + raw[offset + 1 :] + b"WARNING: something happened\n")
+    found = findings(ctt_tree, "PE002")
+    assert {f.found for f in found} == {f"bad byte at {offset}", "line does not start with ':::MLLOG'"}
+    foreign = next(f for f in found if f.line is not None)
+    assert foreign.line == raw.count(b"\n") + 1
+
+
+# --- PE003 run invalid --------------------------------------------------------------------------------------
+def test_pe003_pass_valid(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "PE003") == []
+
+
+def test_pe003_fail_invalid_with_reasons(ctt_tree: Path) -> None:
+    path = ctt_tree / OFFLINE_LOG
+    number = set_record(path, "result_validity", "INVALID")
+    set_record(path, "result_min_duration_met", False)
+    finding = only(ctt_tree, "PE003")
+    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "result_validity")
+    assert (finding.expected, finding.found) == ("VALID", "INVALID")
+    assert finding.message == "LoadGen reports the run INVALID: minimum duration not met"
+
+
+def test_pe003_fail_unfinished_run(ctt_tree: Path) -> None:
+    drop_record(ctt_tree / SS_LOG, "result_validity")
+    finding = only(ctt_tree, "PE003")
+    assert (finding.path, finding.line, finding.found) == (SS_LOG, None, None)
+
+
+# --- PE004 LoadGen error ------------------------------------------------------------------------------------
+def test_pe004_pass_warnings_are_not_errors(ctt_tree: Path) -> None:
+    number = add_record(ctt_tree / OFFLINE_LOG, "warning_generic_message", "slow", after="effective_scenario")
+    set_record(ctt_tree / OFFLINE_LOG, "warning_generic_message", metadata={"is_warning": True})
+    assert number > 0 and findings(ctt_tree, "PE004") == []
+
+
+def test_pe004_fail_error_record(ctt_tree: Path) -> None:
+    path = ctt_tree / OFFLINE_LOG
+    number = add_record(path, "error_invalid_config", "Multiple conf files are used", after="effective_scenario")
+    set_record(path, "error_invalid_config", metadata={"is_error": True})
+    finding = only(ctt_tree, "PE004")
+    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "error_invalid_config")
+    assert finding.found == "Multiple conf files are used"
+
+
+# --- PE005 performance mode ---------------------------------------------------------------------------------
+def test_pe005_pass_performance_only(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "PE005") == []
+
+
+def test_pe005_fail_accuracy_log_in_performance_folder(ctt_tree: Path) -> None:
+    accuracy = ctt_tree / CTT_RESULTS / "Offline/accuracy/mlperf_log_detail.txt"
+    shutil.copy(accuracy, ctt_tree / OFFLINE_LOG)
+    finding = only(ctt_tree, "PE005")
+    assert (finding.path, finding.key) == (OFFLINE_LOG, "effective_test_mode")
+    assert (finding.expected, finding.found) == ("PerformanceOnly", "AccuracyOnly")
+    assert finding.line == line_of(ctt_tree / OFFLINE_LOG, "effective_test_mode")
+
+
+# --- PE006 seeds --------------------------------------------------------------------------------------------
+def test_pe006_pass_official_seeds_also_as_strings(ctt_tree: Path) -> None:
+    set_record(ctt_tree / OFFLINE_LOG, "effective_qsl_rng_seed", str(SEEDS_V41["qsl_rng_seed"]))
+    assert findings(ctt_tree, "PE006") == []
+
+
+def test_pe006_fail_changed_seed(ctt_tree: Path) -> None:
+    number = set_record(ctt_tree / OFFLINE_LOG, "effective_sample_index_rng_seed", 1234)
+    finding = only(ctt_tree, "PE006")
+    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "effective_sample_index_rng_seed")
+    assert (finding.expected, finding.found) == (SEEDS_V41["sample_index_rng_seed"], 1234)
+
+
+def test_pe006_fail_v41_logs_under_v51_rules(ctt_tree: Path) -> None:
+    found = [f for f in findings(ctt_tree, "PE006", "v5.1") if f.path == SS_LOG]
+    assert {(f.key, f.expected, f.found) for f in found} == {
+        (f"effective_{name}", SEEDS_V51[name], SEEDS_V41[name]) for name in SEEDS_V41
+    }
+
+
+# --- PE007 minimum duration ---------------------------------------------------------------------------------
+def test_pe007_pass_at_minimum(ctt_tree: Path) -> None:
+    set_record(ctt_tree / OFFLINE_LOG, "effective_min_duration_ms", "600000")
+    assert findings(ctt_tree, "PE007") == []
+
+
+@pytest.mark.parametrize("value", [599999, None, "ten minutes"])
+def test_pe007_fail_below_or_unreadable(ctt_tree: Path, value: object) -> None:
+    number = set_record(ctt_tree / SS_LOG, "effective_min_duration_ms", value)
+    finding = only(ctt_tree, "PE007")
+    assert (finding.path, finding.line, finding.key) == (SS_LOG, number, "effective_min_duration_ms")
+    assert (finding.expected, finding.found) == (">= 600000", value)
+
+
+# --- PE008 Offline query count ------------------------------------------------------------------------------
+def test_pe008_pass_offline_and_not_judged_elsewhere(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "PE008") == []
+    set_record(ctt_tree / SS_LOG, "effective_min_query_count", 0)  # SingleStream: early stopping decides
+    assert findings(ctt_tree, "PE008") == []
+
+
+def test_pe008_fail_configured_and_measured(ctt_tree: Path) -> None:
+    configured = set_record(ctt_tree / OFFLINE_LOG, "effective_min_query_count", 0)
+    measured = set_record(ctt_tree / OFFLINE_LOG, "result_query_count", 0)
+    found = {f.key: f for f in findings(ctt_tree, "PE008")}
+    assert set(found) == {"effective_min_query_count", "result_query_count"}
+    assert found["effective_min_query_count"].line == configured
+    assert found["result_query_count"].line == measured
+    assert all(f.path == OFFLINE_LOG and f.expected == ">= 1" and f.found == 0 for f in found.values())
+
+
+# --- PE009 performance sample count -------------------------------------------------------------------------
+def test_pe009_pass_real(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "PE009") == []
+
+
+def test_pe009_fail_below_minimum(ctt_tree: Path) -> None:
+    number = set_record(ctt_tree / OFFLINE_LOG, "effective_performance_sample_count", 13367)
+    finding = only(ctt_tree, "PE009")
+    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "effective_performance_sample_count")
+    assert (finding.expected, finding.found) == (">= 13368", 13367)
+
+
+# --- PE010 Offline samples per query ------------------------------------------------------------------------
+def test_pe010_pass_real_and_no_minimum_from_v50(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "PE010") == []
+    set_record(ctt_tree / OFFLINE_LOG, "effective_samples_per_query", 100)
+    assert findings(ctt_tree, "PE010", "v5.0") == []  # gptj-99 has no Offline minimum from v5.0
+
+
+def test_pe010_fail_too_few_samples(ctt_tree: Path) -> None:
+    number = set_record(ctt_tree / OFFLINE_LOG, "effective_samples_per_query", 100)
+    finding = only(ctt_tree, "PE010")
+    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "effective_samples_per_query")
+    assert (finding.expected, finding.found) == (">= 13368", 100)
+
+
+# --- PE011 latency bound ------------------------------------------------------------------------------------
+def test_pe011_pass_server_at_bound(amd_tree: Path) -> None:
+    assert findings(amd_tree, "PE011") == []
+    set_record(amd_tree / AMD_SERVER_LOG, "effective_target_latency_ns", 20000000000)
+    assert findings(amd_tree, "PE011") == []
+
+
+def test_pe011_fail_server_target_above_bound(amd_tree: Path) -> None:
+    number = set_record(amd_tree / AMD_SERVER_LOG, "effective_target_latency_ns", 20000000001)
+    finding = only(amd_tree, "PE011")
+    assert (finding.path, finding.line, finding.key) == (AMD_SERVER_LOG, number, "effective_target_latency_ns")
+    assert (finding.expected, finding.found) == ("<= 20000000000", 20000000001)
+
+
+# --- PE012 token latencies ----------------------------------------------------------------------------------
+def test_pe012_pass_real_server(amd_tree: Path) -> None:
+    assert findings(amd_tree, "PE012") == []
+
+
+def test_pe012_fail_ttft_at_limit(amd_tree: Path) -> None:
+    number = set_record(amd_tree / AMD_SERVER_LOG, TTFT, 2000000000)
+    finding = only(amd_tree, "PE012")
+    assert (finding.path, finding.line, finding.key) == (AMD_SERVER_LOG, number, TTFT)
+    assert (finding.expected, finding.found) == ("< 2000000000", 2000000000)
+
+
+def test_pe012_fail_token_latencies_not_measured(amd_tree: Path) -> None:
+    number = set_record(amd_tree / AMD_SERVER_LOG, "requested_use_token_latencies", False)
+    finding = only(amd_tree, "PE012")
+    assert (finding.line, finding.key) == (number, "requested_use_token_latencies")
+    assert (finding.expected, finding.found) == (True, False)
+
+
+def test_pe012_pin_interactive_judged_by_interactive_limits(amd_tree: Path) -> None:
+    """Deliberate difference: the newest official checker applies Server limits to Interactive folders.
+
+    The real run (p99 TTFT 785 ms, TPOT 190 ms) is inside the Server limits (2 s, 200 ms) but not the
+    Interactive ones (450 ms, 40 ms), so the same log passes as Server and fails as Interactive.
+    """
+    interactive = _as_interactive(amd_tree)
+    ttft, tpot = get_record(amd_tree / interactive, TTFT), get_record(amd_tree / interactive, TPOT)
+    assert 450000000 <= ttft < 2000000000 and 40000000 <= tpot < 200000000
+    found = findings(amd_tree, "PE012", "v5.1")
+    assert not [f for f in found if "/Server/" in f.path]
+    assert {(f.path, f.key, f.expected, f.found) for f in found} == {
+        (interactive, TTFT, "< 450000000", ttft),
+        (interactive, TPOT, "< 40000000", tpot),
+    }
+
+
+def test_pe012_interactive_falls_back_to_server_limits_when_round_has_none(amd_tree: Path) -> None:
+    _as_interactive(amd_tree)  # v4.1 defines only Server limits for llama2-70b-99
+    assert findings(amd_tree, "PE012", "v4.1") == []
+
+
+def test_pe012_nan_latency_must_not_pass(amd_tree: Path) -> None:
+    set_record(amd_tree / AMD_SERVER_LOG, TTFT, math.nan)
+    assert [f.key for f in findings(amd_tree, "PE012")] == [TTFT]
+
+
+# --- PE013 early stopping -----------------------------------------------------------------------------------
+def test_pe013_pass_met_and_offline_not_judged(ctt_tree: Path) -> None:
+    set_record(ctt_tree / SS_LOG, "early_stopping_met", "true")
+    set_record(ctt_tree / OFFLINE_LOG, "early_stopping_met", False)
+    assert findings(ctt_tree, "PE013") == []
+
+
+def test_pe013_fail_not_met(ctt_tree: Path) -> None:
+    number = set_record(ctt_tree / SS_LOG, "early_stopping_met", False)
+    finding = only(ctt_tree, "PE013")
+    assert (finding.path, finding.line, finding.key) == (SS_LOG, number, "early_stopping_met")
+    assert (finding.expected, finding.found) == (True, False)
+
+
+# --- PE014 equal-issue mode ---------------------------------------------------------------------------------
+def _drop_conf_line(path: Path, needle: str) -> None:
+    path.write_text("".join(line for line in path.read_text().splitlines(True) if needle not in line))
+
+
+def test_pe014_pass_logged_true(amd_tree: Path) -> None:
+    assert get_record(amd_tree / AMD_SERVER_LOG, "effective_sample_concatenate_permutation") is True
+    conf = amd_tree / AMD / "measurements" / AMD_SYSTEM / "llama2-70b-99/Server/mlperf.conf"
+    _drop_conf_line(conf, "sample_concatenate_permutation")  # the log decides, not the conf
+    assert findings(amd_tree, "PE014") == []
+
+
+def test_pe014_pin_fallback_to_conf_when_not_logged(ctt_tree: Path) -> None:
+    """The v4.1 LoadGen build of this run does not log the setting; mlperf.conf's gptj line decides."""
+    with pytest.raises(KeyError):
+        get_record(ctt_tree / OFFLINE_LOG, "effective_sample_concatenate_permutation")
+    assert findings(ctt_tree, "PE014") == []
+    _drop_conf_line(ctt_tree / CTT_MEASUREMENTS / "Offline/mlperf.conf", "gptj.*.sample_concatenate_permutation")
+    finding = only(ctt_tree, "PE014")
+    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, None, "effective_sample_concatenate_permutation")
+    assert (finding.expected, finding.found) == (True, "not logged and not set in mlperf.conf/user.conf")
+
+
+def test_pe014_fail_user_conf_overrides_mlperf_conf(ctt_tree: Path) -> None:
+    with (ctt_tree / CTT_MEASUREMENTS / "SingleStream/user.conf").open("a") as stream:
+        stream.write("\ngptj.SingleStream.sample_concatenate_permutation = 0\n")
+    assert only(ctt_tree, "PE014").path == SS_LOG
+
+
+def test_pe014_fail_log_false_beats_conf(ctt_tree: Path) -> None:
+    number = add_record(
+        ctt_tree / OFFLINE_LOG, "effective_sample_concatenate_permutation", False, after="effective_scenario"
+    )
+    finding = only(ctt_tree, "PE014")  # mlperf.conf still says 1
+    assert (finding.path, finding.line, finding.found) == (OFFLINE_LOG, number, False)
+
+
+def test_pe014_pass_open_division_not_required_in_v41(ctt_tree: Path) -> None:
+    add_record(ctt_tree / OFFLINE_LOG, "effective_sample_concatenate_permutation", False, after="effective_scenario")
+    move_division(ctt_tree, "ConnectTechInc", "closed", "open")
+    assert findings(ctt_tree, "PE014") == []
+
+
+# --- PE015 LoadGen build mismatch ---------------------------------------------------------------------------
+def test_pe015_pass_same_build(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "PE015") == []
+
+
+def test_pe015_fail_accuracy_log_from_other_build(ctt_tree: Path) -> None:
+    accuracy = f"{CTT_RESULTS}/Offline/accuracy/mlperf_log_detail.txt"
+    number = set_record(ctt_tree / accuracy, "loadgen_version", "4.1 @ 0000000000")
+    finding = only(ctt_tree, "PE015")
+    assert (finding.path, finding.line, finding.key) == (accuracy, number, "loadgen_version")
+    assert (finding.expected, finding.found) == ("4.1 @ 2ed9555be0", "4.1 @ 0000000000")
+
+
+def test_pe015_real_google_audit_logs(tmp_path: Path) -> None:
+    root = copy_system(tmp_path, "closed", "Google", "tpu_v6_x4_flax")
+    base = "closed/Google/compliance/tpu_v6_x4_flax/stable-diffusion-xl"
+    found = {(f.path, f.found) for f in findings(root, "PE015")}
+    assert found == {
+        (f"{base}/offline/TEST01/performance/run_1/mlperf_log_detail.txt", "4.1 @ 019f9ac3e6"),
+        (f"{base}/offline/TEST04/performance/run_1/mlperf_log_detail.txt", "4.1 @ 019f9ac3e6"),
+        (f"{base}/server/TEST04/performance/run_1/mlperf_log_detail.txt", "4.1 @ 019f9ac3e6"),
+    }
+
+
+# --- PE016 scenario mismatch --------------------------------------------------------------------------------
+def test_pe016_pass_inferred_offline_on_edge(ctt_tree: Path) -> None:
+    set_record(ctt_tree / OFFLINE_LOG, "effective_scenario", "SingleStream")
+    assert findings(ctt_tree, "PE016") == []
+
+
+def test_pe016_pass_interactive_is_a_server_run(amd_tree: Path) -> None:
+    _as_interactive(amd_tree)
+    assert findings(amd_tree, "PE016", "v5.1") == []
+
+
+def test_pe016_fail_server_run_in_offline_folder(ctt_tree: Path) -> None:
+    number = set_record(ctt_tree / OFFLINE_LOG, "effective_scenario", "Server")
+    finding = only(ctt_tree, "PE016")
+    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "effective_scenario")
+    assert (finding.expected, finding.found) == (["Offline", "SingleStream", "MultiStream"], "Server")
+
+
+def test_pe016_fail_inferred_result_on_datacenter(ctt_tree: Path) -> None:
+    set_record(ctt_tree / OFFLINE_LOG, "effective_scenario", "SingleStream")
+    edit_json(ctt_tree / CTT_SYSTEM, system_type="datacenter")
+    assert only(ctt_tree, "PE016").found == "SingleStream"
+
+
+# --- PE017 summary disagrees --------------------------------------------------------------------------------
+def test_pe017_pass_within_printed_precision(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "PE017") == []
+    set_summary(ctt_tree / perf_summary("Offline"), "Samples per second", "0.93")  # detail: 0.927649
+    assert findings(ctt_tree, "PE017") == []
+
+
+def test_pe017_fail_validity(ctt_tree: Path) -> None:
+    summary = perf_summary("SingleStream")
+    number = set_summary(ctt_tree / summary, "Result is", "INVALID")
+    finding = only(ctt_tree, "PE017")
+    assert (finding.path, finding.line, finding.key) == (summary, number, "Result is")
+    assert (finding.expected, finding.found) == ("VALID", "INVALID")
+
+
+def test_pe017_fail_metric(ctt_tree: Path) -> None:
+    summary = perf_summary("Offline")
+    number = set_summary(ctt_tree / summary, "Samples per second", "0.92")
+    finding = only(ctt_tree, "PE017")
+    assert (finding.path, finding.line, finding.key) == (summary, number, "Samples per second")
+    assert (finding.expected, finding.found) == (0.927649, 0.92)
+
+
+# --- PE018 network SUT name ---------------------------------------------------------------------------------
+def test_pe018_pass_network_sut_name_and_other_divisions(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "PE018") == []  # closed: not judged
+    move_division(ctt_tree, "ConnectTechInc", "closed", "network")
+    for scenario in ("Offline", "SingleStream"):
+        log = ctt_tree / perf_detail(scenario, NETWORK_RESULTS)
+        set_record(log, "sut_name", f"gptj {scenario} Network SUT")
+    assert findings(ctt_tree, "PE018") == []
+
+
+def test_pe018_fail_network_run_with_plain_sut(ctt_tree: Path) -> None:
+    move_division(ctt_tree, "ConnectTechInc", "closed", "network")
+    found = {f.path: f for f in findings(ctt_tree, "PE018")}
+    log = perf_detail("Offline", NETWORK_RESULTS)
+    assert set(found) == {log, perf_detail("SingleStream", NETWORK_RESULTS)}
+    assert (found[log].key, found[log].found) == ("sut_name", "gptj-Offline-SUT")
+    assert found[log].expected == "contains 'Network SUT'"
+    assert found[log].line == line_of(ctt_tree / log, "sut_name")
+
+
+# --- PE019 primary metric missing --------------------------------------------------------------------------
+def test_pe019_pass_metric_present(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "PE019") == []
+
+
+def test_pe019_fail_metric_record_dropped(ctt_tree: Path) -> None:
+    # gptj-99 Offline in v4.1 is scored by the inferred tokens per second record
+    drop_record(ctt_tree / OFFLINE_LOG, "result_inferred_tokens_per_second")
+    finding = only(ctt_tree, "PE019")
+    assert (finding.path, finding.key, finding.found) == (OFFLINE_LOG, "result_inferred_tokens_per_second", None)
+    assert finding.expected == "a positive number"
+
+
+def test_pe019_fail_inferred_offline_with_zero_latency(ctt_tree: Path) -> None:
+    set_record(ctt_tree / OFFLINE_LOG, "effective_scenario", "MultiStream")
+    add_record(ctt_tree / OFFLINE_LOG, "result_mean_query_latency_ns", 5e-324)
+    finding = only(ctt_tree, "PE019")
+    assert finding.path == OFFLINE_LOG

@@ -1,0 +1,353 @@
+"""ST rules: each with a passing and a failing input, built from mutated copies of real v4.1 results."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from checker.findings import Severity
+from checker.registry import load_all
+from checker.rounds import Round
+from tests.conftest import require_data
+from tests.mutate import (
+    CTT,
+    CTT_MEASUREMENTS,
+    CTT_RESULTS,
+    CTT_SYSTEM,
+    copy_system,
+    edit_json,
+    findings,
+    move_division,
+    only,
+    perf_summary,
+    rename_scenario,
+)
+
+
+# --- ST001 unknown top-level folder ---------------------------------------------------------------------
+def test_st001_pass_divisions_and_tolerated_folders(ctt_tree: Path) -> None:
+    for name in (".git", ".github", "assets"):
+        (ctt_tree / name).mkdir()
+        (ctt_tree / name / "keep.md").write_text("x")
+    assert findings(ctt_tree, "ST001") == []
+
+
+def test_st001_fail_unknown_folder_is_a_warning(ctt_tree: Path) -> None:
+    (ctt_tree / "Closed").mkdir()
+    finding = only(ctt_tree, "ST001")
+    assert finding.path == "Closed"
+    assert finding.found == "Closed"
+    assert finding.expected == ["open", "closed", "network"]
+    assert finding.severity is Severity.WARNING and not finding.fails
+
+
+# --- ST002 stray root file --------------------------------------------------------------------------------
+def test_st002_pass_markdown_and_pdf(ctt_tree: Path) -> None:
+    (ctt_tree / "README.md").write_text("# results\n")
+    (ctt_tree / "Paper.PDF").write_bytes(b"%PDF-1.4\n")
+    assert findings(ctt_tree, "ST002") == []
+
+
+def test_st002_fail_other_file(ctt_tree: Path) -> None:
+    (ctt_tree / "results.csv").write_text("a,b\n")
+    finding = only(ctt_tree, "ST002")
+    assert (finding.path, finding.found) == ("results.csv", "results.csv")
+    assert finding.expected == "only *.md or *.pdf files"
+
+
+# --- ST003 stray division file ----------------------------------------------------------------------------
+def test_st003_pass_only_submitter_folders(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "ST003") == []
+
+
+def test_st003_fail_file_in_division(ctt_tree: Path) -> None:
+    shutil.copy(ctt_tree / CTT_SYSTEM, ctt_tree / "closed" / "Orin_TRT.json")
+    finding = only(ctt_tree, "ST003")
+    assert finding.path == "closed/Orin_TRT.json"
+    assert finding.found == "closed/Orin_TRT.json"
+    assert finding.expected == "only submitter folders"
+
+
+# --- ST004 system description missing ---------------------------------------------------------------------
+def test_st004_pass_description_present(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "ST004") == []
+
+
+def test_st004_fail_description_renamed(ctt_tree: Path) -> None:
+    (ctt_tree / CTT_SYSTEM).rename(ctt_tree / CTT / "systems" / "orin_trt.json")
+    finding = only(ctt_tree, "ST004")
+    assert finding.path == CTT_SYSTEM
+    assert (finding.expected, finding.found) == ("systems/Orin_TRT.json", "missing")
+
+
+# --- ST005 system without results (v5.1 on) ---------------------------------------------------------------
+def test_st005_pass_in_v41_and_when_results_exist(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "ST005", "v5.1") == []
+    shutil.copy(ctt_tree / CTT_SYSTEM, ctt_tree / CTT / "systems" / "Spare.json")
+    assert findings(ctt_tree, "ST005", "v4.1") == []  # v4.1 did not require it
+
+
+def test_st005_fail_unused_description_v51(ctt_tree: Path) -> None:
+    shutil.copy(ctt_tree / CTT_SYSTEM, ctt_tree / CTT / "systems" / "Spare.json")
+    finding = only(ctt_tree, "ST005", "v5.1")
+    assert finding.path == f"{CTT}/systems/Spare.json"
+    assert (finding.expected, finding.found) == ("results/Spare/", "missing")
+
+
+def test_st005_real_google_descriptions_without_results_v51(tmp_path: Path) -> None:
+    root = copy_system(tmp_path, "closed", "Google", "tpu_v6_x4_flax")
+    systems = require_data("inference-v4.1", "closed", "Google", "systems")
+    for path in systems.glob("*.json"):
+        shutil.copy(path, root / "closed/Google/systems" / path.name)
+    expected = {f"closed/Google/systems/{p.name}" for p in systems.glob("*.json") if p.stem != "tpu_v6_x4_flax"}
+    assert len(expected) == 13
+    assert {f.path for f in findings(root, "ST005", "v5.1")} == expected
+    assert findings(root, "ST005", "v4.1") == []
+
+
+# --- ST006 unknown benchmark --------------------------------------------------------------------------------
+def test_st006_pass_open_division_model_mapping(ctt_tree: Path) -> None:
+    move_division(ctt_tree, "ConnectTechInc", "closed", "open")
+    sub = ctt_tree / "open" / "ConnectTechInc"
+    (sub / "results/Orin_TRT/gptj-99").rename(sub / "results/Orin_TRT/my-gpt")
+    (sub / "model_mapping.json").write_text(json.dumps({"my-gpt": "gptj-99"}))
+    assert findings(ctt_tree, "ST006") == []
+
+
+def test_st006_fail_unknown_name_and_mapping_ignored_in_closed(ctt_tree: Path) -> None:
+    (ctt_tree / CTT_RESULTS).rename(ctt_tree / CTT / "results/Orin_TRT/my-gpt")
+    (ctt_tree / CTT / "model_mapping.json").write_text(json.dumps({"my-gpt": "gptj-99"}))
+    found = findings(ctt_tree, "ST006")
+    assert len(found) == 2  # one per scenario folder
+    for finding in found:
+        assert finding.path == f"{CTT}/results/Orin_TRT/my-gpt"
+        assert finding.found == "my-gpt"
+        assert finding.expected == sorted(Round.load("inference", "v4.1").models)
+
+
+def test_st006_fail_gptj_retired_in_v51(ctt_tree: Path) -> None:
+    found = findings(ctt_tree, "ST006", "v5.1")
+    assert {(f.path, f.found) for f in found} == {(CTT_RESULTS, "gptj-99")}
+
+
+# --- ST007 unknown scenario ---------------------------------------------------------------------------------
+def test_st007_pass_lower_case_folder(ctt_tree: Path) -> None:
+    rename_scenario(ctt_tree, CTT, "Orin_TRT", "gptj-99", "Offline", "offline")
+    assert findings(ctt_tree, "ST007") == []
+
+
+def test_st007_fail_not_a_scenario(ctt_tree: Path) -> None:
+    rename_scenario(ctt_tree, CTT, "Orin_TRT", "gptj-99", "SingleStream", "Streaming")
+    finding = only(ctt_tree, "ST007")
+    assert finding.path == f"{CTT_RESULTS}/Streaming"
+    assert finding.found == "Streaming"
+    assert finding.expected == ["SingleStream", "MultiStream", "Server", "Offline", "Interactive"]
+
+
+def test_st007_fail_scenario_not_allowed_on_edge(ctt_tree: Path) -> None:
+    rename_scenario(ctt_tree, CTT, "Orin_TRT", "gptj-99", "SingleStream", "Server")
+    finding = only(ctt_tree, "ST007")
+    assert finding.path == f"{CTT_RESULTS}/Server"
+    assert (finding.expected, finding.found) == (["SingleStream", "Offline"], "Server")
+
+
+def test_st007_pass_any_scenario_in_open(ctt_tree: Path) -> None:
+    rename_scenario(ctt_tree, CTT, "Orin_TRT", "gptj-99", "SingleStream", "Server")
+    move_division(ctt_tree, "ConnectTechInc", "closed", "open")
+    assert findings(ctt_tree, "ST007") == []
+
+
+# --- ST008 benchmark not for system type -------------------------------------------------------------------
+def test_st008_pass_benchmark_allowed(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "ST008") == []
+    edit_json(ctt_tree / CTT_SYSTEM, system_type="datacenter")  # gptj-99 has a datacenter table too
+    assert findings(ctt_tree, "ST008") == []
+
+
+def test_st008_fail_datacenter_benchmark_on_edge(ctt_tree: Path) -> None:
+    (ctt_tree / CTT_RESULTS).rename(ctt_tree / CTT / "results/Orin_TRT/llama2-70b-99")
+    found = findings(ctt_tree, "ST008")
+    assert len(found) == 2
+    for finding in found:
+        assert finding.path == f"{CTT}/results/Orin_TRT/llama2-70b-99"
+        assert finding.found == "edge"
+
+
+# --- ST009 required scenario missing ------------------------------------------------------------------------
+def test_st009_pass_complete_and_open(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "ST009") == []
+    shutil.rmtree(ctt_tree / CTT_RESULTS / "SingleStream")
+    move_division(ctt_tree, "ConnectTechInc", "closed", "open")
+    assert findings(ctt_tree, "ST009") == []
+
+
+def test_st009_fail_required_scenario_removed(ctt_tree: Path) -> None:
+    shutil.rmtree(ctt_tree / CTT_RESULTS / "SingleStream")
+    finding = only(ctt_tree, "ST009")
+    assert finding.path == CTT_RESULTS
+    assert (finding.expected, finding.found) == (["SingleStream", "Offline"], ["Offline"])
+
+
+def test_st009_server_or_interactive_v51(tmp_path: Path) -> None:
+    root = copy_system(tmp_path, "closed", "AMD", "1xMI300X_2xEPYC-9374F")
+    bench = root / "closed/AMD/results/1xMI300X_2xEPYC-9374F/llama2-70b-99"
+    assert findings(root, "ST009", "v5.1") == []
+    shutil.copytree(bench / "Server", bench / "Interactive")
+    shutil.rmtree(bench / "Server")
+    assert findings(root, "ST009", "v5.1") == []  # Interactive alone satisfies the pair
+    shutil.rmtree(bench / "Interactive")
+    found = [f for f in findings(root, "ST009", "v5.1") if f.path.endswith("llama2-70b-99")]
+    assert len(found) == 1
+    assert found[0].path == "closed/AMD/results/1xMI300X_2xEPYC-9374F/llama2-70b-99"
+    assert (found[0].expected, found[0].found) == (["Server", "Interactive"], ["Offline"])
+
+
+# --- ST010 performance files missing ------------------------------------------------------------------------
+def test_st010_pass_complete(ctt_tree: Path) -> None:
+    (ctt_tree / CTT_RESULTS / "Offline/performance/run_1/mlperf_log_accuracy.json").unlink()  # optional
+    assert findings(ctt_tree, "ST010") == []
+
+
+def test_st010_fail_summary_missing(ctt_tree: Path) -> None:
+    (ctt_tree / perf_summary("SingleStream")).unlink()
+    finding = only(ctt_tree, "ST010")
+    assert finding.path == perf_summary("SingleStream")
+    assert (finding.expected, finding.found) == ("mlperf_log_summary.txt", "missing")
+
+
+def test_st010_power_run_needs_spl(tmp_path: Path) -> None:
+    root = copy_system(tmp_path, "closed", "UntetherAI", "r760_u6_slim")
+    assert findings(root, "ST010") == []
+    run = "closed/UntetherAI/results/r760_u6_slim/resnet50/offline/performance/run_1"
+    (root / run / "spl.txt").unlink()
+    finding = only(root, "ST010")
+    assert finding.path == f"{run}/spl.txt"
+    assert (finding.expected, finding.found) == ("spl.txt", "missing")
+
+
+# --- ST011 accuracy files missing ---------------------------------------------------------------------------
+def test_st011_pass_complete(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "ST011") == []
+
+
+def test_st011_fail_accuracy_txt_missing(ctt_tree: Path) -> None:
+    path = f"{CTT_RESULTS}/Offline/accuracy/accuracy.txt"
+    (ctt_tree / path).unlink()
+    finding = only(ctt_tree, "ST011")
+    assert finding.path == path
+    assert (finding.expected, finding.found) == ("accuracy.txt", "missing")
+
+
+# --- ST012 code folder missing ------------------------------------------------------------------------------
+def test_st012_pass_code_folder_present(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "ST012") == []
+
+
+def test_st012_fail_reported_once_per_benchmark(ctt_tree: Path) -> None:
+    shutil.rmtree(ctt_tree / CTT / "code" / "gptj-99")
+    finding = only(ctt_tree, "ST012")  # not once per scenario
+    assert finding.path == f"{CTT}/code/gptj-99"
+    assert (finding.expected, finding.found) == (["code/gptj-99"], "missing")
+
+
+# --- ST013 calibration document (v5.1 on) -------------------------------------------------------------------
+def test_st013_pass_documentation_and_open(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "ST013", "v5.1") == []  # documentation/calibration.md
+    (ctt_tree / CTT / "documentation/calibration.md").unlink()
+    assert findings(ctt_tree, "ST013", "v4.1") == []
+    (ctt_tree / CTT / "calibration.md").write_text("# Calibration\n")
+    assert findings(ctt_tree, "ST013", "v5.1") == []
+
+
+def test_st013_fail_no_calibration_v51(ctt_tree: Path) -> None:
+    (ctt_tree / CTT / "documentation/calibration.md").unlink()
+    finding = only(ctt_tree, "ST013", "v5.1")
+    assert finding.path == f"{CTT}/calibration.md"
+    assert finding.expected == ["calibration.md", "documentation/calibration.md"]
+    assert finding.found == "missing"
+    move_division(ctt_tree, "ConnectTechInc", "closed", "open")
+    assert findings(ctt_tree, "ST013", "v5.1") == []
+
+
+# --- ST014 git-unfriendly names -----------------------------------------------------------------------------
+def test_st014_pass_real_tree(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "ST014") == []
+
+
+def test_st014_fail_dot_space_pycache(ctt_tree: Path) -> None:
+    docs = ctt_tree / CTT / "documentation"
+    (docs / ".DS_Store").write_bytes(b"\0")
+    (docs / "run notes.md").write_text("x")
+    (ctt_tree / CTT / "code" / "__pycache__").mkdir()
+    (ctt_tree / CTT / "code" / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"\0")
+    found = {f.path: f for f in findings(ctt_tree, "ST014")}
+    assert set(found) == {
+        f"{CTT}/documentation/.DS_Store",
+        f"{CTT}/documentation/run notes.md",
+        f"{CTT}/code/__pycache__",
+    }
+    assert found[f"{CTT}/documentation/.DS_Store"].expected == "no hidden entries"
+    assert found[f"{CTT}/documentation/run notes.md"].found == "run notes.md"
+    assert found[f"{CTT}/code/__pycache__"].found == "__pycache__"
+
+
+# --- ST015 empty folder -------------------------------------------------------------------------------------
+def test_st015_pass_folder_with_file(ctt_tree: Path) -> None:
+    (ctt_tree / CTT / "documentation/extra").mkdir()
+    (ctt_tree / CTT / "documentation/extra/a.md").write_text("x")
+    assert findings(ctt_tree, "ST015") == []
+
+
+def test_st015_fail_empty_folder(ctt_tree: Path) -> None:
+    (ctt_tree / CTT_MEASUREMENTS / "Offline" / "logs").mkdir()
+    finding = only(ctt_tree, "ST015")
+    assert finding.path == f"{CTT_MEASUREMENTS}/Offline/logs"
+    assert (finding.expected, finding.found) == ("at least one file", "empty")
+
+
+# --- ST016 broken link or large file ------------------------------------------------------------------------
+def test_st016_pass_good_link_and_file_at_limit(ctt_tree: Path) -> None:
+    docs = ctt_tree / CTT / "documentation"
+    os.symlink("FAQ.md", docs / "faq-link.md")
+    with (docs / "big.bin").open("wb") as stream:
+        stream.truncate(50 * 2**20)  # exactly the limit: allowed
+    assert findings(ctt_tree, "ST016") == []
+
+
+def test_st016_fail_broken_link(ctt_tree: Path) -> None:
+    os.symlink("/nonexistent/user.conf", ctt_tree / CTT_MEASUREMENTS / "Offline" / "extra.conf")
+    finding = only(ctt_tree, "ST016")
+    assert finding.path == f"{CTT_MEASUREMENTS}/Offline/extra.conf"
+    assert (finding.expected, finding.found) == ("a file", "broken link to /nonexistent/user.conf")
+
+
+def test_st016_fail_file_over_limit(ctt_tree: Path) -> None:
+    with (ctt_tree / CTT / "documentation" / "big.bin").open("wb") as stream:
+        stream.truncate(50 * 2**20 + 1)
+    finding = only(ctt_tree, "ST016")
+    assert finding.path == f"{CTT}/documentation/big.bin"
+    assert (finding.expected, finding.found) == ("<= 50 MiB", 50 * 2**20 + 1)
+
+
+# --- coverage of the rule families ------------------------------------------------------------------------
+FAMILY_MODULES = {
+    "ST": "tests.test_rules_structure",
+    "SY": "tests.test_rules_system",
+    "ME": "tests.test_rules_measurements",
+    "PE": "tests.test_rules_performance",
+}
+
+
+def test_every_rule_has_a_passing_and_a_failing_test() -> None:
+    missing = []
+    for code, rule in sorted(load_all().items()):
+        if rule.suite != "inference" or code[:2] not in FAMILY_MODULES:
+            continue
+        names = [n for n in dir(importlib.import_module(FAMILY_MODULES[code[:2]])) if n.startswith("test_")]
+        for kind in ("pass", "fail"):
+            if not any(n.startswith(f"test_{code.lower()}_{kind}") for n in names):
+                missing.append(f"{code} {kind}")
+    assert not missing
