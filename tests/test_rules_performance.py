@@ -473,3 +473,10 @@ def test_pe019_fail_inferred_offline_with_zero_latency(ctt_tree: Path) -> None:
     add_record(ctt_tree / OFFLINE_LOG, "result_mean_query_latency_ns", 5e-324)
     finding = only(ctt_tree, "PE019")
     assert finding.path == OFFLINE_LOG
+
+
+def test_pe017_fail_summary_with_bad_bytes(ctt_tree: Path) -> None:
+    path = ctt_tree / perf_summary("Offline")
+    path.write_bytes(path.read_bytes()[:40] + b"\xff\xfe" + path.read_bytes()[40:])
+    finding = only(ctt_tree, "PE017")
+    assert finding.path == perf_summary("Offline") and finding.found == "not valid UTF-8 (first bad byte at offset 40)"

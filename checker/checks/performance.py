@@ -493,11 +493,15 @@ _SUMMARY_METRIC = {"Offline": "Samples per second", "Server": "Completed samples
     fix=("Copy mlperf_log_summary.txt and mlperf_log_detail.txt from the same LoadGen run."),
 )
 def summary_disagrees(ctx: ResultContext) -> Iterator[Problem]:
-    """The summary log disagrees with the detail log (validity, scenario or headline metric)."""
+    """The summary log is unreadable or disagrees with the detail log (validity, scenario or headline metric)."""
     log, summary = _log(ctx), ctx.perf_summary
+    where = ctx.rel(summary.path)
+    if summary.read_error not in (None, "file is missing") or summary.bad_bytes_at is not None:
+        problem = summary.read_error or f"not valid UTF-8 (first bad byte at offset {summary.bad_bytes_at})"
+        yield Problem(where, f"summary log is unreadable: {problem}", expected="LoadGen's summary text", found=problem)
+        return
     if log is None or summary.read_error:
         return
-    where = ctx.rel(summary.path)
     checks = [("Result is", log.get("result_validity")), ("Scenario", log.get("effective_scenario"))]
     for name, detail in checks:
         value = summary.get(name)
