@@ -220,9 +220,6 @@ def explain(code: str) -> None:
     click.echo(f"\nHow to fix: {rule.fix}")
 
 
-if __name__ == "__main__":
-    main()
-
 
 @main.command()
 @click.argument("result_dir", type=click.Path(path_type=Path, file_okay=False))
@@ -268,3 +265,17 @@ def reproduce(
     else:
         click.echo(format_text(report))
     sys.exit({"reproduced": 0, "not_reproduced": 1}.get(report.get("status", ""), 2))
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules: the reviewer audit (and the CI gate, when present)."""
+    from checker.audit.command import audit
+
+    main.add_command(audit)
+
+
+_register_commands()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Inline SVG charts for the HTML report, drawn in Python so the report needs no script library or network."""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import math
+from html import escape
+
+import pandas as pd
+
+WIDTH = 700
+
+
+def colour(name: str) -> str:
+    """A stable colour per submitter: the same submitter has the same colour in every chart."""
+    hue = int(hashlib.md5(name.encode("utf-8")).hexdigest()[:6], 16) / 0xFFFFFF
+    r, g, b = colorsys.hls_to_rgb(hue, 0.45, 0.55)
+    return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
+
+
+def _num(value: float) -> str:
+    return f"{value:.3g}" if value < 1e4 else f"{value:,.0f}"
+
+
+def per_accelerator_bars(frame: pd.DataFrame, title: str, limit: int = 30) -> str:
+    """Horizontal bars: throughput per accelerator of each result, best first, coloured by submitter."""
+    data = frame[frame["per_acc"].notna() & (frame["per_acc"] > 0)].sort_values("per_acc", ascending=False)
+    if data.empty:
+        return ""
+    data = data.head(limit)
+    bar, gap, left, top = 14, 4, 300, 28
+    height = top + len(data) * (bar + gap) + 10
+    peak = float(data["per_acc"].max())
+    parts = [
+        f'<svg class="chart bars" role="img" aria-label="{escape(title)}" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="4" y="16" class="title">{escape(title)}</text>',
+    ]
+    for i, row in enumerate(data.itertuples(index=False)):
+        y = top + i * (bar + gap)
+        length = max(1.0, (WIDTH - left - 70) * float(row.per_acc) / peak)
+        label = f"{row.Organization} / {row.Platform}"
+        label = label if len(label) <= 40 else label[:39] + "…"
+        tip = f"{row.Organization} {row.Platform} {row.Scenario}: {_num(row.per_acc)} per {row.accelerator_model_name}"
+        parts.append(
+            f"<g><title>{escape(tip)}</title>"
+            f'<text x="{left - 6}" y="{y + bar - 3}" text-anchor="end" class="label">{escape(label)}</text>'
+            f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar}" fill="{colour(str(row.Organization))}"/>'
+            f'<text x="{left + length + 4:.1f}" y="{y + bar - 3}" class="value">{escape(_num(row.per_acc))}</text></g>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def offline_vs_server(table: pd.DataFrame, title: str) -> str:
+    """Log-log scatter of Server against Offline per system; points above the diagonal are AU010 cases."""
+    if "Server" not in table or "Offline" not in table:
+        return ""
+    data = table[table["Server"].notna() & table["Offline"].notna() & (table["Server"] > 0) & (table["Offline"] > 0)]
+    if data.empty:
+        return ""
+    size, pad = 320, 46
+    lo = math.log10(min(data["Server"].min(), data["Offline"].min())) - 0.1
+    hi = math.log10(max(data["Server"].max(), data["Offline"].max())) + 0.1
+
+    def at(value: float) -> float:
+        return pad + (math.log10(value) - lo) / (hi - lo) * (size - 2 * pad)
+
+    parts = [
+        f'<svg class="chart scatter" role="img" aria-label="{escape(title)}" width="{size}" height="{size}" '
+        f'viewBox="0 0 {size} {size}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="4" y="16" class="title">{escape(title)}</text>',
+        f'<rect x="{pad}" y="{pad}" width="{size - 2 * pad}" height="{size - 2 * pad}" class="frame"/>',
+        f'<line x1="{pad}" y1="{size - pad}" x2="{size - pad}" y2="{pad}" class="diagonal"/>',
+        f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle" class="label">Offline (log)</text>',
+        f'<text x="12" y="{size / 2}" text-anchor="middle" class="label" '
+        f'transform="rotate(-90 12 {size / 2})">Server (log)</text>',
+        f'<text x="{pad}" y="{size - pad + 14}" class="value">{escape(_num(10**lo))}</text>',
+        f'<text x="{size - pad}" y="{size - pad + 14}" text-anchor="end" class="value">{escape(_num(10**hi))}</text>',
+    ]
+    for row in data.itertuples():
+        x, y = at(row.Offline), size - at(row.Server)
+        ratio = row.Server / row.Offline
+        tip = f"{row.Organization} {row.Platform}: Server {_num(row.Server)}, Offline {_num(row.Offline)} ({ratio:.2f})"
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour(str(row.Organization))}" '
+            f'class="{"above" if ratio > 1 else "point"}"><title>{escape(tip)}</title></circle>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

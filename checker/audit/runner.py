@@ -1,0 +1,101 @@
+"""Run the registered audit rules (suite ``audit``) over a checked round and collect their findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.audit import evidence, history, identity, outliers, scenarios  # noqa: F401  (import registers rules)
+from checker.audit.base import AuditContext, HistoryRound
+from checker.audit.config import load_config
+from checker.audit.frame import results_frame, systems_frame
+from checker.discovery import Tree
+from checker.engine import Report
+from checker.findings import Finding, Severity
+from checker.registry import REGISTRY, Rule
+from checker.rounds import Round
+
+SUITE = "audit"
+
+
+def audit_rules() -> list[Rule]:
+    return sorted((r for r in REGISTRY.values() if r.suite == SUITE), key=lambda r: r.code)
+
+
+def build_context(
+    report: Report,
+    tree: Tree,
+    rules: Round,
+    config: dict[str, Any] | None = None,
+    history_rounds: list[HistoryRound] | None = None,
+) -> AuditContext:
+    """The audit's view of a checked round: results table, system JSONs, thresholds and earlier rounds."""
+    config = config or load_config()
+    suffix = config["evidence"]["variant_suffix"]
+    return AuditContext(
+        root=tree.root,
+        tree=tree,
+        rules=rules,
+        config=config,
+        frame=results_frame(report.rows, rules, suffix),
+        systems=systems_frame(tree, config["identity"]["system_fields"]),
+        history=history_rounds or [],
+    )
+
+
+def run_audit(ctx: AuditContext, enabled: Any = None) -> list[Finding]:
+    """Every audit rule on ``ctx``; a rule that crashes becomes one warning instead of stopping the audit."""
+    found: list[Finding] = []
+    for rule in audit_rules():
+        if enabled is not None and not enabled(rule.code):
+            continue
+        try:
+            problems = list(rule.run(ctx))
+        except Exception as exc:  # noqa: BLE001 - one broken audit must not hide the others
+            found.append(
+                Finding(
+                    rule.code,
+                    Severity.WARNING,
+                    ".",
+                    f"internal error in audit {rule.code}: {type(exc).__name__}: {exc}",
+                    "Report this to the subcheck maintainers.",
+                    unit=".",
+                )
+            )
+            continue
+        for problem in problems:
+            found.append(
+                Finding(
+                    code=rule.code,
+                    severity=problem.severity or rule.severity,
+                    path=problem.path,
+                    message=problem.message,
+                    fix=problem.fix or rule.fix,
+                    unit=problem.unit or ".",
+                    expected=problem.expected,
+                    found=problem.found,
+                    line=problem.line,
+                    key=problem.key,
+                    extra=_plain_extra(getattr(problem, "extra", {}) or {}),
+                )
+            )
+    return found
+
+
+def _plain_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    """Numpy scalars to Python numbers, so JSON output and comparisons in tests stay simple."""
+    out: dict[str, Any] = {}
+    for key, value in extra.items():
+        if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+            value = value.item()
+        if isinstance(value, float):
+            value = round(value, 6)
+        out[key] = value
+    return out
+
+
+def results_of(finding: Finding) -> list[str]:
+    """The results a finding concerns (its extra['results'] or its path's result folder)."""
+    listed = finding.extra.get("results")
+    if isinstance(listed, list) and listed:
+        return [str(r) for r in listed]
+    return [finding.path]

@@ -1,0 +1,121 @@
+"""The audit's HTML report: self-contained, escaped, and rendered by a real browser (headless Chromium)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from checker import context
+from checker.audit.command import audit
+from tests.conftest import require_data
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def fresh_caches() -> None:
+    """Tests rewrite system JSONs between runs in one process: drop what the engine cached."""
+    clear = getattr(context, "clear_caches", None) or getattr(context.load_json, "cache_clear", None)
+    if clear is not None:
+        clear()
+
+
+def chromium() -> str:
+    """The browser binary; skip without it, except under CI=true where .ci/run installs it."""
+    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required under CI (Debian package 'chromium')")
+        pytest.skip("chromium not installed")
+    return found
+
+
+def write_report(root: Path, html: Path) -> None:
+    fresh_caches()
+    html.parent.mkdir(parents=True, exist_ok=True)
+    result = CliRunner().invoke(audit, [str(root), "--version", "v4.1", "-j", "1", "--format", "json",
+                                        "--output", str(html.with_suffix(".json")), "--html", str(html)])  # fmt: skip
+    assert result.exit_code in (0, 1), result.output + repr(result.exception)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    html = tmp_path_factory.mktemp("html") / "out" / "report.html"
+    write_report(require_data("inference-v4.1"), html)
+    return html
+
+
+def test_report_is_self_contained(report: Path) -> None:
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert not re.search(r"<script[^>]+src=|<link\b|@import|url\(|<iframe|<img\b", text, re.I)
+    assert set(re.findall(r"https?://[^\s\"'<>]+", text)) <= {"http://www.w3.org/2000/svg"}
+
+
+def test_report_links_are_relative_and_resolve(report: Path) -> None:
+    hrefs = re.findall(r'href="([^"]+)"', report.read_text(encoding="utf-8"))
+    assert hrefs and not [h for h in hrefs if h.startswith(("/", "file:", "http"))]
+    for href in hrefs[:50]:
+        assert (report.parent / href.replace("%20", " ")).exists(), href
+
+
+def test_report_counts_match_json(report: Path) -> None:
+    document = json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))
+    text = report.read_text(encoding="utf-8")
+    audit_findings = [f for f in document["findings"] if f["code"].startswith("AU")]
+    assert text.count('class="finding ') == len(audit_findings) + document["summary"]["errors"]
+    assert f"<b>{document['summary']['results_checked']}</b>results checked" in text
+
+
+def test_submission_text_is_escaped(tmp_path: Path) -> None:
+    source = require_data("inference-v4.1", "closed", "ConnectTechInc")
+    root = tmp_path / "tree"
+    shutil.copytree(source, root / "closed" / "ConnectTechInc")
+    system = root / "closed/ConnectTechInc/systems/Orin_TRT.json"
+    system.chmod(0o644)
+    data = json.loads(system.read_text(encoding="utf-8"))
+    data["accelerator_model_name"] = '<img src=x onerror="alert(1)">'
+    system.write_text(json.dumps(data), encoding="utf-8")
+    html = tmp_path / "report.html"
+    write_report(root, html)
+    text = html.read_text(encoding="utf-8")
+    assert "<img src=x" not in text and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in text
+
+
+def test_browser_renders_table_charts_and_findings(report: Path, tmp_path: Path) -> None:
+    browser = chromium()
+    profile = tmp_path / "profile"
+    url = report.resolve().as_uri()
+    dom = subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    body = re.search(r"<body([^>]*)>", dom)
+    assert body and 'data-ready="true"' in body.group(1), "the report's script did not finish"
+    rows = int(re.search(r'data-rows="(\d+)"', body.group(1)).group(1))  # type: ignore[union-attr]
+    tbody = dom.split('<table id="results">', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert rows > 100 and tbody.count("<tr") == rows
+    assert re.search(r'<span id="shown">(\d+)</span>', dom).group(1) == str(rows)  # type: ignore[union-attr]
+    assert dom.count("<svg") >= 10 and dom.count("<rect") > rows / 4
+    assert dom.count('class="finding ') >= 5 and "AU001" in dom
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1400,2000",
+         url],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
