@@ -8,6 +8,7 @@ number and the rest of the file is still read, so one bad line never hides the o
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ _SKIP_DECODE = frozenset(
     {"loadgen_file_sha1", "loadgen_git_log_message", "loadgen_git_status_message", "loaded_qsl_set"}
 )
 _KEY_PREFIX = '{"key": "'
+_BULKY = 4096  # lines longer than this are only decoded when a rule could use them
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,34 @@ def _key_of(body: str) -> str | None:
     return body[len(_KEY_PREFIX) : end] if end > 0 else None
 
 
+def _lines(text: str) -> Iterator[tuple[int, int, int]]:
+    """(number, start, end) of each line, without copying the text (some lines are megabytes long)."""
+    number, start, size = 0, 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        end = size if end < 0 else end
+        number += 1
+        yield number, start, end
+        start = end + 1
+
+
 def parse_detail_text(path: Path, text: str) -> DetailLog:
     """Parse already-read text; split out so tests and fuzzers can feed strings directly."""
     log = DetailLog(path)
-    lines = text.splitlines()
-    log.line_count = len(lines)
-    for number, raw in enumerate(lines, start=1):
-        line = raw.strip()
+    numbers: list[int] = []
+    bodies: list[str] = []
+    skip_prefixes = tuple(MARKER + _KEY_PREFIX + key + '"' for key in _SKIP_DECODE)
+    for number, start, end in _lines(text):
+        log.line_count = number
+        if end - start > _BULKY and text.startswith(skip_prefixes, start):
+            # A bulky provenance record: note where it is, check that it is complete, decode nothing.
+            if text[end - 2 : end].rstrip().endswith("}"):
+                key = text[
+                    start + len(MARKER) + len(_KEY_PREFIX) : text.find('"', start + len(MARKER) + len(_KEY_PREFIX))
+                ]
+                log.lines.setdefault(key, number)
+                continue
+        line = text[start:end].strip()
         if not line:
             continue
         if line.startswith(MARKER):
@@ -90,8 +113,29 @@ def parse_detail_text(path: Path, text: str) -> DetailLog:
         if key in _SKIP_DECODE and body.endswith("}"):
             log.lines.setdefault(key, number)
             continue
-        _decode(log, number, body)
+        numbers.append(number)
+        bodies.append(body)
+    _decode_all(log, numbers, bodies)
+    log.malformed.sort()
     return log
+
+
+def _decode_all(log: DetailLog, numbers: list[int], bodies: list[str]) -> None:
+    """Decode all records with one ``json.loads`` call (most of the parse cost is per call).
+
+    Only when that fails (a broken line somewhere) is each line decoded on its own, so the
+    broken lines are named and the good ones still count.
+    """
+    try:
+        records = json.loads("[" + ",".join(bodies) + "]")
+    except (ValueError, RecursionError):
+        records = None
+    if not isinstance(records, list) or len(records) != len(bodies):
+        for number, body in zip(numbers, bodies, strict=True):
+            _decode(log, number, body)
+        return
+    for number, record in zip(numbers, records, strict=True):
+        _store(log, number, record)
 
 
 def _decode(log: DetailLog, number: int, body: str) -> None:
@@ -102,6 +146,10 @@ def _decode(log: DetailLog, number: int, body: str) -> None:
         where = f" at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
         log.malformed.append((number, f"not valid JSON ({getattr(exc, 'msg', exc)}{where})"))
         return
+    _store(log, number, record)
+
+
+def _store(log: DetailLog, number: int, record: object) -> None:
     if not isinstance(record, dict) or not isinstance(record.get("key"), str):
         log.malformed.append((number, "record is not a JSON object with a string 'key'"))
         return
