@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
@@ -50,7 +51,22 @@ def newest(suite: str) -> str:
     return versions[-1] if versions else "v6.1"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose heavier commands (audit: pandas; ci: git) are imported only when used."""
+
+    lazy = {"audit": "checker.audit.command:audit"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module, _, attr = self.lazy[name].partition(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="subcheck")
 def main() -> None:
     """subcheck: check MLPerf submissions before you submit, audit them after."""
@@ -192,7 +208,7 @@ def _check_training(path: Path, version: str | None, jobs: int, selection: Selec
 @click.option("--suite", type=click.Choice(["inference", "training"]), default=None)
 def list_rules(version: str | None, suite: str | None) -> None:
     """List every rule code with its one-line summary."""
-    registry = load_all()
+    registry = load_all(audit=True)
     for code in sorted(registry):
         rule = registry[code]
         if suite and rule.suite != suite:
@@ -210,7 +226,7 @@ def list_rules(version: str | None, suite: str | None) -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Print the documentation of rule CODE: why it exists and how to fix what it finds."""
-    registry = load_all()
+    registry = load_all(audit=True)
     rule = registry.get(code.upper())
     if rule is None:
         _fail(f"unknown rule code {code!r}; `subcheck rules` lists them")
@@ -265,16 +281,6 @@ def reproduce(
     else:
         click.echo(format_text(report))
     sys.exit({"reproduced": 0, "not_reproduced": 1}.get(report.get("status", ""), 2))
-
-
-def _register_commands() -> None:
-    """Commands that live in their own modules: the reviewer audit (and the CI gate, when present)."""
-    from checker.audit.command import audit
-
-    main.add_command(audit)
-
-
-_register_commands()
 
 
 if __name__ == "__main__":

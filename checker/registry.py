@@ -73,10 +73,17 @@ def rule(
     return register
 
 
-def load_all() -> dict[str, Rule]:
-    """Import every rule module so the registry is complete."""
+def load_all(*, audit: bool = False) -> dict[str, Rule]:
+    """Import every rule module so the registry is complete.
+
+    The reviewer-audit rules need pandas; they are imported only when asked for (``rules``,
+    ``explain``, ``audit``), so that ``check`` starts fast.
+    """
     import checker.checks  # noqa: F401  (import registers the rules)
     import checker.training.checks  # noqa: F401
+
+    if audit:
+        import checker.audit.runner  # noqa: F401
 
     return REGISTRY
 

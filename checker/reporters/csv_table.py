@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-import pandas as pd
-
 from checker.reporters import reporter
 
 
-def results_frame(report: Any) -> pd.DataFrame:
-    """Rows in the report's column order (the official table's columns, then Valid and Findings)."""
+def results_frame(report: Any) -> Any:
+    """Rows in the report's column order (the official table's columns, then Valid and Findings) as a DataFrame."""
+    import pandas as pd  # imported here: pandas costs a quarter second at start-up, and only tables need it
+
     return pd.DataFrame(report.rows, columns=report.columns or None)
 
 
