@@ -19,6 +19,9 @@ OUR_REJECTIONS = {
     "closed/AMD/results/8xMI300X_2xEPYC-TURIN/llama2-70b-99/Server": "system:SY003",
     "closed/AMD/results/8xMI300X_2xEPYC-TURIN/llama2-70b-99.9/Offline": "system:SY003",
     "closed/AMD/results/8xMI300X_2xEPYC-TURIN/llama2-70b-99.9/Server": "system:SY003",
+    # accuracy/ holds a PerformanceOnly Offline run and an empty "[ ]" accuracy log (AC007, AC006).
+    "closed/AMD/results/1xMI300X_2xEPYC-9374F/llama2-70b-99/Server": "AC006 AC007",
+    "closed/AMD/results/1xMI300X_2xEPYC-9374F/llama2-70b-99.9/Server": "AC006 AC007",
 }
 
 
@@ -66,10 +69,11 @@ def test_official_sdxl_rejections_are_accuracy_artefacts(tables) -> None:  # typ
     }
     for location in extra:
         assert f"NoResults {location}" in findings
-    # Two of them also fail our own check: their audit logs come from another LoadGen build (PE015).
+    # All six fail AC009 (images missing, as the official run says); two also fail PE015 (audit logs from
+    # another LoadGen build).
     assert {loc: ours[(loc, u)]["Findings"] for (loc, u) in ours if "tpu_v6_x4_flax/stable-diffusion-xl" in loc} == {
-        "closed/Google/results/tpu_v6_x4_flax/stable-diffusion-xl/offline": "PE015",
-        "closed/Google/results/tpu_v6_x4_flax/stable-diffusion-xl/server": "PE015",
+        "closed/Google/results/tpu_v6_x4_flax/stable-diffusion-xl/offline": "AC009 PE015",
+        "closed/Google/results/tpu_v6_x4_flax/stable-diffusion-xl/server": "AC009 PE015",
     }
 
 

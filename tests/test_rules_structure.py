@@ -351,3 +351,20 @@ def test_every_rule_has_a_passing_and_a_failing_test() -> None:
             if not any(n.startswith(f"test_{code.lower()}_{kind}") for n in names):
                 missing.append(f"{code} {kind}")
     assert not missing
+
+
+def test_st011_published_tree_missing_accuracy_log_is_a_notice(ctt_tree: Path) -> None:
+    from checker.context import RunOptions
+    from checker.discovery import discover
+    from checker.engine import Selection, run_checks
+    from checker.rounds import Round
+
+    target = ctt_tree / "closed/ConnectTechInc/results/Orin_TRT/gptj-99/Offline/accuracy/mlperf_log_accuracy.json"
+    target.unlink()
+    rules = Round.load("inference", "v4.1")
+    for published, severity in ((False, "error"), (True, "notice")):
+        report = run_checks(discover(ctt_tree, "split"), rules, selection=Selection(("ST011",), ()),
+                            options=RunOptions(published=published))
+        assert [(f.path.endswith("accuracy/mlperf_log_accuracy.json"), f.severity.value) for f in report.findings] == [
+            (True, severity)
+        ]

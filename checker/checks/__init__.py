@@ -1,3 +1,12 @@
 """Rule modules, one family each; importing this package registers every rule."""
 
-from checker.checks import measurements, performance, structure, system  # noqa: F401
+from checker.checks import (  # noqa: F401  (import registers the rules)
+    accuracy,
+    compliance,
+    division,
+    measurements,
+    performance,
+    power,
+    structure,
+    system,
+)

@@ -1,0 +1,332 @@
+"""AC: the accuracy run: accuracy.txt against the targets, the hash, the truncated log, dataset coverage, mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from checker.context import ResultContext, as_int
+from checker.findings import Problem, Severity
+from checker.parsers.accuracy_log import DetailKeys, file_size, read_accuracy_log, read_detail_keys
+from checker.registry import rule
+
+ENFORCED_DIVISIONS = ("closed", "network")
+_ACCURACY_KEYS = frozenset({"effective_test_mode", "effective_accuracy_sample_count", "qsl_reported_total_count"})
+
+
+def enforced(ctx: ResultContext) -> bool:
+    """Closed and network hold results to the closed targets; open reports accuracy only."""
+    return ctx.unit.division in ENFORCED_DIVISIONS
+
+
+def targets(ctx: ResultContext) -> list[dict[str, Any]]:
+    """The lower bounds for this result: per-scenario targets where the round has them (qwen3-vl), else the model's."""
+    by_scenario = ctx.model.get("accuracy_targets_by_scenario", {})
+    if ctx.scenario in by_scenario:
+        return list(by_scenario[ctx.scenario])
+    return list(ctx.model.get("accuracy_targets", []))
+
+
+def accuracy_keys(ctx: ResultContext) -> DetailKeys:
+    """The few records of the accuracy detail log these rules need (the log is not fully decoded)."""
+    return read_detail_keys(ctx.accuracy_dir / "mlperf_log_detail.txt", _ACCURACY_KEYS)
+
+
+def _parsed(ctx: ResultContext) -> bool:
+    """accuracy.txt exists and was read (ST011 reports a missing one)."""
+    return ctx.accuracy_file.read_error is None and ctx.benchmark is not None
+
+
+@rule(
+    "AC001",
+    "accuracy-metric-missing",
+    fix=(
+        "Regenerate accuracy.txt with the benchmark's official accuracy script; its output line must match the "
+        "round's pattern for every target metric."
+    ),
+)
+def accuracy_metric_missing(ctx: ResultContext) -> Iterator[Problem]:
+    """accuracy.txt lacks a metric: closed and network need every target metric, open at least one.
+
+    Each metric is read with its pattern from the round's rule file (``accuracy_patterns``), applied
+    with ``re.match`` to every line, as the official checker does.
+    """
+    if not _parsed(ctx):
+        return
+    parsed = ctx.accuracy_file
+    wanted = [t["metric"] for t in targets(ctx)]
+    where = ctx.rel(parsed.path)
+    if not enforced(ctx):
+        if not parsed.values:
+            yield Problem(where, "no accuracy metric could be read", expected=wanted or "a metric", found="none")
+        return
+    missing = [m for m in wanted if m not in parsed.values]
+    if missing:
+        yield Problem(
+            where,
+            f"accuracy.txt has no value for {', '.join(missing)}",
+            expected=wanted,
+            found=sorted(parsed.values),
+        )
+
+
+@rule(
+    "AC002",
+    "accuracy-below-target",
+    fix="Improve the model or its numerics until every metric reaches the closed target, or submit to open.",
+)
+def accuracy_below_target(ctx: ResultContext) -> Iterator[Problem]:
+    """Closed and network: a metric is below its target (99 % or 99.9 % of the FP32 reference, or a fixed bound).
+
+    Every line that matches a metric counts; one sighting below the target fails, as upstream.
+    """
+    if not _parsed(ctx) or not enforced(ctx):
+        return
+    parsed = ctx.accuracy_file
+    for target in targets(ctx):
+        metric, minimum = target["metric"], target.get("min")
+        if minimum is None:
+            continue
+        for line, value in parsed.values.get(metric, []):
+            if value < minimum:
+                yield Problem(
+                    ctx.rel(parsed.path),
+                    f"{metric} {value} is below the closed target {minimum}",
+                    line=line,
+                    key=metric,
+                    expected=f">= {minimum}",
+                    found=value,
+                )
+
+
+@rule(
+    "AC003",
+    "accuracy-above-limit",
+    fix="Fix the generation settings (e.g. max tokens, sampler) so the metric stays within its upper limit.",
+)
+def accuracy_above_limit(ctx: ResultContext) -> Iterator[Problem]:
+    """Closed and network: a metric with an upper limit (tokens per sample, CLIP/FID ranges) exceeds it.
+
+    Upper limits apply only where the metric line is present, as in the official checker.
+    """
+    if not _parsed(ctx) or not enforced(ctx):
+        return
+    parsed = ctx.accuracy_file
+    for limit in ctx.model.get("accuracy_upper_limits", []):
+        metric, maximum = limit["metric"], limit.get("max")
+        if maximum is None:
+            continue
+        for line, value in parsed.values.get(metric, []):
+            if value > maximum:
+                yield Problem(
+                    ctx.rel(parsed.path),
+                    f"{metric} {value} is above the upper limit {maximum}",
+                    line=line,
+                    key=metric,
+                    expected=f"<= {maximum}",
+                    found=value,
+                )
+
+
+@rule(
+    "AC004",
+    "accuracy-hash-missing",
+    fix="Run truncate_accuracy_log.py: it appends 'hash=<sha256 of the full accuracy log>' to accuracy.txt.",
+)
+def accuracy_hash_missing(ctx: ResultContext) -> Iterator[Problem]:
+    """accuracy.txt has no ``hash=`` line, so the truncated accuracy log cannot be tied to the full one."""
+    if ctx.accuracy_file.read_error is not None:
+        return
+    if ctx.accuracy_file.hash_value is None:
+        yield Problem(
+            ctx.rel(ctx.accuracy_file.path),
+            "no hash= line for mlperf_log_accuracy.json",
+            expected="hash=<sha256>",
+            found="missing",
+        )
+
+
+@rule(
+    "AC005",
+    "accuracy-log-not-truncated",
+    fix="Truncate accuracy/mlperf_log_accuracy.json with the official truncate_accuracy_log.py before submitting.",
+)
+def accuracy_log_not_truncated(ctx: ResultContext) -> Iterator[Problem]:
+    """``accuracy/mlperf_log_accuracy.json`` is larger than the truncated form allows (10240 bytes).
+
+    Only the file size is read. With ``--published`` a missing log is a notice (published trees
+    may drop logs); without it, ST011 reports the missing file.
+    """
+    path = ctx.accuracy_dir / "mlperf_log_accuracy.json"
+    size = file_size(path)
+    limit = ctx.rules.get("max_truncated_accuracy_log_bytes", 10240)
+    if size is None:
+        if ctx.options.published and ctx.accuracy_dir.is_dir():
+            yield Problem(
+                ctx.rel(path),
+                "accuracy log is absent; published repositories may drop large logs, so it is not judged",
+                expected="mlperf_log_accuracy.json",
+                found="missing (published tree)",
+                severity=Severity.NOTICE,
+            )
+        return
+    if size > limit:
+        yield Problem(
+            ctx.rel(path),
+            f"accuracy log is {size} bytes: not truncated",
+            expected=f"<= {limit} bytes",
+            found=size,
+        )
+
+
+def required_samples(ctx: ResultContext) -> int | None:
+    """Samples an accuracy run must cover: ``accuracy_sample_count`` (per scenario where given), else the dataset."""
+    count = ctx.model.get("accuracy_sample_count")
+    if isinstance(count, dict):
+        count = count.get(ctx.scenario or "")
+    if count is None:
+        count = ctx.model.get("dataset_size")
+    return as_int(count)
+
+
+@rule(
+    "AC006",
+    "accuracy-dataset-coverage",
+    fix="Run the accuracy mode over the whole data set (no accuracy_sample_count or QSL size override).",
+)
+def accuracy_dataset_coverage(ctx: ResultContext) -> Iterator[Problem]:
+    """The accuracy run did not cover the whole data set (or the round's accuracy sample count).
+
+    The evidence, strongest first:
+
+    * an untruncated ``mlperf_log_accuracy.json``: the distinct ``qsl_idx`` actually logged are
+      counted, whatever the QSL claims;
+    * a truncated log hides most records, so its visible records only give a lower bound; the run
+      is then judged by the accuracy detail log, which records what LoadGen issued:
+      ``effective_accuracy_sample_count`` where LoadGen logs it (v5 and later), else
+      ``qsl_reported_total_count``. A visible ``qsl_idx`` at or beyond the data-set size fails too.
+    """
+    required = required_samples(ctx)
+    log_path = ctx.accuracy_dir / "mlperf_log_accuracy.json"
+    if required is None or not ctx.accuracy_dir.is_dir():
+        return
+    accuracy = read_accuracy_log(log_path)
+    if accuracy.exists and accuracy.complete:
+        if len(accuracy.entries) < required:
+            yield Problem(
+                ctx.rel(log_path),
+                f"accuracy log holds {len(accuracy.entries)} distinct samples, fewer than the data set",
+                expected=f">= {required} distinct qsl_idx",
+                found=len(accuracy.entries),
+            )
+        return
+    dataset = as_int(ctx.model.get("dataset_size"))
+    beyond = sorted(i for i in accuracy.entries if dataset is not None and i >= dataset)
+    if beyond:
+        yield Problem(
+            ctx.rel(log_path),
+            f"accuracy log names sample {beyond[0]}, outside the {dataset}-sample data set",
+            expected=f"qsl_idx < {dataset}",
+            found=beyond[:5],
+        )
+    log = accuracy_keys(ctx)
+    if not log.usable:
+        return
+    for key in ("effective_accuracy_sample_count", "qsl_reported_total_count"):
+        found = as_int(log.values.get(key))
+        if found is None:
+            continue
+        if found < required:
+            yield Problem(
+                ctx.rel(log.path),
+                f"accuracy run issued {found} samples, fewer than required",
+                line=log.lines.get(key),
+                key=key,
+                expected=f">= {required}",
+                found=found,
+            )
+        return
+
+
+@rule(
+    "AC007",
+    "accuracy-mode",
+    fix="Produce accuracy/ with --mode AccuracyOnly; do not copy a performance run's logs there.",
+)
+def accuracy_mode(ctx: ResultContext) -> Iterator[Problem]:
+    """The accuracy detail log was not produced in AccuracyOnly mode."""
+    log = accuracy_keys(ctx)
+    if not log.usable:
+        return
+    mode = log.values.get("effective_test_mode")
+    if mode != "AccuracyOnly":
+        yield Problem(
+            ctx.rel(log.path),
+            f"accuracy run used test mode {mode}",
+            line=log.lines.get("effective_test_mode"),
+            key="effective_test_mode",
+            expected="AccuracyOnly",
+            found=mode,
+        )
+
+
+@rule(
+    "AC008",
+    "accuracy-loadgen-error",
+    fix="Fix what LoadGen reported during the accuracy run and run it again.",
+)
+def accuracy_loadgen_error(ctx: ResultContext) -> Iterator[Problem]:
+    """LoadGen logged an error during the accuracy run (``metadata.is_error``)."""
+    log = accuracy_keys(ctx)
+    for line, key, value in log.errors:
+        yield Problem(
+            ctx.rel(log.path),
+            f"LoadGen error {key}: {value}",
+            line=line,
+            key=key,
+            expected="no LoadGen errors",
+            found=value,
+        )
+
+
+@rule(
+    "AC009",
+    "accuracy-extra-files",
+    fix=(
+        "Add the generated artefacts the round lists (stable-diffusion-xl: accuracy/images/<id>.png for each "
+        "listed id) next to accuracy.txt."
+    ),
+)
+def accuracy_extra_files(ctx: ResultContext) -> Iterator[Problem]:
+    """Generated samples a reviewer must see (SDXL images, wan videos) are missing from ``accuracy/``.
+
+    Closed and network: error. Open: a warning, since the official checker accepts open
+    results whose accuracy folder is incomplete. With ``--published`` it is a notice: the
+    published results repositories drop these folders on purpose.
+    """
+    extra = ctx.model.get("extra_accuracy_files")
+    if not extra or not ctx.accuracy_dir.is_dir():
+        return
+    folder = ctx.accuracy_dir / extra.get("dir", "images")
+    try:
+        stems = {p.name.split(".")[0] for p in folder.iterdir() if p.is_file()}
+    except OSError:
+        stems = None
+    ids = [str(i) for i in extra.get("ids", [])]
+    missing = ids if stems is None else [i for i in ids if i not in stems]
+    if not missing:
+        return
+    if ctx.options.published:
+        severity: Severity | None = Severity.NOTICE
+        why = "; published results repositories remove these folders, so the accuracy claim is taken as published"
+    else:
+        severity = None if enforced(ctx) else Severity.WARNING
+        why = ""
+    what = f"folder {folder.name}/ is missing" if stems is None else f"{len(missing)} listed file(s) are missing"
+    yield Problem(
+        ctx.rel(folder),
+        f"{what}{why}",
+        expected=[f"{i}.{extra.get('ext_hint', '*')}" for i in ids],
+        found="missing folder" if stems is None else missing,
+        severity=severity,
+    )

@@ -1,0 +1,196 @@
+"""Reader for LoadGen's ``mlperf_log_accuracy.json``, aware of the official truncated form.
+
+A submission keeps only a truncated copy (first 4096 characters, ``...``, last 4096), which is no
+longer valid JSON. Entries are one per line, so the complete lines that survive the cut can still
+be read; ``complete`` says whether the whole file was seen. Parsing is line-wise with a regular
+expression, never ``json.load`` of the whole file, so a large untruncated log costs one pass.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from checker.parsers.mllog import MARKER, _key_of
+
+# One response record: {"seq_id": N, "qsl_idx": M, "data": "HEX" [, "token_data": ..., "token_count": K]}
+_ENTRY = re.compile(
+    r'^\{\s*"seq_id"\s*:\s*(\d+)\s*,\s*"qsl_idx"\s*:\s*(\d+)\s*,\s*"data"\s*:\s*"([0-9A-Fa-f]*)"[^{}]*\}$'
+)
+TRUNCATION_MARK = "\n\n...\n\n"
+
+
+@dataclass
+class AccuracyLog:
+    """The response records that could be read, and what kind of file they came from."""
+
+    path: Path
+    size: int | None = None
+    entries: dict[int, str] = field(default_factory=dict)  # qsl_idx -> hex (first occurrence)
+    duplicates: int = 0
+    records: int = 0
+    max_seq_id: int | None = None
+    truncated: bool = False
+    complete: bool = False
+    error: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.size is not None
+
+
+def parse_accuracy_log_text(path: Path, text: str, size: int | None = None) -> AccuracyLog:
+    """Parse already-read text; a file is ``complete`` when it is a bracketed list of well-formed records."""
+    log = AccuracyLog(path, size=len(text.encode("utf-8", "replace")) if size is None else size)
+    log.truncated = TRUNCATION_MARK in text
+    body = text.strip()
+    bad_lines = 0
+    for raw in body.splitlines():
+        line = raw.strip()
+        if line in ("[", "]", "", "..."):
+            continue
+        if line.endswith(","):
+            line = line[:-1].rstrip()
+        match = _ENTRY.match(line)
+        if not match:
+            bad_lines += 1
+            continue
+        seq, qsl, data = int(match.group(1)), int(match.group(2)), match.group(3).upper()
+        log.records += 1
+        log.max_seq_id = seq if log.max_seq_id is None else max(log.max_seq_id, seq)
+        if qsl in log.entries:
+            log.duplicates += 1
+        else:
+            log.entries[qsl] = data
+    log.complete = not log.truncated and bad_lines == 0 and body.startswith("[") and body.endswith("]")
+    if bad_lines and not log.truncated:
+        log.error = f"{bad_lines} line(s) are not LoadGen response records"
+    return log
+
+
+def file_version(path: Path) -> tuple[int, int] | None:
+    """(mtime, size) of a file, so caches stay right in long-lived processes that re-check edited trees."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def read_accuracy_log(path: Path) -> AccuracyLog:
+    """Read and parse one log, once per file version: several rules and audits read the same file."""
+    return _read_accuracy_log(path, file_version(path))
+
+
+@lru_cache(maxsize=32)
+def _read_accuracy_log(path: Path, version: tuple[int, int] | None) -> AccuracyLog:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return AccuracyLog(path, error="file is missing")
+    except OSError as exc:
+        return AccuracyLog(path, error=f"cannot be read: {exc.strerror or exc}")
+    return parse_accuracy_log_text(path, raw.decode("utf-8", errors="replace"), size=len(raw))
+
+
+def file_size(path: Path) -> int | None:
+    """Size in bytes without reading the file; None when it is missing."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+@dataclass
+class DetailKeys:
+    """A few records of a detail log, and its error records, read without decoding every line."""
+
+    path: Path
+    values: dict[str, object] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    errors: list[tuple[int, str, object]] = field(default_factory=list)
+    read_error: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.read_error is None and bool(self.values)
+
+
+_ERROR_FLAG = b'"is_error": true'
+HEADER_LINES = 400  # the settings LoadGen logs (effective_*, qsl_reported_*) all come before the run's events
+
+
+def _map(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes; large files are memory-mapped so searching them copies nothing."""
+    with path.open("rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size < 1 << 20:
+            return stream.read()
+        return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def read_detail_keys(path: Path, keys: frozenset[str]) -> DetailKeys:
+    """The wanted header records and the error records of a detail log, once per file version."""
+    return _read_detail_keys(path, keys, file_version(path))
+
+
+@lru_cache(maxsize=64)
+def _read_detail_keys(path: Path, keys: frozenset[str], version: tuple[int, int] | None) -> DetailKeys:
+    """First value of each wanted key among the header lines, plus every ``is_error`` record of the whole log.
+
+    Errors are located with a substring search over the whole text; only the lines found that
+    way and the wanted header lines are JSON-decoded, so a large log costs one read.
+    """
+    found = DetailKeys(path)
+    try:
+        raw = _map(path)
+    except FileNotFoundError:
+        found.read_error = "file is missing"
+        return found
+    except (OSError, ValueError) as exc:
+        found.read_error = f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+        return found
+    head_end = -1
+    for _ in range(HEADER_LINES):
+        head_end = raw.find(b"\n", head_end + 1)
+        if head_end < 0:
+            head_end = len(raw)
+            break
+    head = raw[:head_end].decode("utf-8", errors="replace")
+    for number, line in enumerate(head.split("\n"), start=1):
+        if not line.startswith(MARKER):
+            continue
+        body = line[len(MARKER) :].strip()
+        key = _key_of(body)
+        if key in keys and key not in found.values:
+            record = _record(body)
+            if record is not None:
+                found.values[key] = record.get("value")
+                found.lines[key] = number
+    start = raw.find(_ERROR_FLAG)
+    while start >= 0:
+        line_start = raw.rfind(b"\n", 0, start) + 1
+        line_end = raw.find(b"\n", start)
+        line_end = len(raw) if line_end < 0 else line_end
+        line = raw[line_start:line_end].decode("utf-8", errors="replace")
+        if line.startswith(MARKER):
+            record = _record(line[len(MARKER) :].strip())
+            meta = record.get("metadata") if record else None
+            if record is not None and isinstance(meta, dict) and meta.get("is_error") is True:
+                number = raw.count(b"\n", 0, line_start) + 1
+                found.errors.append((number, str(record.get("key")), record.get("value")))
+        start = raw.find(_ERROR_FLAG, line_end)
+    return found
+
+
+def _record(body: str) -> dict[str, object] | None:
+    try:
+        record = json.loads(body)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None

@@ -1,0 +1,99 @@
+"""Corrupted accuracy.txt, accuracy logs and compliance folders never make an AC/CO/PO/DV rule crash."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import require_data
+from tests.test_rules_accuracy import check
+
+SYSTEM = "GH200-GraceHopper-Superchip_GH200-96GB_aarch64x1_TRT"
+RESULT = f"closed/Oracle/results/{SYSTEM}/resnet50/Offline"
+AUDITS = f"closed/Oracle/compliance/{SYSTEM}/resnet50/Offline"
+FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Oracle's closed resnet50 results only (with TEST01/04/05 audits), writable, shared by the fuzz tests."""
+    source = require_data("inference-v4.1", "closed", "Oracle")
+    root = tmp_path_factory.mktemp("fuzz") / "tree"
+    others = {"3d-unet-99", "3d-unet-99.9", "bert-99", "bert-99.9", "gptj-99", "gptj-99.9", "retinanet"}
+    others.add("stable-diffusion-xl")
+    shutil.copytree(source, root / "closed" / "Oracle", ignore=lambda _, names: [n for n in names if n in others])
+    for path in root.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return root
+
+
+def _crashes(root: Path) -> list[str]:
+    """Findings that report an internal error in one of the audit rules."""
+    report = check(root)
+    return [f"{f.code}: {f.message}" for f in report.findings if "internal error" in f.message]
+
+
+def _mutated(original: bytes, data: st.DataObject) -> bytes | None:
+    """A corrupted variant of a file: truncated, spliced with junk, replaced by junk, or deleted (None)."""
+    kind = data.draw(st.sampled_from(["truncate", "splice", "junk", "delete", "text"]))
+    if kind == "delete":
+        return None
+    if kind == "truncate":
+        return original[: data.draw(st.integers(0, max(0, len(original) - 1)))]
+    if kind == "junk":
+        return data.draw(st.binary(max_size=2048))
+    if kind == "text":
+        return data.draw(st.text(max_size=512)).encode("utf-8", "surrogatepass")
+    start = data.draw(st.integers(0, len(original)))
+    return original[:start] + data.draw(st.binary(max_size=64)) + original[start + data.draw(st.integers(0, 64)) :]
+
+
+def _fuzz_file(root: Path, rel: str, data: st.DataObject) -> None:
+    path = root / rel
+    original = path.read_bytes()
+    variant = _mutated(original, data)
+    try:
+        if variant is None:
+            path.unlink()
+        else:
+            path.write_bytes(variant)
+        assert _crashes(root) == []
+    finally:
+        path.write_bytes(original)
+
+
+@FUZZ
+@given(data=st.data())
+def test_corrupt_accuracy_txt(tree: Path, data: st.DataObject) -> None:
+    _fuzz_file(tree, f"{RESULT}/accuracy/accuracy.txt", data)
+
+
+@FUZZ
+@given(data=st.data())
+def test_corrupt_accuracy_json(tree: Path, data: st.DataObject) -> None:
+    target = data.draw(
+        st.sampled_from(
+            [
+                f"{RESULT}/accuracy/mlperf_log_accuracy.json",
+                f"{AUDITS}/TEST01/accuracy/mlperf_log_accuracy.json",
+                f"{RESULT}/accuracy/mlperf_log_detail.txt",
+            ]
+        )
+    )
+    _fuzz_file(tree, target, data)
+
+
+@FUZZ
+@given(data=st.data())
+def test_corrupt_compliance_folder(tree: Path, data: st.DataObject) -> None:
+    names = sorted(p.relative_to(tree).as_posix() for p in (tree / AUDITS).rglob("*") if p.is_file())
+    _fuzz_file(tree, data.draw(st.sampled_from(names)), data)
+
+
+def test_fuzz_tree_is_clean_before_corruption(tree: Path) -> None:
+    report = check(tree)
+    assert not [f for f in report.findings if f.fails and f.code[:2] in ("AC", "CO", "PO", "DV")]

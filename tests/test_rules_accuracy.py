@@ -1,0 +1,269 @@
+"""AC rules: a passing and a failing input for each, built from mutated copies of real v4.1 results.
+
+The helpers here are shared by the other audit-rule tests (compliance, power, division, fuzz).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker import context
+from checker.checks import compliance
+from checker.context import RunOptions
+from checker.discovery import discover
+from checker.engine import Report, Selection, run_checks
+from checker.findings import Finding, Severity
+from checker.parsers import accuracy_log
+from checker.registry import load_all
+from checker.rounds import Round
+from tests.conftest import copy_submitter, require_data
+
+MARKER = ":::MLLOG "
+CTT_GPTJ = "closed/ConnectTechInc/results/Orin_TRT/gptj-99"
+
+
+# --- shared helpers ---------------------------------------------------------------------------------------
+def clear_caches() -> None:
+    """Parsed files are cached per path and file version; tests rewrite files in place, sometimes within the
+    same clock tick and at the same size, so forget everything between runs."""
+    for cached in (accuracy_log._read_accuracy_log, accuracy_log._read_detail_keys, compliance._read_verify):
+        cached.cache_clear()
+    for name in ("load_json", "_load_json", "load_model_mapping"):
+        cache_clear = getattr(getattr(context, name, None), "cache_clear", None)
+        if cache_clear is not None:
+            cache_clear()
+
+
+def check(root: Path, select: str = "", *, published: bool = False, version: str = "v4.1") -> Report:
+    load_all()
+    clear_caches()
+    rules = Round.load("inference", version)
+    selection = Selection((select,) if select else (), ())
+    return run_checks(
+        discover(root, rules["layout"]), rules, jobs=1, selection=selection, options=RunOptions(published=published)
+    )
+
+
+def found(root: Path, code: str, *, published: bool = False) -> list[Finding]:
+    return [f for f in check(root, code, published=published).findings if f.code == code]
+
+
+def one(root: Path, code: str, *, published: bool = False) -> Finding:
+    hits = found(root, code, published=published)
+    assert len(hits) == 1, [f.to_record() for f in hits]
+    return hits[0]
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+
+
+def set_record(path: Path, key: str, value: Any) -> None:
+    """Rewrite the value of the first ``key`` record of a LoadGen detail log."""
+    lines = path.read_text().splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith(MARKER) and f'"key": "{key}"' in line:
+            record = json.loads(line[len(MARKER) :])
+            record["value"] = value
+            lines[number] = MARKER + json.dumps(record)
+            break
+    else:
+        raise AssertionError(f"{key} not in {path}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def add_error_record(path: Path, message: str) -> None:
+    record = {
+        "key": "error_runtime",
+        "value": message,
+        "time_ms": 1.0,
+        "namespace": "mlperf::logging",
+        "event_type": "POINT_IN_TIME",
+        "metadata": {"is_error": True, "is_warning": False, "file": "x.cc", "line_no": 1, "pid": 1, "tid": 1},
+    }
+    with path.open("a") as stream:
+        stream.write(MARKER + json.dumps(record) + "\n")
+
+
+def copy_as(tmp_path: Path, division: str, submitter: str, into_division: str) -> Path:
+    """Copy a real submitter into another division folder (only the division-dependent rules are judged)."""
+    source = require_data("inference-v4.1", division, submitter)
+    root = tmp_path / "tree"
+    shutil.copytree(source, root / into_division / submitter)
+    for path in root.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return root
+
+
+def accuracy_dir(root: Path, scenario: str = "Offline", base: str = CTT_GPTJ) -> Path:
+    return root / base / scenario / "accuracy"
+
+
+# --- AC001 metric missing -----------------------------------------------------------------------------------
+def test_ac001_pass_all_metrics_present(ctt_tree: Path) -> None:
+    assert found(ctt_tree, "AC001") == []
+
+
+def test_ac001_fail_closed_metric_missing(ctt_tree: Path) -> None:
+    replace(accuracy_dir(ctt_tree) / "accuracy.txt", "'rouge2'", "'rouge_two'")
+    finding = one(ctt_tree, "AC001")
+    assert "ROUGE2" in finding.message and finding.fails
+
+
+def test_ac001_open_needs_only_one_parsable_metric(tmp_path: Path) -> None:
+    root = copy_submitter(tmp_path, "open", "CTuning")
+    assert found(root, "AC001") == []
+    for path in root.glob("open/CTuning/results/*/bert-99/*/accuracy/accuracy.txt"):
+        path.write_text("no metric here\nhash=abc\n")
+    finding = one(root, "AC001")
+    assert finding.found == "none" and finding.fails
+
+
+# --- AC002 below target ---------------------------------------------------------------------------------------
+def test_ac002_pass_real_closed_result(ctt_tree: Path) -> None:
+    assert found(ctt_tree, "AC002") == []
+
+
+def test_ac002_fail_below_target(ctt_tree: Path) -> None:
+    path = accuracy_dir(ctt_tree) / "accuracy.txt"
+    text = path.read_text()
+    start = text.index("'rouge1': ") + len("'rouge1': ")
+    end = text.index(",", start)
+    path.write_text(text[:start] + "40.0" + text[end:])
+    finding = one(ctt_tree, "AC002")
+    assert (finding.key, finding.found, finding.expected) == ("ROUGE1", 40.0, ">= 42.556635")
+
+
+def test_ac002_open_reports_accuracy_only(tmp_path: Path) -> None:
+    root = copy_submitter(tmp_path, "open", "CTuning")
+    for path in root.glob("open/CTuning/results/*/bert-99/*/accuracy/accuracy.txt"):
+        replace(path, '"f1": 90.', '"f1": 10.')
+    assert found(root, "AC002") == []
+
+
+# --- AC003 above upper limit -------------------------------------------------------------------------------
+def test_ac003_pass_and_fail_tokens_per_sample(tmp_path: Path) -> None:
+    root = copy_submitter(tmp_path, "closed", "RedHat")
+    assert found(root, "AC003") == []
+    path = next(root.glob("closed/RedHat/results/*/llama2-70b-99.9/Offline/accuracy/accuracy.txt"))
+    text = path.read_text()
+    start = text.index("'tokens_per_sample': ") + len("'tokens_per_sample': ")
+    end = text.index("}", start)
+    path.write_text(text[:start] + "400.0" + text[end:])
+    finding = one(root, "AC003")
+    assert (finding.key, finding.found, finding.expected) == ("TOKENS_PER_SAMPLE", 400.0, "<= 323.895")
+
+
+# --- AC004 hash ---------------------------------------------------------------------------------------------
+def test_ac004_pass_and_fail(ctt_tree: Path) -> None:
+    assert found(ctt_tree, "AC004") == []
+    path = accuracy_dir(ctt_tree) / "accuracy.txt"
+    path.write_text("\n".join(line for line in path.read_text().splitlines() if not line.startswith("hash=")))
+    finding = one(ctt_tree, "AC004")
+    assert finding.found == "missing" and finding.path.endswith("Offline/accuracy/accuracy.txt")
+
+
+# --- AC005 truncation -----------------------------------------------------------------------------------------
+def test_ac005_pass_truncated_and_fail_full_log(ctt_tree: Path) -> None:
+    assert found(ctt_tree, "AC005") == []
+    path = accuracy_dir(ctt_tree) / "mlperf_log_accuracy.json"
+    entries = [{"seq_id": i, "qsl_idx": i, "data": "00" * 40} for i in range(400)]
+    path.write_text(json.dumps(entries))
+    finding = one(ctt_tree, "AC005")
+    assert finding.found == path.stat().st_size and finding.expected == "<= 10240 bytes"
+
+
+def test_ac005_missing_log_is_a_notice_only_when_published(ctt_tree: Path) -> None:
+    (accuracy_dir(ctt_tree) / "mlperf_log_accuracy.json").unlink()
+    assert found(ctt_tree, "AC005") == []  # ST011 reports the missing file
+    finding = one(ctt_tree, "AC005", published=True)
+    assert finding.severity is Severity.NOTICE and "published" in finding.message
+
+
+# --- AC006 dataset coverage -----------------------------------------------------------------------------------
+def test_ac006_pass_truncated_log_and_full_qsl(ctt_tree: Path) -> None:
+    assert found(ctt_tree, "AC006") == []
+
+
+def test_ac006_fail_untruncated_log_misses_samples(ctt_tree: Path) -> None:
+    path = accuracy_dir(ctt_tree) / "mlperf_log_accuracy.json"
+    entries = ",\n".join(f'{{ "seq_id" : {i}, "qsl_idx" : {i}, "data" : "AB" }}' for i in range(100))
+    path.write_text(f"[\n{entries}\n]\n")
+    finding = one(ctt_tree, "AC006")
+    assert (finding.found, finding.expected) == (100, ">= 13368 distinct qsl_idx")
+
+
+def test_ac006_fail_truncated_log_and_small_qsl(ctt_tree: Path) -> None:
+    set_record(accuracy_dir(ctt_tree) / "mlperf_log_detail.txt", "qsl_reported_total_count", 1000)
+    finding = one(ctt_tree, "AC006")
+    assert (finding.key, finding.found) == ("qsl_reported_total_count", 1000)
+
+
+# --- AC007 mode -----------------------------------------------------------------------------------------------
+def test_ac007_pass_and_fail(ctt_tree: Path) -> None:
+    assert found(ctt_tree, "AC007") == []
+    set_record(accuracy_dir(ctt_tree) / "mlperf_log_detail.txt", "effective_test_mode", "PerformanceOnly")
+    finding = one(ctt_tree, "AC007")
+    assert (finding.expected, finding.found) == ("AccuracyOnly", "PerformanceOnly")
+
+
+# --- AC008 LoadGen errors ----------------------------------------------------------------------------------------
+def test_ac008_pass_and_fail(ctt_tree: Path) -> None:
+    assert found(ctt_tree, "AC008") == []
+    add_error_record(accuracy_dir(ctt_tree) / "mlperf_log_detail.txt", "Loadgen built with uncommitted changes!")
+    finding = one(ctt_tree, "AC008")
+    assert finding.found == "Loadgen built with uncommitted changes!" and finding.line is not None
+
+
+# --- AC009 extra files (SDXL images) ----------------------------------------------------------------------------
+def _sdxl_accuracy(root: Path, division: str) -> Path:
+    return next(root.glob(f"{division}/CTuning/results/*/stable-diffusion-xl/*/accuracy"))
+
+
+def test_ac009_closed_missing_images_is_an_error_and_a_notice_when_published(tmp_path: Path) -> None:
+    root = copy_as(tmp_path, "open", "CTuning", "closed")
+    finding = one(root, "AC009")
+    assert finding.fails and finding.found == "missing folder"
+    notice = one(root, "AC009", published=True)
+    assert notice.severity is Severity.NOTICE and "published" in notice.message
+
+
+def test_ac009_pass_with_listed_images(tmp_path: Path) -> None:
+    root = copy_as(tmp_path, "open", "CTuning", "closed")
+    images = _sdxl_accuracy(root, "closed") / "images"
+    images.mkdir()
+    ids = Round.load("inference", "v4.1").models["stable-diffusion-xl"]["extra_accuracy_files"]["ids"]
+    for name in ids:
+        (images / f"{name}.png").write_bytes(b"\x89PNG")
+    assert found(root, "AC009") == []
+    (images / f"{ids[0]}.png").unlink()
+    assert one(root, "AC009").found == [ids[0]]
+
+
+def test_ac009_open_missing_images_is_a_warning(tmp_path: Path) -> None:
+    root = copy_submitter(tmp_path, "open", "CTuning")
+    finding = one(root, "AC009")
+    assert finding.severity is Severity.WARNING and not finding.fails
+
+
+@pytest.mark.parametrize("text", ["[\n]\n", "", "not json", '[\n{ "seq_id" : 1, "qsl_idx" : 2, "data" : "A"'])
+def test_accuracy_log_reader_never_raises(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "mlperf_log_accuracy.json"
+    path.write_text(text)
+    log = accuracy_log.parse_accuracy_log_text(path, text)
+    assert log.records <= 1 and (log.complete is (text == "[\n]\n"))
+
+
+@pytest.mark.parametrize(("division", "enforced"), [("network", True), ("open", False)])
+def test_targets_apply_to_network_as_to_closed(tmp_path: Path, division: str, enforced: bool) -> None:
+    root = copy_as(tmp_path, "closed", "ConnectTechInc", division)
+    path = accuracy_dir(root, base=CTT_GPTJ.replace("closed/", f"{division}/")) / "accuracy.txt"
+    replace(path, "'rouge1': 42.9363", "'rouge1': 40.0")
+    assert len(found(root, "AC002")) == (1 if enforced else 0)

@@ -1,0 +1,251 @@
+"""CO rules: a passing and a failing input for each, built from mutated copies of real v4.1 audits (Oracle)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from checker.checks import compliance as co
+from checker.context import ResultContext, RunOptions
+from checker.discovery import discover
+from checker.findings import Severity
+from checker.rounds import Round
+from tests.conftest import copy_submitter
+from tests.test_rules_accuracy import found, one, replace, set_record
+
+SYSTEM = "GH200-GraceHopper-Superchip_GH200-96GB_aarch64x1_TRT"
+RESULTS = f"closed/Oracle/results/{SYSTEM}"
+COMPLIANCE = f"closed/Oracle/compliance/{SYSTEM}"
+
+
+@pytest.fixture
+def oracle(tmp_path: Path) -> Path:
+    """Oracle's closed submission (resnet50 with TEST01/04/05, bert, retinanet, 3d-unet, gptj), writable."""
+    return copy_submitter(tmp_path, "closed", "Oracle")
+
+
+def audit(root: Path, test: str, scenario: str = "Offline", model: str = "resnet50") -> Path:
+    return root / COMPLIANCE / model / scenario / test
+
+
+def detail(root: Path, test: str, scenario: str = "Offline") -> Path:
+    return audit(root, test, scenario) / "performance" / "run_1" / "mlperf_log_detail.txt"
+
+
+def in_paths(findings: list, fragment: str) -> list:  # type: ignore[type-arg]
+    return [f for f in findings if fragment in f.path]
+
+
+# --- CO001 / CO002 files ----------------------------------------------------------------------------------
+def test_co001_pass_real_audits(oracle: Path) -> None:
+    assert found(oracle, "CO001") == []
+
+
+def test_co001_fail_missing_test04(oracle: Path) -> None:
+    shutil.rmtree(audit(oracle, "TEST04"))
+    finding = one(oracle, "CO001")
+    assert finding.path.endswith("resnet50/Offline/TEST04") and finding.fails
+
+
+def test_co002_pass_and_fail(oracle: Path) -> None:
+    assert found(oracle, "CO002") == []
+    (audit(oracle, "TEST01") / "verify_performance.txt").unlink()
+    finding = one(oracle, "CO002")
+    assert finding.expected == "verify_performance.txt" and finding.fails
+
+
+def test_co002_missing_json_log_is_a_notice_when_published(oracle: Path) -> None:
+    (audit(oracle, "TEST01") / "accuracy" / "mlperf_log_accuracy.json").unlink()
+    assert one(oracle, "CO002").fails
+    notice = one(oracle, "CO002", published=True)
+    assert notice.severity is Severity.NOTICE and "published" in notice.message
+
+
+def test_co002_fallback_files_required_when_test01_accuracy_fails(oracle: Path) -> None:
+    replace(audit(oracle, "TEST01") / "verify_accuracy.txt", "TEST PASS", "TEST FAIL")
+    assert {f.expected for f in found(oracle, "CO002")} == {
+        "accuracy/baseline_accuracy.txt",
+        "accuracy/compliance_accuracy.txt",
+    }
+
+
+# --- CO003 audit performance rules -------------------------------------------------------------------------
+def test_co003_pass_test05_uses_alternate_seeds(oracle: Path) -> None:
+    assert found(oracle, "CO003") == []
+
+
+def test_co003_fail_audit_log_breaks_a_performance_rule(oracle: Path) -> None:
+    seeds = Round.load("inference", "v4.1")["seeds"]
+    set_record(detail(oracle, "TEST05"), "effective_qsl_rng_seed", seeds["qsl_rng_seed"])
+    set_record(detail(oracle, "TEST04"), "result_validity", "INVALID")
+    messages = sorted(f.message.split(" ", 4)[3] + " " + f.message.split()[0] for f in found(oracle, "CO003"))
+    # The edited TEST04 detail log now also disagrees with its summary log (PE017).
+    assert messages == ["PE003 TEST04", "PE006 TEST05", "PE017 TEST04"]
+
+
+# --- CO004 audit.config applied ----------------------------------------------------------------------------
+def test_co004_pass_real_audits(oracle: Path) -> None:
+    assert found(oracle, "CO004") == []
+
+
+@pytest.mark.parametrize(
+    ("test", "key", "value", "expected"),
+    [
+        ("TEST01", "effective_accuracy_log_sampling_target", 0, 4096),
+        ("TEST01", "effective_accuracy_log_rng_seed", 0, 720381539243781796),
+        ("TEST04", "effective_performance_issue_same", False, 1),
+        ("TEST04", "effective_performance_issue_same_index", 0, 3),
+    ],
+)
+def test_co004_fail_setting_not_in_log(oracle: Path, test: str, key: str, value: object, expected: int) -> None:
+    set_record(detail(oracle, test), key, value)
+    finding = one(oracle, "CO004")
+    assert (finding.key, finding.expected, finding.found) == (key, expected, value)
+
+
+# --- CO005 verify_performance ---------------------------------------------------------------------------------
+def test_co005_pass_and_fail(oracle: Path) -> None:
+    assert found(oracle, "CO005") == []
+    replace(audit(oracle, "TEST05") / "verify_performance.txt", "TEST PASS", "TEST FAIL: Test score invalid")
+    finding = one(oracle, "CO005")
+    assert finding.found == "TEST FAIL: Test score invalid"
+
+
+# --- CO006 / CO007 recomputed performance verdicts ---------------------------------------------------------------
+def _scale(path: Path, key: str, factor: float) -> None:
+    value = None
+    for line in path.read_text().splitlines():
+        if f'"key": "{key}"' in line:
+            value = json.loads(line[len(":::MLLOG ") :])["value"]
+            break
+    assert value is not None
+    set_record(path, key, value * factor)
+
+
+def test_co006_pass_real_audit_agrees(oracle: Path) -> None:
+    assert found(oracle, "CO006") == []
+
+
+def test_co006_fail_audit_score_out_of_band_but_verify_passes(oracle: Path) -> None:
+    _scale(detail(oracle, "TEST01"), "result_samples_per_second", 1.5)
+    finding = one(oracle, "CO006")
+    assert finding.fails and (finding.expected, finding.found) == ("TEST FAIL", "TEST PASS")
+    assert "within ±10%" in finding.message
+
+
+def test_co006_warning_when_logs_pass_but_verify_fails(oracle: Path) -> None:
+    replace(audit(oracle, "TEST01") / "verify_performance.txt", "TEST PASS", "TEST FAIL")
+    finding = one(oracle, "CO006")
+    assert finding.severity is Severity.WARNING and finding.expected == "TEST PASS"
+
+
+def test_co007_pass_and_fail_same_sample_run_too_fast(oracle: Path) -> None:
+    assert found(oracle, "CO007") == []
+    _scale(detail(oracle, "TEST04", "Server"), "result_completed_samples_per_sec", 1.2)
+    finding = one(oracle, "CO007")
+    assert finding.fails and "must be below +10%" in finding.message
+
+
+def test_recomputed_verdicts_agree_with_every_real_verify_file(v41: Path) -> None:
+    """Every real TEST01/TEST04 performance verdict recomputed from the logs equals the submitter's file."""
+    rules = Round.load("inference", "v4.1")
+    counts = {"TEST01": 0, "TEST04": 0}
+    for submitter in discover(v41, "split").submitters:
+        for unit in submitter.results:
+            ctx = ResultContext(rules, unit, RunOptions())
+            for test in ("TEST01", "TEST04"):
+                if test not in co.tests_for(ctx) or not (unit.compliance_dir / test).is_dir():
+                    continue
+                verdict = co.recompute_performance(ctx, test)
+                claimed = "TEST PASS" in (unit.compliance_dir / test / "verify_performance.txt").read_text()
+                assert verdict is not None and verdict.passed == claimed, (unit.rel, test, verdict)
+                counts[test] += 1
+    assert counts == {"TEST01": 41, "TEST04": 29}  # every closed result of the sample with these audits
+
+
+# --- CO008 recomputed TEST01 accuracy ------------------------------------------------------------------------
+def _visible_reference(root: Path) -> dict[int, str]:
+    text = (root / RESULTS / "resnet50/Offline/accuracy/mlperf_log_accuracy.json").read_text()
+    entries = {}
+    for line in text.splitlines():
+        line = line.strip().rstrip(",")
+        if line.startswith("{") and line.endswith("}"):
+            record = json.loads(line)
+            entries[record["qsl_idx"]] = record["data"]
+    return entries
+
+
+def _write_log(path: Path, entries: dict[int, str]) -> None:
+    body = ",\n".join(
+        f'{{ "seq_id" : {n}, "qsl_idx" : {idx}, "data" : "{data}" }}' for n, (idx, data) in enumerate(entries.items())
+    )
+    path.write_text(f"[\n{body}\n]\n")
+
+
+def test_co008_truncated_logs_fall_back_to_verify_file_with_a_notice(oracle: Path) -> None:
+    notices = in_paths(found(oracle, "CO008"), "resnet50/Offline")
+    assert len(notices) == 1 and notices[0].severity is Severity.NOTICE
+    assert "verify_accuracy.txt says TEST PASS" in notices[0].message
+
+
+def test_co008_fail_audited_responses_differ_while_verify_passes(oracle: Path) -> None:
+    reference = _visible_reference(oracle)
+    changed = {idx: ("FF" + data[2:]) for idx, data in list(reference.items())[:20]}
+    _write_log(audit(oracle, "TEST01") / "performance" / "run_1" / "mlperf_log_accuracy.json", changed)
+    finding = one_error = [f for f in found(oracle, "CO008") if f.fails]
+    assert len(one_error) == 1
+    finding = one_error[0]
+    assert "20 of 20 compared TEST01 responses differ" in finding.message
+    assert (finding.expected, finding.found) == ("TEST FAIL", "TEST PASS")
+
+
+def test_co008_pass_complete_logs_that_agree(oracle: Path) -> None:
+    reference = dict(list(_visible_reference(oracle).items())[:20])
+    _write_log(oracle / RESULTS / "resnet50/Offline/accuracy/mlperf_log_accuracy.json", reference)
+    _write_log(audit(oracle, "TEST01") / "performance" / "run_1" / "mlperf_log_accuracy.json", reference)
+    assert in_paths(found(oracle, "CO008"), "resnet50/Offline") == []
+
+
+# --- CO009 TEST01 accuracy fallback ------------------------------------------------------------------------------
+def test_co009_pass_real_fallback_within_delta(oracle: Path) -> None:
+    # bert-99.9 Server: verify says TEST FAIL (33 responses differ); the F1 delta is 0.0075 %, within 0.1 %.
+    assert found(oracle, "CO009") == []
+
+
+def test_co009_fail_delta_too_large(oracle: Path) -> None:
+    path = audit(oracle, "TEST01", "Server", "bert-99.9") / "accuracy" / "compliance_accuracy.txt"
+    replace(path, '"f1": 28.65851378117268', '"f1": 27.0')
+    finding = one(oracle, "CO009")
+    assert finding.key == "F1" and finding.expected == "<= 0.1 %"
+
+
+# --- CO010 TEST06 ------------------------------------------------------------------------------------------------
+def test_co010_pass_and_fail(tmp_path: Path) -> None:
+    root = copy_submitter(tmp_path, "closed", "RedHat")
+    assert found(root, "CO010") == []
+    verify = next(root.glob("closed/RedHat/compliance/*/llama2-70b-99.9/Offline/TEST06/verify_accuracy.txt"))
+    replace(verify, "EOS check pass: True", "EOS check pass: False")
+    finding = one(root, "CO010")
+    assert finding.expected == ["EOS check pass: True"]
+
+
+# --- CO011 TEST07/08/09 -------------------------------------------------------------------------------------------
+def test_co011_pass_and_fail(oracle: Path) -> None:
+    """No real round with TEST09 is in the sample: resnet is given TEST09 in a copy of the v4.1 rules."""
+    base = Round.load("inference", "v4.1")
+    data = json.loads(json.dumps(base.data))
+    data["models"]["resnet"]["compliance_tests"] = ["TEST09"]
+    rules = Round(base.suite, base.version, data)
+    units = [u for s in discover(oracle, "split").submitters for u in s.results]
+    unit = next(u for u in units if u.rel.endswith("resnet50/Offline"))
+    ctx = ResultContext(rules, unit, RunOptions())
+    verify = unit.compliance_dir / "TEST09" / "verify_output_len.txt"
+    verify.parent.mkdir()
+    verify.write_text("Mean output length 1300\nTEST PASS\n")
+    assert list(co.audit_verify_failed(ctx)) == []
+    verify.write_text("Mean output length 900\nTEST FAIL\n")
+    problems = list(co.audit_verify_failed(ctx))
+    assert len(problems) == 1 and problems[0].found == "TEST FAIL"
