@@ -54,7 +54,7 @@ def newest(suite: str) -> str:
 class LazyGroup(click.Group):
     """A group whose heavier commands (audit: pandas; ci: git) are imported only when used."""
 
-    lazy = {"audit": "checker.audit.command:audit"}
+    lazy = {"audit": "checker.audit.command:audit", "ci": "checker.ci:ci"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
@@ -102,6 +102,13 @@ def main() -> None:
 @click.option("--select", default=None, help="Only these rule codes or prefixes, comma-separated (e.g. PE,SY001).")
 @click.option("--ignore", default=None, help="Skip these rule codes or prefixes, comma-separated.")
 @click.option(
+    "--waivers",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="YAML file of approved waivers (schemas/waivers.schema.json): matched findings stay visible but do not "
+    "fail the run.",
+)
+@click.option(
     "--published",
     is_flag=True,
     help="Audit a published results repository: content removed on "
@@ -118,6 +125,7 @@ def check(
     jobs: int | None,
     select: str | None,
     ignore: str | None,
+    waivers: Path | None,
     published: bool,
 ) -> None:
     """Check the submission tree at PATH and report findings (exit 0 valid, 1 errors, 2 could not run)."""
@@ -129,6 +137,13 @@ def check(
         report = _check_inference(
             path, version, rules_file, submitter, jobs or default_jobs(), selection, RunOptions(published=published)
         )
+    if waivers is not None:
+        from checker.waivers import WaiverError, apply_waiver_file
+
+        try:
+            apply_waiver_file(report, waivers)
+        except WaiverError as exc:
+            _fail(str(exc))
     write = load_reporters()[fmt]
     if output:
         with output.open("w", encoding="utf-8", newline="") as stream:
@@ -234,7 +249,6 @@ def explain(code: str) -> None:
     click.echo(f"{rule.code} ({rule.name}), {rule.severity.value}, {rule.suite}, checked per {rule.scope}\n")
     click.echo(rule.doc)
     click.echo(f"\nHow to fix: {rule.fix}")
-
 
 
 @main.command()

@@ -67,7 +67,8 @@ def merge(parent: Any, child: Any) -> Any:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader, where PyYAML was built with it
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
     except FileNotFoundError as exc:
         raise RulesetError(path, "rule file not found") from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

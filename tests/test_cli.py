@@ -92,3 +92,21 @@ def test_submitter_folder_and_filter(ctt_tree: Path) -> None:
     assert code == 0 and "2 results checked" in out
     code, _ = run("check", str(ctt_tree), "--version", "v4.1", "--submitter", "Nobody")
     assert code == 2
+
+
+def test_check_waivers_option(ctt_tree: Path, tmp_path: Path) -> None:
+    system = ctt_tree / "closed/ConnectTechInc/systems/Orin_TRT.json"
+    data = json.loads(system.read_text())
+    data["number_of_nodes"] = "N/A"
+    system.write_text(json.dumps(data))
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "- code: SY003\n  path: closed/ConnectTechInc/systems/*.json\n  reason: node count fixed upstream\n"
+        "  approved_by: review chair\n  expires: '2999-12-31'\n"
+    )
+    code, out = run("check", str(ctt_tree), "--version", "v4.1", "--waivers", str(waivers))
+    assert code == 0, out
+    assert "SY003 error" in out and "(waived: node count fixed upstream" in out and "1 waived" in out
+    waivers.write_text("- code: SY003\n  path: x\n")
+    code, out = run("check", str(ctt_tree), "--version", "v4.1", "--waivers", str(waivers))
+    assert code == 2

@@ -22,6 +22,6 @@ def reporter(name: str) -> Callable[[Reporter], Reporter]:
 
 
 def load_reporters() -> dict[str, Reporter]:
-    from checker.reporters import csv_table, json_report, text  # noqa: F401  (import registers them)
+    from checker.reporters import csv_table, github, json_report, junit, sarif, text  # noqa: F401  (registers them)
 
     return REPORTERS

@@ -43,15 +43,20 @@ def format_results(rows: list[dict[str, Any]]) -> str:
 
 @reporter("text")
 def write_text(report: Any, out: TextIO) -> None:
-    order = {"error": 0, "warning": 1, "review": 2, "notice": 3}
+    order = {"error": 0, "warning": 1, "review": 2, "notice": 3, "waived": 4}
     out.write(format_results(report.rows))
     for finding in sorted(report.findings, key=lambda f: (order[f.severity.value], f.path, f.line or 0)):
         out.write(format_finding(finding) + "\n")
     counts: dict[str, int] = {}
     for finding in report.findings:
-        counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
+        if not finding.waived:
+            counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
+    waived = sum(1 for f in report.findings if f.waived)
+    if waived:
+        counts["waived"] = waived
     severities = ", ".join(
-        f"{n} {s}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), key=lambda i: order[i[0]])
+        f"{n} {s}{'s' if n != 1 and s != 'waived' else ''}"
+        for s, n in sorted(counts.items(), key=lambda i: order[i[0]])
     )
     accepted = report.accepted
     verdict = "FAILED" if report.exit_code else "PASSED"

@@ -1,0 +1,222 @@
+"""RH: repository hygiene that ST014-ST016 do not cover: stray and binary files, untruncated logs, names, links.
+
+A results repository is published as is; whatever lands in it stays there. These rules keep out
+what no rule would otherwise look at: files where the layout has only folders, binaries, large
+accuracy logs that should have been truncated, names that break on other systems, and links.
+All of them read the submitter's one cached walk (``SubmitterContext.entries``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+from checker.context import Entry, SubmitterContext
+from checker.findings import Problem, Severity
+from checker.registry import rule
+
+# Written into results/ by the official checker at submission time; everything else there is stray.
+RESULTS_ALLOWED_FILES = frozenset({"submission_checker_log.txt"})
+BINARY_SUFFIXES = frozenset(
+    ".tar .tgz .gz .zip .7z .bz2 .xz .zst .rar .whl .so .o .a .dll .exe .bin .npy .npz .pt .pth .onnx .pb "
+    ".plan .engine .pkl .pickle .h5 .tflite .safetensors .ckpt .parquet .db .sqlite".split()
+)
+ROOT_STRAY_SUFFIXES = BINARY_SUFFIXES | {".log"}
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
+NON_PORTABLE = re.compile(r"[^A-Za-z0-9._+\- ]")  # space is ST014's business
+UNUSABLE = set('<>:"\\|?*')  # characters Windows (and so many clones of the repository) cannot hold
+TRUNCATED_TESTS = ("TEST01", "TEST07", "TEST09")  # audits whose accuracy logs the official tool truncates
+SNIFF_BYTES = 8192
+TEXT_SUFFIXES = frozenset({".txt", ".json", ".md", ".conf", ".log", ".csv", ".yaml", ".yml", ".adoc", ".config"})
+
+
+def _below(entry: Entry, ctx: SubmitterContext) -> tuple[str, ...]:
+    """The entry's path parts below ``<division>/<submitter>`` (string slicing: this runs per file)."""
+    return tuple(entry.rel[len(ctx.unit.rel) + 1 :].split("/"))
+
+
+def _suffix(name: str) -> str:
+    lower = name.lower()
+    return ".tar" if ".tar." in lower else os.path.splitext(lower)[1]
+
+
+def looks_binary(path: str) -> bool:
+    """NUL bytes in the first 8 KiB: how git itself tells binary from text.
+
+    Files named like the text the tools write (logs, JSON, conf, Markdown) are not opened: sniffing
+    every LoadGen log of a whole round would cost more than all other rules together.
+    """
+    if os.path.splitext(path)[1].lower() in TEXT_SUFFIXES:
+        return False
+    try:
+        with open(path, "rb") as stream:
+            return b"\0" in stream.read(SNIFF_BYTES)
+    except OSError:
+        return False
+
+
+@rule(
+    "RH001",
+    "stray-file-in-results",
+    scope="submitter",
+    fix="Move the file into the result folder it belongs to, or delete it; results/ holds only folders down to "
+    "results/<system>/<benchmark>/<scenario>.",
+)
+def stray_file_in_results(ctx: SubmitterContext) -> Iterator[Problem]:
+    """A file sits in ``results/``, ``results/<system>/`` or ``results/<system>/<benchmark>/``.
+
+    The layout has only folders at these levels, so such a file (a stray log, a tarball, notes)
+    is never checked but gets published. The official checker's ``submission_checker_log.txt``
+    is tolerated.
+    """
+    for entry in ctx.entries:
+        below = _below(entry, ctx)
+        if entry.is_dir or not below or below[0] != "results" or not 2 <= len(below) <= 4:
+            continue
+        if entry.name in RESULTS_ALLOWED_FILES or entry.name in ctx.rules["files"].get("ignored", []):
+            continue
+        yield Problem(
+            entry.rel,
+            f"file '{entry.name}' where the layout allows only folders",
+            expected="only system, benchmark and scenario folders",
+            found=entry.name,
+        )
+
+
+@rule(
+    "RH002",
+    "stray-file-at-submitter-root",
+    scope="submitter",
+    fix="Delete the log, archive or binary, or move what it documents into documentation/ as text.",
+)
+def stray_file_at_submitter_root(ctx: SubmitterContext) -> Iterator[Problem]:
+    """A log, an archive or a binary file sits at the submitter's top folder.
+
+    The top folder holds the layout's folders and a few documents (README, calibration,
+    model_mapping.json); run logs and tarballs dropped there are published unchecked.
+    """
+    for entry in ctx.entries:
+        if entry.is_dir or entry.size is None or len(_below(entry, ctx)) != 1:
+            continue
+        suffix = _suffix(entry.name)
+        if suffix in ROOT_STRAY_SUFFIXES or looks_binary(os.path.join(ctx.root, entry.rel)):
+            yield Problem(
+                entry.rel,
+                f"'{entry.name}' is a log, archive or binary at the submitter's top folder",
+                expected="only the layout's folders and text documents",
+                found=entry.name,
+            )
+
+
+@rule(
+    "RH003",
+    "binary-under-results",
+    scope="submitter",
+    fix="Remove the binary file from results/; keep only the text logs LoadGen and the tools write.",
+)
+def binary_under_results(ctx: SubmitterContext) -> Iterator[Problem]:
+    """A binary file (archive, model, array, executable) is under ``results/``.
+
+    Detected by a known binary extension or by NUL bytes in the first 8 KiB, as git does. Images
+    are allowed in ``images/`` folders (the SDXL accuracy run's samples).
+    """
+    for entry in ctx.entries:
+        below = _below(entry, ctx)
+        if entry.is_dir or entry.size is None or not below or below[0] != "results":
+            continue
+        suffix = _suffix(entry.name)
+        if suffix in IMAGE_SUFFIXES and "images" in below:
+            continue
+        if suffix in BINARY_SUFFIXES or looks_binary(os.path.join(ctx.root, entry.rel)):
+            yield Problem(
+                entry.rel,
+                f"binary file '{entry.name}' under results/",
+                expected="text logs only",
+                found=f"binary, {entry.size} bytes",
+            )
+
+
+def _needs_truncation(below: tuple[str, ...]) -> bool:
+    """Accuracy logs of TEST01-like audits and of performance runs; results' own accuracy/ is AC's."""
+    folders = below[:-1]
+    if any(t in folders for t in TRUNCATED_TESTS) and folders[-1:] == ("accuracy",):
+        return True
+    in_perf_run = len(folders) >= 2 and folders[-2] == "performance" and folders[-1].startswith("run_")
+    return in_perf_run and not any(f.startswith("TEST") for f in folders)
+
+
+@rule(
+    "RH004",
+    "untruncated-accuracy-log",
+    scope="submitter",
+    fix="Run the official truncate_accuracy_log.py on the submission (it keeps the hash in accuracy.txt), "
+    "or replace the log with its truncated form.",
+)
+def untruncated_accuracy_log(ctx: SubmitterContext) -> Iterator[Problem]:
+    """An ``mlperf_log_accuracy.json`` outside ``results/.../accuracy/`` is larger than the truncation limit.
+
+    The official tool truncates the accuracy logs of compliance TEST01 (and TEST07, TEST09) to
+    the round's ``max_truncated_accuracy_log_bytes``; a performance run's accuracy log is tiny. A
+    larger file was not truncated (the result's own accuracy log is checked by the AC rules).
+    """
+    limit = int(ctx.rules.get("max_truncated_accuracy_log_bytes", 10240))
+    for entry in ctx.entries:
+        if entry.is_dir or entry.name != "mlperf_log_accuracy.json" or entry.size is None:
+            continue
+        if entry.size > limit and _needs_truncation(_below(entry, ctx)):
+            yield Problem(
+                entry.rel,
+                f"accuracy log is {entry.size} bytes; it was not truncated",
+                expected=f"<= {limit} bytes",
+                found=entry.size,
+            )
+
+
+@rule(
+    "RH005",
+    "non-portable-name",
+    scope="submitter",
+    severity=Severity.WARNING,
+    fix="Rename the entry using only letters, digits, '.', '_', '+' and '-'.",
+)
+def non_portable_name(ctx: SubmitterContext) -> Iterator[Problem]:
+    """A file or folder name has characters outside ``A-Z a-z 0-9 . _ + -``.
+
+    Such names break scripts, URLs and other operating systems. Characters Windows cannot store
+    (``< > : " backslash | ? *``) or control characters make it an error: the repository cannot even be
+    checked out there. Spaces are ST014's.
+    """
+    for entry in ctx.entries:
+        if not NON_PORTABLE.search(entry.name):
+            continue
+        odd = sorted(set(NON_PORTABLE.findall(entry.name)))
+        fatal = any(c in UNUSABLE or ord(c) < 32 for c in odd)
+        yield Problem(
+            entry.rel,
+            f"'{entry.name}' contains {', '.join(repr(c) for c in odd)}",
+            expected="[A-Za-z0-9._+-]",
+            found=entry.name,
+            severity=Severity.ERROR if fatal else None,
+        )
+
+
+@rule(
+    "RH006",
+    "symbolic-link",
+    scope="submitter",
+    severity=Severity.WARNING,
+    fix="Replace the link with the file or folder it points to.",
+)
+def symbolic_link(ctx: SubmitterContext) -> Iterator[Problem]:
+    """A symbolic link that resolves (broken ones are ST016's).
+
+    Git stores the link, not its target: the published repository, an archive of it, or a
+    Windows checkout does not hold what the submitter saw.
+    """
+    for entry in ctx.entries:
+        if entry.is_dir or entry.size is None:
+            continue
+        path = os.path.join(ctx.root, entry.rel)
+        if os.path.islink(path):
+            yield Problem(entry.rel, "symbolic link", expected="a regular file or folder", found=os.readlink(path))

@@ -1,0 +1,276 @@
+"""Waivers: the one way to accept a finding: a rule code, a path glob, a reason, an approver, an expiry.
+
+A waived finding is still reported (marked waived) but does not fail the run. Waivers rot, so an
+expired waiver stops applying and is a finding itself (WV001, warning: the finding it covered fails
+again on its own), and a waiver that matched nothing is a finding too (WV002, warning). A file
+that is not valid against ``schemas/waivers.schema.json`` cannot be used at all (WV003, exit 2).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import date
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jsonschema
+import yaml
+
+from checker.context import TreeContext
+from checker.findings import Finding, Problem, Severity
+from checker.registry import REGISTRY, load_all, rule
+from checker.ruleset import data_dir
+
+
+@rule(
+    "WV001",
+    "waiver-expired",
+    scope="tree",
+    severity=Severity.WARNING,
+    fix="Fix what the waiver covered, or renew the waiver with a new expiry date and approval.",
+)
+def waiver_expired(ctx: TreeContext) -> Iterator[Problem]:
+    """A waiver's expiry date has passed; it no longer waives anything.
+
+    Reported as a warning: the findings the waiver covered are reported unwaived again, so an
+    error among them fails the run by itself. The waiver is valid through its ``expires`` day.
+    """
+    return iter(())
+
+
+@rule(
+    "WV002",
+    "waiver-unused",
+    scope="tree",
+    severity=Severity.WARNING,
+    fix="Remove the waiver, or correct its code or path glob.",
+)
+def waiver_unused(ctx: TreeContext) -> Iterator[Problem]:
+    """A waiver matched no finding: it is stale, or its code or path glob is wrong.
+
+    ``subcheck ci`` judges only waivers whose glob covers a path the change touched.
+    """
+    return iter(())
+
+
+@rule(
+    "WV003",
+    "waiver-file-invalid",
+    scope="tree",
+    fix="Correct the waiver file at the JSON path named; see schemas/waivers.schema.json.",
+)
+def waiver_file_invalid(ctx: TreeContext) -> Iterator[Problem]:
+    """The waiver file is not valid YAML or not valid against ``schemas/waivers.schema.json``.
+
+    The run stops with exit code 2, naming the JSON path of the problem: a broken waiver file
+    must never silently waive (or stop waiving) anything.
+    """
+    return iter(())
+
+
+class WaiverError(Exception):
+    """The waiver file cannot be used (exit code 2); the message names the JSON path of the problem."""
+
+    def __init__(self, path: Path | str, json_path: str, message: str) -> None:
+        super().__init__(f"WV003 invalid waiver file {path}: {json_path}: {message}")
+        self.path = str(path)
+        self.json_path = json_path
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """One validated waiver; ``source``/``line`` say where it is written, for findings about it."""
+
+    code: str
+    path: str
+    reason: str
+    approved_by: str
+    expires: date
+    source: str = ""
+    line: int | None = None
+
+    def expired(self, today: date) -> bool:
+        return today > self.expires
+
+    def matches(self, finding: Finding) -> bool:
+        return finding.code == self.code and fnmatchcase(finding.path, self.path)
+
+    @property
+    def note(self) -> str:
+        return f"{self.reason} (approved by {self.approved_by}, until {self.expires.isoformat()})"
+
+
+def _json_path(parts: Collection[Any]) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that keeps dates as written: the schema checks them, and 2025-02-30 must be an error, not a crash."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+def _item_lines(text: str) -> list[int]:
+    """1-based line of each top-level list item, so findings about a waiver point at it."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [item.start_mark.line + 1 for item in node.value]
+
+
+def load_waivers(path: Path, shown_as: str | None = None) -> list[Waiver]:
+    """Read and validate a waiver file; raises :class:`WaiverError` naming the JSON path of a problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WaiverError(path, "$", f"cannot read: {exc}") from exc
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise WaiverError(path, "$", f"not valid YAML: {exc}") from exc
+    if data is None:
+        data = []
+    schema = json.loads((data_dir("schemas") / "waivers.schema.json").read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise WaiverError(path, _json_path(errors[0].absolute_path), errors[0].message)
+    registry = load_all()
+    lines = _item_lines(text)
+    waivers: list[Waiver] = []
+    for i, item in enumerate(data):
+        if item["code"] not in registry:
+            raise WaiverError(path, f"$[{i}].code", f"unknown rule code {item['code']!r}")
+        if item["code"].startswith("WV"):
+            raise WaiverError(path, f"$[{i}].code", "findings about waivers cannot be waived")
+        try:
+            expires = date.fromisoformat(item["expires"])
+        except ValueError as exc:
+            raise WaiverError(path, f"$[{i}].expires", f"not a date: {item['expires']!r}") from exc
+        waivers.append(
+            Waiver(
+                item["code"],
+                item["path"],
+                item["reason"],
+                item["approved_by"],
+                expires,
+                source=shown_as or str(path),
+                line=lines[i] if i < len(lines) else None,
+            )
+        )
+    return waivers
+
+
+def _in_scope(waiver: Waiver, checked_paths: Collection[str] | None) -> bool:
+    """Whether the run could have produced the waiver's findings (always, for a full check)."""
+    if checked_paths is None:
+        return True
+    return any(fnmatchcase(p, waiver.path) for p in checked_paths)
+
+
+def apply_waivers(
+    findings: list[Finding],
+    waivers: list[Waiver],
+    today: date,
+    checked_paths: Collection[str] | None = None,
+) -> list[Finding]:
+    """Mark the findings a live waiver matches as waived, and add WV001/WV002 findings about the waivers.
+
+    ``checked_paths`` limits unused-waiver findings to waivers whose glob matches one of these paths
+    (the incremental CI run checks only part of the tree); None means the whole tree was checked.
+    """
+    live = [w for w in waivers if not w.expired(today)]
+    used: set[int] = set()
+    out: list[Finding] = []
+    for finding in findings:
+        match = next((i for i, w in enumerate(live) if w.matches(finding)), None)
+        if match is None or finding.waived:
+            out.append(finding)
+            continue
+        used.add(match)
+        out.append(finding.with_waiver(live[match].note))
+    for waiver in waivers:
+        if waiver.expired(today):
+            out.append(_about(waiver, "WV001", f"waiver for {waiver.code} on '{waiver.path}' expired", today))
+    for i, waiver in enumerate(live):
+        if i not in used and _in_scope(waiver, checked_paths):
+            out.append(_about(waiver, "WV002", f"waiver for {waiver.code} on '{waiver.path}' matched no finding"))
+    return out
+
+
+def _about(waiver: Waiver, code: str, message: str, today: date | None = None) -> Finding:
+    rule_ = REGISTRY[code]
+    return Finding(
+        code=code,
+        severity=rule_.severity,
+        path=waiver.source,
+        message=message,
+        fix=rule_.fix,
+        unit=".",
+        expected=f"expires >= {today.isoformat()}" if today else None,
+        found=waiver.expires.isoformat() if today else None,
+        line=waiver.line,
+    )
+
+
+def apply_waiver_file(
+    report: Any,
+    waiver_file: Path,
+    today: date | None = None,
+    checked_paths: Collection[str] | None = None,
+) -> None:
+    """Load ``waiver_file`` and apply it to ``report`` in place (findings, and the verdict of each result).
+
+    Raises :class:`WaiverError` for a broken file; the caller exits 2 with its message.
+    """
+    shown = _shown_path(waiver_file, Path(report.root))
+    waivers = load_waivers(waiver_file, shown)
+    report.findings = apply_waivers(report.findings, waivers, today or date.today(), checked_paths)
+    refresh_verdicts(report)
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def refresh_verdicts(report: Any) -> None:
+    """Recompute each result's Valid/Findings and the rejected list after waivers changed what fails."""
+    if not any(f.waived for f in report.findings) or not any("Location" in row for row in report.rows):
+        return  # nothing waived, or not an inference table (training rows are not one per result)
+    failing: dict[str, set[str]] = {}
+    failed_systems: set[str] = set()
+    for finding in report.findings:
+        if not finding.fails:
+            continue
+        parts = finding.unit.split("/")
+        if len(parts) == 4 and parts[2] == "systems":
+            failed_systems.add(finding.unit)
+        else:
+            failing.setdefault(finding.unit, set()).add(finding.code)
+    rejected: set[str] = set()
+
+    def codes(rel: str) -> list[str]:
+        parts = PurePosixPath(rel).parts
+        system = "/".join((*parts[:2], "systems", parts[3])) if len(parts) == 6 else ""
+        return sorted(failing.get(rel, set())) + (["system"] if system in failed_systems else [])
+
+    for row in report.rows:
+        rel = str(row.get("Location", ""))
+        if not rel:
+            continue
+        found = codes(rel)
+        row["Valid"] = not found
+        row["Findings"] = " ".join(found)
+        if found:
+            rejected.add(rel)
+    rejected.update(rel for rel in report.rejected if codes(rel))
+    report.rejected = sorted(rejected)
