@@ -62,7 +62,7 @@ class Report:
         return 1 if self.errors else 0
 
 
-def _apply(rule: Rule, ctx: Any, unit: str) -> Iterator[Finding]:
+def apply_rule(rule: Rule, ctx: Any, unit: str) -> Iterator[Finding]:
     """Run one rule; a bug in a rule becomes a finding on the unit instead of a traceback."""
     try:
         problems: Iterable[Problem] = list(rule.run(ctx))
@@ -91,34 +91,44 @@ def _apply(rule: Rule, ctx: Any, unit: str) -> Iterator[Finding]:
 
 
 @dataclass(frozen=True)
-class _Job:
+class Job:
+    """One submitter to check, with everything a worker process needs (it is pickled)."""
+
     suite: str
     version: str
     rules_path: str | None
     unit: SubmitterUnit
     selection: Selection
     options: RunOptions
+    # ``subcheck ci`` checks only what a change touched; None means the whole submitter.
+    only_results: frozenset[str] | None = None
+    only_systems: tuple[str, ...] | None = None
 
 
-def check_submitter(job: _Job) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
+def check_submitter(job: Job) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
     """Check one submitter folder completely; runs in a worker process."""
     rules = Round.load(job.suite, job.version, job.rules_path)
     findings: list[Finding] = []
     sub_ctx = SubmitterContext(rules, job.unit, job.options)
     for rule in rules_for(job.suite, "submitter", job.selection):
-        findings += _apply(rule, sub_ctx, job.unit.rel)
+        findings += apply_rule(rule, sub_ctx, job.unit.rel)
     failed_systems: dict[str, list[str]] = {}
-    for system in sorted(set(job.unit.systems) | set(job.unit.system_jsons)):
+    systems = job.only_systems
+    if systems is None:
+        systems = tuple(sorted(set(job.unit.systems) | set(job.unit.system_jsons)))
+    for system in systems:
         sys_ctx = SystemContext(rules, job.unit, system, job.options)
         for rule in rules_for(job.suite, "system", job.selection):
-            new = list(_apply(rule, sys_ctx, sys_ctx.unit_id))
+            new = list(apply_rule(rule, sys_ctx, sys_ctx.unit_id))
             if any(f.fails for f in new):
                 failed_systems[system] = sorted({f.code for f in new if f.fails})
             findings += new
     rows, rejected = [], []
     for unit in job.unit.results:
+        if job.only_results is not None and unit.rel not in job.only_results:
+            continue
         ctx = ResultContext(rules, unit, job.options)
-        new = [f for rule in rules_for(job.suite, "result", job.selection) for f in _apply(rule, ctx, unit.rel)]
+        new = [f for rule in rules_for(job.suite, "result", job.selection) for f in apply_rule(rule, ctx, unit.rel)]
         findings += new
         failing = sorted({f.code for f in new if f.fails})
         failing += [f"system:{code}" for code in failed_systems.get(unit.system, [])]
@@ -153,9 +163,9 @@ def run_checks(
     report = Report(str(tree.root), rules.version, columns=columns(rules.version))
     tree_ctx = TreeContext(rules, tree, options)
     for rule in rules_for(rules.suite, "tree", selection):
-        report.findings += _apply(rule, tree_ctx, ".")
+        report.findings += apply_rule(rule, tree_ctx, ".")
     work = [
-        _Job(rules.suite, rules.version, rules_path, unit, selection, options)
+        Job(rules.suite, rules.version, rules_path, unit, selection, options)
         for unit in sorted(tree.submitters, key=lambda u: -len(u.results))
     ]
     report.results_checked = sum(len(u.results) for u in tree.submitters)

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker.context import ResultContext, RunOptions, SubmitterContext, SystemContext, TreeContext
-from checker.discovery import DIVISIONS, IGNORED_TOP, SubmitterUnit, Tree, _discover_submitter, _files, _subdirs
-from checker.engine import Report, Selection, _apply
+from checker.context import RunOptions, TreeContext
+from checker.discovery import DIVISIONS, IGNORED_TOP, Tree, _discover_submitter, _files, _subdirs
+from checker.engine import Job, Report, Selection, apply_rule, check_submitter
 from checker.findings import Finding, Problem, Severity
 from checker.gitdiff import Affected
 from checker.registry import REGISTRY, rule, rules_for
 from checker.rounds import Round
-from checker.table import columns, result_row
+from checker.table import columns
 
 
 @rule(
@@ -68,57 +68,11 @@ def shell_tree(root: Path) -> Tree:
     return tree
 
 
-@dataclass(frozen=True)
-class _Job:
-    """One touched submitter: which of its results and systems to check."""
-
-    suite: str
-    version: str
-    rules_path: str | None
-    unit: SubmitterUnit
-    results: tuple[str, ...]  # ResultUnit.rel of the results to check
-    systems: tuple[str, ...]
-    selection: Selection
-    options: RunOptions
-
-
-def _check_job(job: _Job) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
-    """Like the engine's per-submitter check, restricted to the touched systems and results."""
-    rules = Round.load(job.suite, job.version, job.rules_path)
-    findings: list[Finding] = []
-    sub_ctx = SubmitterContext(rules, job.unit, job.options)
-    for r in rules_for(job.suite, "submitter", job.selection):
-        findings += _apply(r, sub_ctx, job.unit.rel)
-    failed_systems: set[str] = set()
-    for system in job.systems:
-        sys_ctx = SystemContext(rules, job.unit, system, job.options)
-        for r in rules_for(job.suite, "system", job.selection):
-            new = list(_apply(r, sys_ctx, sys_ctx.unit_id))
-            if any(f.fails for f in new):
-                failed_systems.add(system)
-            findings += new
-    rows: list[dict[str, Any]] = []
-    rejected: list[str] = []
-    wanted = set(job.results)
-    for unit in job.unit.results:
-        if unit.rel not in wanted:
-            continue
-        ctx = ResultContext(rules, unit, job.options)
-        new = [f for r in rules_for(job.suite, "result", job.selection) for f in _apply(r, ctx, unit.rel)]
-        findings += new
-        failing = sorted({f.code for f in new if f.fails}) + (["system"] if unit.system in failed_systems else [])
-        if failing:
-            rejected.append(unit.rel)
-        for row in result_row(ctx):
-            rows.append({**row, "Valid": not failing, "Findings": " ".join(failing)})
-    return findings, rows, rejected
-
-
 @dataclass
 class Plan:
     """What to check for one change, and the result folders it names that no longer exist."""
 
-    jobs: list[_Job]
+    jobs: list[Job]
     checked: set[str]  # ResultUnit.rel of every result checked
     direct: set[str]  # results whose own files (or system description, or model mapping) changed
     missing: dict[str, set[str]]  # rel of a result folder absent at head -> statuses of its changes
@@ -133,7 +87,7 @@ def plan(
     rules_path: str | None = None,
 ) -> Plan:
     """Discover only the touched submitters and pick their touched systems and results."""
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     checked: set[str] = set()
     direct: set[str] = set()
     present: set[str] = set()
@@ -160,15 +114,15 @@ def plan(
         systems |= {s for d, n, s in affected.systems | affected.system_jsons if (d, n) == (division, submitter)}
         systems &= set(unit.systems) | set(unit.system_jsons)
         jobs.append(
-            _Job(
+            Job(
                 rules.suite,
                 rules.version,
                 rules_path,
                 unit,
-                tuple(chosen),
-                tuple(sorted(systems)),
                 selection,
                 options,
+                only_results=frozenset(chosen),
+                only_systems=tuple(sorted(systems)),
             )
         )
     missing = {}
@@ -199,14 +153,14 @@ def run_incremental(
     findings: list[Finding] = []
     tree_ctx = TreeContext(rules, tree, options)
     for r in rules_for(rules.suite, "tree", selection):
-        findings += _apply(r, tree_ctx, ".")
+        findings += apply_rule(r, tree_ctx, ".")
     workers = max(1, min(jobs, len(work.jobs)))
     outputs: Iterable[tuple[list[Finding], list[dict[str, Any]], list[str]]]
     if workers == 1:
-        outputs = list(map(_check_job, work.jobs))
+        outputs = list(map(check_submitter, work.jobs))
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            outputs = list(pool.map(_check_job, work.jobs))
+            outputs = list(pool.map(check_submitter, work.jobs))
     for new, rows, rejected in outputs:
         findings += new
         report.rows += rows
