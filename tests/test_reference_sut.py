@@ -41,7 +41,8 @@ SHORT_CONF: dict[str, dict[str, int | float]] = {
     "Offline": {"min_duration": 200, "min_query_count": 450, "target_qps": 2_000_000},
     "SingleStream": {"min_duration": 200, "min_query_count": 64, "target_latency": 0.005},
     "MultiStream": {"min_duration": 200, "min_query_count": 662, "target_latency": 0.01},
-    "Server": {"min_duration": 300, "min_query_count": 600, "target_qps": 2000, "target_latency": 10},
+    # modest load and a loose bound: this test runs beside others on two cores and must not flake
+    "Server": {"min_duration": 300, "min_query_count": 1000, "target_qps": 1000, "target_latency": 50},
 }
 
 
