@@ -26,7 +26,7 @@ demo: install
 
 ## test: lint, then the whole test suite
 test: install-test lint
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2
 
 lint: install-test
 	$(VENV)/bin/ruff check .
