@@ -69,11 +69,10 @@ def test_official_sdxl_rejections_are_accuracy_artefacts(tables) -> None:  # typ
     }
     for location in extra:
         assert f"NoResults {location}" in findings
-    # All six fail AC009 (images missing, as the official run says); two also fail PE015 (audit logs from
-    # another LoadGen build).
+    # All six fail AC009 (images missing, as the official run says).
     assert {loc: ours[(loc, u)]["Findings"] for (loc, u) in ours if "tpu_v6_x4_flax/stable-diffusion-xl" in loc} == {
-        "closed/Google/results/tpu_v6_x4_flax/stable-diffusion-xl/offline": "AC009 PE015",
-        "closed/Google/results/tpu_v6_x4_flax/stable-diffusion-xl/server": "AC009 PE015",
+        "closed/Google/results/tpu_v6_x4_flax/stable-diffusion-xl/offline": "AC009",
+        "closed/Google/results/tpu_v6_x4_flax/stable-diffusion-xl/server": "AC009",
     }
 
 

@@ -375,6 +375,18 @@ def test_pe015_fail_accuracy_log_from_other_build(ctt_tree: Path) -> None:
     finding = only(ctt_tree, "PE015")
     assert (finding.path, finding.line, finding.key) == (accuracy, number, "loadgen_version")
     assert (finding.expected, finding.found) == ("4.1 @ 2ed9555be0", "4.1 @ 0000000000")
+    assert finding.severity.value == "warning"  # same release, another commit
+
+
+def test_pe015_fail_log_from_other_release_is_an_error(ctt_tree: Path) -> None:
+    accuracy = f"{CTT_RESULTS}/Offline/accuracy/mlperf_log_detail.txt"
+    set_record(ctt_tree / accuracy, "loadgen_version", "4.0 @ 1111111111")
+    finding = only(ctt_tree, "PE015")
+    assert (finding.severity.value, finding.found, finding.message) == (
+        "error",
+        "4.0 @ 1111111111",
+        "accuracy log was made by another LoadGen release",
+    )
 
 
 def test_pe015_real_google_audit_logs(tmp_path: Path) -> None:

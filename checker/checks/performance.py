@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from checker.context import ResultContext, as_bool, as_float, as_int
-from checker.findings import Problem
+from checker.findings import Problem, Severity
 from checker.metrics import primary_metric
 from checker.parsers.mllog import DetailLog, read_header_value
 from checker.registry import rule
@@ -431,24 +431,36 @@ def _conf_enables_equal_issue(ctx: ResultContext) -> bool:
 def loadgen_build_mismatch(ctx: ResultContext) -> Iterator[Problem]:
     """The performance, accuracy and audit logs of one result come from different LoadGen builds.
 
-    Only the ``loadgen_version`` record at the top of each log is read, not the whole log.
+    LoadGen logs its version as ``<release> @ <commit>``. Logs from different releases (4.0 and 4.1)
+    are an error: the runs were not made under the same rules. Logs from different commits of the
+    same release are a warning: usually a rebuild, but the audit no longer proves the very build
+    that made the result. Only the ``loadgen_version`` record at the top of each log is read.
     """
     log = _log(ctx)
     build = log.get("loadgen_version") if log else None
-    if build is None:
+    if not isinstance(build, str):
         return
     others = {"accuracy": ctx.accuracy_dir / "mlperf_log_detail.txt", **ctx.audit_detail_logs()}
     for name, path in others.items():
         other, line = read_header_value(path, "loadgen_version")
-        if other is not None and other != build:
-            yield Problem(
-                ctx.rel(path),
-                f"{name} log was made by another LoadGen build",
-                line=line,
-                key="loadgen_version",
-                expected=build,
-                found=other,
-            )
+        if other is None or other == build:
+            continue
+        same_release = isinstance(other, str) and _release(other) == _release(build)
+        yield Problem(
+            ctx.rel(path),
+            f"{name} log was made by another LoadGen "
+            + ("commit of the same release" if same_release else "release"),
+            line=line,
+            key="loadgen_version",
+            expected=build,
+            found=other,
+            severity=Severity.WARNING if same_release else None,
+        )
+
+
+def _release(version: str) -> str:
+    """``4.1`` of ``4.1 @ 2ed9555be0``."""
+    return version.split("@", 1)[0].strip()
 
 
 @rule(
