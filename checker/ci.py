@@ -8,25 +8,15 @@ from pathlib import Path
 
 import click
 
+from checker.commandline import emit, load_round
+from checker.commandline import fail as _fail
+from checker.commandline import parse_codes as _codes
 from checker.context import RunOptions
 from checker.engine import Report, Selection, default_jobs
 from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files
 from checker.incremental import run_incremental
 from checker.registry import load_all
 from checker.reporters import load_reporters
-from checker.rounds import Round
-from checker.ruleset import RulesetError, available_versions
-
-EXIT_CANNOT_RUN = 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"subcheck: {message}", err=True)
-    sys.exit(EXIT_CANNOT_RUN)
-
-
-def _codes(value: str | None) -> tuple[str, ...]:
-    return tuple(c.strip().upper() for c in (value or "").split(",") if c.strip())
 
 
 @click.command("ci")
@@ -81,12 +71,7 @@ def ci(
             apply_waiver_file(report, waivers, date.today(), checked_paths=affected.paths | affected.ancestors)
         except WaiverError as exc:
             _fail(str(exc))
-    write = load_reporters()[fmt]
-    if output:
-        with output.open("w", encoding="utf-8", newline="") as stream:
-            write(report, stream)
-    else:
-        write(report, sys.stdout)
+    emit(report, fmt, output)
     sys.exit(report.exit_code)
 
 
@@ -102,14 +87,7 @@ def ci_report(
 ) -> tuple[Report, Affected]:
     """Compute the change, check what it touched; the filtered report and the change (exits 2 on trouble)."""
     load_all()
-    versions = available_versions("inference")
-    version = version or (versions[-1] if versions else "v6.1")
-    if version not in versions:
-        _fail(f"no rules for round {version!r}; known rounds: {', '.join(versions)}")
-    try:
-        rules = Round.load("inference", version)
-    except RulesetError as exc:
-        _fail(f"rule file problem: {exc}")
+    rules = load_round(version)
     try:
         changes = changed_files(repo, base, head)
     except GitChangeError as exc:

@@ -12,6 +12,9 @@ from typing import TextIO
 import click
 
 from checker import __version__
+from checker.commandline import emit, load_round, newest
+from checker.commandline import fail as _fail
+from checker.commandline import parse_codes as _codes
 from checker.context import RunOptions
 from checker.discovery import DiscoveryError, discover
 from checker.engine import Report, Selection, default_jobs, run_checks
@@ -19,17 +22,6 @@ from checker.registry import load_all
 from checker.reporters import load_reporters
 from checker.rounds import Round
 from checker.ruleset import RulesetError, available_versions
-
-EXIT_CANNOT_RUN = 2
-
-
-def _codes(value: str | None) -> tuple[str, ...]:
-    return tuple(c.strip().upper() for c in (value or "").split(",") if c.strip())
-
-
-def _fail(message: str) -> None:
-    click.echo(f"subcheck: {message}", err=True)
-    sys.exit(EXIT_CANNOT_RUN)
 
 
 def _progress(stream: TextIO) -> object:
@@ -44,11 +36,6 @@ def _progress(stream: TextIO) -> object:
         stream.flush()
 
     return show
-
-
-def newest(suite: str) -> str:
-    versions = available_versions(suite)
-    return versions[-1] if versions else "v6.1"
 
 
 class LazyGroup(click.Group):
@@ -144,12 +131,7 @@ def check(
             apply_waiver_file(report, waivers)
         except WaiverError as exc:
             _fail(str(exc))
-    write = load_reporters()[fmt]
-    if output:
-        with output.open("w", encoding="utf-8", newline="") as stream:
-            write(report, stream)
-    else:
-        write(report, sys.stdout)
+    emit(report, fmt, output)
     sys.exit(report.exit_code)
 
 
@@ -168,15 +150,7 @@ def _check_inference(
     selection: Selection,
     options: RunOptions,
 ) -> Report:
-    suite = "inference"
-    if rules_file is None:
-        version = version or newest(suite)
-        if version not in available_versions(suite):
-            _fail(f"no rules for round {version!r}; known rounds: {', '.join(available_versions(suite))}")
-    try:
-        rules = Round.load(suite, version or rules_file.stem, str(rules_file) if rules_file else None)  # type: ignore[union-attr]
-    except RulesetError as exc:
-        _fail(f"rule file problem: {exc}")
+    rules = load_round(version, rules_file)
     try:
         tree = discover(path, rules["layout"], submitter)
     except DiscoveryError as exc:

@@ -13,35 +13,20 @@ from checker.audit.base import HistoryRound
 from checker.audit.config import load_config
 from checker.audit.frame import results_frame
 from checker.audit.runner import build_context, results_of, run_audit
+from checker.commandline import emit, load_round
+from checker.commandline import fail as _fail
+from checker.commandline import parse_codes as _codes
 from checker.context import RunOptions
 from checker.discovery import DiscoveryError, discover
 from checker.engine import Report, Selection, default_jobs, run_checks
 from checker.findings import Finding
 from checker.registry import load_all
-from checker.reporters import load_reporters
 from checker.rounds import Round
 from checker.ruleset import RulesetError, available_versions
 
-EXIT_CANNOT_RUN = 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"subcheck: {message}", err=True)
-    sys.exit(EXIT_CANNOT_RUN)
-
-
-def _codes(value: str | None) -> tuple[str, ...]:
-    return tuple(c.strip().upper() for c in (value or "").split(",") if c.strip())
-
 
 def _round(version: str) -> Round:
-    if version not in available_versions("inference"):
-        _fail(f"no rules for round {version!r}; known rounds: {', '.join(available_versions('inference'))}")
-    try:
-        return Round.load("inference", version)
-    except RulesetError as exc:
-        _fail(f"rule file problem: {exc}")
-    raise AssertionError  # unreachable: _fail exits
+    return load_round(version)
 
 
 def check_round(path: Path, rules: Round, jobs: int, options: RunOptions) -> tuple[Report, object]:
@@ -129,12 +114,7 @@ def audit(
     findings = run_audit(ctx, selection)
     audited = time.perf_counter()
     result = audit_report(report, findings)
-    write = load_reporters()[fmt]
-    if output:
-        with output.open("w", encoding="utf-8", newline="") as stream:
-            write(result, stream)
-    else:
-        write(result, sys.stdout)
+    emit(result, fmt, output)
     if html_file:
         from checker.audit.html import write_html
 
