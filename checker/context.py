@@ -187,6 +187,14 @@ class ResultContext(BaseContext):
         """The official benchmark this folder stands for, or None when it cannot be resolved."""
         return self.rules.resolve_benchmark(self.unit.benchmark, self.model_mapping)
 
+    @cached_property
+    def first_scenario_dir(self) -> str:
+        """The benchmark's first scenario folder: benchmark-level problems are reported once, on it."""
+        try:
+            return sorted(p.name for p in self.unit.result_dir.parent.iterdir() if p.is_dir())[0]
+        except (OSError, IndexError):
+            return self.unit.scenario_dir
+
     @property
     def model(self) -> dict[str, Any]:
         return self.rules.models.get(self.benchmark or "", {})

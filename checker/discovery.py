@@ -142,25 +142,32 @@ def discover(path: Path, default_layout: str, only_submitter: str | None = None)
     """Walk the tree down to scenario folders; nothing below them is listed here."""
     root, only_division, path_submitter = locate_root(path)
     only_submitter = only_submitter or path_submitter
-    tree = Tree(root)
-    if only_division is None:
-        for name in _subdirs(root):
-            if name not in DIVISIONS and name not in IGNORED_TOP:
-                tree.unknown_divisions.append(name)
-        tree.stray_root_entries = [f for f in _files(root) if not f.lower().endswith((".md", ".pdf"))]
+    tree = top_level(root, only_division)
     divisions = [only_division] if only_division else [d for d in DIVISIONS if (root / d).is_dir()]
     for division in divisions:
-        tree.stray_division_files += [f"{division}/{f}" for f in _files(root / division)]
         for submitter in _subdirs(root / division):
             if only_submitter and submitter != only_submitter:
                 continue
-            tree.submitters.append(_discover_submitter(root, division, submitter, default_layout))
+            tree.submitters.append(discover_submitter(root, division, submitter, default_layout))
     if only_submitter and not tree.submitters:
         raise DiscoveryError(f"no submitter folder named {only_submitter!r} under {root}")
     return tree
 
 
-def _discover_submitter(root: Path, division: str, submitter: str, default_layout: str) -> SubmitterUnit:
+def top_level(root: Path, only_division: str | None = None) -> Tree:
+    """The top of the tree (unknown folders, stray files at the root and in divisions), no submitter walked."""
+    tree = Tree(root)
+    if only_division is None:
+        tree.unknown_divisions = [n for n in _subdirs(root) if n not in DIVISIONS and n not in IGNORED_TOP]
+        tree.stray_root_entries = [f for f in _files(root) if not f.lower().endswith((".md", ".pdf"))]
+    divisions = [only_division] if only_division else [d for d in DIVISIONS if (root / d).is_dir()]
+    for division in divisions:
+        tree.stray_division_files += [f"{division}/{f}" for f in _files(root / division)]
+    return tree
+
+
+def discover_submitter(root: Path, division: str, submitter: str, default_layout: str) -> SubmitterUnit:
+    """One ``<division>/<submitter>`` folder down to its scenario folders."""
     sub_dir = root / division / submitter
     unit = SubmitterUnit(root, division, submitter, detect_layout(sub_dir, default_layout))
     unit.systems = _subdirs(sub_dir / "results")

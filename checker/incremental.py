@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.context import RunOptions, TreeContext
-from checker.discovery import DIVISIONS, IGNORED_TOP, Tree, _discover_submitter, _files, _subdirs
+from checker.discovery import discover_submitter, top_level
 from checker.engine import Job, Report, Selection, apply_rule, check_submitter
 from checker.findings import Finding, Problem, Severity
 from checker.gitdiff import Affected
@@ -57,17 +57,6 @@ def files_for_missing_result(ctx: TreeContext) -> Iterator[Problem]:
     return iter(())
 
 
-def shell_tree(root: Path) -> Tree:
-    """The top of the tree (stray root files, unknown divisions) without walking any submitter."""
-    tree = Tree(root)
-    tree.unknown_divisions = [n for n in _subdirs(root) if n not in DIVISIONS and n not in IGNORED_TOP]
-    tree.stray_root_entries = [f for f in _files(root) if not f.lower().endswith((".md", ".pdf"))]
-    for division in DIVISIONS:
-        if (root / division).is_dir():
-            tree.stray_division_files += [f"{division}/{f}" for f in _files(root / division)]
-    return tree
-
-
 @dataclass
 class Plan:
     """What to check for one change, and the result folders it names that no longer exist."""
@@ -94,7 +83,7 @@ def plan(
     for division, submitter in sorted(affected.submitters):
         if not (root / division / submitter).is_dir():
             continue
-        unit = _discover_submitter(root, division, submitter, rules["layout"])
+        unit = discover_submitter(root, division, submitter, rules["layout"])
         chosen: list[str] = []
         for result in unit.results:
             present.add(result.rel)
@@ -148,7 +137,7 @@ def run_incremental(
     options = options or RunOptions()
     work = plan(root, rules, affected, selection, options, rules_path)
     report = Report(str(root), rules.version, columns=columns(rules.version))
-    tree = shell_tree(root)
+    tree = top_level(root)
     tree.submitters = [j.unit for j in work.jobs]
     findings: list[Finding] = []
     tree_ctx = TreeContext(rules, tree, options)

@@ -55,7 +55,7 @@ def model_mapping_invalid(ctx: ResultContext) -> Iterator[Problem]:
     doc = parse_json_file(path)
     if not doc.ok:
         # Reported once for each custom-named benchmark, the results that depend on the mapping.
-        if ctx.unit.benchmark not in ctx.rules.models and ctx.unit.scenario_dir == _first(ctx):
+        if ctx.unit.benchmark not in ctx.rules.models and ctx.unit.scenario_dir == ctx.first_scenario_dir:
             yield Problem(
                 ctx.rel(path),
                 f"model_mapping.json {doc.error}",
@@ -73,13 +73,6 @@ def model_mapping_invalid(ctx: ResultContext) -> Iterator[Problem]:
             expected=sorted(ctx.rules.models),
             found=target,
         )
-
-
-def _first(ctx: ResultContext) -> str:
-    try:
-        return sorted(p.name for p in ctx.unit.result_dir.parent.iterdir() if p.is_dir())[0]
-    except (OSError, IndexError):
-        return ctx.unit.scenario_dir
 
 
 @rule(

@@ -277,7 +277,7 @@ def accuracy_files_missing(ctx: ResultContext) -> Iterator[Problem]:
 @rule("ST012", "code-folder-missing", fix="Add the implementation (or a pointer to it) under code/<benchmark>/.")
 def code_folder_missing(ctx: ResultContext) -> Iterator[Problem]:
     """No code folder exists for the result's benchmark (``code/`` in split trees, ``src/`` or ``code/`` merged)."""
-    if ctx.unit.scenario_dir != _first_scenario(ctx):
+    if ctx.unit.scenario_dir != ctx.first_scenario_dir:
         return
     names = [ctx.unit.benchmark] + ([ctx.benchmark] if ctx.benchmark else [])
     dirs = ctx.rules["code_dirs"]
@@ -291,15 +291,6 @@ def code_folder_missing(ctx: ResultContext) -> Iterator[Problem]:
         expected=[f"{d}/{ctx.unit.benchmark}" for d in dirs],
         found="missing",
     )
-
-
-def _first_scenario(ctx: ResultContext) -> str:
-    """Report benchmark-level problems once, on the benchmark's first scenario folder."""
-    folder = ctx.unit.result_dir.parent
-    try:
-        return sorted(p.name for p in folder.iterdir() if p.is_dir())[0]
-    except (OSError, IndexError):
-        return ctx.unit.scenario_dir
 
 
 @rule(
