@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from checker.parsers.mllog import MARKER, _key_of
+from checker.parsers.mllog import MARKER, key_of
 
 # One response record: {"seq_id": N, "qsl_idx": M, "data": "HEX" [, "token_data": ..., "token_count": K]}
 _ENTRY = re.compile(
@@ -166,7 +166,7 @@ def _read_detail_keys(path: Path, keys: frozenset[str], version: tuple[int, int]
         if not line.startswith(MARKER):
             continue
         body = line[len(MARKER) :].strip()
-        key = _key_of(body)
+        key = key_of(body)
         if key in keys and key not in found.values:
             record = _record(body)
             if record is not None:

@@ -65,7 +65,7 @@ class DetailLog:
         return key in self.values
 
 
-def _key_of(body: str) -> str | None:
+def key_of(body: str) -> str | None:
     if not body.startswith(_KEY_PREFIX):
         return None
     end = body.find('"', len(_KEY_PREFIX))
@@ -109,7 +109,7 @@ def parse_detail_text(path: Path, text: str) -> DetailLog:
         else:
             log.malformed.append((number, "line does not start with ':::MLLOG'"))
             continue
-        key = _key_of(body)
+        key = key_of(body)
         if key in _SKIP_DECODE and body.endswith("}"):
             log.lines.setdefault(key, number)
             continue
@@ -188,7 +188,7 @@ def read_header_value(path: Path, key: str, max_lines: int = 64) -> tuple[Any, i
                 if number > max_lines:
                     break
                 line = raw.strip()
-                if line.startswith(MARKER) and _key_of(line[len(MARKER) :]) == key:
+                if line.startswith(MARKER) and key_of(line[len(MARKER) :]) == key:
                     try:
                         return json.loads(line[len(MARKER) :]).get("value"), number
                     except ValueError:
