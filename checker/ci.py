@@ -14,6 +14,7 @@ from checker.commandline import parse_codes as _codes
 from checker.context import RunOptions
 from checker.engine import Report, Selection, default_jobs
 from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files
+from checker.gitsnapshot import snapshot
 from checker.incremental import run_incremental
 from checker.registry import load_all
 from checker.reporters import load_reporters
@@ -29,7 +30,11 @@ from checker.reporters import load_reporters
     help="The submission tree (closed/, open/, ...) inside a git work tree.",
 )
 @click.option("--base", required=True, help="Revision the change starts from (e.g. origin/main, HEAD~1).")
-@click.option("--head", default=None, help="Revision the change ends at (default: the working tree, untracked too).")
+@click.option(
+    "--head",
+    default=None,
+    help="Revision the change ends at, checked from its git objects (default: the working tree, untracked too).",
+)
 @click.option("--version", "version", default=None, help="Round whose rules apply (default: the newest).")
 @click.option("--format", "fmt", type=click.Choice(sorted(load_reporters())), default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the report here.")
@@ -88,10 +93,15 @@ def ci_report(
     """Compute the change, check what it touched; the filtered report and the change (exits 2 on trouble)."""
     load_all()
     rules = load_round(version)
+    repo = repo.resolve()  # `--repo .` and a relative path give the findings of the absolute path
     try:
-        changes = changed_files(repo, base, head)
+        affected = affected_by(changed_files(repo, base, head))
+        if head is None:
+            report = run_incremental(repo, rules, affected, jobs=jobs, selection=selection, options=options)
+        else:
+            with snapshot(repo, head, affected) as tree:
+                report = run_incremental(tree, rules, affected, jobs=jobs, selection=selection, options=options)
+            report.root = str(repo)
     except GitChangeError as exc:
         _fail(str(exc))
-    affected = affected_by(changes)
-    report = run_incremental(repo, rules, affected, jobs=jobs, selection=selection, options=options)
     return report, affected

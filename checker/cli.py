@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,16 +14,21 @@ from typing import TextIO
 import click
 
 from checker import __version__
-from checker.commandline import emit, load_round, newest
-from checker.commandline import fail as _fail
-from checker.commandline import parse_codes as _codes
-from checker.context import RunOptions
-from checker.discovery import DiscoveryError, discover
-from checker.engine import Report, Selection, default_jobs, run_checks
-from checker.registry import load_all
-from checker.reporters import load_reporters
-from checker.rounds import Round
-from checker.ruleset import RulesetError, available_versions
+from checker.commandline import (
+    apply_waivers_or_fail,
+    choose_round,
+    emit,
+    fail,
+    jobs_or_default,
+    load_round,
+    run_options,
+    selection,
+    shared_options,
+)
+from checker.discovery import DiscoveryError
+from checker.engine import run_checks
+from checker.registry import load_all, rule_file_keys
+from checker.suites import suite_named, suite_names
 
 
 def _progress(stream: TextIO) -> object:
@@ -46,6 +53,19 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
 
+    def invoke(self, ctx: click.Context) -> object:
+        """Never a traceback: an unexpected error is exit 2 with one line (the traceback with SUBCHECK_DEBUG=1)."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            fail("interrupted")
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: report, never crash
+            if os.environ.get("SUBCHECK_DEBUG"):
+                raise
+            fail(f"internal error, please report it: {type(exc).__name__}: {exc} (SUBCHECK_DEBUG=1 shows where)")
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
             module, _, attr = self.lazy[name].partition(":")
@@ -61,46 +81,17 @@ def main() -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--version", "version", default=None, help="Round whose rules apply (default: the newest).")
+@shared_options("version")
 @click.option(
     "--suite",
-    type=click.Choice(["auto", "inference", "training"]),
+    type=click.Choice(["auto", *suite_names()]),
     default="auto",
     show_default=True,
     help="auto recognises a training tree by its layout.",
 )
-@click.option(
-    "--rules",
-    "rules_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Use this inference rule file instead of a bundled round (e.g. rules/demo/demo.yaml).",
-)
+@shared_options("rules")
 @click.option("--submitter", default=None, help="Check only this submitter folder.")
-@click.option("--format", "fmt", type=click.Choice(sorted(load_reporters())), default="text", show_default=True)
-@click.option(
-    "--output",
-    "output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Write the report to FILE instead of standard output.",
-)
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: CPUs).")
-@click.option("--select", default=None, help="Only these rule codes or prefixes, comma-separated (e.g. PE,SY001).")
-@click.option("--ignore", default=None, help="Skip these rule codes or prefixes, comma-separated.")
-@click.option(
-    "--waivers",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    default=None,
-    help="YAML file of approved waivers (schemas/waivers.schema.json): matched findings stay visible but do not "
-    "fail the run.",
-)
-@click.option(
-    "--published",
-    is_flag=True,
-    help="Audit a published results repository: content removed on "
-    "publication (SDXL images, large logs) is a notice, not an error.",
-)
+@shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug")
 def check(
     path: Path,
     version: str | None,
@@ -114,115 +105,86 @@ def check(
     ignore: str | None,
     waivers: Path | None,
     published: bool,
+    debug: bool,
 ) -> None:
     """Check the submission tree at PATH and report findings (exit 0 valid, 1 errors, 2 could not run)."""
-    load_all()
-    selection = Selection(_codes(select), _codes(ignore))
-    if suite == "training" or (suite == "auto" and rules_file is None and _is_training(path)):
-        report = _check_training(path, version, jobs or default_jobs(), selection)
-    else:
-        report = _check_inference(
-            path, version, rules_file, submitter, jobs or default_jobs(), selection, RunOptions(published=published)
-        )
-    if waivers is not None:
-        from checker.waivers import WaiverError, apply_waiver_file
-
-        try:
-            apply_waiver_file(report, waivers)
-        except WaiverError as exc:
-            _fail(str(exc))
-    emit(report, fmt, output)
-    sys.exit(report.exit_code)
-
-
-def _is_training(path: Path) -> bool:
-    from checker.training.run import detect_training_tree
-
-    return path.is_dir() and detect_training_tree(path)
-
-
-def _check_inference(
-    path: Path,
-    version: str | None,
-    rules_file: Path | None,
-    submitter: str | None,
-    jobs: int,
-    selection: Selection,
-    options: RunOptions,
-) -> Report:
-    rules = load_round(version, rules_file)
+    chosen = selection(select, ignore)
+    root = resolve_root(path)
+    if suite == "auto":
+        suite = "training" if rules_file is None and _is_training(root) else "inference"
+    rules, evidence = choose_round(root, suite, version, rules_file)
     try:
-        tree = discover(path, rules["layout"], submitter)
+        tree = suite_named(suite).discover(root, rules, submitter)
     except DiscoveryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     started = time.perf_counter()
     report = run_checks(
         tree,
         rules,
-        jobs=jobs,
-        selection=selection,
-        options=options,
-        rules_path=str(rules_file) if rules_file else None,
-        progress=_progress(sys.stderr),
-    )  # type: ignore[arg-type]
+        jobs=jobs_or_default(jobs),
+        selection=chosen,
+        options=run_options(published, debug),
+        rules_path=str(rules_file.resolve()) if rules_file else None,
+        progress=_progress(sys.stderr),  # type: ignore[arg-type]
+    )
+    report.evidence = evidence
     if sys.stderr.isatty():
         click.echo(f"({time.perf_counter() - started:.2f} s)", err=True)
-    return report
+    apply_waivers_or_fail(report, waivers, chosen)
+    emit(report, fmt, output)
+    sys.exit(report.exit_code)
 
 
-def _check_training(path: Path, version: str | None, jobs: int, selection: Selection) -> Report:
-    from checker.training.run import check_training
-
-    version = version or newest("training")
-    if version not in available_versions("training"):
-        _fail(f"no training rules for round {version!r}; known: {', '.join(available_versions('training'))}")
+def resolve_root(path: Path) -> Path:
+    """The absolute, symlink-free path: ``.``, ``..`` and linked roots give exactly the findings of the real path."""
     try:
-        training = check_training(path, version, jobs=jobs, select=selection)
-    except (RulesetError, NotADirectoryError) as exc:
-        _fail(str(exc))
-    rows = training.wide_rows()
-    report = Report(str(path), version, findings=training.findings, rows=rows, columns=list(rows[0]) if rows else [])
-    report.results_checked = len(training.rows)
-    report.accepted_count = sum(1 for r in training.rows if r.get("Valid"))
-    report.rejected = [
-        f"{r.get('submitter', '')}/{r.get('system', '')}/{r.get('benchmark', '')}"
-        for r in training.rows
-        if not r.get("Valid")
-    ]
-    return report
+        return path.expanduser().resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        fail(f"{path} cannot be read: {getattr(exc, 'strerror', None) or exc}")
+
+
+def _is_training(path: Path) -> bool:
+    from checker.training.discovery import detect_training_tree
+
+    return path.is_dir() and detect_training_tree(path)
 
 
 @main.command("rules")
 @click.option("--version", "version", default=None, help="Show this round's benchmarks too.")
-@click.option("--suite", type=click.Choice(["inference", "training"]), default=None)
+@click.option("--suite", type=click.Choice(suite_names()), default=None, help="Only this suite's rules.")
 def list_rules(version: str | None, suite: str | None) -> None:
-    """List every rule code with its one-line summary."""
+    """List every rule code with its one-line summary (engine codes apply to every suite)."""
     registry = load_all(audit=True)
     for code in sorted(registry):
         rule = registry[code]
-        if suite and rule.suite != suite:
+        if suite and rule.suite not in (suite, "any"):
             continue
         click.echo(f"{code}  {rule.severity.value:<7}  {rule.summary}")
     if version:
-        try:
-            rules = Round.load("inference", version)
-        except RulesetError as exc:
-            _fail(str(exc))
-        click.echo(f"\nBenchmarks in {version}: {', '.join(sorted(rules.models))}")
+        rules = load_round(version, None, suite or "inference")
+        names = rules["benchmarks"] if rules.suite == "training" else rules.models
+        click.echo(f"\nBenchmarks in {rules.suite} {version}: {', '.join(sorted(names))}")
 
 
 @main.command()
 @click.argument("code")
 def explain(code: str) -> None:
-    """Print the documentation of rule CODE: why it exists and how to fix what it finds."""
+    """Print the documentation of rule CODE: why it exists, how to fix what it finds, where it lives."""
     registry = load_all(audit=True)
     rule = registry.get(code.upper())
     if rule is None:
-        _fail(f"unknown rule code {code!r}; `subcheck rules` lists them")
+        close = difflib.get_close_matches(code.upper(), list(registry), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `subcheck rules` lists them"
+        fail(f"unknown rule code {code!r}{hint}")
     assert rule is not None
-    click.echo(f"{rule.code} ({rule.name}), {rule.severity.value}, {rule.suite}, checked per {rule.scope}\n")
+    scope = "emitted by the engine" if rule.scope == "engine" else f"checked per {rule.scope}"
+    click.echo(f"{rule.code} ({rule.name}), {rule.severity.value}, {rule.suite}, {scope}\n")
     click.echo(rule.doc)
     click.echo(f"\nHow to fix: {rule.fix}")
+    if rule.scope != "engine":
+        click.echo(f"Defined at: {rule.location}")
+        keys = rule_file_keys(rule)
+        click.echo(f"Rule-file keys it reads: {', '.join(keys) if keys else 'none'}")
 
 
 @main.command()
@@ -260,9 +222,9 @@ def reproduce(
         from reference_sut.reproduce import format_text
         from reference_sut.reproduce import reproduce as run_reproduce
     except ImportError as exc:
-        _fail(f"reproduce needs the [sut] extra (pip install 'subcheck[sut]'): {exc}")
+        fail(f"reproduce needs the [sut] extra (pip install 'subcheck[sut]'): {exc}")
     if not result_dir.is_dir():
-        _fail(f"{result_dir} is not a result folder")
+        fail(f"{result_dir} is not a result folder")
     report = run_reproduce(result_dir, device=device, tolerance=tolerance, backend=backend, onnx_model=onnx_model)
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, default=str))

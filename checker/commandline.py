@@ -1,13 +1,19 @@
-"""What every subcheck command shares: the exit code for 'could not run', code lists, rounds, output."""
+"""What every subcheck command shares: its options (declared once), exit 2, code lists, rounds and output.
+
+Library code never exits; only the functions here turn a problem into exit code 2 with a message.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
+from checker.engine import Selection, SelectionError, default_jobs
+from checker.options import RunOptions
 from checker.reporters import load_reporters
 from checker.rounds import Round
 from checker.ruleset import RulesetError, available_versions
@@ -26,28 +32,133 @@ def parse_codes(value: str | None) -> tuple[str, ...]:
     return tuple(c.strip().upper() for c in (value or "").split(",") if c.strip())
 
 
+def selection(select: str | None, ignore: str | None) -> Selection:
+    """The validated selection: an unknown code or prefix is exit 2 with a did-you-mean."""
+    try:
+        return Selection(parse_codes(select), parse_codes(ignore)).validate()
+    except SelectionError as exc:
+        fail(str(exc))
+
+
 def newest(suite: str) -> str:
     versions = available_versions(suite)
     return versions[-1] if versions else "v6.1"
 
 
 def load_round(version: str | None, rules_file: Path | None = None, suite: str = "inference") -> Round:
-    """The round to check against: a bundled round (default the newest) or a rule file of the user's."""
+    """The round to check against: a bundled round or a rule file of the user's (exit 2 when neither works)."""
     if rules_file is None:
-        version = version or newest(suite)
+        if not version:
+            fail("no round given: pass --version (e.g. --version v4.1)")
         if version not in available_versions(suite):
-            fail(f"no rules for round {version!r}; known rounds: {', '.join(available_versions(suite))}")
+            fail(f"no {suite} rules for round {version!r}; known rounds: {', '.join(available_versions(suite))}")
     try:
         return Round.load(suite, version or rules_file.stem, str(rules_file) if rules_file else None)  # type: ignore[union-attr]
     except RulesetError as exc:
         fail(f"rule file problem: {exc}")
 
 
+def choose_round(path: Path, suite: str, version: str | None, rules_file: Path | None) -> tuple[Round, str]:
+    """The round and how it was chosen: given, from a rule file, or detected from the evidence (never assumed)."""
+    if version is not None and not version.strip():
+        fail("--version is empty; name a round such as v4.1, or leave the option out to detect it")
+    if rules_file is not None or version:
+        rules = load_round(version, rules_file, suite)
+        return rules, ("from " + str(rules_file)) if rules_file else "as given"
+    from checker.detect import RoundDetectionError, detect_round
+
+    try:
+        found = detect_round(path, suite)
+    except RoundDetectionError as exc:
+        fail(str(exc))
+    return load_round(found.version, None, suite), found.evidence
+
+
 def emit(report: Any, fmt: str, output: Path | None) -> None:
     """Write the report in the chosen format to ``output`` (or standard output)."""
     write = load_reporters()[fmt]
     if output:
-        with output.open("w", encoding="utf-8", newline="") as stream:
-            write(report, stream)
+        try:
+            with output.open("w", encoding="utf-8", newline="") as stream:
+                write(report, stream)
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}")
     else:
         write(report, sys.stdout)
+
+
+def run_options(published: bool, debug: bool) -> RunOptions:
+    return RunOptions(published=published, debug=debug)
+
+
+# --- the options every checking command shares, declared once ------------------------------------------------
+def _formats() -> list[str]:
+    return sorted(load_reporters())
+
+
+SHARED_OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+    "version": click.option(
+        "--version", "version", default=None, help="Round whose rules apply (default: detected from the evidence)."
+    ),
+    "format": click.option("--format", "fmt", type=click.Choice(_formats()), default="text", show_default=True),
+    "output": click.option(
+        "--output",
+        "output",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Write the report to FILE instead of standard output.",
+    ),
+    "jobs": click.option(
+        "--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: CPUs)."
+    ),
+    "select": click.option("--select", default=None, help="Only these rule codes or prefixes, comma-separated."),
+    "ignore": click.option("--ignore", default=None, help="Skip these rule codes or prefixes, comma-separated."),
+    "waivers": click.option(
+        "--waivers",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="YAML file of approved waivers (schemas/waivers.schema.json): matched findings stay visible but do "
+        "not fail the run.",
+    ),
+    "published": click.option(
+        "--published",
+        is_flag=True,
+        help="Audit a published results repository: content removed on publication (SDXL images, large logs) is a "
+        "notice, not an error.",
+    ),
+    "rules": click.option(
+        "--rules",
+        "rules_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Use this rule file instead of a bundled round (e.g. rules/demo/demo.yaml).",
+    ),
+    "debug": click.option("--debug", is_flag=True, help="Keep the traceback of a crashing rule in its finding."),
+}
+
+
+def shared_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Apply the named shared options, in the order given, to a click command."""
+
+    def apply(func: Callable[..., Any]) -> Callable[..., Any]:
+        for name in reversed(names):
+            func = SHARED_OPTIONS[name](func)
+        return func
+
+    return apply
+
+
+def jobs_or_default(jobs: int | None) -> int:
+    return jobs or default_jobs()
+
+
+def apply_waivers_or_fail(report: Any, waivers: Path | None, chosen: Selection, **kw: Any) -> None:
+    """Apply a waiver file to the report; a broken or unreadable file is exit 2 (WV003)."""
+    if waivers is None:
+        return
+    from checker.waivers import WaiverError, apply_waiver_file
+
+    try:
+        apply_waiver_file(report, waivers, selection=chosen, **kw)
+    except WaiverError as exc:
+        fail(str(exc))

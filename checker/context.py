@@ -12,6 +12,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from checker.options import RunOptions
 from checker.discovery import ResultUnit, SubmitterUnit, Tree
 from checker.parsers.accuracy import AccuracyFile, parse_accuracy_file
 from checker.parsers.conf import ConfFile, parse_conf
@@ -48,15 +49,6 @@ def load_model_mapping(path: Path) -> dict[str, str]:
     if not doc.ok or doc.data is None:
         return {}
     return {str(k): str(v) for k, v in doc.data.items() if isinstance(v, str)}
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How the user asked to check: ``published`` audits a published results repository, where some
-    content (SDXL images, large logs) was removed on purpose, so such absences become notices.
-    """
-
-    published: bool = False
 
 
 class BaseContext:

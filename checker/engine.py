@@ -1,24 +1,34 @@
-"""Run the registered rules over a discovered tree, in parallel, and collect findings and table rows.
+"""The one run loop: discovery -> units -> contexts -> rules -> findings -> table rows, for every suite.
 
-Work is split by submitter: each worker parses one submitter's files once and runs every rule
-scope on them, so nothing is parsed twice and workers share no state.
+A suite (inference, training) supplies discovery and contexts (:mod:`checker.suites`); everything else is
+here, once: the selection of codes, turning a rule's problem into a finding (:func:`stamp`), the crash policy
+(a rule that raises rejects the unit it was judging, EN001), the process pool, and the verdict of each result
+(:func:`settle`). ``subcheck ci`` is :func:`run_checks` with a focus on the units a change touched; reviewer
+audits run their round-scope rules through :func:`run_rule` too.
+
+Work is split by submitter: each worker parses one submitter's files once and runs every scope on them, so
+nothing is parsed twice and workers share no state.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checker.context import ResultContext, RunOptions, SubmitterContext, SystemContext, TreeContext
-from checker.discovery import SubmitterUnit, Tree
 from checker.findings import Finding, Problem, Severity
-from checker.registry import Rule, rules_for
+from checker.options import RunOptions
+from checker.registry import REGISTRY, Rule, load_all
 from checker.rounds import Round
-from checker.table import columns, result_row
+
+
+class SelectionError(ValueError):
+    """A ``--select``/``--ignore`` item names no known code (exit code 2)."""
 
 
 @dataclass(frozen=True)
@@ -33,10 +43,21 @@ class Selection:
             return False
         return not any(code.startswith(i) for i in self.ignore)
 
+    def validate(self, known: Iterable[str] | None = None) -> Selection:
+        """Every item must be a code or the prefix of one; a typo must not silently select nothing."""
+        codes = sorted(known if known is not None else load_all(audit=True))
+        for item in (*self.select, *self.ignore):
+            if not any(code.startswith(item) for code in codes):
+                families = sorted({c[:2] for c in codes})
+                close = difflib.get_close_matches(item, codes + families, n=3, cutoff=0.5)
+                hint = f"; did you mean {', '.join(close)}?" if close else "; `subcheck rules` lists them"
+                raise SelectionError(f"unknown rule code or prefix {item!r}{hint}")
+        return self
+
 
 @dataclass
 class Report:
-    """Everything a reporter needs: findings, one row per result with a metric (``Valid`` says if it counts)."""
+    """Everything a reporter needs: findings, the table rows, and which results were checked and rejected."""
 
     root: str
     version: str
@@ -45,13 +66,15 @@ class Report:
     results_checked: int = 0
     rejected: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
-    accepted_count: int | None = None  # set when rows are not one per result (the training summary)
+    suite: str = "inference"
+    # One verdict record per checked result: its Location, the units it depends on, its own row(s).
+    results: list[dict[str, Any]] = field(default_factory=list)
+    evidence: str = ""  # how the round was chosen, for the verdict line
+    benchmarks: list[str] = field(default_factory=list)  # training: the round's benchmarks (table columns)
 
     @property
     def accepted(self) -> int:
-        if self.accepted_count is not None:
-            return self.accepted_count
-        return len({r.get("Location", i) for i, r in enumerate(self.rows) if r.get("Valid")})
+        return sum(1 for r in self.results if r.get("Valid"))
 
     @property
     def errors(self) -> int:
@@ -62,32 +85,119 @@ class Report:
         return 1 if self.errors else 0
 
 
-def apply_rule(rule: Rule, ctx: Any, unit: str) -> Iterator[Finding]:
-    """Run one rule; a bug in a rule becomes a finding on the unit instead of a traceback."""
+def stamp(rule: Rule, problem: Problem, unit: str) -> Finding:
+    """Turn a rule's Problem into a Finding with the rule's code, severity and default fix."""
+    return Finding(
+        code=rule.code,
+        severity=problem.severity or rule.severity,
+        path=problem.path,
+        message=problem.message,
+        fix=problem.fix or rule.fix,
+        unit=problem.unit or unit,
+        expected=problem.expected,
+        found=problem.found,
+        line=problem.line,
+        key=problem.key,
+        extra=dict(getattr(problem, "extra", None) or {}),
+    )
+
+
+def emit(code: str, problem: Problem, unit: str, selection: Callable[[str], bool]) -> list[Finding]:
+    """A finding of an engine code (EN, CI, WV), through the same selection as every rule."""
+    return [stamp(REGISTRY[code], problem, unit)] if selection(code) else []
+
+
+def crash_finding(rule: Rule, exc: BaseException, path: str, unit: str, debug: bool = False) -> Finding:
+    """EN001: the rule raised; the unit it judged is rejected, and the finding says where it broke."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    last = f"{Path(frames[-1].filename).name}:{frames[-1].lineno} in {frames[-1].name}" if frames else "?"
+    text = str(exc)
+    message = f"rule {rule.code} crashed on this unit: {type(exc).__name__}: {text[:200]}"
+    extra: dict[str, Any] = {"rule": rule.code}
+    if debug:
+        extra["traceback"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return Finding(
+        code="EN001",
+        severity=Severity.ERROR,
+        path=path,
+        message=message,
+        fix=REGISTRY["EN001"].fix,
+        unit=unit,
+        expected=f"{rule.code} judges the unit",
+        found=last,
+        extra=extra,
+    )
+
+
+def run_rule(rule: Rule, ctx: Any, unit: str, path: str | None = None, debug: bool = False) -> list[Finding]:
+    """Run one rule on one context; an exception becomes EN001 on the unit (never a traceback, never a pass)."""
     try:
-        problems: Iterable[Problem] = list(rule.run(ctx))
-    except Exception as exc:  # noqa: BLE001 - a crashing rule must never stop the run
-        problems = [
-            Problem(
-                unit,
-                f"internal error in rule {rule.code}: {type(exc).__name__}: {exc}",
-                severity=Severity.WARNING,
-                fix="Report this to the subcheck maintainers.",
-            )
+        return [stamp(rule, problem, unit) for problem in rule.run(ctx)]
+    except Exception as exc:  # noqa: BLE001 - a crashing rule rejects what it judged, the run goes on
+        return [crash_finding(rule, exc, path or unit, unit, debug)]
+
+
+def rules_for(suite: str, scope: str, selection: Callable[[str], bool]) -> list[Rule]:
+    """The selected rules of one suite and scope, in code order."""
+    return sorted(
+        (r for r in load_all().values() if r.suite == suite and r.scope == scope and selection(r.code)),
+        key=lambda r: r.code,
+    )
+
+
+def run_scope(suite: str, scope: str, ctx: Any, unit: str, selection: Selection, options: RunOptions) -> list[Finding]:
+    """Every selected rule of a scope on one unit (EN001 obeys the selection like any code)."""
+    out: list[Finding] = []
+    for rule in rules_for(suite, scope, selection):
+        out += [f for f in run_rule(rule, ctx, unit, debug=options.debug) if selection(f.code)]
+    return out
+
+
+def run_audit_runs(suite: str, ctx: Any, unit: str, selection: Selection, options: RunOptions) -> list[Finding]:
+    """Audit-run rules yield (label, context) per audit run; their ``reruns`` family runs on each, and what it
+    finds is reported under the audit-run rule's code, naming the audit and the rule that was broken.
+    """
+    out: list[Finding] = []
+    for audit_rule in rules_for(suite, "audit-run", selection):
+        try:
+            views = list(audit_rule.run(ctx))
+        except Exception as exc:  # noqa: BLE001
+            out.append(crash_finding(audit_rule, exc, unit, unit, options.debug))
+            continue
+        family = [
+            r
+            for r in rules_for(suite, "result", selection)
+            if audit_rule.reruns and r.code.startswith(audit_rule.reruns) and r.code not in audit_rule.skip
         ]
-    for problem in problems:
-        yield Finding(
-            code=rule.code,
-            severity=problem.severity or rule.severity,
-            path=problem.path,
-            message=problem.message,
-            fix=problem.fix or rule.fix,
-            unit=problem.unit or unit,
-            expected=problem.expected,
-            found=problem.found,
-            line=problem.line,
-            key=problem.key,
-        )
+        for label, view in views:
+            for rule in family:
+                for found in run_rule(rule, view, unit, debug=options.debug):
+                    if found.code == "EN001":
+                        out.append(found)
+                        continue
+                    out.append(
+                        Finding(
+                            code=audit_rule.code,
+                            severity=found.severity,
+                            path=found.path,
+                            message=f"{label} audit log: {rule.code} {found.message}",
+                            fix=found.fix,
+                            unit=unit,
+                            expected=found.expected,
+                            found=found.found,
+                            line=found.line,
+                            key=found.key,
+                        )
+                    )
+    return [f for f in out if selection(f.code)]
+
+
+@dataclass(frozen=True)
+class Focus:
+    """``subcheck ci`` checks only what a change touched; None fields mean the whole submitter."""
+
+    results: frozenset[str] | None = None
+    systems: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,58 +207,78 @@ class Job:
     suite: str
     version: str
     rules_path: str | None
-    unit: SubmitterUnit
+    unit: Any
     selection: Selection
     options: RunOptions
-    # ``subcheck ci`` checks only what a change touched; None means the whole submitter.
-    only_results: frozenset[str] | None = None
-    only_systems: tuple[str, ...] | None = None
+    focus: Focus = Focus()
 
 
-def check_submitter(job: Job) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
-    """Check one submitter folder completely; runs in a worker process."""
+WorkerOutput = tuple[list[Finding], list[dict[str, Any]]]
+
+
+def check_submitter(job: Job) -> WorkerOutput:
+    """Check one submitter completely; runs in a worker process. Returns findings and result records."""
+    from checker.suites import suite_named
+
+    suite = suite_named(job.suite)
     rules = Round.load(job.suite, job.version, job.rules_path)
     findings: list[Finding] = []
-    sub_ctx = SubmitterContext(rules, job.unit, job.options)
-    for rule in rules_for(job.suite, "submitter", job.selection):
-        findings += apply_rule(rule, sub_ctx, job.unit.rel)
-    failed_systems: dict[str, list[str]] = {}
-    systems = job.only_systems
-    if systems is None:
-        systems = tuple(sorted(set(job.unit.systems) | set(job.unit.system_jsons)))
-    for system in systems:
-        sys_ctx = SystemContext(rules, job.unit, system, job.options)
-        for rule in rules_for(job.suite, "system", job.selection):
-            new = list(apply_rule(rule, sys_ctx, sys_ctx.unit_id))
-            if any(f.fails for f in new):
-                failed_systems[system] = sorted({f.code for f in new if f.fails})
-            findings += new
-    rows, rejected = [], []
-    for unit in job.unit.results:
-        if job.only_results is not None and unit.rel not in job.only_results:
+    results: list[dict[str, Any]] = []
+    for unit in suite.units(rules, job.unit, job.options, job.focus):
+        findings += run_scope(job.suite, unit.scope, unit.ctx, unit.id, job.selection, job.options)
+        if unit.scope != "result":
             continue
-        ctx = ResultContext(rules, unit, job.options)
-        new = [f for rule in rules_for(job.suite, "result", job.selection) for f in apply_rule(rule, ctx, unit.rel)]
-        findings += new
-        failing = sorted({f.code for f in new if f.fails})
-        failing += [f"system:{code}" for code in failed_systems.get(unit.system, [])]
-        if failing:
-            rejected.append(unit.rel)
-        for row in _rows(ctx, unit.rel):
-            rows.append({**row, "Valid": not failing, "Findings": " ".join(failing)})
-    return findings, rows, rejected
+        findings += run_audit_runs(job.suite, unit.ctx, unit.id, job.selection, job.options)
+        rows, problem = _rows(suite, unit)
+        if problem is not None:
+            findings += emit("EN003", problem, unit.id, job.selection)
+        results.append({"Location": unit.id, "depends": list(unit.depends), "rows": rows, "stub": unit.stub})
+    return findings, results
 
 
-def _rows(ctx: ResultContext, unit: str) -> list[dict[str, Any]]:
-    """Table rows of a result; a value no rule anticipated must not stop the run (the row is then left out)."""
+def _rows(suite: Any, unit: Any) -> tuple[list[dict[str, Any]], Problem | None]:
+    """The result's table rows; when they cannot be made, a stub row and the reason (EN003 if nothing else fails)."""
     try:
-        return result_row(ctx)
-    except Exception:  # noqa: BLE001
-        return []
+        rows = suite.rows(unit)
+    except Exception as exc:  # noqa: BLE001 - a value no rule anticipated: the result is rejected, not dropped
+        return [], Problem(unit.id, f"no table row could be made: {type(exc).__name__}: {str(exc)[:200]}")
+    return rows, None
+
+
+def settle(report: Report, stub: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+    """Each result's verdict from the findings on it and on the units it depends on; rebuild rows and rejected.
+
+    A result fails on its own error findings, on any error of its system description (``system:CODE``), and on
+    engine errors (EN) of its submitter or of the tree: whatever could not be judged is not accepted. A result
+    without a row and without another failing finding gets EN003 (every result is in the table or rejected).
+    """
+    failing: dict[str, set[str]] = {}
+    for finding in report.findings:
+        if finding.fails:
+            failing.setdefault(finding.unit or finding.path, set()).add(finding.code)
+    rows: list[dict[str, Any]] = []
+    rejected: list[str] = []
+    for result in report.results:
+        location = result["Location"]
+        codes = sorted(failing.get(location, ()))
+        for kind, dep in result["depends"]:
+            for code in sorted(failing.get(dep, ())):
+                if kind == "system" or code.startswith("EN"):
+                    codes.append(f"{kind}:{code}")
+        if not result["rows"] and not codes:
+            codes.append("EN003")
+        result["Valid"] = not codes
+        result["Findings"] = " ".join(codes)
+        if codes:
+            rejected.append(location)
+        made = result["rows"] or ([stub(result)] if stub else [])
+        rows += [{**row, "Valid": not codes, "Findings": result["Findings"]} for row in made]
+    report.rows = rows
+    report.rejected = rejected
 
 
 def run_checks(
-    tree: Tree,
+    tree: Any,
     rules: Round,
     *,
     jobs: int = 1,
@@ -156,38 +286,69 @@ def run_checks(
     rules_path: str | None = None,
     options: RunOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
+    focus: dict[str, Focus] | None = None,
+    require_results: bool = True,
 ) -> Report:
-    """Check every submitter of ``tree``; ``jobs`` > 1 spreads submitters over processes."""
+    """Check ``tree`` (from the suite's discovery); ``jobs`` > 1 spreads submitters over processes.
+
+    ``focus`` maps a submitter's ``rel`` to the part of it to check (``subcheck ci``); submitters it does not
+    name are checked whole. ``require_results`` (off for ``ci``, whose change may touch no result) makes a
+    submitter or tree without results an error (EN002).
+    """
+    from checker.suites import suite_named
+
+    suite = suite_named(rules.suite)
     selection = selection or Selection()
     options = options or RunOptions()
-    report = Report(str(tree.root), rules.version, columns=columns(rules.version))
-    tree_ctx = TreeContext(rules, tree, options)
-    for rule in rules_for(rules.suite, "tree", selection):
-        report.findings += apply_rule(rule, tree_ctx, ".")
+    report = Report(str(tree.root), rules.version, columns=suite.columns(rules), suite=rules.suite)
+    tree_ctx = suite.tree_context(rules, tree, options)
+    report.findings += run_scope(rules.suite, "tree", tree_ctx, ".", selection, options)
+    focus = focus or {}
     work = [
-        Job(rules.suite, rules.version, rules_path, unit, selection, options)
-        for unit in sorted(tree.submitters, key=lambda u: -len(u.results))
+        Job(rules.suite, rules.version, rules_path, unit, selection, options, focus.get(unit.rel, Focus()))
+        for unit in sorted(tree.submitters, key=lambda u: -suite.size(u))
     ]
-    report.results_checked = sum(len(u.results) for u in tree.submitters)
+    for unit in tree.submitters if require_results else ():
+        if not suite.size(unit):
+            report.findings += emit(
+                "EN002",
+                Problem(unit.rel, "no result to check in this submitter folder", expected="results", found="none"),
+                unit.rel,
+                selection,
+            )
+    if not work and require_results:
+        report.findings += emit(
+            "EN002", Problem(".", "no submitter folder to check", expected="submitters", found="none"), ".", selection
+        )
+    for findings, results in _map(check_submitter, work, jobs, progress):
+        report.findings += findings
+        report.results += results
+    report.results_checked = len(report.results)
+    report.findings.sort(key=lambda f: (f.path, f.line or 0, f.code))
+    report.results.sort(key=lambda r: r["Location"])
+    suite.finish(report, rules)
+    return report
+
+
+def _map(
+    func: Callable[[Job], WorkerOutput], work: list[Job], jobs: int, progress: Callable[[int, int], None] | None
+) -> Iterator[WorkerOutput]:
+    """The one process pool: in order, with progress after each submitter."""
     jobs = max(1, min(jobs, len(work) or 1))
     if jobs == 1:
-        outputs: Iterable[tuple[list[Finding], list[dict[str, Any]], list[str]]] = map(check_submitter, work)
+        outputs: Iterable[WorkerOutput] = map(func, work)
+        pool = None
     else:
         pool = ProcessPoolExecutor(max_workers=jobs)
-        outputs = pool.map(check_submitter, work)
-    done = 0
-    for findings, rows, rejected in outputs:
-        report.findings += findings
-        report.rows += rows
-        report.rejected += rejected
-        done += 1
-        if progress:
-            progress(done, len(work))
-    if jobs > 1:
-        pool.shutdown()
-    report.findings.sort(key=lambda f: (f.path, f.line or 0, f.code))
-    report.rows.sort(key=lambda r: (r["Division"], r["Organization"], r["Platform"], r["Model"], r["Scenario"]))
-    return report
+        outputs = pool.map(func, work)
+    try:
+        for done, output in enumerate(outputs, start=1):
+            if progress:
+                progress(done, len(work))
+            yield output
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
 
 def default_jobs() -> int:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from checker.discovery import DIVISIONS
+from checker.gitrepo import EMPTY_TREE, GITLINK, ZERO, GitChangeError, GitRepo, open_repo
+
+__all__ = ["Affected", "Change", "GitChangeError", "affected_by", "changed_files", "repo_changes"]
 
 UNIT_FOLDERS = ("results", "measurements", "compliance")
 ResultKey = tuple[str, str, str, str, str]  # division, submitter, system, benchmark, scenario folder
@@ -20,8 +23,7 @@ SystemKey = tuple[str, str, str]  # division, submitter, system
 SubmitterKey = tuple[str, str]
 
 
-class GitChangeError(Exception):
-    """The change cannot be computed (not a git repository, unknown revision): exit code 2."""
+MAX_SUBMODULE_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -45,47 +47,123 @@ def _relative(path: str, prefix: str) -> str | None:
 
 
 def changed_files(root: Path, base: str, head: str | None = None) -> list[Change]:
-    """Files changed from ``base`` to ``head`` (default: the working tree, untracked files included)."""
-    import git  # GitPython is only needed here; rule modules import this file for its types
+    """Files changed from ``base`` to ``head`` (default: the working tree, untracked files included).
 
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise GitChangeError(f"{root} is not inside a git repository") from exc
-    if repo.working_tree_dir is None:
-        raise GitChangeError(f"{root} is a bare git repository; CI needs a checkout")
-    top = Path(repo.working_tree_dir).resolve()
-    try:
-        prefix = root.resolve().relative_to(top).as_posix()
-    except ValueError as exc:
-        raise GitChangeError(f"{root} is not inside the work tree {top}") from exc
-    prefix = "" if prefix == "." else prefix
-    try:
-        base_commit = repo.commit(base)
-        diffs = base_commit.diff(repo.commit(head) if head else None)
-    except (git.BadName, git.BadObject, git.GitCommandError, ValueError) as exc:
-        raise GitChangeError(f"unknown revision: {exc}") from exc
+    Submodule pointer changes are followed into the submodule; git runs read-only (see gitrepo).
+    """
+    repo, prefix = open_repo(root)
+    old = repo.resolve(base)
+    new = repo.resolve(head) if head else None
     changes: list[Change] = []
-    for diff in diffs:
-        old, new = diff.a_path, diff.b_path
-        if diff.renamed_file and old and new:
-            change = _rename(old, new, prefix)
-        elif diff.deleted_file and old:
-            change = _one("D", old, prefix)
-        elif diff.new_file and new:
-            change = _one("A", new, prefix)
-        else:
-            change = _one("M", new or old or "", prefix)
-        if change:
-            changes.append(change)
-    if head is None:
-        # `ls-files --others` lists untracked files without the full status scan `untracked_files` runs
-        listing = repo.git.ls_files("--others", "--exclude-standard", "-z")
-        for path in filter(None, listing.split("\0")):
-            change = _one("A", path, prefix)
-            if change:
-                changes.append(change)
+    for change in repo_changes(repo, old, new, prefix):
+        mapped = (
+            _rename(change.old_path, change.path, prefix)
+            if change.old_path
+            else _one(change.status, change.path, prefix)
+        )
+        if mapped:
+            changes.append(mapped)
     return changes
+
+
+def repo_changes(repo: GitRepo, old: str, new: str | None, pathspec: str = "", depth: int = 0) -> list[Change]:
+    """Changes from tree-ish ``old`` to ``new`` (None: the work tree) in one repository, submodules followed."""
+    if depth > MAX_SUBMODULE_DEPTH:
+        raise GitChangeError(f"submodules nested deeper than {MAX_SUBMODULE_DEPTH} levels in {repo.label}")
+    # plumbing only: `git diff` would refresh and write the repository's index
+    options = ["-r", "-z", "-M", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--ignore-submodules=dirty"]
+    tail = ["--end-of-options", old, *([new] if new else []), "--", pathspec or "."]
+    if new is None:
+        with repo.scratch_index() as index:
+            raw = repo.run("diff-index", *options, *tail, index=index)
+    else:
+        raw = repo.run("diff-tree", *options, *tail)
+    changes: list[Change] = []
+    for meta, paths in _raw_entries(raw):
+        old_mode, new_mode, old_sha, new_sha, status = meta
+        if GITLINK not in (old_mode, new_mode):
+            changes.append(_plain(status, paths))
+            continue
+        path = paths[-1]
+        changes += _submodule_changes(repo, path, (old_mode, new_mode, old_sha, new_sha), old, new, depth)
+    if new is None:
+        changes += _dirty_submodules(repo, pathspec, changes, depth)
+        listing = repo.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec or ".").decode()
+        changes += [Change("A", path) for path in filter(None, listing.split("\0"))]
+    return changes
+
+
+def _dirty_submodules(repo: GitRepo, pathspec: str, seen: list[Change], depth: int) -> list[Change]:
+    """Work-tree mode: changes inside checked-out submodules whose recorded commit did not move."""
+    listing = repo.run("ls-files", "-s", "-z", "--", pathspec or ".").decode("utf-8", "surrogateescape")
+    out: list[Change] = []
+    for record in filter(None, listing.split("\0")):
+        meta, _, path = record.partition("\t")
+        mode, sha = meta.split()[:2]
+        if mode != GITLINK or repo.work_tree is None or not (repo.work_tree / path / ".git").exists():
+            continue
+        if any(c.path == path or c.path.startswith(path + "/") for c in seen):
+            continue  # its pointer moved: already followed
+        sub = repo.submodule(path, [sha], None)
+        for change in repo_changes(sub, sha, None, "", depth + 1):
+            old = f"{path}/{change.old_path}" if change.old_path else None
+            out.append(Change(change.status, f"{path}/{change.path}", old))
+    return out
+
+
+def _raw_entries(output: bytes) -> list[tuple[list[str], list[str]]]:
+    """``git diff --raw -z`` records: ([old mode, new mode, old sha, new sha, status], [path(s)])."""
+    tokens = output.decode("utf-8", "surrogateescape").split("\0")
+    entries: list[tuple[list[str], list[str]]] = []
+    i = 0
+    while i < len(tokens) and tokens[i].startswith(":"):
+        meta = tokens[i][1:].split()
+        count = 2 if meta[4][:1] in ("R", "C") else 1
+        entries.append((meta, tokens[i + 1 : i + 1 + count]))
+        i += 1 + count
+    return entries
+
+
+def _plain(status: str, paths: list[str]) -> Change:
+    kind = status[:1]
+    if kind == "R":
+        return Change("R", paths[1], paths[0])
+    if kind in ("A", "C"):
+        return Change("A", paths[-1])
+    return Change("D", paths[0]) if kind == "D" else Change("M", paths[0])
+
+
+def _submodule_changes(
+    repo: GitRepo, path: str, modes: tuple[str, str, str, str], old: str, new: str | None, depth: int
+) -> list[Change]:
+    """A gitlink entry: diff the two submodule commits inside the submodule, paths under ``path``."""
+    old_mode, new_mode, old_sha, new_sha = modes
+    out: list[Change] = []
+    old_link, new_link = old_mode == GITLINK, new_mode == GITLINK
+    if not old_link and old_mode != "000000":
+        out.append(Change("D", path))  # a file or link replaced by a submodule
+    if not new_link and new_mode != "000000":
+        out.append(Change("A", path))  # a submodule replaced by a file or link
+    at = new or old
+    if new is None and new_link and repo.work_tree and (repo.work_tree / path / ".git").exists():
+        sub_new: str | None = None  # the submodule's own work tree
+        needed = [old_sha] if old_link else []
+    else:
+        sub_new = new_sha if new_link else EMPTY_TREE
+        needed = [c for c, link in ((old_sha, old_link), (new_sha, new_link)) if link]
+    if new is None and new_link and sub_new == ZERO:
+        raise GitChangeError(f"submodule '{path}' changed in the work tree but is not checked out; check it out")
+    sub = repo.submodule(path, needed, at)
+    inner = repo_changes(sub, old_sha if old_link else EMPTY_TREE, sub_new, "", depth + 1)
+    for change in inner:
+        out.append(
+            Change(
+                change.status,
+                f"{path}/{change.path}",
+                f"{path}/{change.old_path}" if change.old_path else None,
+            )
+        )
+    return out
 
 
 def _one(status: str, path: str, prefix: str) -> Change | None:

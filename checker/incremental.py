@@ -9,76 +9,31 @@ rules for each touched result. Findings are then kept only when they concern the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from checker.context import RunOptions, TreeContext
-from checker.discovery import discover_submitter, top_level
-from checker.engine import Job, Report, Selection, apply_rule, check_submitter
-from checker.findings import Finding, Problem, Severity
+from checker.discovery import SubmitterUnit, discover_submitter, top_level
+from checker.engine import Focus, Report, Selection, emit, run_checks
+from checker.findings import Finding, Problem
 from checker.gitdiff import Affected
-from checker.registry import REGISTRY, rule, rules_for
+from checker.options import RunOptions
 from checker.rounds import Round
-from checker.table import columns
-
-
-@rule(
-    "CI001",
-    "result-removed",
-    scope="tree",
-    severity=Severity.NOTICE,
-    fix="Nothing to fix when the removal is intended; otherwise restore the result folder.",
-)
-def result_removed(ctx: TreeContext) -> Iterator[Problem]:
-    """``subcheck ci``: the change removes (or moves away) a result folder.
-
-    Reported so reviewers see withdrawn results; a removal that leaves a benchmark without a
-    required scenario is reported separately by ST009 for its system.
-    """
-    return iter(())
-
-
-@rule(
-    "CI002",
-    "files-for-missing-result",
-    scope="tree",
-    severity=Severity.WARNING,
-    fix="Add the matching results/<system>/<benchmark>/<scenario> folder, or remove the orphaned files.",
-)
-def files_for_missing_result(ctx: TreeContext) -> Iterator[Problem]:
-    """``subcheck ci``: the change adds measurements or compliance files for a result that has no results folder.
-
-    Files under ``measurements/`` or ``compliance/`` belong to a result; without its ``results/``
-    folder they are never checked and never published as a result.
-    """
-    return iter(())
 
 
 @dataclass
 class Plan:
     """What to check for one change, and the result folders it names that no longer exist."""
 
-    jobs: list[Job]
+    submitters: list[SubmitterUnit]
+    focus: dict[str, Focus]  # submitter rel -> the results and systems to check in it
     checked: set[str]  # ResultUnit.rel of every result checked
     direct: set[str]  # results whose own files (or system description, or model mapping) changed
     missing: dict[str, set[str]]  # rel of a result folder absent at head -> statuses of its changes
 
 
-def plan(
-    root: Path,
-    rules: Round,
-    affected: Affected,
-    selection: Selection,
-    options: RunOptions,
-    rules_path: str | None = None,
-) -> Plan:
+def plan(root: Path, rules: Round, affected: Affected) -> Plan:
     """Discover only the touched submitters and pick their touched systems and results."""
-    jobs: list[Job] = []
-    checked: set[str] = set()
-    direct: set[str] = set()
+    work = Plan([], {}, set(), set(), {})
     present: set[str] = set()
     for division, submitter in sorted(affected.submitters):
         if not (root / division / submitter).is_dir():
@@ -93,33 +48,21 @@ def plan(
                 or (division, submitter, result.system) in affected.system_jsons
                 or (division, submitter) in affected.whole_submitters
             )
-            by_code = (division, submitter, result.benchmark) in affected.code
             if is_direct:
-                direct.add(result.rel)
-            if is_direct or by_code:
+                work.direct.add(result.rel)
+            if is_direct or (division, submitter, result.benchmark) in affected.code:
                 chosen.append(result.rel)
-        checked.update(chosen)
+        work.checked.update(chosen)
         systems = {r.system for r in unit.results if r.rel in chosen}
         systems |= {s for d, n, s in affected.systems | affected.system_jsons if (d, n) == (division, submitter)}
         systems &= set(unit.systems) | set(unit.system_jsons)
-        jobs.append(
-            Job(
-                rules.suite,
-                rules.version,
-                rules_path,
-                unit,
-                selection,
-                options,
-                only_results=frozenset(chosen),
-                only_systems=tuple(sorted(systems)),
-            )
-        )
-    missing = {}
+        work.submitters.append(unit)
+        work.focus[unit.rel] = Focus(frozenset(chosen), tuple(sorted(systems)))
     for key, statuses in affected.result_statuses.items():
         rel = "{}/{}/results/{}/{}/{}".format(*key)
         if rel not in present:
-            missing[rel] = statuses
-    return Plan(jobs, checked, direct, missing)
+            work.missing[rel] = statuses
+    return work
 
 
 def run_incremental(
@@ -132,33 +75,18 @@ def run_incremental(
     options: RunOptions | None = None,
     rules_path: str | None = None,
 ) -> Report:
-    """Check what ``affected`` names and report only findings that concern the change."""
+    """Check what ``affected`` names (the engine's run loop, focused) and report only findings about the change."""
     selection = selection or Selection()
-    options = options or RunOptions()
-    work = plan(root, rules, affected, selection, options, rules_path)
-    report = Report(str(root), rules.version, columns=columns(rules.version))
+    work = plan(root, rules, affected)
     tree = top_level(root)
-    tree.submitters = [j.unit for j in work.jobs]
-    findings: list[Finding] = []
-    tree_ctx = TreeContext(rules, tree, options)
-    for r in rules_for(rules.suite, "tree", selection):
-        findings += apply_rule(r, tree_ctx, ".")
-    workers = max(1, min(jobs, len(work.jobs)))
-    outputs: Iterable[tuple[list[Finding], list[dict[str, Any]], list[str]]]
-    if workers == 1:
-        outputs = list(map(check_submitter, work.jobs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outputs = list(pool.map(check_submitter, work.jobs))
-    for new, rows, rejected in outputs:
-        findings += new
-        report.rows += rows
-        report.rejected += rejected
-    report.results_checked = len(work.checked)
-    report.findings = [f for f in findings if concerns(f, affected, work.direct)]
-    report.findings += removal_findings(work.missing, affected)
+    tree.submitters = work.submitters
+    report = run_checks(
+        tree, rules, jobs=jobs, selection=selection, options=options, rules_path=rules_path, focus=work.focus,
+        require_results=False,
+    )
+    report.findings = [f for f in report.findings if f.code == "EN001" or concerns(f, affected, work.direct)]
+    report.findings += removal_findings(work.missing, affected, selection)
     report.findings.sort(key=lambda f: (f.path, f.line or 0, f.code))
-    report.rows.sort(key=lambda r: (r["Division"], r["Organization"], r["Platform"], r["Model"], r["Scenario"]))
     return report
 
 
@@ -176,36 +104,25 @@ def concerns(finding: Finding, affected: Affected, direct: set[str]) -> bool:
     return finding.path in affected.paths or finding.path in affected.ancestors
 
 
-def removal_findings(missing: dict[str, set[str]], affected: Affected) -> list[Finding]:
+def removal_findings(
+    missing: dict[str, set[str]], affected: Affected, selection: Selection | None = None
+) -> list[Finding]:
     """CI001 for result folders the change removed; CI002 for files added for a result that does not exist."""
+    selection = selection or Selection()
     out: list[Finding] = []
     for rel, statuses in sorted(missing.items()):
         if "D" in statuses:
             moved = _moved_target(rel, affected)
             where = f" (moved to {moved})" if moved else ""
-            out.append(
-                Finding(
-                    code="CI001",
-                    severity=Severity.NOTICE,
-                    path=rel,
-                    message=f"result removed by this change{where}",
-                    fix=REGISTRY["CI001"].fix,
-                    unit=rel,
-                )
-            )
+            out += emit("CI001", Problem(rel, f"result removed by this change{where}"), rel, selection)
         else:
-            out.append(
-                Finding(
-                    code="CI002",
-                    severity=Severity.WARNING,
-                    path=rel,
-                    message="files were added for this result, but it has no results folder",
-                    fix=REGISTRY["CI002"].fix,
-                    unit=rel,
-                    expected="a results folder",
-                    found="missing",
-                )
+            problem = Problem(
+                rel,
+                "files were added for this result, but it has no results folder",
+                expected="a results folder",
+                found="missing",
             )
+            out += emit("CI002", problem, rel, selection)
     return out
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from checker.context import ResultContext, as_float
+from checker.context import ResultContext
+from checker.numbers import as_float  # finite or None: an overflowing or NaN log value yields no metric
 from checker.parsers.text import read_text
 
 _LATENCY_SCENARIOS = ("SingleStream", "MultiStream")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
@@ -42,10 +43,11 @@ def available_versions(suite: str) -> list[str]:
     """Round names we ship rules for, oldest first (``v4.1`` < ``v5.0`` < ``v6.1``)."""
     folder = data_dir("rules") / suite
     names = [p.stem for p in folder.glob("*.yaml")] if folder.is_dir() else []
-    return sorted(names, key=_version_key)
+    return sorted(names, key=version_key)
 
 
-def _version_key(name: str) -> tuple[Any, ...]:
+def version_key(name: str) -> tuple[Any, ...]:
+    """Sort key of a round name: ``v10.0`` after ``v6.1`` (numbers compare as numbers, not text)."""
     parts = name.lstrip("v").split(".")
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
 
@@ -118,10 +120,34 @@ def validate(data: dict[str, Any], suite: str, path: Path | str) -> None:
         raise RulesetError(path, first.message, _json_path(first))
 
 
+def check_bounds(data: dict[str, Any], path: Path | str, rel_tol: float = 1e-9) -> None:
+    """Accuracy bounds must be what they say: ``min`` (or ``max``) = ``reference`` x ``fraction``.
+
+    The schema keeps ``reference`` and ``fraction`` next to the bound so a reviewer can check it; this makes
+    the check part of loading, so a mistyped bound stops the run instead of judging results against it.
+    Bounds marked ``absolute: true`` (SDXL's CLIP and FID windows) have no reference to check against.
+    """
+    for model, spec in (data.get("models") or {}).items():
+        groups = {name: spec.get(name) for name in ("accuracy_targets", "accuracy_upper_limits")}
+        by_scenario = spec.get("accuracy_targets_by_scenario") or {}
+        groups.update({f"accuracy_targets_by_scenario.{k}": v for k, v in by_scenario.items()})
+        for group, targets in groups.items():
+            for i, target in enumerate(targets or []):
+                if target.get("absolute"):
+                    continue
+                bound = target.get("min", target.get("max"))
+                expected = target["reference"] * target["fraction"]
+                if not math.isclose(bound, expected, rel_tol=rel_tol):
+                    where = f"$.models.{model}.{group}[{i}]"
+                    raise RulesetError(path, f"bound {bound} is not reference x fraction = {expected}", where)
+
+
 @lru_cache(maxsize=32)
 def load(suite: str, version: str, path: str | None = None) -> dict[str, Any]:
     """The merged, validated rules of one round (cached: a round is parsed once per process)."""
     file = Path(path) if path else data_dir("rules") / suite / f"{version}.yaml"
     data = resolve_file(file)
     validate(data, suite, file)
+    if suite == "inference":
+        check_bounds(data, file)
     return data

@@ -6,55 +6,39 @@ from typing import Any
 
 from checker.context import ResultContext
 from checker.metrics import power_metric, primary_metric
-
-# Columns of the official checker's CSV, oldest round first; later rounds add columns.
-BASE_COLUMNS = [
-    "Organization",
-    "Availability",
-    "Division",
-    "SystemType",
-    "SystemName",
-    "Platform",
-    "Model",
-    "MlperfModel",
-    "Scenario",
-    "Result",
-    "Accuracy",
-    "number_of_nodes",
-    "host_processor_model_name",
-    "host_processors_per_node",
-    "host_processor_core_count",
-    "accelerator_model_name",
-    "accelerators_per_node",
-    "Location",
-    "framework",
-    "operating_system",
-    "notes",
-    "compliance",
-    "errors",
-    "version",
-    "inferred",
-    "has_power",
-    "Units",
-]
+from checker.rounds import Round
+from checker.ruleset import RulesetError, available_versions, version_key
 
 # Ours, after the official ones: whether subcheck accepts the result, and the error codes if not.
 VERDICT_COLUMNS = ["Valid", "Findings"]
 
 
-def columns(version: str) -> list[str]:
-    """v4.1 has the base columns; v5.x adds weight_data_types; v6.x adds accelerator totals and design power."""
-    cols = list(BASE_COLUMNS)
-    if version >= "v5.0":
-        cols.append("weight_data_types")
-    if version >= "v6.0":
-        cols.insert(cols.index("accelerators_per_node") + 1, "total_accelerators")
-        cols += ["design_power_watts"]
-    return cols + VERDICT_COLUMNS
+def columns(rules: Round | str) -> list[str]:
+    """The official CSV's columns for the round (``table.columns`` of its rule file), then ours.
+
+    A rule file that ``extends:`` a round inherits its table, so a future "v10.0" gets v6.1's columns
+    without any comparison of round names. A round name (str) is still accepted and loads that round;
+    a name we have no rules for gets the table of the newest bundled round at or before it.
+    """
+    table = rules["table"] if isinstance(rules, Round) else _table_of(rules)
+    return list(table["columns"]) + VERDICT_COLUMNS
+
+
+def _table_of(version: str) -> dict[str, Any]:
+    known = available_versions("inference")
+    try:
+        return Round.load("inference", version)["table"] if version in known else _nearest(version, known)
+    except RulesetError:
+        return _nearest(version, [v for v in known if v != version])
+
+
+def _nearest(version: str, known: list[str]) -> dict[str, Any]:
+    earlier = [v for v in known if version_key(v) <= version_key(version)] or known[:1]
+    return Round.load("inference", earlier[-1])["table"]
 
 
 def _accuracy(ctx: ResultContext) -> str:
-    """The first metric of accuracy.txt, as the v4.1 CSV shows it; all metrics as 'K: v' later."""
+    """accuracy.txt as the round's table shows it: the first metric's value, or every metric as 'K: v'."""
     parsed = ctx.accuracy_file
     if parsed.read_error:
         return ""
@@ -62,7 +46,7 @@ def _accuracy(ctx: ResultContext) -> str:
     names = [m for m in targets if m in parsed.values] or list(parsed.values)
     if not names:
         return ""
-    if ctx.rules.version == "v4.1":
+    if ctx.rules["table"]["accuracy"] == "first":
         return parsed.texts[names[0]]
     return "  ".join(f"{m}: {parsed.texts[m]}" for m in names)
 

@@ -9,66 +9,20 @@ that is not valid against ``schemas/waivers.schema.json`` cannot be used at all 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-from checker.context import TreeContext
-from checker.findings import Finding, Problem, Severity
-from checker.registry import REGISTRY, load_all, rule
+from checker.engine import Selection, emit
+from checker.findings import Finding, Problem
+from checker.registry import load_all
 from checker.ruleset import data_dir
-
-
-@rule(
-    "WV001",
-    "waiver-expired",
-    scope="tree",
-    severity=Severity.WARNING,
-    fix="Fix what the waiver covered, or renew the waiver with a new expiry date and approval.",
-)
-def waiver_expired(ctx: TreeContext) -> Iterator[Problem]:
-    """A waiver's expiry date has passed; it no longer waives anything.
-
-    Reported as a warning: the findings the waiver covered are reported unwaived again, so an
-    error among them fails the run by itself. The waiver is valid through its ``expires`` day.
-    """
-    return iter(())
-
-
-@rule(
-    "WV002",
-    "waiver-unused",
-    scope="tree",
-    severity=Severity.WARNING,
-    fix="Remove the waiver, or correct its code or path glob.",
-)
-def waiver_unused(ctx: TreeContext) -> Iterator[Problem]:
-    """A waiver matched no finding: it is stale, or its code or path glob is wrong.
-
-    ``subcheck ci`` judges only waivers whose glob covers a path the change touched.
-    """
-    return iter(())
-
-
-@rule(
-    "WV003",
-    "waiver-file-invalid",
-    scope="tree",
-    fix="Correct the waiver file at the JSON path named; see schemas/waivers.schema.json.",
-)
-def waiver_file_invalid(ctx: TreeContext) -> Iterator[Problem]:
-    """The waiver file is not valid YAML or not valid against ``schemas/waivers.schema.json``.
-
-    The run stops with exit code 2, naming the JSON path of the problem: a broken waiver file
-    must never silently waive (or stop waiving) anything.
-    """
-    return iter(())
 
 
 class WaiverError(Exception):
@@ -179,6 +133,7 @@ def apply_waivers(
     waivers: list[Waiver],
     today: date,
     checked_paths: Collection[str] | None = None,
+    selection: Selection | None = None,
 ) -> list[Finding]:
     """Mark the findings a live waiver matches as waived, and add WV001/WV002 findings about the waivers.
 
@@ -195,24 +150,22 @@ def apply_waivers(
             continue
         used.add(match)
         out.append(finding.with_waiver(live[match].note))
+    selection = selection or Selection()
     for waiver in waivers:
         if waiver.expired(today):
-            out.append(_about(waiver, "WV001", f"waiver for {waiver.code} on '{waiver.path}' expired", today))
+            message = f"waiver for {waiver.code} on '{waiver.path}' expired"
+            out += emit("WV001", _about(waiver, message, today), ".", selection)
     for i, waiver in enumerate(live):
         if i not in used and _in_scope(waiver, checked_paths):
-            out.append(_about(waiver, "WV002", f"waiver for {waiver.code} on '{waiver.path}' matched no finding"))
+            message = f"waiver for {waiver.code} on '{waiver.path}' matched no finding"
+            out += emit("WV002", _about(waiver, message), ".", selection)
     return out
 
 
-def _about(waiver: Waiver, code: str, message: str, today: date | None = None) -> Finding:
-    rule_ = REGISTRY[code]
-    return Finding(
-        code=code,
-        severity=rule_.severity,
-        path=waiver.source,
-        message=message,
-        fix=rule_.fix,
-        unit=".",
+def _about(waiver: Waiver, message: str, today: date | None = None) -> Problem:
+    return Problem(
+        waiver.source,
+        message,
         expected=f"expires >= {today.isoformat()}" if today else None,
         found=waiver.expires.isoformat() if today else None,
         line=waiver.line,
@@ -224,6 +177,7 @@ def apply_waiver_file(
     waiver_file: Path,
     today: date | None = None,
     checked_paths: Collection[str] | None = None,
+    selection: Selection | None = None,
 ) -> None:
     """Load ``waiver_file`` and apply it to ``report`` in place (findings, and the verdict of each result).
 
@@ -231,8 +185,8 @@ def apply_waiver_file(
     """
     shown = _shown_path(waiver_file, Path(report.root))
     waivers = load_waivers(waiver_file, shown)
-    report.findings = apply_waivers(report.findings, waivers, today or date.today(), checked_paths)
-    refresh_verdicts(report)
+    report.findings = apply_waivers(report.findings, waivers, today or date.today(), checked_paths, selection)
+    resettle(report)
 
 
 def _shown_path(path: Path, root: Path) -> str:
@@ -242,35 +196,11 @@ def _shown_path(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def refresh_verdicts(report: Any) -> None:
-    """Recompute each result's Valid/Findings and the rejected list after waivers changed what fails."""
-    if not any(f.waived for f in report.findings) or not any("Location" in row for row in report.rows):
-        return  # nothing waived, or not an inference table (training rows are not one per result)
-    failing: dict[str, set[str]] = {}
-    failed_systems: set[str] = set()
-    for finding in report.findings:
-        if not finding.fails:
-            continue
-        parts = finding.unit.split("/")
-        if len(parts) == 4 and parts[2] == "systems":
-            failed_systems.add(finding.unit)
-        else:
-            failing.setdefault(finding.unit, set()).add(finding.code)
-    rejected: set[str] = set()
+def resettle(report: Any) -> None:
+    """Recompute each result's verdict after waivers changed what fails: the engine's one verdict function."""
+    if not report.results:
+        return
+    from checker.rounds import Round
+    from checker.suites import suite_named
 
-    def codes(rel: str) -> list[str]:
-        parts = PurePosixPath(rel).parts
-        system = "/".join((*parts[:2], "systems", parts[3])) if len(parts) == 6 else ""
-        return sorted(failing.get(rel, set())) + (["system"] if system in failed_systems else [])
-
-    for row in report.rows:
-        rel = str(row.get("Location", ""))
-        if not rel:
-            continue
-        found = codes(rel)
-        row["Valid"] = not found
-        row["Findings"] = " ".join(found)
-        if found:
-            rejected.add(rel)
-    rejected.update(rel for rel in report.rejected if codes(rel))
-    report.rejected = sorted(rejected)
+    suite_named(report.suite).finish(report, Round(report.suite, report.version, {"benchmarks": report.benchmarks}))

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .mllog import errors, parse_detail
+from checker.parsers.mllog import parse_detail_log
 
 RESULT_FIELD = {
     "Offline": "result_samples_per_second",
@@ -29,14 +29,15 @@ class Verdict:
 
 
 def _score(detail: Path) -> tuple[str, float, object, bool, int]:
-    log = parse_detail(detail)
+    parsed = parse_detail_log(detail)
+    log = parsed.values
     scenario = log["effective_scenario"]
     return (
         scenario,
         float(log[RESULT_FIELD[scenario]]),
         log.get("effective_target_latency_ns"),
         log.get("result_validity") == "VALID",
-        len(errors(detail)),
+        len(parsed.errors),
     )
 
 

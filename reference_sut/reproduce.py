@@ -14,13 +14,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from checker.parsers.mllog import parse_detail_log
+
 from .backends import default_backend_name
 from .compliance import RESULT_FIELD
 from .digits import BENCHMARK
 from .digits.accuracy import compute
 from .harness import RunSpec
 from .loadgen_conf import write_user_conf
-from .mllog import parse_detail
 from .requirements import needs
 from .run import launch
 
@@ -125,7 +126,7 @@ def reproduce(
     result_dir = Path(result_dir)
     detail = result_dir / "performance" / "run_1" / "mlperf_log_detail.txt"
     benchmark = result_dir.parent.name
-    log = parse_detail(detail) if detail.is_file() else {}
+    log = parse_detail_log(detail).values if detail.is_file() else {}
     scenario = log.get("effective_scenario", result_dir.name)
     if benchmark != BENCHMARK:
         return cannot_reproduce(
@@ -160,7 +161,7 @@ def reproduce(
                 overrides=settings,
             )
             runs[sub] = launch(spec)
-        new = parse_detail(work / "perf" / "mlperf_log_detail.txt")
+        new = parse_detail_log(work / "perf" / "mlperf_log_detail.txt").values
         measured_acc = compute(work / "acc" / "mlperf_log_accuracy.json").accuracy
     key = RESULT_FIELD[scenario]
     throughput = scenario in ("Offline", "Server")

@@ -272,7 +272,7 @@ def test_detail_parser_never_raises(text: str) -> None:
     log = parse_detail_text(Path("x"), text)
     # lines are counted as editors and LoadGen do: separated by "\n" only
     assert log.line_count == text.count("\n") + (0 if text.endswith("\n") or not text else 1)
-    assert all(isinstance(number, int) for number, _ in log.malformed)
+    assert all(isinstance(bad.line, int) for bad in log.malformed)
 
 
 @PARSE_FUZZ
@@ -316,7 +316,7 @@ DEEP = "[" * 100000
 
 def test_detail_parser_huge_integer() -> None:
     log = parse_detail_text(Path("x"), ':::MLLOG {"key": "result_query_count", "value": ' + HUGE_INT + "}")
-    assert log.malformed and log.malformed[0][0] == 1
+    assert log.malformed and log.malformed[0].line == 1
 
 
 def test_engine_huge_integer_in_detail_log(ctt_tree: Path) -> None:

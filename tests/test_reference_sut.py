@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from checker.parsers.mllog import parse_detail_log
+
 np = pytest.importorskip("numpy")
 pytest.importorskip("mlperf_loadgen")
 
@@ -22,7 +24,6 @@ from reference_sut.digits.accuracy import compute  # noqa: E402
 from reference_sut.digits.model import load_weights  # noqa: E402
 from reference_sut.harness import RunSpec  # noqa: E402
 from reference_sut.loadgen_conf import default_seeds, write_user_conf  # noqa: E402
-from reference_sut.mllog import parse_detail  # noqa: E402
 from reference_sut.reproduce import format_text, reproduce  # noqa: E402
 from reference_sut.run import launch  # noqa: E402
 from reference_sut.truncation import (  # noqa: E402
@@ -31,6 +32,12 @@ from reference_sut.truncation import (  # noqa: E402
     read_hash,
     truncate_accuracy_log,
 )
+
+
+def parse_detail(path: Path) -> dict:
+    """key -> first value of a detail log, through the checker's reader (reference_sut has none of its own)."""
+    return parse_detail_log(path).values
+
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

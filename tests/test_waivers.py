@@ -125,8 +125,8 @@ def test_check_with_waiver_passes_and_still_reports(ctt_tree: Path, tmp_path: Pa
 
 
 def test_refresh_keeps_results_rejected_by_unwaived_errors(tmp_path: Path) -> None:
-    report = Report(".", "v4.1", findings=[finding(), finding("PE007")], rows=[{"Location": UNIT, "Valid": False}])
-    report.rejected = [UNIT]
+    result = {"Location": UNIT, "depends": [], "rows": [{"Location": UNIT}], "stub": {}}
+    report = Report(".", "v4.1", findings=[finding(), finding("PE007")], results=[result])
     apply_waiver_file(report, write(tmp_path, waiver()), TODAY)
     assert report.rows[0]["Valid"] is False and report.rows[0]["Findings"] == "PE007"
     assert report.rejected == [UNIT]

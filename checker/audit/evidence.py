@@ -87,7 +87,7 @@ def _describe(ctx: AuditContext, members: list[str]) -> tuple[list[str], list[st
 @rule(
     "AU030",
     "identical-detail-logs",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="File each result with the log of its own run; a detail log copied between results is not evidence.",
@@ -116,7 +116,7 @@ def identical_detail_logs(ctx: AuditContext) -> Iterator[AuditProblem]:
 @rule(
     "AU031",
     "identical-accuracy-logs",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="Confirm each system ran its own accuracy test; deterministic engines may match, copied logs may not.",
@@ -175,7 +175,7 @@ def _decimals(text: str) -> int:
 @rule(
     "AU032",
     "identical-accuracy-values",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="Show the accuracy runs of each system; an accuracy equal to many decimals elsewhere needs an explanation.",
@@ -224,7 +224,7 @@ def identical_accuracy_values(ctx: AuditContext) -> Iterator[AuditProblem]:
 @rule(
     "AU033",
     "accuracy-equals-reference",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="Attach the accuracy log that produced this score; a quantised run rarely matches FP32 exactly.",

@@ -64,7 +64,7 @@ def _beyond_others(
 @rule(
     "AU040",
     "system-speedup-beyond-round",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="Explain the speed-up (new software, more accelerators, different settings) in the submission notes.",
@@ -95,7 +95,7 @@ def system_speedup(ctx: AuditContext) -> Iterator[AuditProblem]:
 @rule(
     "AU041",
     "accelerator-speedup-beyond-round",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="Explain what makes this accelerator so much faster than in the earlier round.",

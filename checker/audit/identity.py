@@ -25,7 +25,7 @@ def _canonical(value: Any, none_values: set[str]) -> str:
 @rule(
     "AU001",
     "system-described-differently",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="Make every systems/*.json that uses this system_name describe the same hardware, or rename the systems.",
@@ -69,7 +69,7 @@ def system_described_differently(ctx: AuditContext) -> Iterator[AuditProblem]:
 @rule(
     "AU002",
     "result-notes-differ",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="Use one set of notes for one system name, or give differently configured systems different names.",

@@ -14,7 +14,7 @@ from checker.registry import rule
 @rule(
     "AU020",
     "per-accelerator-outlier",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="Check the accelerator count in the system JSON and the run; explain what makes this system different.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from checker.audit import evidence, history, identity, outliers, scenarios  # noqa: F401  (import registers rules)
@@ -9,8 +10,9 @@ from checker.audit.base import AuditContext, HistoryRound
 from checker.audit.config import load_config
 from checker.audit.frame import results_frame, systems_frame
 from checker.discovery import Tree
-from checker.engine import Report
-from checker.findings import Finding, Severity
+from checker.engine import Report, Selection, run_scope
+from checker.findings import Finding
+from checker.options import RunOptions
 from checker.registry import REGISTRY, Rule
 from checker.rounds import Round
 
@@ -43,42 +45,10 @@ def build_context(
 
 
 def run_audit(ctx: AuditContext, enabled: Any = None) -> list[Finding]:
-    """Every audit rule on ``ctx``; a rule that crashes becomes one warning instead of stopping the audit."""
-    found: list[Finding] = []
-    for rule in audit_rules():
-        if enabled is not None and not enabled(rule.code):
-            continue
-        try:
-            problems = list(rule.run(ctx))
-        except Exception as exc:  # noqa: BLE001 - one broken audit must not hide the others
-            found.append(
-                Finding(
-                    rule.code,
-                    Severity.WARNING,
-                    ".",
-                    f"internal error in audit {rule.code}: {type(exc).__name__}: {exc}",
-                    "Report this to the subcheck maintainers.",
-                    unit=".",
-                )
-            )
-            continue
-        for problem in problems:
-            found.append(
-                Finding(
-                    code=rule.code,
-                    severity=problem.severity or rule.severity,
-                    path=problem.path,
-                    message=problem.message,
-                    fix=problem.fix or rule.fix,
-                    unit=problem.unit or ".",
-                    expected=problem.expected,
-                    found=problem.found,
-                    line=problem.line,
-                    key=problem.key,
-                    extra=_plain_extra(getattr(problem, "extra", {}) or {}),
-                )
-            )
-    return found
+    """Every audit rule on ``ctx`` through the engine (its stamp, selection and crash policy)."""
+    options = RunOptions()
+    found = run_scope(SUITE, "round", ctx, ".", enabled or Selection(), options)
+    return [replace(f, unit=f.unit or ".", extra=_plain_extra(f.extra)) for f in found]
 
 
 def _plain_extra(extra: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def _both(table: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
 @rule(
     "AU010",
     "server-above-offline",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="Check that the Server and Offline folders hold the right runs; a Server run cannot outrun Offline.",
@@ -67,7 +67,7 @@ def server_above_offline(ctx: AuditContext) -> Iterator[AuditProblem]:
 @rule(
     "AU011",
     "server-offline-ratio-outlier",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="Compare the Server settings (target QPS, batching) with the Offline run; re-tune or explain the gap.",
@@ -107,7 +107,7 @@ def server_ratio_outlier(ctx: AuditContext) -> Iterator[AuditProblem]:
 @rule(
     "AU012",
     "latency-faster-than-offline",
-    scope="tree",
+    scope="round",
     severity=Severity.REVIEW,
     suite="audit",
     fix="Check that the SingleStream/MultiStream and Offline runs come from the same system and software.",

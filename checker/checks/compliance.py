@@ -157,21 +157,21 @@ def compliance_file_missing(ctx: ResultContext) -> Iterator[Problem]:
 
 
 # --- the audit's own performance run ---------------------------------------------------------------------
-def _performance_rules() -> list[Any]:
-    return [r for code, r in sorted(REGISTRY.items()) if code.startswith("PE") and code not in _NOT_RERUN]
-
-
 @rule(
     "CO003",
     "audit-performance-rules",
+    scope="audit-run",
+    reruns="PE",
+    skip=_NOT_RERUN,
     fix="Re-run the audit with the same settings as the submitted performance run (seeds, duration, sample count).",
 )
-def audit_performance_rules(ctx: ResultContext) -> Iterator[Problem]:
+def audit_performance_rules(ctx: ResultContext) -> Iterator[tuple[str, AuditContext]]:
     """An audit's own performance log (TEST01, TEST04, TEST05) fails a performance rule (PE).
 
-    The PE rules run unchanged on a context whose performance run is the audit's
-    (``TESTxx/performance/run_1``); TEST05 is held to the round's alternate seeds. Each finding names
-    the audit and the PE rule it broke.
+    This rule names the audit runs of a result; the engine runs the PE rules unchanged on each (a context
+    whose performance run is the audit's ``TESTxx/performance/run_1``; TEST05 is held to the round's alternate
+    seeds), under the same selection and crash policy as every rule. Each finding names the audit and the PE
+    rule it broke.
     """
     for test in tests_for(ctx):
         if test not in PERFORMANCE_AUDITS:
@@ -179,18 +179,7 @@ def audit_performance_rules(ctx: ResultContext) -> Iterator[Problem]:
         view = audit(ctx, test)
         if view.perf_log.read_error == "file is missing":
             continue
-        for pe_rule in _performance_rules():
-            for problem in pe_rule.run(view):
-                yield Problem(
-                    problem.path,
-                    f"{test} audit log: {pe_rule.code} {problem.message}",
-                    expected=problem.expected,
-                    found=problem.found,
-                    line=problem.line,
-                    key=problem.key,
-                    fix=problem.fix or pe_rule.fix,
-                    severity=problem.severity,
-                )
+        yield test, view
 
 
 def _loadgen_name(ctx: ResultContext) -> str:

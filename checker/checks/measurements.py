@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
+import jsonschema
+
+from checker.checks.system import expected_type, load_schema, shown
 from checker.context import ResultContext
 from checker.findings import Problem
 from checker.registry import rule
+
+
+@lru_cache(maxsize=4)
+def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(load_schema(schema_name))
 
 
 @rule(
@@ -34,7 +43,11 @@ def measurements_json_missing(ctx: ResultContext) -> Iterator[Problem]:
     ),
 )
 def measurements_json_invalid(ctx: ResultContext) -> Iterator[Problem]:
-    """The measurements JSON is unreadable, or a required field is missing or empty."""
+    """The measurements JSON is unreadable, a required field is missing or empty, or a field has the wrong type.
+
+    Types come from the round's schema (``measurements.schema``): ``"retraining": NaN`` or a number where
+    text belongs is not a description a reviewer can read.
+    """
     doc = ctx.measurements
     if doc is None:
         return
@@ -48,12 +61,34 @@ def measurements_json_invalid(ctx: ResultContext) -> Iterator[Problem]:
         )
         return
     data = doc.data or {}
-    for name in ctx.rules["measurements"]["required_nonempty_fields"]:
+    spec = ctx.rules["measurements"]
+    for name in spec["required_nonempty_fields"]:
         value = data.get(name)
         if name not in data:
             yield Problem(ctx.rel(doc.path), f"field '{name}' is missing", key=name, expected=name, found="missing")
         elif value is None or (isinstance(value, str) and not value.strip()):
             yield Problem(ctx.rel(doc.path), f"field '{name}' is empty", key=name, expected="a value", found=value)
+    yield from _type_errors(ctx.rel(doc.path), data, spec["schema"])
+
+
+def _type_errors(path: str, data: dict[str, object], schema_name: str) -> Iterator[Problem]:
+    """Fields of the wrong type (a number, a list, NaN where text belongs), one finding per field."""
+    schema = load_schema(schema_name)
+    reported: set[str] = set()
+    for error in _validator(schema_name).iter_errors(data):
+        name = str(error.absolute_path[0]) if error.absolute_path else None
+        value = data.get(name) if name else None
+        if name is None or name in reported or value is None or (isinstance(value, str) and not value.strip()):
+            continue  # blanks are reported above as empty
+        reported.add(name)
+        expected = expected_type(schema, name)
+        yield Problem(
+            path,
+            f"field '{name}' must be {expected}",
+            key=name,
+            expected=expected,
+            found=shown(value),
+        )
 
 
 @rule(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import Any
 
-from checker.context import ResultContext, as_bool, as_float, as_int
+from checker.context import ResultContext, as_bool
 from checker.findings import Problem, Severity
 from checker.metrics import primary_metric
+from checker.numbers import BadNumber, as_float, as_int, check, quantity, shown
 from checker.parsers.mllog import DetailLog, read_header_value
 from checker.registry import rule
 
@@ -68,13 +68,13 @@ def detail_log_malformed_line(ctx: ResultContext) -> Iterator[Problem]:
             expected="UTF-8 text",
             found=f"bad byte at {log.bad_bytes_at}",
         )
-    for number, reason in log.malformed:
+    for bad in log.malformed:
         yield Problem(
             ctx.rel(log.path),
-            f"malformed line: {reason}",
-            line=number,
+            f"malformed line: {bad.message}",
+            line=bad.line,
             expected=":::MLLOG {json}",
-            found=reason,
+            found=bad.message,
         )
 
 
@@ -301,11 +301,22 @@ def latency_bound(ctx: ResultContext) -> Iterator[Problem]:
         key = "effective_target_latency_ns"
     else:
         key = "result_99.00_percentile_latency_ns"
-    found = as_int(log.get(key))
-    if found is None or found > limit:
+    try:
+        found = quantity(log.get(key), "duration")  # 0: no latency target (LLMs are bound by TTFT/TPOT)
+    except BadNumber as bad:
         yield Problem(
             _where(ctx, log),
-            f"latency bound {found} ns exceeds the {ctx.scenario} limit",
+            f"{key} is not a usable latency: {bad.reason}",
+            line=log.line_of(key),
+            key=key,
+            expected=f"<= {limit}",
+            found=shown(log.get(key)),
+        )
+        return
+    if found > limit:
+        yield Problem(
+            _where(ctx, log),
+            f"latency bound {log.get(key)} ns exceeds the {ctx.scenario} limit",
             line=log.line_of(key),
             key=key,
             expected=f"<= {limit}",
@@ -346,15 +357,17 @@ def token_latency_bound(ctx: ResultContext) -> Iterator[Problem]:
         ("result_first_token_99.00_percentile_latency_ns", "ttft"),
         ("result_time_per_output_token_99.00_percentile_ns", "tpot"),
     ):
-        found = as_float(log.get(key))
-        if found is None or not math.isfinite(found) or found >= limits[name]:
+        reason = check(log.get(key), "latency")
+        if reason is not None or quantity(log.get(key), "latency") >= limits[name]:
             yield Problem(
                 where,
-                f"p99 {name.upper()} is not below the {ctx.scenario} limit",
+                f"p99 {name.upper()} is not a usable latency: {reason}"
+                if reason
+                else f"p99 {name.upper()} is not below the {ctx.scenario} limit",
                 line=log.line_of(key),
                 key=key,
                 expected=f"< {limits[name]}",
-                found=log.get(key),
+                found=shown(log.get(key)),
             )
 
 
@@ -589,13 +602,70 @@ def primary_metric_missing(ctx: ResultContext) -> Iterator[Problem]:
     if log is None or ctx.benchmark is None or ctx.scenario is None or ctx.log_scenario is None:
         return
     metric = primary_metric(ctx)
-    if metric is None or not math.isfinite(metric.value) or metric.value <= 0:
-        key = ctx.rules.result_key(ctx.benchmark, ctx.log_scenario)
+    reason = "no usable value" if metric is None else check(metric.value, "metric")
+    if metric is not None and reason is None:
+        return
+    key = ctx.rules.result_key(ctx.benchmark, ctx.log_scenario)
+    raw = log.get(key) if key else None
+    if raw is not None and check(raw, "metric") is not None:
+        reason = check(raw, "metric")  # the logged value itself is unusable: say why (overflow, NaN, negative)
+    elif metric is None and raw is not None:
+        reason = "cannot be derived"
+    yield Problem(
+        _where(ctx, log),
+        f"the {ctx.scenario} metric cannot be computed from this log ({reason})",
+        line=log.line_of(key or ""),
+        key=key,
+        expected="a positive number",
+        found=shown(raw if raw is not None else (None if metric is None else metric.value)),
+    )
+
+
+def _criteria(log_scenario: str | None) -> list[tuple[str, str, bool]]:
+    """LoadGen's validity criteria as (key, what fails, must be logged); the latency constraint is Server-only."""
+    server = log_scenario == "Server"
+    return [(key, text, server or key != "result_perf_constraints_met") for key, text in VALIDITY_PARTS]
+
+
+@rule(
+    "PE020",
+    "loadgen-criteria",
+    fix=(
+        "Submit the detail log exactly as LoadGen wrote it; if a criterion is not met, re-run until LoadGen "
+        "reports every criterion met and the run VALID."
+    ),
+)
+def loadgen_criteria(ctx: ResultContext) -> Iterator[Problem]:
+    """LoadGen's own per-criterion verdicts are logged, met, and agree with its ``result_validity``.
+
+    LoadGen sets VALID only when minimum duration, minimum queries, early stopping and (Server) the latency
+    constraint are all met. A VALID run with a criterion false or missing, or an INVALID run whose criteria
+    are all met, cannot come from an untouched log. An INVALID run with a failed criterion is PE003's.
+    """
+    log = _log(ctx)
+    validity = log.get("result_validity") if log else None
+    if log is None or validity is None:
+        return  # PE003 reports a run without a verdict
+    where = _where(ctx, log)
+    all_met = True
+    for key, text, required in _criteria(ctx.log_scenario):
+        if not log.has(key) and not required:
+            continue
+        met = as_bool(log.get(key))
+        all_met = all_met and met is True
+        if met is True or (met is False and validity != "VALID"):
+            continue
+        if met is None:
+            message = f"LoadGen criterion {key} is " + ("not logged" if not log.has(key) else "not a boolean")
+        else:
+            message = f"{text}, yet result_validity is {validity}"
+        yield Problem(where, message, line=log.line_of(key), key=key, expected=True, found=log.get(key))
+    if all_met and validity == "INVALID":
         yield Problem(
-            _where(ctx, log),
-            f"the {ctx.scenario} metric cannot be computed from this log",
-            line=log.line_of(key or ""),
-            key=key,
-            expected="a positive number",
-            found=None if metric is None else metric.value,
+            where,
+            f"every LoadGen criterion is met, yet result_validity is {validity}",
+            line=log.line_of("result_validity"),
+            key="result_validity",
+            expected="VALID",
+            found=validity,
         )

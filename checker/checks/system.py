@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -14,21 +15,52 @@ from checker.findings import Problem, Severity
 from checker.registry import rule
 from checker.ruleset import data_dir
 
+# Fields with a rule of their own (SY005-SY009): SY003 leaves their type to that rule, so each problem is said once.
+_OWN_RULE = frozenset({"status", "system_type", "submitter", "division"})
+
 
 @lru_cache(maxsize=8)
-def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
-    """The JSON Schema the round's rule file names (``system_description_schema``), under ``schemas/``."""
-    path = data_dir("schemas") / schema_name
-    return jsonschema.Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
+def load_schema(schema_name: str) -> dict[str, Any]:
+    """The one system-description schema the rule file names (``system_description.schema``), under ``schemas/``."""
+    return json.loads((data_dir("schemas") / schema_name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=16)
+def _validator(schema_name: str, required: tuple[str, ...]) -> jsonschema.Draft202012Validator:
+    """The base schema (field types) plus the round's required fields: the rounds differ only in data."""
+    return jsonschema.Draft202012Validator({**load_schema(schema_name), "required": list(required)})
+
+
+def round_validator(sd: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    """Validator of one round's ``system_description`` block."""
+    return _validator(sd["schema"], tuple(sd["required_fields"]))
 
 
 def schema_errors(ctx: SystemContext) -> list[jsonschema.ValidationError]:
     """Schema errors of the description, computed once per system and shared by the SY rules."""
     cached = getattr(ctx, "_schema_errors", None)
     if cached is None:
-        cached = list(_validator(ctx.rules["system_description_schema"]).iter_errors(ctx.data)) if ctx.doc.ok else []
+        validator = round_validator(ctx.rules["system_description"])
+        cached = list(validator.iter_errors(ctx.data)) if ctx.doc.ok else []
         ctx._schema_errors = cached  # type: ignore[attr-defined]
     return cached
+
+
+def expected_type(schema: dict[str, Any], name: str) -> str:
+    """What a field must be, in words: the description of the ``$defs`` entry its property refers to."""
+    prop = schema.get("properties", {}).get(name, {})
+    ref = prop.get("$ref", "")
+    target = schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], prop) if ref.startswith("#/$defs/") else prop
+    if "description" in target:
+        return str(target["description"])
+    if "enum" in target:
+        return "one of " + ", ".join(map(str, target["enum"]))
+    return "the type the schema declares"
+
+
+def shown(value: Any) -> Any:
+    """A value as a finding can carry it: NaN and infinities become text (JSON has no such numbers)."""
+    return str(value) if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def _field(error: jsonschema.ValidationError) -> str | None:
@@ -86,25 +118,41 @@ def system_field_missing(ctx: SystemContext) -> Iterator[Problem]:
     fix="Write counts as plain integers (e.g. 1, 8), not text such as 'N/A' or '2x'.",
 )
 def system_field_type(ctx: SystemContext) -> Iterator[Problem]:
-    """A count field (nodes, processors, cores, accelerators) is not an integer.
+    """A field has the wrong type: a count that is not a positive integer, text that is not a string.
 
-    These fields feed totals in the results table (accelerators = nodes x accelerators per node);
-    a value like ``"N/A"`` makes every such total meaningless. Digit strings (``"8"``) are accepted.
+    Counts feed totals in the results table (accelerators = nodes x accelerators per node); a value
+    like ``"N/A"`` or 0 nodes makes every such total meaningless. Digit strings (``"8"``) are accepted.
+    Text fields must be strings: an object or ``true`` as ``system_name`` or ``framework`` ends up in
+    the published table as garbage. Types come from the round's schema (``system_description.schema``);
+    blank values are SY004's, and status, system_type, submitter and division have their own rules.
     """
     if not _describe(ctx):
         return
-    integer_fields = set(ctx.rules["system_description"]["integer_fields"])
+    sd = ctx.rules["system_description"]
+    schema = load_schema(sd["schema"])
+    counts = set(sd["integer_fields"])
+    reported: set[str] = set()
     for error in schema_errors(ctx):
         name = _field(error)
-        value = ctx.data.get(name) if name else None
-        if name in integer_fields and error.validator in ("anyOf", "type") and not _blank(value):
-            yield Problem(
-                ctx.rel(ctx.json_path),
-                f"'{name}' must be an integer",
-                key=name,
-                expected="integer",
-                found=value,
-            )
+        if name is None or name in reported or name in _OWN_RULE or error.validator == "required":
+            continue
+        value = ctx.data.get(name)
+        if _blank(value):
+            continue  # SY004 reports blanks
+        reported.add(name)
+        expected = expected_type(schema, name)
+        yield Problem(
+            ctx.rel(ctx.json_path),
+            f"'{name}' must be {_article(expected)} {expected}",
+            key=name,
+            expected=expected,
+            found=shown(value),
+            fix=None if name in counts else f"Write '{name}' as {expected}, as {sd['schema']} declares.",
+        )
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def _blank(value: Any) -> bool:
@@ -271,11 +319,12 @@ def system_network_mode(ctx: SystemContext) -> Iterator[Problem]:
     fix="Check the spelling against the round's field list; remove fields that are not part of it.",
 )
 def system_field_unknown(ctx: SystemContext) -> Iterator[Problem]:
-    """A field is not among the round's required, network or power fields (often a misspelling)."""
+    """A field is not among the round's required, network, power or optional fields (often a misspelling)."""
     if not _describe(ctx):
         return
     sd = ctx.rules["system_description"]
-    known = set(sd["required_fields"]) | set(sd["network_fields"]) | set(sd.get("power_fields", []))
+    known = set(sd["required_fields"]) | set(sd["network_fields"])
+    known |= set(sd.get("power_fields", [])) | set(sd.get("optional_fields", []))
     for name in ctx.data:
         if name not in known:
             yield Problem(

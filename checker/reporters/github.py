@@ -1,7 +1,8 @@
 """GitHub Actions workflow commands: each finding becomes an annotation on the file (and line) it names.
 
 GitHub resolves ``file=`` against the repository root, so paths are prefixed with the checked
-tree's place in its git work tree (empty when the tree is the repository root).
+tree's place in its git work tree (empty when the tree is the repository root). Text is made
+printable, keeping CR and LF, which the runner's own escaping (``%0D``, ``%0A``) carries.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from typing import Any, TextIO
 
 from checker.findings import Finding, Severity
 from checker.reporters import reporter
+from checker.reporters.safe import printable, write_safely
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "notice", Severity.REVIEW: "notice"}
 
 
 def escape_data(text: str) -> str:
-    """Escape a message as the runner expects (``%``, CR and LF)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a message as the runner expects (``%``, CR and LF); other control characters are made printable."""
+    return printable(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
@@ -48,7 +50,7 @@ def repo_path(root: str, path: str) -> str:
 
 def message_text(finding: Finding) -> str:
     """The annotation body: the message, expected/found, the fix, and the waiver if any."""
-    lines = [finding.message]
+    lines = [str(finding.message)]
     if finding.key:
         lines[0] = f"{finding.message} [{finding.key}]"
     if finding.expected is not None or finding.found is not None:
@@ -68,21 +70,23 @@ def annotation(finding: Finding, root: str) -> str:
         props.append(f"file={escape_property(path)}")
     if finding.line is not None and finding.line > 0:
         props.append(f"line={finding.line}")
-    props.append(f"title={escape_property(finding.code)}")
+    props.append(f"title={escape_property(str(finding.code))}")
     return f"::{level} {','.join(props)}::{escape_data(message_text(finding))}"
 
 
 @reporter("github")
 def write_github(report: Any, out: TextIO) -> None:
-    for finding in report.findings:
-        out.write(annotation(finding, report.root) + "\n")
+    lines = [annotation(finding, report.root) for finding in report.findings]
     verdict = "FAILED" if report.exit_code else "PASSED"
     summary = (
-        f"subcheck {verdict}: {report.results_checked} results checked against {report.version}, "
+        f"subcheck {verdict}: {report.results_checked} results checked against {printable(report.version)}, "
         f"{report.errors} errors, {len(report.findings)} findings"
     )
-    out.write(summary + "\n")
+    write_safely(out, "\n".join([*lines, summary]) + "\n")
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary and os.environ.get("GITHUB_ACTIONS") == "true":
-        with open(step_summary, "a", encoding="utf-8") as stream:
-            stream.write(summary + "\n")
+        try:
+            with open(step_summary, "a", encoding="utf-8") as stream:
+                stream.write(summary + "\n")
+        except OSError:
+            pass  # the job summary is a courtesy; the annotations above are the report

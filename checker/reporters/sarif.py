@@ -3,6 +3,9 @@
 One run; ``tool.driver.rules`` carries every registered rule with its documentation and fix, so
 a dashboard can show *why* a rule exists next to each result. Waived findings carry a SARIF
 suppression (kind ``external``: the waiver lives in a separate file) with the waiver's reason.
+A result rejected for a reason no finding on it shows (its system description fails) gets an
+error-level result of its own, so SARIF, JUnit and the text report agree on what is rejected.
+Text is made printable; artifact URIs percent-encode the file's original bytes.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from checker.findings import Finding, Severity
 from checker.registry import Rule, load_all
 from checker.reporters import reporter
 from checker.reporters.github import repo_path
+from checker.reporters.safe import printable, uri_path
+from checker.reporters.verdicts import uncovered
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "note", Severity.REVIEW: "note"}
@@ -35,28 +40,56 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
 
 def sarif_result(finding: Finding, root: str, index: dict[str, int]) -> dict[str, Any]:
     """One SARIF result: rule, level, message (with expected/found and fix) and the file location."""
-    text = finding.message
+    text = printable(finding.message)
     if finding.key:
-        text += f" [{finding.key}]"
+        text += f" [{printable(finding.key)}]"
     if finding.expected is not None or finding.found is not None:
-        text += f" (expected: {finding.expected}; found: {finding.found})"
+        text += f" (expected: {printable(finding.expected)}; found: {printable(finding.found)})"
+    code = printable(finding.code)
     result: dict[str, Any] = {
-        "ruleId": finding.code,
+        "ruleId": code,
         "level": LEVELS[finding.severity],
-        "message": {"text": f"{text}. Fix: {finding.fix}"},
+        "message": {"text": f"{text}. Fix: {printable(finding.fix)}"},
     }
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
-    uri = repo_path(root, finding.path)
-    if uri:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
-        if finding.line is not None and finding.line > 0:
-            physical["region"] = {"startLine": finding.line}
-        result["locations"] = [{"physicalLocation": physical}]
+    result.update(_location(root, finding.path, finding.line))
     if finding.unit:
-        result["partialFingerprints"] = {"subcheckUnit/v1": f"{finding.code}:{finding.unit}:{finding.key or ''}"}
+        unit = f"{code}:{printable(finding.unit)}:{printable(finding.key or '')}"
+        result["partialFingerprints"] = {"subcheckUnit/v1": unit}
     if finding.waived:
-        result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": finding.waived}]
+        justification = printable(finding.waived)
+        result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": justification}]
+    return result
+
+
+def _location(root: str, path: str, line: int | None = None) -> dict[str, Any]:
+    """``{"locations": [...]}`` for a path relative to the checked root, or nothing for the repository itself."""
+    uri = repo_path(root, path)
+    if not uri:
+        return {}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": uri_path(uri)}}
+    if line is not None and line > 0:
+        physical["region"] = {"startLine": line}
+    return {"locations": [{"physicalLocation": physical}]}
+
+
+def rejection_result(rel: str, reason: str, root: str, index: dict[str, int]) -> dict[str, Any]:
+    """An error on a result rejected for ``reason`` (``system:SY003``) that no finding on the result shows."""
+    code = reason.split(":", 1)[1] if reason.startswith("system:") else reason
+    text = f"Result {printable(rel)} is rejected: {printable(reason)}"
+    if reason.startswith("system"):
+        text += " (its system description fails; see the finding on that file)"
+    result: dict[str, Any] = {
+        "ruleId": printable(code),
+        "level": "error",
+        "message": {"text": f"{text}. Fix: correct the cause, then check again."},
+    }
+    if code in index:
+        result["ruleIndex"] = index[code]
+    result.update(_location(root, rel))
+    result["partialFingerprints"] = {"subcheckUnit/v1": f"rejected:{printable(reason)}:{printable(rel)}"}
+    result["properties"] = {"rejectedResult": printable(rel)}
     return result
 
 
@@ -73,10 +106,15 @@ def as_sarif(report: Any) -> dict[str, Any]:
                 "rules": [rule_descriptor(r) for r in rules],
             }
         },
-        "results": [sarif_result(f, report.root, index) for f in report.findings],
+        "results": [sarif_result(f, report.root, index) for f in report.findings]
+        + [
+            rejection_result(rel, reason, report.root, index)
+            for rel, reasons in sorted(uncovered(report).items())
+            for reason in reasons
+        ],
         "columnKind": "utf16CodeUnits",
         "properties": {
-            "ruleset": report.version,
+            "ruleset": printable(report.version),
             "resultsChecked": report.results_checked,
             "resultsRejected": len(report.rejected),
             "exitCode": report.exit_code,
@@ -87,5 +125,4 @@ def as_sarif(report: Any) -> dict[str, Any]:
 
 @reporter("sarif")
 def write_sarif(report: Any, out: TextIO) -> None:
-    json.dump(as_sarif(report), out, indent=2, default=str)
-    out.write("\n")
+    out.write(json.dumps(as_sarif(report), indent=2, default=str) + "\n")  # ASCII: valid in any encoding

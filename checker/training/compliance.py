@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.findings import Problem, Severity
+from checker.parsers.mllog import MllogFile, Record
 from checker.training.constraints import describe, violation
-from checker.training.mllog import MllogFile, Record
 
 MAX_PER_KEY = 3  # repeat findings per (code, key) in one file before summarising the rest
 
@@ -64,7 +64,7 @@ def check_log(rules: Mapping[str, Any], log: MllogFile, path: str) -> list[tuple
     if log.read_error:
         out.add("TL001", Problem(path, log.read_error))
         return out.items
-    for err in log.errors:
+    for err in log.malformed:
         out.add("TL001", Problem(path, f"broken log line: {err.message}", line=err.line, found=err.text),
                 cap_key="parse")
     if not log.records:

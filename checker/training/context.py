@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from checker.findings import Problem
+from checker.parsers.mllog import MllogFile, parse_file
 from checker.training import compliance, rcp
 from checker.training.discovery import BenchmarkDir, Params, SubmitterDir, SystemDir, TrainingTree
-from checker.training.mllog import MllogFile, parse_file
 
 
 def rel(root: Path, path: Path) -> str:

@@ -64,6 +64,12 @@ class SubmitterDir:
     has_results: bool
     has_systems: bool
     params: Params | None = None
+    rel: str = ""  # the folder relative to the checked root, as findings name it
+
+    @property
+    def size(self) -> int:
+        """How many benchmark folders (the units that get a score) the submitter holds."""
+        return sum(len(s.benchmarks) for s in self.systems)
 
 
 @dataclass(frozen=True)
@@ -98,18 +104,18 @@ def discover(root: Path) -> TrainingTree:
     """All submitters under ``root``, sorted by name so that output order is stable."""
     root = Path(root)
     if _is_submitter(root):
-        return TrainingTree(root, (discover_submitter(root),))
-    subs = tuple(discover_submitter(p) for p in _subdirs(root) if _is_submitter(p))
+        return TrainingTree(root, (discover_submitter(root, "."),))
+    subs = tuple(discover_submitter(p, p.name) for p in _subdirs(root) if _is_submitter(p))
     return TrainingTree(root, subs)
 
 
-def discover_submitter(path: Path) -> SubmitterDir:
+def discover_submitter(path: Path, rel: str = "") -> SubmitterDir:
     results = path / "results"
     systems_dir = path / "systems"
     systems = tuple(_system(path.name, p, systems_dir) for p in _subdirs(results))
     jsons = tuple(sorted(p for p in systems_dir.glob("*.json") if p.is_file())) if systems_dir.is_dir() else ()
     return SubmitterDir(path.name, path, systems, jsons, results.is_dir(), systems_dir.is_dir(),
-                        read_params(path / PARAMS_FILE))
+                        read_params(path / PARAMS_FILE), rel or path.name)
 
 
 def _system(submitter: str, path: Path, systems_dir: Path) -> SystemDir:

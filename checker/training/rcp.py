@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from checker.numbers import as_float
+from checker.parsers.mllog import MllogFile
 from checker.ruleset import data_dir
 from checker.training.constraints import violation
-from checker.training.mllog import MllogFile
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def convergence(log: MllogFile, method: Mapping[str, Any], cfg: Mapping[str, Any
             else:
                 field = "samples_count" if kind == "samples_count_last_eval" else "epoch_num"
                 raw = rec.meta(field)
-                if not isinstance(raw, (int, float)) or isinstance(raw, bool):
+                if not isinstance(raw, (int, float)) or isinstance(raw, bool) or as_float(raw) is None:
                     problem = f"line {rec.line}: eval lacks a numeric {field}"
                 else:
                     conv = round(raw, 3) if field == "epoch_num" else raw

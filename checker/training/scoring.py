@@ -15,8 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from checker.numbers import as_float
+from checker.parsers.mllog import MllogFile
 from checker.training import compliance
-from checker.training.mllog import MllogFile
 
 if TYPE_CHECKING:
     from checker.training.context import BenchmarkContext, SystemDesc
@@ -167,7 +168,7 @@ def summary_row(ctx: BenchmarkContext) -> dict[str, Any]:
         "scaling_factor": sc.scaling_factor,
         "runs": len(sc.runs),
         "dropped_runs": sc.dropped,
-        "GBS": float(out.bs) if out is not None and isinstance(out.bs, (int, float)) else None,
+        "GBS": as_float(out.bs) if out is not None and isinstance(out.bs, (int, float)) else None,  # NaN, 10^400: None
         "samples_to_converge": out.samples_to_converge if out is not None else None,
         "RCP": out.status if out is not None else "",
         "rcp_scaling_factor": sc.scaling_factor,
@@ -184,7 +185,7 @@ def wide_rows(rows: Iterable[Mapping[str, Any]], benchmarks: Sequence[str]) -> l
     """Pivot per-benchmark rows into the official one-row-per-system table (benchmarks as columns)."""
     table: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
-        ident = (row.get("submitter"), row.get("details_url"))
+        ident = (str(row.get("submitter")), str(row.get("details_url")))  # a list as submitter: a finding, no crash
         wide = table.setdefault(ident, {**{c: row.get(c) for c in SYSTEM_COLUMNS}, **{b: None for b in benchmarks},
                                         "details_url": row.get("details_url"), "code_url": row.get("code_url")})
         if row.get("benchmark") in benchmarks:

@@ -113,6 +113,7 @@ CASES: list[tuple[str, Callable[[Path], None], Severity]] = [
     ("TX003", _logs(insert_after("run_stop", EVAL_PASS)), ERR),
     ("TX004", _target_after_stop, ERR),
     ("TX005", _logs(set_field("run_stop", "aborted", "metadata.status")), ERR),
+    ("TX006", _logs(set_field("global_batch_size", 0)), ERR),
     ("TC001", _logs(drop("run_stop"), runs=(0, 1)), ERR),
     ("TC002", _write("scaling.json", '{"factor": 1.05}'), ERR),
 ]

@@ -14,7 +14,8 @@ from checker.training import rcp
 from checker.training.context import BenchmarkContext, load_system_desc
 from checker.training.discovery import detect_training_tree, discover
 from checker.training.mllog import parse_text
-from checker.training.run import _apply, training_rules
+from checker.engine import run_rule
+from checker.training.run import training_rules
 
 from .harness import edit, findings, run, set_field
 
@@ -27,9 +28,9 @@ def _bench_ctx(root: Path, rules: dict) -> BenchmarkContext:
 def test_tr004_no_rcp_data(tree: Path) -> None:
     rules = json.loads(json.dumps(load("training", "v4.1")))
     rules["rcp"]["data"] = "no_such_round"
-    got = _apply([training_rules()["TR004"]], _bench_ctx(tree, rules), "unit")
+    got = run_rule(training_rules()["TR004"], _bench_ctx(tree, rules), "unit")
     assert [(f.code, f.severity) for f in got] == [("TR004", Severity.ERROR)]
-    assert not _apply([training_rules()["TR004"]], _bench_ctx(tree, load("training", "v4.1")), "unit")
+    assert not run_rule(training_rules()["TR004"], _bench_ctx(tree, load("training", "v4.1")), "unit")
 
 
 def test_open_division_skips_rcp_and_seeds(tree: Path) -> None:
@@ -155,8 +156,8 @@ def test_parser_line_numbers_crlf_and_last_token() -> None:
             ':::MLLOG [1, 2]\n')
     log = parse_text(text)
     assert [(r.key, r.line) for r in log.records] == [("a", 2), ("b", 3)]
-    assert [e.line for e in log.errors] == [4, 5, 6]
-    assert "time_ms" in log.errors[0].message and "metadata" in log.errors[1].message
+    assert [e.line for e in log.malformed] == [4, 5, 6]
+    assert "time_ms" in log.malformed[0].message and "metadata" in log.malformed[1].message
 
 
 def test_parser_reads_bad_bytes_as_latin1(tmp_path: Path) -> None:
@@ -165,7 +166,7 @@ def test_parser_reads_bad_bytes_as_latin1(tmp_path: Path) -> None:
     path = tmp_path / "result_0.txt"
     path.write_bytes(b'\xff\xfe:::MLLOG {"time_ms": 1, "key": "k\xe9", "value": 1, "metadata": {}}\n')
     log = parse_file(path)
-    assert not log.errors and log.records[0].key == "k\u00e9"  # every byte decodes, as the official latin-1 read
+    assert not log.malformed and log.records[0].key == "k\u00e9"  # every byte decodes, as the official latin-1 read
     assert parse_file(tmp_path / "missing.txt").read_error
 
 
@@ -240,16 +241,17 @@ def test_system_level_params_flag_checked_once(tree: Path) -> None:
     assert len(got) == 1 and "unknown flag" in got[0].message
 
 
-def test_crashing_rule_becomes_finding_under_its_code(tree: Path) -> None:
+def test_crashing_rule_is_an_error_that_names_it(tree: Path) -> None:
     from dataclasses import replace as dc_replace
 
     def boom(ctx):  # noqa: ANN001, ANN202
         raise RuntimeError("boom")
 
     broken = dc_replace(training_rules()["TP001"], func=boom)
-    got = _apply([broken], _bench_ctx(tree, load("training", "v4.1")), "unit")
-    assert [(f.code, f.severity) for f in got] == [("TP001", Severity.WARNING)]
-    assert "internal error in rule TP001: RuntimeError: boom" in got[0].message
+    got = run_rule(broken, _bench_ctx(tree, load("training", "v4.1")), "unit")
+    assert [(f.code, f.severity, f.unit) for f in got] == [("EN001", Severity.ERROR, "unit")]
+    assert "rule TP001 crashed on this unit: RuntimeError: boom" in got[0].message
+    assert got[0].extra["rule"] == "TP001" and "boom" in got[0].found
 
 
 @pytest.mark.parametrize("version", ["v5.0", "v5.1", "v6.0"])

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from checker.findings import Problem
+from checker.numbers import check, expected, shown
+from checker.parsers.mllog import Record
 from checker.registry import rule
 from checker.training.compliance import eval_groups, resolve
 from checker.training.constraints import violation
 from checker.training.context import BenchmarkContext, Run
-from checker.training.mllog import Record
 
 _PHASES = ("init_start", "init_stop", "run_start", "run_stop")
 
@@ -110,7 +112,7 @@ def scored_without_target(ctx: BenchmarkContext) -> Iterator[Problem]:
 
 
 def _before(run: Run, stop: Record):  # noqa: ANN202  (a filtered MllogFile)
-    from checker.training.mllog import MllogFile
+    from checker.parsers.mllog import MllogFile
 
     return MllogFile(run.log.path, [r for r in run.log.records if r.line < stop.line])
 
@@ -128,3 +130,76 @@ def scored_unsuccessful(ctx: BenchmarkContext) -> Iterator[Problem]:
         if stop is not None and stop.meta("status") != "success":
             yield Problem(run.rel, f"scored run stopped with status {stop.meta('status')!r}", line=stop.line,
                           key="run_stop", expected="success", found=stop.meta("status"))
+
+
+# Logged values that count or size something: zero or negative cannot describe a real training run.
+VALUE_KINDS = {
+    "global_batch_size": "positive_count",
+    "local_batch_size": "positive_count",
+    "micro_batch_size": "positive_count",
+    "train_samples": "positive_count",
+    "eval_samples": "positive_count",
+    "gradient_accumulation_steps": "positive_count",
+    "max_sequence_length": "positive_count",
+    "opt_learning_rate_training_steps": "amount",
+    "opt_learning_rate_warmup_steps": "amount",
+    "opt_learning_rate_warmup_epochs": "amount",
+    "num_warmup_steps": "amount",
+}
+# Metadata fields that place a record in training (training_rules.md: epoch_num, samples_count, epoch_count ...).
+META_KINDS = {
+    "epoch_num": "epoch",
+    "first_epoch_num": "epoch",
+    "epoch_count": "positive_count",
+    "samples_count": "count",
+    "step_num": "count",
+}
+
+
+def _impossible(rules: Mapping[str, Any], run: Run) -> Iterator[tuple[Record, str, str, object, str]]:
+    """(record, what, kind, value, reason) for each impossible value, timestamp or metadata field of a log.
+
+    A value the round's own key rule already rejects is left to TL004/TL005, so one fault gives one finding.
+    """
+    keys = resolve(rules, run.log).keys
+    for rec in run.log.records:
+        reason = check(rec.time_ms, "timestamp")
+        if reason:
+            yield rec, "time_ms", "timestamp", rec.time_ms, reason
+        rule_ = keys.get(rec.key, {})
+        kind = VALUE_KINDS.get(rec.key)
+        if kind and (reason := check(rec.value, kind)) and not _rejected(rule_.get("value"), rec.value, run):
+            yield rec, "value", kind, rec.value, reason
+        for name, kind in META_KINDS.items():
+            if name not in rec.metadata or _rejected(rule_.get("metadata", {}).get(name), rec.metadata[name], run):
+                continue
+            if reason := check(rec.metadata[name], kind):
+                yield rec, f"metadata.{name}", kind, rec.metadata[name], reason
+
+
+def _rejected(con: Mapping[str, Any] | None, value: Any, run: Run) -> bool:
+    return bool(con) and violation(con, value, run.log.value) is not None
+
+
+@rule("TX006", "value-impossible", suite="training", fix="Log counts and sizes as the positive numbers they are "
+      "(global_batch_size, train_samples, epoch_num, samples_count ...) and timestamps as ms since the epoch.")
+def value_impossible(ctx: BenchmarkContext) -> Iterator[Problem]:
+    """A logged count, size, epoch number or time cannot be valid (zero, negative, NaN, overflowing, not a number).
+
+    Why: the score, the RCP comparison and the batch-size rules read these values; a zero batch size or a
+    negative samples_count makes them meaningless, and the official checker only tests that they exist.
+    One finding per log and field; later repeats are counted in it.
+    Fails: ``global_batch_size`` = 0; ``eval_accuracy`` metadata ``epoch_num`` = -1; a negative ``time_ms``.
+    Passes: ``global_batch_size`` = 4096 and ``epoch_num`` >= 0.
+    """
+    for run in ctx.runs:
+        seen: dict[tuple[str, str], int] = {}
+        first: dict[tuple[str, str], tuple[Record, str, object, str]] = {}
+        for rec, what, kind, value, reason in _impossible(ctx.rules, run):
+            slot = (rec.key, what)
+            seen[slot] = seen.get(slot, 0) + 1
+            first.setdefault(slot, (rec, kind, value, reason))
+        for (key, what), (rec, kind, value, reason) in first.items():
+            more = f" ({seen[(key, what)] - 1} more such line(s))" if seen[(key, what)] > 1 else ""
+            yield Problem(run.rel, f"{key} {what}: {reason}{more}", line=rec.line, key=key,
+                          expected=expected(kind), found=shown(value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -16,9 +17,36 @@ from checker.training.context import SystemContext
 
 
 @lru_cache(maxsize=8)
+def _schema(name: str) -> dict[str, Any]:
+    return json.loads((data_dir("schemas") / "training" / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=8)
 def _validator(name: str) -> jsonschema.Draft202012Validator:
-    schema = json.loads((data_dir("schemas") / "training" / name).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(_schema(name))
+
+
+def _errors(ctx: SystemContext) -> list[jsonschema.ValidationError]:
+    """Schema errors of the description, in a stable order (field, then message)."""
+    validator = _validator(ctx.rules["system"]["schema"])
+    return sorted(validator.iter_errors(ctx.desc.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+
+
+def _count_error(ctx: SystemContext, error: jsonschema.ValidationError) -> bool:
+    """A wrong value (not a missing key) of a count field: TS003's, not TS002's."""
+    return bool(error.absolute_path) and str(error.absolute_path[0]) in ctx.rules["system"].get("count_fields", [])
+
+
+def _expected(schema: dict[str, Any], name: str) -> str:
+    """What a field must be, in words: the description of the ``$defs`` entry its property refers to."""
+    prop = schema.get("properties", {}).get(name, {})
+    ref = str(prop.get("$ref", ""))
+    target = schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], prop) if ref.startswith("#/$defs/") else prop
+    return str(target.get("description", "whole number"))
+
+
+def _shown(value: Any) -> Any:
+    return str(value) if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def _key(error: jsonschema.ValidationError) -> str:
@@ -49,34 +77,42 @@ def system_field_invalid(ctx: SystemContext) -> Iterator[Problem]:
     """
     if ctx.desc.data is None:
         return
-    validator = _validator(ctx.rules["system"]["schema"])
-    errors = sorted(validator.iter_errors(ctx.desc.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    for error in errors:
+    schema = _schema(ctx.rules["system"]["schema"])
+    for error in _errors(ctx):
+        if _count_error(ctx, error):
+            continue  # TS003
         expected: Any = error.validator_value if error.validator in ("enum", "const", "type") else None
-        found = error.instance if error.validator != "required" else None
-        yield Problem(ctx.rel(ctx.path), error.message, key=_key(error), expected=expected, found=found)
+        message = error.message
+        if error.absolute_path and error.validator in ("anyOf", "pattern", "type"):
+            expected = _expected(schema, str(error.absolute_path[0]))
+            message = f"{_key(error)} must be {expected}"
+        found = _shown(error.instance) if error.validator != "required" else None
+        yield Problem(ctx.rel(ctx.path), message, key=_key(error), expected=expected, found=found)
 
 
 @rule("TS003", "system-count-not-integer", scope="system", suite="training",
       fix="Write number_of_nodes, host_processors_per_node and accelerators_per_node as whole numbers.")
 def system_count_not_integer(ctx: SystemContext) -> Iterator[Problem]:
-    """A count field is not an integer (the official summarizer crashes on e.g. "1 node").
+    """A count field is not a whole number, or there are 0 nodes (the official summarizer crashes on e.g. "1 node").
 
-    Fails: ``"number_of_nodes": "1 node"``. Passes: ``"number_of_nodes": "1"``.
+    Fails: ``"number_of_nodes": "1 node"``; ``"number_of_nodes": 0``. Passes: ``"number_of_nodes": "1"``.
+    The fields are ``system.count_fields`` of the rule file; their types come from the round's schema.
     """
     data = ctx.desc.data
     if data is None:
         return
-    for name in ctx.rules["system"].get("count_fields", []):
-        if name not in data:
-            continue  # TS002 reports the missing field
-        value = data[name]
-        try:
-            ok = not isinstance(value, bool) and int(value) >= 0
-        except (TypeError, ValueError, OverflowError):
-            ok = False
-        if not ok:
-            yield Problem(ctx.rel(ctx.path), f"{name} {value!r} is not a whole number", key=name, found=value)
+    schema = _schema(ctx.rules["system"]["schema"])
+    reported: set[str] = set()
+    for error in _errors(ctx):
+        if not _count_error(ctx, error):
+            continue
+        name = str(error.absolute_path[0])
+        if name in reported:
+            continue
+        reported.add(name)
+        value, expected = data.get(name), _expected(schema, name)
+        yield Problem(ctx.rel(ctx.path), f"{name} {_shown(value)!r} is not a {expected}", key=name,
+                      expected=expected, found=_shown(value))
 
 
 @rule("TS004", "system-json-unused", scope="system", suite="training", severity=Severity.NOTICE,

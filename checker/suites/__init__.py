@@ -1,0 +1,60 @@
+"""Suites plug into the one engine by supplying discovery and contexts, nothing else.
+
+A suite turns a path into a tree of submitters, a submitter into units (submitter, systems, results) with their
+contexts, a result into table rows, and the result records into the table the reporters print. The engine
+(:mod:`checker.engine`) runs the rules, applies the selection and the crash policy and settles verdicts.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from checker.options import RunOptions
+from checker.rounds import Round
+
+
+@dataclass
+class Unit:
+    """One thing rules judge: its scope, its identity in reports, its context and (results) what it depends on."""
+
+    scope: str
+    id: str
+    ctx: Any
+    depends: tuple[tuple[str, str], ...] = ()  # (kind, unit id): "system" or "submitter" or "tree"
+    row: Callable[[], list[dict[str, Any]]] | None = None
+    stub: dict[str, Any] = field(default_factory=dict)  # the row's identity columns when no row can be made
+
+
+class Suite(Protocol):
+    name: str
+
+    def discover(self, path: Path, rules: Round, only_submitter: str | None) -> Any: ...
+
+    def tree_context(self, rules: Round, tree: Any, options: RunOptions) -> Any: ...
+
+    def units(self, rules: Round, submitter: Any, options: RunOptions, focus: Any) -> Iterator[Unit]: ...
+
+    def size(self, submitter: Any) -> int: ...
+
+    def rows(self, unit: Unit) -> list[dict[str, Any]]: ...
+
+    def columns(self, rules: Round) -> list[str]: ...
+
+    def finish(self, report: Any, rules: Round) -> None: ...
+
+
+_SUITES = {"inference": "checker.suites.inference:SUITE", "training": "checker.training.suite:SUITE"}
+
+
+def suite_named(name: str) -> Suite:
+    """The suite object for a rule file's suite (imported on first use: training needs no inference code)."""
+    module, _, attr = _SUITES[name].partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def suite_names() -> list[str]:
+    return sorted(_SUITES)

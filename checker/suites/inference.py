@@ -1,0 +1,68 @@
+"""The inference suite: result folders of the split and merged layouts, their contexts and table rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from checker.context import ResultContext, SubmitterContext, SystemContext, TreeContext
+from checker.discovery import SubmitterUnit, Tree, discover
+from checker.engine import Focus, settle
+from checker.options import RunOptions
+from checker.rounds import Round
+from checker.suites import Unit
+from checker.table import columns, result_row
+
+IDENTITY = ("Division", "Organization", "Platform", "Model", "Scenario")
+
+
+class InferenceSuite:
+    name = "inference"
+
+    def discover(self, path: Path, rules: Round, only_submitter: str | None) -> Tree:
+        return discover(path, rules["layout"], only_submitter)
+
+    def tree_context(self, rules: Round, tree: Tree, options: RunOptions) -> TreeContext:
+        return TreeContext(rules, tree, options)
+
+    def size(self, submitter: SubmitterUnit) -> int:
+        return len(submitter.results)
+
+    def units(self, rules: Round, submitter: SubmitterUnit, options: RunOptions, focus: Focus) -> Iterator[Unit]:
+        yield Unit("submitter", submitter.rel, SubmitterContext(rules, submitter, options))
+        systems = focus.systems
+        if systems is None:
+            systems = tuple(sorted(set(submitter.systems) | set(submitter.system_jsons)))
+        for system in systems:
+            ctx = SystemContext(rules, submitter, system, options)
+            yield Unit("system", ctx.unit_id, ctx)
+        for result in submitter.results:
+            if focus.results is not None and result.rel not in focus.results:
+                continue
+            depends = (
+                ("system", f"{submitter.rel}/systems/{result.system}"),
+                ("submitter", submitter.rel),
+                ("tree", "."),
+            )
+            stub = dict(zip(IDENTITY, (result.division, result.submitter, result.system, result.benchmark,
+                                       result.scenario_dir), strict=True))
+            yield Unit("result", result.rel, ResultContext(rules, result, options), depends, stub=stub)
+
+    def rows(self, unit: Unit) -> list[dict[str, Any]]:
+        return result_row(unit.ctx)
+
+    def columns(self, rules: Round) -> list[str]:
+        return columns(rules.version)
+
+    def finish(self, report: Any, rules: Round) -> None:
+        settle(report, stub=_stub_row)
+        report.rows.sort(key=lambda r: tuple(str(r.get(c, "")) for c in IDENTITY))
+
+
+def _stub_row(result: dict[str, Any]) -> dict[str, Any]:
+    """The row of a result that could not be tabled: its identity and Location, no metric."""
+    return {**result.get("stub", {}), "Location": result["Location"]}
+
+
+SUITE = InferenceSuite()

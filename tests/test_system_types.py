@@ -1,0 +1,116 @@
+"""Types enforced by the round's JSON Schemas: system descriptions and measurements, inference and training.
+
+Each case mutates a real v4.1 copy into something that used to pass (or crash) and asserts the finding.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from checker.training.run import check_training
+from tests.conftest import require_data
+from tests.mutate import CTT_MEASUREMENTS, CTT_SYSTEM, edit_json, findings, only
+
+OFFLINE_JSON = f"{CTT_MEASUREMENTS}/Offline/Orin_TRT_Offline.json"
+
+
+# --- inference system description (SY003) ------------------------------------------------------------------
+def test_sy003_pass_real_types(ctt_tree: Path) -> None:
+    edit_json(ctt_tree / CTT_SYSTEM, other_software_stack={"TensorRT": "10.1"}, host_network_card_count=2)
+    assert findings(ctt_tree, "SY003") == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("system_name", {"name": "Orin"}, "non-empty text"),
+        ("framework", True, "non-empty text"),
+        ("hw_notes", ["a"], "text"),
+        ("number_of_nodes", 0, "positive integer"),
+        ("number_of_nodes", "0", "positive integer"),
+        ("host_processors_per_node", 1.5, "positive integer"),
+        ("other_software_stack", 7, "non-empty text, or a non-empty list or mapping of software and versions"),
+        ("is_network", "yes", "true or false"),
+    ],
+)
+def test_sy003_fail_wrong_type(ctt_tree: Path, key: str, value: object, expected: str) -> None:
+    edit_json(ctt_tree / CTT_SYSTEM, **{key: value})
+    finding = only(ctt_tree, "SY003")
+    assert (finding.path, finding.key, finding.expected, finding.found) == (CTT_SYSTEM, key, expected, value)
+    assert finding.fails
+
+
+def test_sy003_nan_count_is_reported_as_text(ctt_tree: Path) -> None:
+    path = ctt_tree / CTT_SYSTEM
+    data = json.loads(path.read_text())
+    data["number_of_nodes"] = float("nan")
+    path.write_text(json.dumps(data))  # Python writes the NaN token; a parser that rejects it makes it SY001
+    found = findings(ctt_tree, "SY003") + findings(ctt_tree, "SY001")
+    assert len(found) == 1 and found[0].path == CTT_SYSTEM
+    assert found[0].code == "SY001" or (found[0].key, found[0].found) == ("number_of_nodes", "nan")
+
+
+def test_sy003_leaves_blank_and_own_rule_fields_to_their_rules(ctt_tree: Path) -> None:
+    edit_json(ctt_tree / CTT_SYSTEM, framework="", submitter=["ConnectTechInc"])
+    assert findings(ctt_tree, "SY003") == []
+    assert only(ctt_tree, "SY004").key == "framework"
+    assert only(ctt_tree, "SY007").key == "submitter"
+
+
+# --- measurements JSON (ME002) ------------------------------------------------------------------------------
+def test_me002_pass_real_types(ctt_tree: Path) -> None:
+    assert findings(ctt_tree, "ME002") == []
+
+
+@pytest.mark.parametrize("value", [1, ["fp16"], {"w": "fp16"}, False])
+def test_me002_fail_wrong_type(ctt_tree: Path, value: object) -> None:
+    edit_json(ctt_tree / OFFLINE_JSON, weight_data_types=value)
+    finding = only(ctt_tree, "ME002")
+    assert (finding.path, finding.key, finding.expected, finding.found) == (
+        OFFLINE_JSON, "weight_data_types", "non-empty text", value,
+    )
+
+
+def test_me002_fail_nan(ctt_tree: Path) -> None:
+    path = ctt_tree / OFFLINE_JSON
+    path.write_text(path.read_text().replace('"retraining": "No"', '"retraining": NaN'))
+    finding = only(ctt_tree, "ME002")
+    assert finding.path == OFFLINE_JSON
+    # Either the parser rejects NaN (unreadable JSON) or the schema does (wrong type): never a pass.
+    assert str(finding.found).startswith("not valid JSON") or (finding.key, finding.found) == ("retraining", "nan")
+
+
+# --- training system description (TS002/TS003) ----------------------------------------------------------------
+@pytest.fixture
+def krai(tmp_path: Path) -> Path:
+    root = tmp_path / "training"
+    shutil.copytree(require_data("training-v4.1", "Krai"), root / "Krai")
+    for path in root.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return root
+
+
+KRAI_SYSTEM = "Krai/systems/7920T_2xA5000_hdd.json"
+
+
+def _codes(root: Path, code: str) -> dict[str | None, object]:
+    report = check_training(root, "v4.1")
+    return {f.key: f for f in report.findings if f.code == code and f.path == KRAI_SYSTEM}
+
+
+def test_training_real_description_passes(krai: Path) -> None:
+    assert _codes(krai, "TS002") == {} and _codes(krai, "TS003") == {}
+
+
+def test_training_submitter_list_is_a_finding_not_a_traceback(krai: Path) -> None:
+    edit_json(krai / KRAI_SYSTEM, submitter=["Krai"], framework=True, number_of_nodes=0)
+    ts002, ts003 = _codes(krai, "TS002"), _codes(krai, "TS003")
+    assert set(ts002) == {"submitter", "framework"}
+    assert (ts002["submitter"].expected, ts002["submitter"].found) == ("non-empty text", ["Krai"])
+    assert (ts002["framework"].expected, ts002["framework"].found) == ("text", True)
+    assert set(ts003) == {"number_of_nodes"}
+    assert (ts003["number_of_nodes"].expected, ts003["number_of_nodes"].found) == ("positive whole number", 0)
