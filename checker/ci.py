@@ -8,16 +8,22 @@ from pathlib import Path
 
 import click
 
-from checker.commandline import emit, load_round
-from checker.commandline import fail as _fail
-from checker.commandline import parse_codes as _codes
-from checker.context import RunOptions
-from checker.engine import Report, Selection, default_jobs
+from checker.cli import resolve_root
+from checker.commandline import (
+    apply_waivers_or_fail,
+    choose_round,
+    emit,
+    fail,
+    jobs_or_default,
+    run_options,
+    selection,
+    shared_options,
+)
+from checker.engine import Report, Selection
 from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files
 from checker.gitsnapshot import snapshot
 from checker.incremental import run_incremental
-from checker.registry import load_all
-from checker.reporters import load_reporters
+from checker.options import RunOptions
 
 
 @click.command("ci")
@@ -35,19 +41,13 @@ from checker.reporters import load_reporters
     default=None,
     help="Revision the change ends at, checked from its git objects (default: the working tree, untracked too).",
 )
-@click.option("--version", "version", default=None, help="Round whose rules apply (default: the newest).")
-@click.option("--format", "fmt", type=click.Choice(sorted(load_reporters())), default="text", show_default=True)
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the report here.")
-@click.option("--waivers", "waivers", type=click.Path(path_type=Path, dir_okay=False), default=None)
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: CPUs).")
-@click.option("--select", default=None, help="Only these rule codes or prefixes, comma-separated.")
-@click.option("--ignore", default=None, help="Skip these rule codes or prefixes, comma-separated.")
-@click.option("--published", is_flag=True, help="Content removed on publication is a notice, not an error.")
+@shared_options("version", "rules", "format", "output", "waivers", "jobs", "select", "ignore", "published", "debug")
 def ci(
     repo: Path,
     base: str,
     head: str | None,
     version: str | None,
+    rules_file: Path | None,
     fmt: str,
     output: Path | None,
     waivers: Path | None,
@@ -55,27 +55,25 @@ def ci(
     select: str | None,
     ignore: str | None,
     published: bool,
+    debug: bool,
 ) -> None:
     """Check the results a git change touched (BASE..HEAD) and report only findings about the change.
 
     Exit 0 when the change adds no error, 1 when it does, 2 when it cannot be checked.
     """
+    chosen = selection(select, ignore)
     report, affected = ci_report(
         repo,
         base,
         head,
         version=version,
-        jobs=jobs or default_jobs(),
-        selection=Selection(_codes(select), _codes(ignore)),
-        options=RunOptions(published=published),
+        rules_file=rules_file,
+        jobs=jobs_or_default(jobs),
+        selection=chosen,
+        options=run_options(published, debug),
     )
-    if waivers is not None:
-        from checker.waivers import WaiverError, apply_waiver_file
-
-        try:
-            apply_waiver_file(report, waivers, date.today(), checked_paths=affected.paths | affected.ancestors)
-        except WaiverError as exc:
-            _fail(str(exc))
+    apply_waivers_or_fail(report, waivers, chosen, today=date.today(),
+                          checked_paths=affected.paths | affected.ancestors)  # fmt: skip
     emit(report, fmt, output)
     sys.exit(report.exit_code)
 
@@ -86,22 +84,26 @@ def ci_report(
     head: str | None,
     *,
     version: str | None = None,
+    rules_file: Path | None = None,
     jobs: int = 1,
     selection: Selection | None = None,
     options: RunOptions | None = None,
 ) -> tuple[Report, Affected]:
     """Compute the change, check what it touched; the filtered report and the change (exits 2 on trouble)."""
-    load_all()
-    rules = load_round(version)
-    repo = repo.resolve()  # `--repo .` and a relative path give the findings of the absolute path
+    repo = resolve_root(repo)  # `--repo .` and a relative path give the findings of the absolute path
+    rules, evidence = choose_round(repo, "inference", version, rules_file)
+    rules_path = str(rules_file.resolve()) if rules_file else None
     try:
         affected = affected_by(changed_files(repo, base, head))
         if head is None:
-            report = run_incremental(repo, rules, affected, jobs=jobs, selection=selection, options=options)
+            report = run_incremental(repo, rules, affected, jobs=jobs, selection=selection, options=options,
+                                     rules_path=rules_path)
         else:
             with snapshot(repo, head, affected) as tree:
-                report = run_incremental(tree, rules, affected, jobs=jobs, selection=selection, options=options)
+                report = run_incremental(tree, rules, affected, jobs=jobs, selection=selection, options=options,
+                                         rules_path=rules_path)
             report.root = str(repo)
+        report.evidence = evidence
     except GitChangeError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     return report, affected

@@ -152,7 +152,7 @@ def jobs_or_default(jobs: int | None) -> int:
     return jobs or default_jobs()
 
 
-def apply_waivers_or_fail(report: Any, waivers: Path | None, chosen: Selection, **kw: Any) -> None:
+def apply_waivers_or_fail(report: Any, waivers: Path | None, chosen: Selection, **kw: Any) -> None:  # noqa: D103
     """Apply a waiver file to the report; a broken or unreadable file is exit 2 (WV003)."""
     if waivers is None:
         return

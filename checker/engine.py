@@ -43,6 +43,13 @@ class Selection:
             return False
         return not any(code.startswith(i) for i in self.ignore)
 
+    def keeps(self, finding: Finding) -> bool:
+        """A finding survives the selection when its code is selected; a crash (EN001) of a selected rule is kept
+        unless EN001 itself is ignored, so ``--select PE`` cannot hide a crashing PE rule."""
+        if finding.code == "EN001":
+            return not any("EN001".startswith(i) for i in self.ignore)
+        return self(finding.code)
+
     def validate(self, known: Iterable[str] | None = None) -> Selection:
         """Every item must be a code or the prefix of one; a typo must not silently select nothing."""
         codes = sorted(known if known is not None else load_all(audit=True))
@@ -149,7 +156,7 @@ def run_scope(suite: str, scope: str, ctx: Any, unit: str, selection: Selection,
     """Every selected rule of a scope on one unit (EN001 obeys the selection like any code)."""
     out: list[Finding] = []
     for rule in rules_for(suite, scope, selection):
-        out += [f for f in run_rule(rule, ctx, unit, debug=options.debug) if selection(f.code)]
+        out += [f for f in run_rule(rule, ctx, unit, debug=options.debug) if selection.keeps(f)]
     return out
 
 
@@ -164,9 +171,10 @@ def run_audit_runs(suite: str, ctx: Any, unit: str, selection: Selection, option
         except Exception as exc:  # noqa: BLE001
             out.append(crash_finding(audit_rule, exc, unit, unit, options.debug))
             continue
+        # The family runs whole when the audit-run rule is selected; codes the user ignored stay ignored.
         family = [
             r
-            for r in rules_for(suite, "result", selection)
+            for r in rules_for(suite, "result", Selection(ignore=selection.ignore))
             if audit_rule.reruns and r.code.startswith(audit_rule.reruns) and r.code not in audit_rule.skip
         ]
         for label, view in views:
@@ -189,7 +197,7 @@ def run_audit_runs(suite: str, ctx: Any, unit: str, selection: Selection, option
                             key=found.key,
                         )
                     )
-    return [f for f in out if selection(f.code)]
+    return [f for f in out if selection.keeps(f)]
 
 
 @dataclass(frozen=True)
@@ -225,11 +233,16 @@ def check_submitter(job: Job) -> WorkerOutput:
     findings: list[Finding] = []
     results: list[dict[str, Any]] = []
     for unit in suite.units(rules, job.unit, job.options, job.focus):
-        findings += run_scope(job.suite, unit.scope, unit.ctx, unit.id, job.selection, job.options)
+        found = run_scope(job.suite, unit.scope, unit.ctx, unit.id, job.selection, job.options)
+        if unit.scope == "result":
+            found += run_audit_runs(job.suite, unit.ctx, unit.id, job.selection, job.options)
+        findings += found
         if unit.scope != "result":
             continue
-        findings += run_audit_runs(job.suite, unit.ctx, unit.id, job.selection, job.options)
         rows, problem = _rows(suite, unit)
+        if problem is None and not rows and not any(f.fails for f in found):
+            problem = Problem(unit.id, "no table row could be made, and no rule said why", expected="a primary metric",
+                              found="none")
         if problem is not None:
             findings += emit("EN003", problem, unit.id, job.selection)
         results.append({"Location": unit.id, "depends": list(unit.depends), "rows": rows, "stub": unit.stub})
@@ -250,7 +263,7 @@ def settle(report: Report, stub: Callable[[dict[str, Any]], dict[str, Any]] | No
 
     A result fails on its own error findings, on any error of its system description (``system:CODE``), and on
     engine errors (EN) of its submitter or of the tree: whatever could not be judged is not accepted. A result
-    without a row and without another failing finding gets EN003 (every result is in the table or rejected).
+    without a row is in the table all the same, as a stub row with its identity and verdict.
     """
     failing: dict[str, set[str]] = {}
     for finding in report.findings:
@@ -265,8 +278,6 @@ def settle(report: Report, stub: Callable[[dict[str, Any]], dict[str, Any]] | No
             for code in sorted(failing.get(dep, ())):
                 if kind == "system" or code.startswith("EN"):
                     codes.append(f"{kind}:{code}")
-        if not result["rows"] and not codes:
-            codes.append("EN003")
         result["Valid"] = not codes
         result["Findings"] = " ".join(codes)
         if codes:

@@ -126,7 +126,7 @@ class GitRepo:
         Comparing with the work tree needs fresh stat data; ``git diff`` would write it into the
         repository's index, so the refresh happens on a copy that is thrown away afterwards.
         """
-        holder = Path(tempfile.mkdtemp(prefix="subcheck-index-"))
+        holder = temporary_folder(self, "subcheck-index-")
         try:
             copy = holder / "index"
             try:
@@ -203,6 +203,8 @@ def open_repo(root: Path) -> tuple[GitRepo, str]:
     try:
         bare, top = probe.run("rev-parse", "--is-bare-repository", "--show-toplevel").decode().splitlines()[:2]
     except (GitChangeError, ValueError) as exc:
+        if _is_bare(probe):
+            raise GitChangeError(f"{root} is a bare git repository; CI needs a checkout") from exc
         raise GitChangeError(f"{root} is not inside a git repository") from exc
     if bare == "true" or not top:
         raise GitChangeError(f"{root} is a bare git repository; CI needs a checkout")
@@ -212,3 +214,21 @@ def open_repo(root: Path) -> tuple[GitRepo, str]:
     except ValueError as exc:
         raise GitChangeError(f"{root} is not inside the work tree {top_path}") from exc
     return GitRepo(top_path, label="."), "" if prefix == "." else prefix
+
+
+def _is_bare(repo: GitRepo) -> bool:
+    try:
+        return repo.run("rev-parse", "--is-bare-repository").strip() == b"true"
+    except GitChangeError:
+        return False
+
+
+def temporary_folder(repo: GitRepo, prefix: str) -> Path:
+    """A new folder outside the repository (TMPDIR inside it would mean writing to the checked tree)."""
+    holder = Path(tempfile.mkdtemp(prefix=prefix)).resolve()
+    if repo.work_tree is not None and (holder == repo.work_tree or repo.work_tree in holder.parents):
+        shutil.rmtree(holder, ignore_errors=True)
+        raise GitChangeError(
+            f"the temporary folder {holder} is inside the repository; set TMPDIR to a folder outside it"
+        )
+    return holder

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +20,7 @@ from pathlib import Path
 
 from checker.discovery import DIVISIONS
 from checker.gitdiff import UNIT_FOLDERS, Affected
-from checker.gitrepo import GITLINK, GitChangeError, GitRepo, _environment, open_repo
+from checker.gitrepo import GITLINK, GitChangeError, GitRepo, open_repo, temporary_folder
 
 MAX_DEPTH = 8
 
@@ -52,7 +50,7 @@ def snapshot(root: Path, head: str, affected: Affected) -> Iterator[Path]:
     """Write what checking ``affected`` at revision ``head`` reads into a temporary folder; yield its root."""
     repo, prefix = open_repo(root)
     commit = repo.resolve(head)
-    holder = Path(tempfile.mkdtemp(prefix="subcheck-ci-"))
+    holder = temporary_folder(repo, "subcheck-ci-")
     try:
         dest = holder / "tree"
         dest.mkdir()
@@ -85,13 +83,13 @@ class Writer:
         root = self._walk(top, prefix)
         if root is None:
             raise GitChangeError(f"the checked folder '{prefix}' does not exist at the head revision")
-        listing = self._write_level(root, dest, "")
+        listing = self._write_level(root, dest)
         for division in DIVISIONS:
             entry = listing.get(division)
             if entry is None or entry.kind == "blob":
                 continue
             node = self._child(root, entry)
-            below = self._write_level(node, dest / division, division)
+            below = self._write_level(node, dest / division)
             for submitter in sorted(s for d, s in self.affected.submitters if d == division):
                 sub_entry = below.get(submitter)
                 if sub_entry is not None and sub_entry.kind != "blob":
@@ -129,7 +127,7 @@ class Writer:
         return node
 
     # --- writing ----------------------------------------------------------------------------------
-    def _write_level(self, node: Node, dest: Path, rel: str) -> dict[str, Entry]:
+    def _write_level(self, node: Node, dest: Path) -> dict[str, Entry]:
         """One folder without its subfolders' contents: files in full, subfolders empty."""
         dest.mkdir(exist_ok=True)
         entries = self._list(node, False)
@@ -177,39 +175,35 @@ class Writer:
         wanted = [b for b in blobs if full is None or b.path in full]
         contents = _cat(repo, sorted({b.sha for b in wanted}))
         for blob in blobs:
-            target = dest / blob.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if blob.mode == "120000":
-                os.symlink(contents[blob.sha], target)
-                continue
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            fd = os.open(target, flags, 0o755 if blob.mode == "100755" else 0o644)
-            with os.fdopen(fd, "wb") as stream:
-                if blob.sha in contents and (full is None or blob.path in full):
-                    stream.write(contents[blob.sha])
-                else:
-                    stream.truncate(blob.size)  # sparse: right size, no content read
+            try:
+                self._write_one(dest / blob.path, blob, contents if full is None or blob.path in full else {})
+            except (OSError, ValueError) as exc:
+                raise GitChangeError(f"cannot write {blob.path} of {repo.label} to a temporary folder: {exc}") from exc
+
+    @staticmethod
+    def _write_one(target: Path, blob: Entry, contents: dict[str, bytes]) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if blob.mode == "120000":
+            os.symlink(contents[blob.sha], target)
+            return
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(target, flags, 0o755 if blob.mode == "100755" else 0o644)
+        with os.fdopen(fd, "wb") as stream:
+            if blob.sha in contents:
+                stream.write(contents[blob.sha])
+            else:
+                stream.truncate(blob.size)  # sparse: right size, no content read
 
 
 def _cat(repo: GitRepo, shas: list[str]) -> dict[str, bytes]:
     """Blob contents by id, read in one ``git cat-file --batch``."""
     if not shas:
         return {}
-    try:
-        done = subprocess.run(
-            repo.command("cat-file", "--batch"),
-            input="".join(f"{sha}\n" for sha in shas).encode(),
-            capture_output=True,
-            env=_environment(),
-            check=False,
-        )
-    except OSError as exc:
-        raise GitChangeError(f"cannot run git: {exc}") from exc
-    out, pos, found = done.stdout, 0, {}
+    out, pos, found = repo.run("cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in shas).encode()), 0, {}
     for sha in shas:
         end = out.find(b"\n", pos)
         header = out[pos:end].split()
-        if done.returncode != 0 or len(header) != 3 or header[1] != b"blob":
+        if end < 0 or len(header) != 3 or header[1] != b"blob":
             raise GitChangeError(f"git object {sha} is missing or not a file in {repo.label}")
         size = int(header[2])
         found[sha] = out[end + 1 : end + 1 + size]

@@ -83,7 +83,8 @@ def test_co003_fail_audit_log_breaks_a_performance_rule(oracle: Path) -> None:
     set_record(detail(oracle, "TEST04"), "result_validity", "INVALID")
     messages = sorted(f.message.split(" ", 4)[3] + " " + f.message.split()[0] for f in found(oracle, "CO003"))
     # The edited TEST04 detail log now also disagrees with its summary log (PE017).
-    assert messages == ["PE003 TEST04", "PE006 TEST05", "PE017 TEST04"]
+    # PE020: the edited TEST04 log's criteria no longer agree with its INVALID verdict.
+    assert messages == ["PE003 TEST04", "PE006 TEST05", "PE017 TEST04", "PE020 TEST04"]
 
 
 # --- CO004 audit.config applied ----------------------------------------------------------------------------

@@ -50,6 +50,8 @@ def accuracy_metric_missing(ctx: ResultContext) -> Iterator[Problem]:
 
     Each metric is read with its pattern from the round's rule file (``accuracy_patterns``), applied
     with ``re.match`` to every line, as the official checker does.
+
+    Fails: a closed ``accuracy.txt`` without the ``accuracy=`` line. Passes: every target metric; open needs one.
     """
     if not _parsed(ctx):
         return
@@ -79,6 +81,8 @@ def accuracy_below_target(ctx: ResultContext) -> Iterator[Problem]:
     """Closed and network: a metric is below its target (99 % or 99.9 % of the FP32 reference, or a fixed bound).
 
     Every line that matches a metric counts; one sighting below the target fails, as upstream.
+
+    Fails: digits top-1 ``accuracy=90.000%`` against a 97.02 target. Passes: ``97.020%``, exactly the target.
     """
     if not _parsed(ctx) or not enforced(ctx):
         return
@@ -108,6 +112,8 @@ def accuracy_above_limit(ctx: ResultContext) -> Iterator[Problem]:
     """Closed and network: a metric with an upper limit (tokens per sample, CLIP/FID ranges) exceeds it.
 
     Upper limits apply only where the metric line is present, as in the official checker.
+
+    Fails: a metric above its upper limit. Passes: a metric within it.
     """
     if not _parsed(ctx) or not enforced(ctx):
         return
@@ -134,7 +140,10 @@ def accuracy_above_limit(ctx: ResultContext) -> Iterator[Problem]:
     fix="Run truncate_accuracy_log.py: it appends 'hash=<sha256 of the full accuracy log>' to accuracy.txt.",
 )
 def accuracy_hash_missing(ctx: ResultContext) -> Iterator[Problem]:
-    """accuracy.txt has no ``hash=`` line, so the truncated accuracy log cannot be tied to the full one."""
+    """accuracy.txt has no ``hash=`` line, so the truncated accuracy log cannot be tied to the full one.
+
+    Fails: ``accuracy.txt`` without ``hash=``. Passes: ``hash=<sha256>``.
+    """
     if ctx.accuracy_file.read_error is not None:
         return
     if ctx.accuracy_file.hash_value is None:
@@ -156,6 +165,8 @@ def accuracy_log_not_truncated(ctx: ResultContext) -> Iterator[Problem]:
 
     Only the file size is read. With ``--published`` a missing log is a notice (published trees
     may drop logs); without it, ST011 reports the missing file.
+
+    Fails: an untruncated 12 KB ``accuracy/mlperf_log_accuracy.json``. Passes: the truncated log, under 10240 bytes.
     """
     path = ctx.accuracy_dir / "mlperf_log_accuracy.json"
     size = file_size(path)
@@ -205,6 +216,9 @@ def accuracy_dataset_coverage(ctx: ResultContext) -> Iterator[Problem]:
       is then judged by the accuracy detail log, which records what LoadGen issued:
       ``effective_accuracy_sample_count`` where LoadGen logs it (v5 and later), else
       ``qsl_reported_total_count``. A visible ``qsl_idx`` at or beyond the data-set size fails too.
+
+    Fails: a complete accuracy log of 100 distinct samples, or ``effective_accuracy_sample_count: 100``, for a
+    450-sample data set. Passes: 450 samples.
     """
     required = required_samples(ctx)
     log_path = ctx.accuracy_dir / "mlperf_log_accuracy.json"
@@ -254,7 +268,10 @@ def accuracy_dataset_coverage(ctx: ResultContext) -> Iterator[Problem]:
     fix="Produce accuracy/ with --mode AccuracyOnly; do not copy a performance run's logs there.",
 )
 def accuracy_mode(ctx: ResultContext) -> Iterator[Problem]:
-    """The accuracy detail log was not produced in AccuracyOnly mode."""
+    """The accuracy detail log was not produced in AccuracyOnly mode.
+
+    Fails: ``effective_test_mode: PerformanceOnly`` in ``accuracy/``. Passes: ``AccuracyOnly``.
+    """
     log = accuracy_keys(ctx)
     if not log.usable:
         return
@@ -276,7 +293,10 @@ def accuracy_mode(ctx: ResultContext) -> Iterator[Problem]:
     fix="Fix what LoadGen reported during the accuracy run and run it again.",
 )
 def accuracy_loadgen_error(ctx: ResultContext) -> Iterator[Problem]:
-    """LoadGen logged an error during the accuracy run (``metadata.is_error``)."""
+    """LoadGen logged an error during the accuracy run (``metadata.is_error``).
+
+    Fails: an accuracy detail log with ``metadata.is_error: true``. Passes: no error records.
+    """
     log = accuracy_keys(ctx)
     for line, key, value in log.errors:
         yield Problem(
@@ -303,6 +323,8 @@ def accuracy_extra_files(ctx: ResultContext) -> Iterator[Problem]:
     Closed and network: error. Open: a warning, since the official checker accepts open
     results whose accuracy folder is incomplete. With ``--published`` it is a notice: the
     published results repositories drop these folders on purpose.
+
+    Fails: closed SDXL without ``accuracy/images/<id>.png`` for a listed id. Passes: every listed file present.
     """
     extra = ctx.model.get("extra_accuracy_files")
     if not extra or not ctx.accuracy_dir.is_dir():

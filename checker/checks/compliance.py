@@ -113,7 +113,10 @@ def _verify(ctx: ResultContext, test: str, name: str) -> VerifyFile:
     fix="Run the audit (compliance/nvidia/TESTxx/run_verification.py) and copy its output folder into compliance/.",
 )
 def compliance_test_missing(ctx: ResultContext) -> Iterator[Problem]:
-    """Closed and network: an audit the round requires for this benchmark has no ``TESTxx`` folder."""
+    """Closed and network: an audit the round requires for this benchmark has no ``TESTxx`` folder.
+
+    Fails: a closed result without its ``TEST04/`` folder. Passes: every required audit; open needs none.
+    """
     for test in tests_for(ctx):
         folder = ctx.unit.compliance_dir / test
         if not folder.is_dir():
@@ -131,6 +134,8 @@ def compliance_file_missing(ctx: ResultContext) -> Iterator[Problem]:
     TEST01 must also hold ``baseline_accuracy.txt`` and ``compliance_accuracy.txt`` when its
     verify file does not say TEST PASS. With ``--published``, a missing accuracy log
     (``*.json``) is a notice: published repositories drop large logs.
+
+    Fails: ``TEST01/`` without ``verify_performance.txt``. Passes: every file the audit leaves.
     """
     required_files = _config(ctx).get("required_files", {})
     for test in tests_for(ctx):
@@ -172,6 +177,8 @@ def audit_performance_rules(ctx: ResultContext) -> Iterator[tuple[str, AuditCont
     whose performance run is the audit's ``TESTxx/performance/run_1``; TEST05 is held to the round's alternate
     seeds), under the same selection and crash policy as every rule. Each finding names the audit and the PE
     rule it broke.
+
+    Fails: a TEST04 log with another ``effective_qsl_rng_seed`` (PE006). Passes: audit logs that pass the PE rules.
     """
     for test in tests_for(ctx):
         if test not in PERFORMANCE_AUDITS:
@@ -221,6 +228,8 @@ def audit_config_not_applied(ctx: ResultContext) -> Iterator[Problem]:
     TEST01 must log the accuracy-log sampling of the round's audit.config
     (``effective_accuracy_log_rng_seed``, ``effective_accuracy_log_sampling_target``); TEST04 must
     log that one sample was issued over and over (``effective_performance_issue_same`` and its index).
+
+    Fails: TEST04 with ``effective_performance_issue_same: false``. Passes: the audit.config settings logged.
     """
     for test in tests_for(ctx):
         expected = _expected_settings(ctx, test) if test in PERFORMANCE_AUDITS else {}
@@ -249,7 +258,10 @@ def audit_config_not_applied(ctx: ResultContext) -> Iterator[Problem]:
     fix="Investigate the audit failure (caching, unstable performance) and re-run the audit until it passes.",
 )
 def verify_performance_failed(ctx: ResultContext) -> Iterator[Problem]:
-    """``verify_performance.txt`` of TEST01, TEST04 or TEST05 does not say TEST PASS."""
+    """``verify_performance.txt`` of TEST01, TEST04 or TEST05 does not say TEST PASS.
+
+    Fails: TEST04 ``verify_performance.txt`` saying TEST FAIL. Passes: TEST PASS.
+    """
     for test in tests_for(ctx):
         if test not in PERFORMANCE_AUDITS:
             continue
@@ -360,6 +372,8 @@ def test01_performance_recomputed(ctx: ResultContext) -> Iterator[Problem]:
     MultiStream latencies). A recomputed failure is an error; a recomputed pass against a failing
     verify file is a warning (CO005 reports the failing file). When the performance run itself
     fails a PE rule (invalid, latency bound), the disagreement is a warning: the PE error stands.
+
+    Fails: a TEST01 run at 100000 samples/s against 764522 while the verify file says TEST PASS. Passes: within 10 %.
     """
     yield from _performance_verdict(ctx, "TEST01")
 
@@ -374,6 +388,9 @@ def test04_recomputed(ctx: ResultContext) -> Iterator[Problem]:
 
     The same-sample run must not be faster than the performance run by the round's band
     (``compliance.performance_tolerance.TEST04``); latencies are compared as rates (1e9 / ns) as upstream.
+
+    Fails: a TEST04 run 2.6x faster than the performance run while the verify file says TEST PASS. Passes: not more
+    than 10 % faster.
     """
     yield from _performance_verdict(ctx, "TEST04")
 
@@ -407,6 +424,9 @@ def test01_accuracy_recomputed(ctx: ResultContext) -> Iterator[Problem]:
 
     When the accuracy run itself fails an AC rule (e.g. below target), a difference cannot tell
     which mode is wrong: it is then a warning, and the AC error rejects the result.
+
+    Fails: an audited response that differs from accuracy mode while the verify file says TEST PASS. Passes: complete
+    logs with equal responses (truncated logs: a notice).
     """
     if "TEST01" not in tests_for(ctx):
         return
@@ -488,6 +508,8 @@ def test01_accuracy_failed(ctx: ResultContext) -> Iterator[Problem]:
     When the responses differ (allowed for non-deterministic SUTs), the accuracy of the audited
     samples (``compliance_accuracy.txt``) must be within ``test01_max_delta_percent`` of the
     accuracy-mode value on the same samples (``baseline_accuracy.txt``); a metric missing or 0 fails.
+
+    Fails: TEST FAIL with no baseline/compliance accuracy, or 5 % apart. Passes: TEST FAIL with the two within 1 %.
     """
     if "TEST01" not in tests_for(ctx):
         return
@@ -527,7 +549,10 @@ def test01_accuracy_failed(ctx: ResultContext) -> Iterator[Problem]:
     fix="Fix the LLM output (first token, EOS handling, output length) and re-run TEST06.",
 )
 def test06_failed(ctx: ResultContext) -> Iterator[Problem]:
-    """TEST06 (LLM output consistency): ``verify_accuracy.txt`` lacks a required pass line."""
+    """TEST06 (LLM output consistency): ``verify_accuracy.txt`` lacks a required pass line.
+
+    Fails: TEST06 without ``EOS check pass: True``. Passes: all three pass lines.
+    """
     if "TEST06" not in tests_for(ctx):
         return
     verify = _verify(ctx, "TEST06", "verify_accuracy.txt")
@@ -546,7 +571,10 @@ def test06_failed(ctx: ResultContext) -> Iterator[Problem]:
     fix="Re-run the audit (TEST07, TEST08 or TEST09) until its verify file says TEST PASS.",
 )
 def audit_verify_failed(ctx: ResultContext) -> Iterator[Problem]:
-    """TEST07 (full accuracy in performance mode), TEST08 (NE consistency) or TEST09 (output length) failed."""
+    """TEST07 (full accuracy in performance mode), TEST08 (NE consistency) or TEST09 (output length) failed.
+
+    Fails: TEST07 ``verify_accuracy.txt`` saying TEST FAIL. Passes: TEST PASS.
+    """
     names = _config(ctx).get("verify_files", {})
     for test in tests_for(ctx):
         if test not in names:

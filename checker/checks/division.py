@@ -22,6 +22,9 @@ def closed_benchmark_name(ctx: ResultContext) -> Iterator[Problem]:
 
     The official checker's substring guesses (``resnet50-int8`` -> resnet) and ``model_mapping.json``
     are for open results; a closed folder that only resolves through a guess is not the benchmark.
+
+    Fails: a closed folder ``resnet50-digits`` (resolved only by guessing). Passes: ``resnet`` or its official alias
+    ``resnet50``.
     """
     if ctx.unit.division not in ENFORCED_DIVISIONS or ctx.benchmark is None:
         return
@@ -46,6 +49,8 @@ def model_mapping_invalid(ctx: ResultContext) -> Iterator[Problem]:
 
     Open results may use any model, but each must still stand for an official benchmark, so that
     its scenarios, metric and units are known; the mapping is how a custom name says which one.
+
+    Fails: open ``model_mapping.json`` with ``{"my-digits": "cats"}``. Passes: ``{"my-digits": "digits"}``.
     """
     if ctx.unit.division != "open":
         return
@@ -87,6 +92,8 @@ def preview_system(ctx: SystemContext) -> Iterator[Problem]:
 
     The rules ask nothing more of a preview or ``rdi`` system description that a checker could
     verify (the submission checker only requires the status to be one of the three categories, SY001).
+
+    Fails: ``status: preview`` (a notice). Passes: ``available`` or ``rdi``.
     """
     status = str(ctx.data.get("status", "")).strip().lower()
     if status == "preview" and ctx.has_results:
@@ -109,6 +116,8 @@ def inferred_result(ctx: ResultContext) -> Iterator[Problem]:
     """The result is inferred from another scenario's run (edge systems only; PE016 judges the pair).
 
     The table marks it ``inferred`` = 1; this notice makes the same visible in the findings.
+
+    Fails: an edge Offline folder holding a SingleStream run (a notice). Passes: an Offline folder with an Offline run.
     """
     if ctx.scenario == "Interactive" or not ctx.perf_log.usable:
         return

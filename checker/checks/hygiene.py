@@ -69,6 +69,8 @@ def stray_file_in_results(ctx: SubmitterContext) -> Iterator[Problem]:
     The layout has only folders at these levels, so such a file (a stray log, a tarball, notes)
     is never checked but gets published. The official checker's ``submission_checker_log.txt``
     is tolerated.
+
+    Fails: ``results/notes.txt``. Passes: the official ``results/submission_checker_log.txt``.
     """
     for entry in ctx.entries:
         below = _below(entry, ctx)
@@ -95,6 +97,8 @@ def stray_file_at_submitter_root(ctx: SubmitterContext) -> Iterator[Problem]:
 
     The top folder holds the layout's folders and a few documents (README, calibration,
     model_mapping.json); run logs and tarballs dropped there are published unchecked.
+
+    Fails: ``run.log`` or ``model.tar.gz`` at the submitter's top folder. Passes: a ``README.md`` there.
     """
     for entry in ctx.entries:
         if entry.is_dir or entry.size is None or len(_below(entry, ctx)) != 1:
@@ -120,6 +124,8 @@ def binary_under_results(ctx: SubmitterContext) -> Iterator[Problem]:
 
     Detected by a known binary extension or by NUL bytes in the first 8 KiB, as git does. Images
     are allowed in ``images/`` folders (the SDXL accuracy run's samples).
+
+    Fails: ``weights.npz`` under ``results/``. Passes: PNGs under ``accuracy/images/``.
     """
     for entry in ctx.entries:
         below = _below(entry, ctx)
@@ -159,6 +165,9 @@ def untruncated_accuracy_log(ctx: SubmitterContext) -> Iterator[Problem]:
     The official tool truncates the accuracy logs of compliance TEST01 (and TEST07, TEST09) to
     the round's ``max_truncated_accuracy_log_bytes``; a performance run's accuracy log is tiny. A
     larger file was not truncated (the result's own accuracy log is checked by the AC rules).
+
+    Fails: an untruncated ``TEST01/accuracy/mlperf_log_accuracy.json``. Passes: a truncated one (the result's own log
+    is AC005's).
     """
     limit = int(ctx.rules.get("max_truncated_accuracy_log_bytes", 10240))
     for entry in ctx.entries:
@@ -186,6 +195,8 @@ def non_portable_name(ctx: SubmitterContext) -> Iterator[Problem]:
     Such names break scripts, URLs and other operating systems. Characters Windows cannot store
     (``< > : " backslash | ? *``) or control characters make it an error: the repository cannot even be
     checked out there. Spaces are ST014's.
+
+    Fails: ``notes(1).md`` (a warning) or ``a:b.md`` (an error). Passes: ``notes_v1+2-b.md``.
     """
     for entry in ctx.entries:
         if not NON_PORTABLE.search(entry.name):
@@ -213,6 +224,8 @@ def symbolic_link(ctx: SubmitterContext) -> Iterator[Problem]:
 
     Git stores the link, not its target: the published repository, an archive of it, or a
     Windows checkout does not hold what the submitter saw.
+
+    Fails: a link ``LINK.md`` to ``README.md`` (a warning). Passes: regular files.
     """
     for entry in ctx.entries:
         if entry.is_dir or entry.size is None:

@@ -27,7 +27,10 @@ def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
     ),
 )
 def measurements_json_missing(ctx: ResultContext) -> Iterator[Problem]:
-    """The result has no measurements JSON describing its model and data types."""
+    """The result has no measurements JSON describing its model and data types.
+
+    Fails: a merged-layout result without ``measurements.json``. Passes: ``measurements.json`` in the scenario folder.
+    """
     if ctx.measurements_json_path is None:
         folder = ctx.unit.measurements_dir
         expected = "measurements.json" if ctx.unit.layout == "merged" else f"{ctx.unit.system}_<scenario>.json"
@@ -47,6 +50,8 @@ def measurements_json_invalid(ctx: ResultContext) -> Iterator[Problem]:
 
     Types come from the round's schema (``measurements.schema``): ``"retraining": NaN`` or a number where
     text belongs is not a description a reviewer can read.
+
+    Fails: ``measurements.json`` without ``retraining``, or not JSON. Passes: every required field filled in.
     """
     doc = ctx.measurements
     if doc is None:
@@ -100,7 +105,10 @@ def _type_errors(path: str, data: dict[str, object], schema_name: str) -> Iterat
     ),
 )
 def measurements_files_missing(ctx: ResultContext) -> Iterator[Problem]:
-    """``user.conf``, ``README.md`` (and ``mlperf.conf`` in v4.1) are missing or empty."""
+    """``user.conf``, ``README.md`` (and ``mlperf.conf`` in v4.1) are missing or empty.
+
+    Fails: an empty ``user.conf`` or no ``README.md``. Passes: both present and non-empty.
+    """
     folder = ctx.unit.measurements_dir
     for name in ctx.rules["files"]["measurements_required"]:
         path = folder / name

@@ -37,7 +37,10 @@ def _where(ctx: ResultContext, log: DetailLog) -> str:
     fix=("Copy mlperf_log_detail.txt again from the LoadGen output folder; it must be the untouched file."),
 )
 def detail_log_unreadable(ctx: ResultContext) -> Iterator[Problem]:
-    """The performance detail log exists but holds no LoadGen record (empty, unreadable or not a LoadGen log)."""
+    """The performance detail log exists but holds no LoadGen record (empty, unreadable or not a LoadGen log).
+
+    Fails: an empty ``mlperf_log_detail.txt``. Passes: LoadGen's log; a missing file is ST010's.
+    """
     log = ctx.perf_log
     if log.read_error == "file is missing":
         return
@@ -59,6 +62,8 @@ def detail_log_malformed_line(ctx: ResultContext) -> Iterator[Problem]:
     """A line of the performance detail log is not a valid ``:::MLLOG`` JSON record.
 
     The rest of the log is still read, so other rules still judge what could be decoded.
+
+    Fails: a line cut to ``:::MLLOG {"key": "x"``. Passes: one complete record per line.
     """
     log = ctx.perf_log
     if log.bad_bytes_at is not None:
@@ -87,7 +92,10 @@ def detail_log_malformed_line(ctx: ResultContext) -> Iterator[Problem]:
     ),
 )
 def run_invalid(ctx: ResultContext) -> Iterator[Problem]:
-    """LoadGen did not report the performance run as VALID; its own reasons are listed."""
+    """LoadGen did not report the performance run as VALID; its own reasons are listed.
+
+    Fails: ``result_validity: INVALID``. Passes: ``VALID``.
+    """
     log = _log(ctx)
     if log is None:
         return
@@ -115,7 +123,10 @@ def run_invalid(ctx: ResultContext) -> Iterator[Problem]:
     fix=("Fix what LoadGen reported (e.g. build LoadGen from a clean checkout, use one conf file) and re-run."),
 )
 def loadgen_error(ctx: ResultContext) -> Iterator[Problem]:
-    """LoadGen logged an error during the performance run (``metadata.is_error``)."""
+    """LoadGen logged an error during the performance run (``metadata.is_error``).
+
+    Fails: a record with ``metadata.is_error: true``. Passes: warning records only.
+    """
     log = _log(ctx)
     if log is None:
         return
@@ -132,7 +143,10 @@ def loadgen_error(ctx: ResultContext) -> Iterator[Problem]:
 
 @rule("PE005", "performance-mode", fix="Run the performance log with --mode PerformanceOnly (test_mode).")
 def performance_mode(ctx: ResultContext) -> Iterator[Problem]:
-    """The performance log was not produced in PerformanceOnly mode."""
+    """The performance log was not produced in PerformanceOnly mode.
+
+    Fails: ``effective_test_mode: AccuracyOnly`` in ``performance/``. Passes: ``PerformanceOnly``.
+    """
     log = _log(ctx)
     if log is None:
         return
@@ -154,7 +168,10 @@ def performance_mode(ctx: ResultContext) -> Iterator[Problem]:
     fix=("Use the round's official mlperf.conf seeds; remove any *_rng_seed override from user.conf and re-run."),
 )
 def rng_seeds(ctx: ResultContext) -> Iterator[Problem]:
-    """A LoadGen random seed differs from the round's official seed (qsl, sample index, schedule)."""
+    """A LoadGen random seed differs from the round's official seed (qsl, sample index, schedule).
+
+    Fails: ``effective_qsl_rng_seed`` changed from the round's seed. Passes: the three seeds of the round.
+    """
     log = _log(ctx)
     if log is None:
         return
@@ -178,7 +195,10 @@ def rng_seeds(ctx: ResultContext) -> Iterator[Problem]:
     fix=("Set min_duration to at least the round's minimum (600000 ms) and re-run; do not lower it in user.conf."),
 )
 def min_duration(ctx: ResultContext) -> Iterator[Problem]:
-    """The configured minimum run duration is below the round's minimum (600 s for most benchmarks)."""
+    """The configured minimum run duration is below the round's minimum (600 s for most benchmarks).
+
+    Fails: ``effective_min_duration_ms: 500`` in a round whose minimum is 1000. Passes: exactly 1000.
+    """
     log = _log(ctx)
     if log is None or ctx.benchmark in ctx.rules.get("min_duration_exempt_models", []):
         return
@@ -205,6 +225,8 @@ def min_query_count(ctx: ResultContext) -> Iterator[Problem]:
 
     Scenarios with early stopping (SingleStream, MultiStream, Server) are bounded by LoadGen's
     early-stopping estimate instead, so only Offline has a fixed query-count minimum.
+
+    Fails: Offline ``result_query_count: 0`` with a minimum of 1. Passes: the minimum reached (SingleStream is exempt).
     """
     log = _log(ctx)
     if log is None or ctx.log_scenario != "Offline":
@@ -231,7 +253,10 @@ def min_query_count(ctx: ResultContext) -> Iterator[Problem]:
     fix=("Set performance_sample_count_override to at least the benchmark's value (or leave mlperf.conf's)."),
 )
 def performance_sample_count(ctx: ResultContext) -> Iterator[Problem]:
-    """The performance sample count (samples loaded into memory) is below the benchmark's minimum."""
+    """The performance sample count (samples loaded into memory) is below the benchmark's minimum.
+
+    Fails: ``effective_performance_sample_count: 100`` where 450 are required. Passes: 450.
+    """
     log = _log(ctx)
     minimum = ctx.model.get("performance_sample_count_min")
     if log is None or minimum is None:
@@ -255,7 +280,10 @@ def performance_sample_count(ctx: ResultContext) -> Iterator[Problem]:
     fix=("Raise the Offline expected QPS (offline_expected_qps) so one query holds at least the minimum samples."),
 )
 def offline_samples_per_query(ctx: ResultContext) -> Iterator[Problem]:
-    """Offline: the single query carries fewer samples than the benchmark requires."""
+    """Offline: the single query carries fewer samples than the benchmark requires.
+
+    Fails: Offline ``effective_samples_per_query: 100`` where 450 are required. Passes: at least 450.
+    """
     log = _log(ctx)
     minimum = ctx.model.get("offline_min_samples_per_query")
     if log is None or minimum is None or ctx.log_scenario != "Offline":
@@ -292,6 +320,8 @@ def latency_bound(ctx: ResultContext) -> Iterator[Problem]:
 
     Early-stopping scenarios (Server) are judged by the configured ``target_latency``, which LoadGen
     then enforces; Offline results with a bound are judged by their measured 99th percentile.
+
+    Fails: Server ``effective_target_latency_ns`` 50 ms against a 10 ms bound. Passes: at most the bound.
     """
     log = _log(ctx)
     limit = _limit_for(ctx.model.get("latency_constraint_ns", {}), ctx.scenario)
@@ -337,6 +367,9 @@ def token_latency_bound(ctx: ResultContext) -> Iterator[Problem]:
 
     The limits are the ones of the result's own scenario folder: an Interactive result is judged
     against the Interactive limits, not the looser Server ones that the newest official checker uses.
+
+    Fails: a Server run without ``requested_use_token_latencies``, or p99 TTFT above the limit. Passes: token latencies
+    logged and both p99 values below the limits.
     """
     log = _log(ctx)
     limits = _limit_for(ctx.model.get("llm_p99_limits_ns", {}), ctx.scenario)
@@ -377,7 +410,10 @@ def token_latency_bound(ctx: ResultContext) -> Iterator[Problem]:
     fix="Run longer (more queries) so that LoadGen's early-stopping estimate is met.",
 )
 def early_stopping(ctx: ResultContext) -> Iterator[Problem]:
-    """SingleStream, MultiStream and Server: LoadGen's early-stopping criterion is met."""
+    """SingleStream, MultiStream and Server: LoadGen's early-stopping criterion is met.
+
+    Fails: Server ``early_stopping_met: false``. Passes: ``true``; Offline is not judged.
+    """
     log = _log(ctx)
     if log is None or ctx.log_scenario not in EARLY_STOPPING_SCENARIOS:
         return
@@ -404,6 +440,8 @@ def equal_issue_mode(ctx: ResultContext) -> Iterator[Problem]:
     The log's ``effective_sample_concatenate_permutation`` decides. LoadGen builds older than that
     record (some v4.1 runs) are judged by the mlperf.conf/user.conf they ran with, as the v4.1
     checker did; a log that says false fails whatever the conf files say.
+
+    Fails: ``effective_sample_concatenate_permutation: false`` for a listed benchmark. Passes: ``true``.
     """
     log = _log(ctx)
     rules = ctx.rules["equal_issue"]
@@ -448,6 +486,9 @@ def loadgen_build_mismatch(ctx: ResultContext) -> Iterator[Problem]:
     are an error: the runs were not made under the same rules. Logs from different commits of the
     same release are a warning: usually a rebuild, but the audit no longer proves the very build
     that made the result. Only the ``loadgen_version`` record at the top of each log is read.
+
+    Fails: an accuracy log from LoadGen 5.1 beside a 6.0 performance log (a warning for another commit of the same
+    release). Passes: one build for every log.
     """
     log = _log(ctx)
     build = log.get("loadgen_version") if log else None
@@ -486,6 +527,8 @@ def scenario_mismatch(ctx: ResultContext) -> Iterator[Problem]:
 
     Interactive results are LoadGen Server runs. Edge systems may infer MultiStream from
     SingleStream and Offline from SingleStream or MultiStream; nothing else may differ.
+
+    Fails: an Offline folder holding a Server run. Passes: an edge Offline result inferred from SingleStream.
     """
     log = _log(ctx)
     if log is None or ctx.scenario is None:
@@ -518,7 +561,11 @@ _SUMMARY_METRIC = {"Offline": "Samples per second", "Server": "Completed samples
     fix=("Copy mlperf_log_summary.txt and mlperf_log_detail.txt from the same LoadGen run."),
 )
 def summary_disagrees(ctx: ResultContext) -> Iterator[Problem]:
-    """The summary log is unreadable or disagrees with the detail log (validity, scenario or headline metric)."""
+    """The summary log is unreadable or disagrees with the detail log (validity, scenario or headline metric).
+
+    Fails: a summary that says INVALID, or another samples per second, beside a VALID detail log. Passes: both logs of
+    one run.
+    """
     log, summary = _log(ctx), ctx.perf_summary
     where = ctx.rel(summary.path)
     if summary.read_error not in (None, "file is missing") or summary.bad_bytes_at is not None:
@@ -571,7 +618,10 @@ def _close(summary_text: str | None, printed: float, exact: float) -> bool:
     fix="Name the SUT so that it contains 'Network SUT' for network-division runs.",
 )
 def network_sut_name(ctx: ResultContext) -> Iterator[Problem]:
-    """Network division: the LoadGen SUT name marks the run as a network SUT."""
+    """Network division: the LoadGen SUT name marks the run as a network SUT.
+
+    Fails: a network-division run whose ``sut_name`` lacks ``Network SUT``. Passes: ``demo Network SUT``.
+    """
     log = _log(ctx)
     if log is None or ctx.unit.division != "network":
         return
@@ -597,6 +647,8 @@ def primary_metric_missing(ctx: ResultContext) -> Iterator[Problem]:
     """The result's primary metric cannot be computed from the performance log (missing or not a positive number).
 
     Without it the result has no number in the results table, so it cannot count.
+
+    Fails: an Offline log without ``result_samples_per_second``. Passes: a positive metric.
     """
     log = _log(ctx)
     if log is None or ctx.benchmark is None or ctx.scenario is None or ctx.log_scenario is None:
@@ -641,6 +693,9 @@ def loadgen_criteria(ctx: ResultContext) -> Iterator[Problem]:
     LoadGen sets VALID only when minimum duration, minimum queries, early stopping and (Server) the latency
     constraint are all met. A VALID run with a criterion false or missing, or an INVALID run whose criteria
     are all met, cannot come from an untouched log. An INVALID run with a failed criterion is PE003's.
+
+    Fails: a VALID run with ``result_min_duration_met: false``. Passes: every criterion met; an INVALID run with a
+    failed criterion is PE003's.
     """
     log = _log(ctx)
     validity = log.get("result_validity") if log else None

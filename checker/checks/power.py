@@ -29,7 +29,10 @@ def _performance(ctx: ResultContext) -> Path:
     ),
 )
 def power_files_missing(ctx: ResultContext) -> Iterator[Problem]:
-    """A power result lacks a ranging-run or PTD file (run_1's spl.txt is ST010's)."""
+    """A power result lacks a ranging-run or PTD file (run_1's spl.txt is ST010's).
+
+    Fails: ``performance/power/`` without the ranging run. Passes: every power and ranging file.
+    """
     if not ctx.has_power:
         return
     files = ctx.rules["files"]
@@ -53,6 +56,8 @@ def power_metric_not_computable(ctx: ResultContext) -> Iterator[Problem]:
 
     The power row of the results table (average watts, or millijoules per query for
     SingleStream/MultiStream) is computed from exactly those samples, so without them there is none.
+
+    Fails: ``spl.txt`` samples only before and after the run. Passes: a positive sample inside the window.
     """
     if not ctx.has_power or not ctx.perf_log.usable:
         return
@@ -129,6 +134,8 @@ def ptd_log_error(ctx: ResultContext) -> Iterator[Problem]:
     As the official power checker: errors inside the ranging window are expected when they are
     ranging errors (``power_ptd.ranging_error_prefixes``), other ones there are warnings; errors
     listed in ``power_ptd.warning_only_errors`` (``USB.``) are warnings anywhere.
+
+    Fails: ``ERROR: Lost connection`` while measuring. Passes: a ranging error during the ranging run.
     """
     if not ctx.has_power:
         return
@@ -174,7 +181,10 @@ def ptd_log_error(ctx: ResultContext) -> Iterator[Problem]:
     fix="Make sure the PTD clock and the LoadGen clock agree (NTP) and that the measured run is inside the PTD run.",
 )
 def power_window_outside_samples(ctx: ResultContext) -> Iterator[Problem]:
-    """The run's ``power_begin``/``power_end`` are not both covered by ``spl.txt`` timestamps (clock skew?)."""
+    """The run's ``power_begin``/``power_end`` are not both covered by ``spl.txt`` timestamps (clock skew?).
+
+    Fails: PTD samples that start after ``power_begin`` (a warning). Passes: samples covering the whole run.
+    """
     if not ctx.has_power or not ctx.perf_log.usable:
         return
     begin = _parse_time(str(ctx.perf_log.get("power_begin", "")))

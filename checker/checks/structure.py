@@ -22,6 +22,8 @@ def unknown_top_level_folder(ctx: TreeContext) -> Iterator[Problem]:
 
     The results repository holds only division folders (``.git``, ``.github`` and ``assets``
     are tolerated). Anything else is never checked, so a result placed there silently vanishes.
+
+    Fails: a folder ``extras/`` at the root. Passes: ``closed/`` and a tolerated ``.github/``.
     """
     for name in ctx.tree.unknown_divisions:
         yield Problem(
@@ -39,7 +41,10 @@ def unknown_top_level_folder(ctx: TreeContext) -> Iterator[Problem]:
     fix="Remove the file or move it into a submitter folder; only *.md and *.pdf may sit at the root.",
 )
 def stray_root_file(ctx: TreeContext) -> Iterator[Problem]:
-    """The submission root holds a file other than Markdown or PDF documents."""
+    """The submission root holds a file other than Markdown or PDF documents.
+
+    Fails: ``results.csv`` at the root. Passes: a ``README.md`` at the root.
+    """
     for name in ctx.tree.stray_root_entries:
         yield Problem(
             name,
@@ -56,7 +61,10 @@ def stray_root_file(ctx: TreeContext) -> Iterator[Problem]:
     fix="Move the file into a submitter folder (<division>/<submitter>/...) or delete it.",
 )
 def stray_division_file(ctx: TreeContext) -> Iterator[Problem]:
-    """A file sits directly inside a division folder, where only submitter folders belong."""
+    """A file sits directly inside a division folder, where only submitter folders belong.
+
+    Fails: ``closed/notes.txt``. Passes: only submitter folders in ``closed/``.
+    """
     for rel in ctx.tree.stray_division_files:
         yield Problem(
             rel,
@@ -76,6 +84,8 @@ def system_description_missing(ctx: SystemContext) -> Iterator[Problem]:
     """A ``results/<system>`` folder has no ``systems/<system>.json`` description.
 
     Without it no result of the system can be attributed to hardware, so none is counted.
+
+    Fails: ``results/demo_cpu_numpy/`` with no ``systems/demo_cpu_numpy.json``. Passes: every results folder described.
     """
     if ctx.has_results and not ctx.json_path.is_file():
         yield Problem(
@@ -93,7 +103,10 @@ def system_description_missing(ctx: SystemContext) -> Iterator[Problem]:
     fix="Remove the unused system description, or add the results that belong to it.",
 )
 def system_without_results(ctx: SystemContext) -> Iterator[Problem]:
-    """A system description has no ``results/<system>`` folder (rounds from v5.1 on)."""
+    """A system description has no ``results/<system>`` folder (rounds from v5.1 on).
+
+    Fails: an unused ``systems/spare.json`` (v5.1 on). Passes: the same file in a round without the requirement.
+    """
     if ctx.rules.get("systems_must_have_results") and ctx.json_path.is_file() and not ctx.has_results:
         yield Problem(
             ctx.rel(ctx.json_path),
@@ -116,6 +129,8 @@ def unknown_benchmark(ctx: ResultContext) -> Iterator[Problem]:
 
     Names resolve exactly, through the round's alias table, through ``model_mapping.json`` (open
     division only), and through the official checker's substring guesses (``resnet50`` -> resnet).
+
+    Fails: a benchmark folder ``cats``. Passes: ``digits`` in the demo round, or ``resnet50`` (an alias).
     """
     if ctx.benchmark is None:
         folder = ctx.unit.result_dir.parent
@@ -133,6 +148,9 @@ def unknown_scenario(ctx: ResultContext) -> Iterator[Problem]:
 
     The allowed scenarios are the required plus optional ones of the benchmark for the system's
     ``system_type``. Lower-case folder names (``offline``) are accepted.
+
+    Fails: a scenario folder ``Batch``, or ``Interactive`` for a benchmark that only allows Server. Passes:
+    ``Offline``, or ``offline`` in lower case.
     """
     if ctx.scenario is None:
         yield Problem(
@@ -165,7 +183,11 @@ def unknown_scenario(ctx: ResultContext) -> Iterator[Problem]:
     ),
 )
 def benchmark_not_for_system_type(ctx: ResultContext) -> Iterator[Problem]:
-    """The benchmark has no scenario table for the system's ``system_type`` in this round."""
+    """The benchmark has no scenario table for the system's ``system_type`` in this round.
+
+    Fails: a benchmark without an ``edge`` scenario table on an edge system. Passes: a benchmark the system's type
+    lists.
+    """
     system_type = ctx.system.get("system_type")
     if ctx.benchmark is None or ctx.rules.system_type_key(system_type) is None:
         return
@@ -199,6 +221,9 @@ def required_scenario_missing(ctx: SystemContext) -> Iterator[Problem]:
     """Closed and network: a benchmark lacks a scenario its system type requires.
 
     When Server and Interactive are both optional, at least one of them must be present.
+
+    Fails: an edge digits system without its required Offline result. Passes: Offline present and the optional Server
+    left out.
     """
     if ctx.submitter.division == "open":
         return
@@ -237,7 +262,10 @@ def _missing(folder: Path, names: list[str]) -> list[str]:
     fix=("Copy the LoadGen output of the performance run into performance/run_1/ (summary and detail logs)."),
 )
 def performance_files_missing(ctx: ResultContext) -> Iterator[Problem]:
-    """``performance/run_1`` lacks a LoadGen log the round requires (summary, detail; spl.txt with power)."""
+    """``performance/run_1`` lacks a LoadGen log the round requires (summary, detail; spl.txt with power).
+
+    Fails: ``performance/run_1`` without ``mlperf_log_summary.txt``. Passes: summary and detail log present.
+    """
     required = list(ctx.rules["files"]["performance_required"])
     if ctx.has_power:
         required += ctx.rules["files"].get("power_run_required", [])
@@ -262,6 +290,8 @@ def accuracy_files_missing(ctx: ResultContext) -> Iterator[Problem]:
 
     With ``--published`` a missing ``mlperf_log_accuracy.json`` is a notice: published repositories
     drop large logs, and the other accuracy rules still judge accuracy.txt and the detail log.
+
+    Fails: ``accuracy/`` without ``accuracy.txt``. Passes: summary, detail, accuracy.txt and the accuracy log.
     """
     for name in _missing(ctx.accuracy_dir, list(ctx.rules["files"]["accuracy_required"])):
         published = ctx.options.published and name == "mlperf_log_accuracy.json"
@@ -276,7 +306,10 @@ def accuracy_files_missing(ctx: ResultContext) -> Iterator[Problem]:
 
 @rule("ST012", "code-folder-missing", fix="Add the implementation (or a pointer to it) under code/<benchmark>/.")
 def code_folder_missing(ctx: ResultContext) -> Iterator[Problem]:
-    """No code folder exists for the result's benchmark (``code/`` in split trees, ``src/`` or ``code/`` merged)."""
+    """No code folder exists for the result's benchmark (``code/`` in split trees, ``src/`` or ``code/`` merged).
+
+    Fails: neither ``src/digits`` nor ``code/digits``. Passes: ``src/digits/`` or ``code/digits/``.
+    """
     if ctx.unit.scenario_dir != ctx.first_scenario_dir:
         return
     names = [ctx.unit.benchmark] + ([ctx.benchmark] if ctx.benchmark else [])
@@ -300,7 +333,11 @@ def code_folder_missing(ctx: ResultContext) -> Iterator[Problem]:
     fix=("Add calibration.md (or documentation/calibration.md) describing how the model was calibrated or quantised."),
 )
 def calibration_missing(ctx: SubmitterContext) -> Iterator[Problem]:
-    """Closed and network submitters document their calibration (rounds from v5.1 on)."""
+    """Closed and network submitters document their calibration (rounds from v5.1 on).
+
+    Fails: a closed submitter without a calibration document. Passes: ``calibration.md`` or
+    ``documentation/calibration.md``.
+    """
     if not ctx.rules["calibration_required"] or ctx.unit.division == "open" or not ctx.unit.results:
         return
     if not any((ctx.path / p).is_file() for p in ("calibration.md", "documentation/calibration.md")):
@@ -319,7 +356,10 @@ def calibration_missing(ctx: SubmitterContext) -> Iterator[Problem]:
     fix=("Rename the entry: no leading dot, no spaces, and no __pycache__ folders."),
 )
 def git_unfriendly_name(ctx: SubmitterContext) -> Iterator[Problem]:
-    """A file or folder name starts with a dot, contains a space, or is ``__pycache__``."""
+    """A file or folder name starts with a dot, contains a space, or is ``__pycache__``.
+
+    Fails: ``.notes``, ``my notes.md`` or a ``__pycache__`` folder. Passes: ``notes_v1.md``.
+    """
     for entry in ctx.entries:
         name = entry.name
         if name.startswith("."):
@@ -332,7 +372,10 @@ def git_unfriendly_name(ctx: SubmitterContext) -> Iterator[Problem]:
 
 @rule("ST015", "empty-folder", scope="submitter", fix="Delete the empty folder or add what belongs in it.")
 def empty_folder(ctx: SubmitterContext) -> Iterator[Problem]:
-    """An empty folder (git cannot store it, so the published tree would differ)."""
+    """An empty folder (git cannot store it, so the published tree would differ).
+
+    Fails: an empty ``src/digits/empty/``. Passes: every folder holds a file.
+    """
     for entry in ctx.entries:
         if entry.empty:
             yield Problem(entry.rel, "folder is empty", expected="at least one file", found="empty")
@@ -345,7 +388,10 @@ def empty_folder(ctx: SubmitterContext) -> Iterator[Problem]:
     fix=("Replace broken symbolic links with the files themselves; keep every file under the round's size limit."),
 )
 def broken_link_or_large_file(ctx: SubmitterContext) -> Iterator[Problem]:
-    """A symbolic link points nowhere, or a file exceeds the round's size limit (50 MiB)."""
+    """A symbolic link points nowhere, or a file exceeds the round's size limit (50 MiB).
+
+    Fails: a link to a missing file, or a 60 MiB file. Passes: regular files under 50 MiB.
+    """
     limit = int(ctx.rules.get("max_file_size_mb", 50) * 1024 * 1024)
     for entry in ctx.entries:
         if entry.is_dir:

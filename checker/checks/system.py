@@ -78,7 +78,10 @@ def _describe(ctx: SystemContext) -> bool:
     fix="Fix the JSON syntax (a JSON linter names the line) and save the file as UTF-8.",
 )
 def system_description_unreadable(ctx: SystemContext) -> Iterator[Problem]:
-    """The system description is not a readable JSON object."""
+    """The system description is not a readable JSON object.
+
+    Fails: a truncated ``{"division": "closed",``. Passes: a JSON object.
+    """
     if ctx.json_path.is_file() and not ctx.doc.ok:
         yield Problem(
             ctx.rel(ctx.json_path),
@@ -96,7 +99,10 @@ def system_description_unreadable(ctx: SystemContext) -> Iterator[Problem]:
     fix="Add the field to the system description; use a short honest value such as 'N/A' only for text fields.",
 )
 def system_field_missing(ctx: SystemContext) -> Iterator[Problem]:
-    """A field the round requires is absent from the system description."""
+    """A field the round requires is absent from the system description.
+
+    Fails: a description without ``cooling``. Passes: every field of the round's list.
+    """
     if not _describe(ctx):
         return
     for error in schema_errors(ctx):
@@ -125,6 +131,8 @@ def system_field_type(ctx: SystemContext) -> Iterator[Problem]:
     Text fields must be strings: an object or ``true`` as ``system_name`` or ``framework`` ends up in
     the published table as garbage. Types come from the round's schema (``system_description.schema``);
     blank values are SY004's, and status, system_type, submitter and division have their own rules.
+
+    Fails: ``number_of_nodes: "2x"``. Passes: ``1``, or the digit string ``"1"``.
     """
     if not _describe(ctx):
         return
@@ -166,7 +174,10 @@ def _blank(value: Any) -> bool:
     fix="Fill in the field; reviewers and the results table need it.",
 )
 def system_field_empty(ctx: SystemContext) -> Iterator[Problem]:
-    """A field that must carry information is empty."""
+    """A field that must carry information is empty.
+
+    Fails: ``system_name: " "``. Passes: a name; optional notes may stay empty.
+    """
     if not _describe(ctx):
         return
     for name in ctx.rules["system_description"]["nonempty_fields"]:
@@ -187,7 +198,10 @@ def system_field_empty(ctx: SystemContext) -> Iterator[Problem]:
     fix="Set status to available, preview or rdi (research, development, internal).",
 )
 def system_status_invalid(ctx: SystemContext) -> Iterator[Problem]:
-    """``status`` (availability) is not one of the round's categories."""
+    """``status`` (availability) is not one of the round's categories.
+
+    Fails: ``status: beta``. Passes: ``available``, ``preview`` or ``rdi`` (case does not matter).
+    """
     if not _describe(ctx) or "status" not in ctx.data:
         return
     status = ctx.data["status"]
@@ -209,7 +223,10 @@ def system_status_invalid(ctx: SystemContext) -> Iterator[Problem]:
     fix="Set system_type to exactly one of: datacenter, edge, datacenter,edge.",
 )
 def system_type_invalid(ctx: SystemContext) -> Iterator[Problem]:
-    """``system_type`` is not one of the exact strings the round accepts."""
+    """``system_type`` is not one of the exact strings the round accepts.
+
+    Fails: ``system_type: embedded``. Passes: ``edge`` or ``datacenter,edge``.
+    """
     if not _describe(ctx) or "system_type" not in ctx.data:
         return
     value = ctx.data["system_type"]
@@ -230,7 +247,10 @@ def system_type_invalid(ctx: SystemContext) -> Iterator[Problem]:
     fix="Make 'submitter' equal the submitter folder name (case does not matter), or move the files.",
 )
 def system_submitter_mismatch(ctx: SystemContext) -> Iterator[Problem]:
-    """``submitter`` in the description differs from the submitter folder the system is in."""
+    """``submitter`` in the description differs from the submitter folder the system is in.
+
+    Fails: ``submitter: OtherOrg`` in ``closed/SubcheckDemo``. Passes: ``SubcheckDemo`` (or ``subcheckdemo``).
+    """
     if not _describe(ctx) or "submitter" not in ctx.data:
         return
     value = ctx.data["submitter"]
@@ -251,7 +271,10 @@ def system_submitter_mismatch(ctx: SystemContext) -> Iterator[Problem]:
     fix="Make 'division' equal the division folder (closed, open or network), or move the submission.",
 )
 def system_division_mismatch(ctx: SystemContext) -> Iterator[Problem]:
-    """``division`` in the description differs from the division folder."""
+    """``division`` in the description differs from the division folder.
+
+    Fails: ``division: open`` in ``closed/``. Passes: ``closed`` in ``closed/``.
+    """
     if not _describe(ctx) or "division" not in ctx.data:
         return
     value = ctx.data["division"]
@@ -277,7 +300,11 @@ def is_network(data: dict[str, Any], flag: str) -> bool:
     fix="Set is_network to true only in the network division, and fill in every network field there.",
 )
 def system_network_mode(ctx: SystemContext) -> Iterator[Problem]:
-    """The network flag contradicts the division, or a network-division system lacks network fields."""
+    """The network flag contradicts the division, or a network-division system lacks network fields.
+
+    Fails: ``is_network: true`` in closed, or a network system lacking ``network_type``. Passes: ``is_network: false``
+    in closed.
+    """
     if not _describe(ctx):
         return
     flag = ctx.rules["network"]["flag_field"]
@@ -319,7 +346,10 @@ def system_network_mode(ctx: SystemContext) -> Iterator[Problem]:
     fix="Check the spelling against the round's field list; remove fields that are not part of it.",
 )
 def system_field_unknown(ctx: SystemContext) -> Iterator[Problem]:
-    """A field is not among the round's required, network, power or optional fields (often a misspelling)."""
+    """A field is not among the round's required, network, power or optional fields (often a misspelling).
+
+    Fails: a misspelt ``acelerators_per_node``. Passes: only fields of the round's lists.
+    """
     if not _describe(ctx):
         return
     sd = ctx.rules["system_description"]

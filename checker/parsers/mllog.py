@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import json.scanner
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,11 +36,9 @@ _SKIP_DECODE = frozenset(
 )
 _KEY_PREFIX = '{"key": "'
 _SKIP_PREFIXES = tuple(_KEY_PREFIX + key + '"' for key in _SKIP_DECODE)
-# Text-mode universal newlines, as Python's open() splits the official training tool's input.
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-# The C scanner behind json.loads, called directly: one call per line costs little more than one
-# json.loads over all lines joined, and unlike a joined decode it cannot let one edited line swallow
-# its neighbour (a value split over two lines would still decode, misaligned).
+# The C scanner behind json.loads, called directly at each record's offset in the whole text: no line
+# is copied, and unlike one json.loads over all lines joined (the old fast path) an edited line cannot
+# swallow its neighbour (a value split over two lines decoded joined, misaligned but "valid").
 _SCAN = json.scanner.make_scanner(json.JSONDecoder())
 _SHORT = 200  # characters of a broken line kept in its ParseError
 
@@ -240,41 +237,57 @@ def _read(log: Mllog, encoding: str) -> str | None:
         return None
 
 
-def _split(text: str, universal_newlines: bool) -> list[str]:
-    return _NEWLINE.split(text) if universal_newlines else text.split("\n")
-
-
 def _parse(
     log: Mllog, text: str, keep: Keep, strict: bool, anywhere: bool, skip_bulky: bool, universal: bool
 ) -> None:
-    parts = _split(text, universal)
-    log.line_count = len(parts) - (parts[-1] == "")
+    """Every line, located by offsets into ``text`` and decoded in place: no line is copied unless broken."""
+    if universal and "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # the same line breaks as universal newlines
     keep_all = keep == "all"
     values, lines, pending = log.values, log.lines, log._pending
-    for number, raw in enumerate(parts, start=1):
+    number, pos, size = 0, 0, len(text)
+    while pos < size:
+        end = text.find("\n", pos)
+        end = size if end < 0 else end
+        number += 1
+        line_start, pos = pos, end + 1
         if anywhere:
-            start = raw.rfind(TOKEN)
+            start = text.rfind(TOKEN, line_start, end)
             if start < 0:
                 continue
             start += len(TOKEN)
-        elif raw.startswith(MARKER):
-            start = len(MARKER)
+        elif text.startswith(MARKER, line_start):
+            start = line_start + len(MARKER)
         else:
-            start = _start(log, number, raw)
+            start = _start(log, number, text[line_start:end])
             if start < 0:
                 continue
-        if skip_bulky and raw.startswith(_SKIP_PREFIXES, start) and raw.rstrip().endswith("}"):
+            start += line_start
+        stop = end
+        if stop > start and text[stop - 1].isspace():
+            stop = start + len(text[start:end].rstrip())  # the record text ends where the stripped line ends
+        if skip_bulky and text.startswith(_SKIP_PREFIXES, start) and text[stop - 1] == "}":
             # A bulky provenance record: note where it is, decode nothing.
-            lines.setdefault(raw[start + len(_KEY_PREFIX) : raw.find('"', start + len(_KEY_PREFIX))], number)
+            lines.setdefault(text[start + len(_KEY_PREFIX) : text.find('"', start + len(_KEY_PREFIX))], number)
             continue
         try:
-            obj = _decode(raw, start, anywhere)
-        except (ValueError, RecursionError) as exc:
-            log.malformed.append(_json_error(number, exc, _body(raw, start, anywhere), strict))
-            continue
-        rec: Record | str | None = _strict(number, obj) if strict else _loose_problem(obj)
+            obj, found = _SCAN(text, start)
+            if found != stop:
+                raise ValueError("not exactly one value")
+        except (StopIteration, ValueError, RecursionError):
+            try:
+                obj = json.loads(_body(text, start, stop, anywhere))  # json.loads' own result or message
+            except (ValueError, RecursionError) as exc:
+                log.malformed.append(_json_error(number, exc, _body(text, start, stop, anywhere), strict))
+                continue
+        if strict:
+            rec: Record | str | None = _strict(number, obj)
+        elif not keep_all and isinstance(obj, dict) and obj.get("key") in values and not _flagged(obj):
+            continue  # a repeated key, which LoadGen readers ignore (this is most of a log's repeats)
+        else:
+            rec = _loose_problem(obj)
         if isinstance(rec, str):
-            log.malformed.append(ParseError(number, rec, _body(raw, start, anywhere)[:_SHORT]))
+            log.malformed.append(ParseError(number, rec, _body(text, start, stop, anywhere)[:_SHORT]))
         elif isinstance(rec, Record):
             log.add(rec)
         elif keep_all or _flagged(obj):
@@ -284,6 +297,7 @@ def _parse(
             values[obj["key"]] = obj.get("value")
             lines[obj["key"]] = number
             pending.append((number, obj))
+    log.line_count = number
 
 
 def _flagged(obj: dict[str, Any]) -> bool:
@@ -309,24 +323,9 @@ def _start(log: Mllog, number: int, raw: str) -> int:
     return -1
 
 
-def _body(raw: str, start: int, anywhere: bool) -> str:
+def _body(text: str, start: int, stop: int, anywhere: bool) -> str:
     """The record text as each official reader sees it (LoadGen strips the line, training the payload)."""
-    return raw[start:].strip() if anywhere else raw[start:].rstrip()
-
-
-def _decode(raw: str, start: int, anywhere: bool) -> Any:
-    """``json.loads`` of the record text, faster.
-
-    The scanner alone when the text is exactly one value (no slice, no whitespace to skip), else
-    json.loads itself, for its own result or its own error message.
-    """
-    try:
-        obj, end = _SCAN(raw, start)
-        if end == len(raw):
-            return obj
-    except (StopIteration, ValueError, RecursionError):
-        pass
-    return json.loads(_body(raw, start, anywhere))
+    return text[start:stop].strip() if anywhere else text[start:stop]
 
 
 def _json_error(number: int, exc: Exception, body: str, strict: bool) -> ParseError:
@@ -446,7 +445,7 @@ def read_header_value(path: Path, key: str, max_lines: int = 64) -> tuple[Any, i
                 line = raw.strip()
                 if line.startswith(MARKER) and key_of(line[len(MARKER) :]) == key:
                     try:
-                        obj = _decode(line, len(MARKER), anywhere=False)
+                        obj = json.loads(line[len(MARKER) :])
                     except (ValueError, RecursionError):
                         return None, number
                     return (obj.get("value") if isinstance(obj, dict) else None), number

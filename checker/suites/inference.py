@@ -53,7 +53,7 @@ class InferenceSuite:
         return result_row(unit.ctx)
 
     def columns(self, rules: Round) -> list[str]:
-        return columns(rules.version)
+        return columns(rules)
 
     def finish(self, report: Any, rules: Round) -> None:
         settle(report, stub=_stub_row)

@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from checker.numbers import check, shown
+
 Lookup = Callable[[str], Any]
 
 _COMPARE: dict[str, tuple[str, Callable[[float, float], bool]]] = {
@@ -117,6 +119,8 @@ def _check_one(name: str, arg: Any, value: Any, lookup: Lookup | None) -> str | 
     if name in _COMPARE:
         if not is_number(value):
             return f"{value!r} is not a number"
+        if bad := check(value, "number"):  # inf passes ">= 0" and NaN fails only by accident: neither is a value
+            return f"{shown(value)!r} is {bad}"
         sym, test = _COMPARE[name]
         return None if test(value, arg) else f"{value!r} is not {sym} {arg}"
     if name == "integral":

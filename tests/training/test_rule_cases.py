@@ -98,7 +98,6 @@ CASES: list[tuple[str, Callable[[Path], None], Severity]] = [
     ("TP008", _write("package_checker_params", "rcp-bypass\n"), WARN),
     ("TP009", lambda root: system_json(root).unlink(), ERR),
     ("TP010", lambda root: shutil.rmtree(system_json(root).parent), ERR),
-    ("TP011", lambda root: shutil.rmtree(root / "Google"), ERR),
     ("TS001", lambda root: system_json(root).write_text('{"division": "closed",'), ERR),
     ("TS002", _json(lambda d: d.pop("cooling")), ERR),
     ("TS003", _json(lambda d: d.update(number_of_nodes="512 nodes")), ERR),

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from checker.findings import Severity
+from checker.training.constraints import violation
 
 from .harness import DELETE, edit, findings, logs, run, set_field
 
@@ -84,3 +85,19 @@ def test_impossible_epoch_does_not_break_the_table(tree: Path) -> None:
     edit(logs(tree), set_field("eval_accuracy", 10**400, "metadata.epoch_num", nth=-1))
     report = run(tree)
     assert len(report.rows) == 1 and not [f for f in report.findings if f.code.startswith("EN")]
+
+
+@pytest.mark.parametrize(("value", "why"), [(float("inf"), "infinite"), (10**400, "too large"), (float("nan"), "NaN")])
+def test_constraint_rejects_non_finite_numbers(value: object, why: str) -> None:
+    # an infinite learning rate passes ">= 0" by arithmetic; it is still no value
+    reason = violation({"ge": 0.0}, value)
+    assert reason is not None and why in reason
+    assert violation({"ge": 0.0}, 3e-05) is None
+
+
+def test_tl004_infinite_value_breaks_a_bound(tree: Path) -> None:
+    # closed division: gradient_accumulation_steps > 0, which Infinity satisfied before
+    edit(logs(tree), set_field("gradient_accumulation_steps", float("inf")))
+    got = [f for f in findings(run(tree), "TL004") if f.path == RUN0]
+    assert [(f.key, f.found) for f in got] == [("gradient_accumulation_steps", float("inf"))]
+    assert "infinite" in got[0].message

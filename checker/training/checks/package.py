@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from checker.findings import Problem, Severity
 from checker.registry import rule
-from checker.training.context import BenchmarkContext, SubmitterContext, TreeContext
+from checker.training.context import BenchmarkContext, SubmitterContext
 
 KNOWN_EXTRAS = {"scaling.json", "power/"}
 KNOWN_FLAGS = {"rcp-bypass", "seed-checker-bypass", "rcp-bert-train-samples"}
@@ -197,14 +197,3 @@ def submitter_layout(ctx: SubmitterContext) -> Iterator[Problem]:
             yield Problem(ctx.rel(sub.path), f"missing {name}/ folder", expected=f"{name}/")
     if sub.has_results and not any(b.result_files for s in sub.systems for b in s.benchmarks):
         yield Problem(ctx.rel(sub.path / "results"), "no results/<system>/<benchmark>/result_*.txt found")
-
-
-@rule("TP011", "no-submitters", scope="tree", suite="training",
-      fix="Point subcheck at a submitter folder or a folder of submitter folders.")
-def no_submitters(ctx: TreeContext) -> Iterator[Problem]:
-    """The checked folder holds no submitter (no results/ or systems/ folder found).
-
-    Fails: an empty folder. Passes: ``Org/results/...`` and ``Org/systems/...``.
-    """
-    if not ctx.tree.submitters:
-        yield Problem(".", "no submitter folder with results/ and systems/ found")
