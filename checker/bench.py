@@ -22,22 +22,17 @@ DEFAULT_INFERENCE_GIT = Path("/work/.mirror/mlcommons+inference/repo")
 
 def _measure_child(args: argparse.Namespace) -> None:
     """Run one check in this process and print its figures as JSON (called in a fresh interpreter)."""
-    from checker.discovery import discover
     from checker.engine import run_checks
     from checker.registry import load_all
     from checker.rounds import Round
+    from checker.suites import suite_named
 
     load_all()
     started = time.perf_counter()
-    if args.suite == "training":
-        from checker.training.run import check_training
-
-        training = check_training(Path(args.tree), args.version, jobs=args.jobs)
-        results, findings = len(training.rows), len(training.findings)
-    else:
-        rules = Round.load("inference", args.version)
-        report = run_checks(discover(Path(args.tree), rules["layout"]), rules, jobs=args.jobs)
-        results, findings = report.results_checked, len(report.findings)
+    rules = Round.load(args.suite, args.version)
+    tree = suite_named(args.suite).discover(Path(args.tree).resolve(), rules, None)
+    report = run_checks(tree, rules, jobs=args.jobs)
+    results, findings = report.results_checked, len(report.findings)
     wall = time.perf_counter() - started
     peak = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

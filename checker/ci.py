@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from checker.cli import resolve_root
 from checker.commandline import (
     apply_waivers_or_fail,
     choose_round,
     emit,
     fail,
     jobs_or_default,
+    resolve_root,
     run_options,
     selection,
     shared_options,

@@ -21,6 +21,7 @@ from checker.commandline import (
     fail,
     jobs_or_default,
     load_round,
+    resolve_root,
     run_options,
     selection,
     shared_options,
@@ -133,14 +134,6 @@ def check(
     apply_waivers_or_fail(report, waivers, chosen)
     emit(report, fmt, output)
     sys.exit(report.exit_code)
-
-
-def resolve_root(path: Path) -> Path:
-    """The absolute, symlink-free path: ``.``, ``..`` and linked roots give exactly the findings of the real path."""
-    try:
-        return path.expanduser().resolve(strict=True)
-    except (OSError, RuntimeError) as exc:
-        fail(f"{path} cannot be read: {getattr(exc, 'strerror', None) or exc}")
 
 
 def _is_training(path: Path) -> bool:

@@ -87,6 +87,14 @@ def emit(report: Any, fmt: str, output: Path | None) -> None:
         write(report, sys.stdout)
 
 
+def resolve_root(path: Path) -> Path:
+    """The absolute, symlink-free path: ``.``, ``..`` and linked roots give exactly the findings of the real path."""
+    try:
+        return path.expanduser().resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        fail(f"{path} cannot be read: {getattr(exc, 'strerror', None) or exc}")
+
+
 def run_options(published: bool, debug: bool) -> RunOptions:
     return RunOptions(published=published, debug=debug)
 

@@ -12,14 +12,16 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from checker.options import RunOptions
 from checker.discovery import ResultUnit, SubmitterUnit, Tree
+from checker.numbers import as_float, as_int  # noqa: F401  (the one converter; rules import them from here)
+from checker.options import RunOptions
 from checker.parsers.accuracy import AccuracyFile, parse_accuracy_file
 from checker.parsers.conf import ConfFile, parse_conf
 from checker.parsers.jsonfile import JsonDoc, parse_json_file
 from checker.parsers.mllog import DetailLog, parse_detail_log
 from checker.parsers.summary import SummaryLog, parse_summary_log
 from checker.rounds import Round
+from checker.scope import ContextBase
 
 
 def load_json(path: Path) -> JsonDoc:
@@ -51,19 +53,13 @@ def load_model_mapping(path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in doc.data.items() if isinstance(v, str)}
 
 
-class BaseContext:
-    """What every scope shares: the round, the run options and a way to name files relative to the root."""
+class BaseContext(ContextBase):
+    """What every inference scope shares: the round, the run options and the relative naming of files."""
 
     def __init__(self, rules: Round, root: Path, options: RunOptions | None = None) -> None:
         self.rules = rules
         self.root = root
         self.options = options or RunOptions()
-
-    def rel(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
 
 
 class TreeContext(BaseContext):
@@ -289,32 +285,6 @@ def _listing(folder: Path) -> list[Path]:
         return sorted(p for p in folder.iterdir() if p.is_file())
     except OSError:
         return []
-
-
-def as_int(value: Any) -> int | None:
-    """An integer from an int or a string of digits (LoadGen logs both); None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
-
-
-def as_float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
 
 
 def as_bool(value: Any) -> bool | None:

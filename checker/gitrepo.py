@@ -131,7 +131,9 @@ class GitRepo:
             copy = holder / "index"
             try:
                 source = Path(self.run("rev-parse", "--git-path", "index").decode().strip())
-                shutil.copyfile(source if source.is_absolute() else (self.work_tree or Path(".")) / source, copy)
+                # copy2 keeps the index's mtime: git's racy-entry check (a file edited in the same second as the
+                # index was written is compared by content) must see the same times as on the original.
+                shutil.copy2(source if source.is_absolute() else (self.work_tree or Path(".")) / source, copy)
                 self.run("update-index", "-q", "--unmerged", "--ignore-missing", "--refresh", index=copy)
             except (GitChangeError, OSError):
                 yield None  # unrefreshed: stat-dirty files count as changed, which only checks more

@@ -8,6 +8,7 @@ that is not valid against ``schemas/waivers.schema.json`` cannot be used at all 
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -100,7 +101,9 @@ def load_waivers(path: Path, shown_as: str | None = None) -> list[Waiver]:
     waivers: list[Waiver] = []
     for i, item in enumerate(data):
         if item["code"] not in registry:
-            raise WaiverError(path, f"$[{i}].code", f"unknown rule code {item['code']!r}")
+            close = difflib.get_close_matches(item["code"], list(registry), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise WaiverError(path, f"$[{i}].code", f"unknown rule code {item['code']!r}{hint}")
         if item["code"].startswith("WV"):
             raise WaiverError(path, f"$[{i}].code", "findings about waivers cannot be waived")
         try:

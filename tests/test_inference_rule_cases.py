@@ -25,7 +25,6 @@ import yaml
 from checker.discovery import discover
 from checker.engine import Report, Selection, run_checks
 from checker.findings import Finding, Severity
-from checker.parsers.accuracy_log import _ENTRY
 from checker.registry import load_all
 from checker.rounds import Round
 from checker.waivers import apply_waiver_file
@@ -261,47 +260,50 @@ PTD_ERROR = PTD_RANGING + "11-23-2026 11:08:26.000: ERROR: Lost connection to th
 # --- accuracy logs --------------------------------------------------------------------------------------
 ACC_LOG = acc("Offline", "mlperf_log_accuracy.json")
 AUDIT_LOG = perf("Offline", "mlperf_log_accuracy.json", test="TEST01")
-# Untruncated accuracy logs on both sides: the audit logged exactly the accuracy run's responses.
-COMPLETE_AUDIT = chain(lambda root: keep_entries(AUDIT_LOG, 10**6)(root), lambda root: copy(AUDIT_LOG, ACC_LOG)(root))
+# One response record of mlperf_log_accuracy.json, whitespace normalised.
+RESPONSE = re.compile(r'^\{ "seq_id" : \d+, "qsl_idx" : \d+, "data" : "([0-9A-Fa-f]*)" \}$')
+
+
+def responses(path: Path) -> list[str]:
+    """The whole response records of an accuracy log; the fixture's logs are truncated as the rules require
+    (first and last 4096 characters), so the records cut in half at the ``...`` are left out."""
+    found = (" ".join(e.split()) for e in re.findall(r"\{[^{}]*\}", path.read_text(encoding="utf-8")))
+    return [e for e in found if RESPONSE.match(e)]
+
+
+def other_data(entry: str) -> str:
+    """The record with another response."""
+    data = RESPONSE.match(entry).group(1)  # type: ignore[union-attr]
+    return entry.replace(f'"{data}"', '"' + ("FF" if not data.startswith("FF") else "00") + data[2:] + '"')
 
 
 def keep_entries(rel: str, count: int) -> Mutation:
-    """Rewrite an accuracy log as complete JSON holding its first ``count`` whole responses.
-
-    The fixture's logs are truncated as the rules require (first and last 4096 characters), so the
-    records cut in half at the ``...`` are dropped.
-    """
+    """Rewrite an accuracy log as complete JSON holding its first ``count`` whole responses (untruncated)."""
 
     def fn(root: Path) -> None:
-        path = root / rel
-        found = (" ".join(e.split()) for e in re.findall(r"\{[^{}]*\}", path.read_text(encoding="utf-8")))
-        entries = [e for e in found if _ENTRY.match(e)]
-        path.write_text("[\n" + ",\n".join(entries[:count]) + "\n]\n", encoding="utf-8")
+        entries = responses(root / rel)[:count]
+        (root / rel).write_text("[\n" + ",\n".join(entries) + "\n]\n", encoding="utf-8")
 
     return fn
 
 
 def flip_first_response(rel: str) -> Mutation:
-    """Change the data of the first response in an accuracy log."""
+    """Change the data of the first response of an untruncated accuracy log."""
 
     def fn(root: Path) -> None:
-        path = root / rel
-        lines = path.read_text(encoding="utf-8").splitlines()
-        first = next(i for i, ln in enumerate(lines) if ln.startswith("{"))
-        head, _, tail = lines[first].rpartition('"data" : "')
-        lines[first] = head + '"data" : "' + ("FF" if not tail.startswith("FF") else "00") + tail[2:]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        entries = responses(root / rel)
+        (root / rel).write_text("[\n" + ",\n".join([other_data(entries[0]), *entries[1:]]) + "\n]\n", encoding="utf-8")
 
     return fn
 
 
 def audit_disagrees(root: Path) -> None:
     """The TEST01 audit logged the accuracy run's first visible sample with another response."""
-    entries = (" ".join(e.split()) for e in re.findall(r"\{[^{}]*\}", (root / ACC_LOG).read_text(encoding="utf-8")))
-    first = next(e for e in entries if _ENTRY.match(e))
-    head, _, tail = first.rpartition('"data" : "')
-    changed = head + '"data" : "' + ("FF" if not tail.startswith("FF") else "00") + tail[2:]
-    (root / AUDIT_LOG).write_text("[\n" + changed + "\n]\n", encoding="utf-8")
+    (root / AUDIT_LOG).write_text("[\n" + other_data(responses(root / ACC_LOG)[0]) + "\n]\n", encoding="utf-8")
+
+
+# Untruncated accuracy logs on both sides: the audit logged exactly the accuracy run's responses.
+COMPLETE_AUDIT = chain(keep_entries(AUDIT_LOG, 10**6), copy(AUDIT_LOG, ACC_LOG))
 
 
 def verify_fail(rel: str) -> Mutation:

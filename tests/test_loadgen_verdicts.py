@@ -1,4 +1,7 @@
-"""PE020: LoadGen's per-criterion verdicts are logged, met, and agree with result_validity (real v4.1 logs)."""
+"""PE020: LoadGen's per-criterion verdicts are logged, met, and agree with result_validity (real v4.1 logs).
+
+Tests taking ``tree`` or ``server_tree`` also run on a copy of the bundled demo tree (real LoadGen 6.0 logs).
+"""
 
 from __future__ import annotations
 
@@ -6,30 +9,27 @@ from pathlib import Path
 
 import pytest
 
-from tests.mutate import copy_system, drop_record, findings, only, perf_detail, set_record
-from tests.test_rules_performance import AMD_SERVER_LOG, AMD_SYSTEM
+from tests import trees
+from tests.mutate import copy_system, drop_record, findings, set_record
+from tests.test_rules_performance import AMD_SYSTEM
+from tests.trees import Tree
 
-OFFLINE_LOG = perf_detail("Offline")  # ConnectTechInc gptj-99 (ctt_tree)
-SS_LOG = perf_detail("SingleStream")
-
-
-@pytest.fixture
-def amd_tree(tmp_path: Path) -> Path:
-    """A real llama2-70b Server result (AMD, 1x MI300X): it logs result_perf_constraints_met."""
-    return copy_system(tmp_path, "closed", "AMD", AMD_SYSTEM)
+tree = trees.tree  # the real ConnectTechInc copy (gptj-99 Offline, SingleStream) and the demo copy
+server_tree = trees.server_tree  # the real AMD copy (llama2-70b-99 Server) and the demo copy
 
 
-def test_pe020_pass_real_logs(ctt_tree: Path, amd_tree: Path) -> None:
+def test_pe020_pass_real_logs(tree: Tree, tmp_path: Path) -> None:
     # Offline and SingleStream logs have no result_perf_constraints_met: LoadGen logs it for Server only
-    assert findings(ctt_tree, "PE020") == []
-    assert findings(amd_tree, "PE020") == []
+    assert tree.findings("PE020") == []
+    if tree.real:
+        assert findings(copy_system(tmp_path, "closed", "AMD", AMD_SYSTEM), "PE020") == []
 
 
-def test_pe020_pass_invalid_run_with_a_failed_criterion_is_pe003s(ctt_tree: Path) -> None:
-    set_record(ctt_tree / OFFLINE_LOG, "result_validity", "INVALID")
-    set_record(ctt_tree / OFFLINE_LOG, "result_min_queries_met", False)
-    assert findings(ctt_tree, "PE020") == []
-    assert findings(ctt_tree, "PE003")
+def test_pe020_pass_invalid_run_with_a_failed_criterion_is_pe003s(tree: Tree) -> None:
+    set_record(tree.path(tree.perf_detail()), "result_validity", "INVALID")
+    set_record(tree.path(tree.perf_detail()), "result_min_queries_met", False)
+    assert tree.findings("PE020") == []
+    assert tree.findings("PE003")
 
 
 @pytest.mark.parametrize(
@@ -40,26 +40,27 @@ def test_pe020_pass_invalid_run_with_a_failed_criterion_is_pe003s(ctt_tree: Path
         ("early_stopping_met", "early stopping criterion not met"),
     ],
 )
-def test_pe020_fail_valid_run_with_a_criterion_not_met(ctt_tree: Path, key: str, text: str) -> None:
-    number = set_record(ctt_tree / OFFLINE_LOG, key, False)
-    finding = only(ctt_tree, "PE020")
-    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, key)
+def test_pe020_fail_valid_run_with_a_criterion_not_met(tree: Tree, key: str, text: str) -> None:
+    number = set_record(tree.path(tree.perf_detail()), key, False)
+    finding = tree.only("PE020")
+    assert (finding.path, finding.line, finding.key) == (tree.perf_detail(), number, key)
     assert (finding.expected, finding.found) == (True, False)
     assert finding.message == f"{text}, yet result_validity is VALID"
 
 
-def test_pe020_fail_server_latency_constraint_not_met(amd_tree: Path) -> None:
+def test_pe020_fail_server_latency_constraint_not_met(server_tree: Tree) -> None:
     key = "result_perf_constraints_met"
-    number = set_record(amd_tree / AMD_SERVER_LOG, key, False)
-    finding = only(amd_tree, "PE020")
-    assert (finding.path, finding.line, finding.key, finding.found) == (AMD_SERVER_LOG, number, key, False)
+    log = server_tree.perf_detail("Server")
+    number = set_record(server_tree.path(log), key, False)
+    finding = server_tree.only("PE020")
+    assert (finding.path, finding.line, finding.key, finding.found) == (log, number, key, False)
 
 
-def test_pe020_fail_server_criterion_not_logged(amd_tree: Path) -> None:
-    drop_record(amd_tree / AMD_SERVER_LOG, "result_perf_constraints_met")
-    finding = only(amd_tree, "PE020")
+def test_pe020_fail_server_criterion_not_logged(server_tree: Tree) -> None:
+    drop_record(server_tree.path(server_tree.perf_detail("Server")), "result_perf_constraints_met")
+    finding = server_tree.only("PE020")
     assert (finding.path, finding.key, finding.line, finding.found) == (
-        AMD_SERVER_LOG,
+        server_tree.perf_detail("Server"),
         "result_perf_constraints_met",
         None,
         None,
@@ -67,21 +68,21 @@ def test_pe020_fail_server_criterion_not_logged(amd_tree: Path) -> None:
     assert finding.message == "LoadGen criterion result_perf_constraints_met is not logged"
 
 
-def test_pe020_fail_criterion_not_a_boolean(ctt_tree: Path) -> None:
-    number = set_record(ctt_tree / SS_LOG, "result_min_queries_met", "yes")
-    finding = only(ctt_tree, "PE020")
-    assert (finding.path, finding.line, finding.found) == (SS_LOG, number, "yes")
+def test_pe020_fail_criterion_not_a_boolean(tree: Tree) -> None:
+    number = set_record(tree.path(tree.perf_detail("SingleStream")), "result_min_queries_met", "yes")
+    finding = tree.only("PE020")
+    assert (finding.path, finding.line, finding.found) == (tree.perf_detail("SingleStream"), number, "yes")
     assert "not a boolean" in finding.message
 
 
-def test_pe020_fail_invalid_although_every_criterion_met(ctt_tree: Path) -> None:
-    number = set_record(ctt_tree / OFFLINE_LOG, "result_validity", "INVALID")
-    finding = only(ctt_tree, "PE020")
-    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "result_validity")
+def test_pe020_fail_invalid_although_every_criterion_met(tree: Tree) -> None:
+    number = set_record(tree.path(tree.perf_detail()), "result_validity", "INVALID")
+    finding = tree.only("PE020")
+    assert (finding.path, finding.line, finding.key) == (tree.perf_detail(), number, "result_validity")
     assert (finding.expected, finding.found) == ("VALID", "INVALID")
 
 
-def test_pe020_silent_without_a_verdict(ctt_tree: Path) -> None:
-    drop_record(ctt_tree / OFFLINE_LOG, "result_validity")  # PE003 reports the unfinished run
-    set_record(ctt_tree / OFFLINE_LOG, "result_min_duration_met", False)
-    assert findings(ctt_tree, "PE020") == []
+def test_pe020_silent_without_a_verdict(tree: Tree) -> None:
+    drop_record(tree.path(tree.perf_detail()), "result_validity")  # PE003 reports the unfinished run
+    set_record(tree.path(tree.perf_detail()), "result_min_duration_met", False)
+    assert tree.findings("PE020") == []

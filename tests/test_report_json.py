@@ -22,4 +22,4 @@ def test_json_report_matches_schema(v41: Path) -> None:
     assert document["findings"], "the v4.1 sample has findings"
     sy003 = [f for f in document["findings"] if f["code"] == "SY003"]
     assert sy003 == [{**sy003[0], "path": "closed/AMD/systems/8xMI300X_2xEPYC-TURIN.json",
-                      "key": "host_processor_core_count", "found": "N/A", "expected": "integer"}]
+                      "key": "host_processor_core_count", "found": "N/A", "expected": "positive integer"}]

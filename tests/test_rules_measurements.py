@@ -1,4 +1,8 @@
-"""ME rules: each with a passing and a failing input, built from mutated copies of real measurements folders."""
+"""ME rules: each with a passing and a failing input, built from mutated copies of real measurements folders.
+
+Tests taking ``tree`` run on the real ConnectTechInc copy (v4.1, split layout) and on a copy of the bundled
+demo tree (merged layout: ``measurements.json`` in the scenario folder).
+"""
 
 from __future__ import annotations
 
@@ -6,71 +10,83 @@ from pathlib import Path
 
 import pytest
 
-from tests.mutate import CTT_MEASUREMENTS, edit_json, findings, only
+from tests import trees
+from tests.mutate import CTT_MEASUREMENTS, edit_json, findings
+from tests.trees import Tree
 
 OFFLINE = f"{CTT_MEASUREMENTS}/Offline"
-OFFLINE_JSON = f"{OFFLINE}/Orin_TRT_Offline.json"
+
+tree = trees.tree  # each test taking ``tree`` runs on the real ConnectTechInc copy and on the demo copy
 
 
 # --- ME001 measurements JSON missing ------------------------------------------------------------------------
-def test_me001_pass_real_and_any_system_prefixed_name(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ME001") == []
-    (ctt_tree / OFFLINE_JSON).rename(ctt_tree / OFFLINE / "Orin_TRT_gptj.json")
-    assert findings(ctt_tree, "ME001") == []
+def test_me001_pass_real_and_any_system_prefixed_name(tree: Tree) -> None:
+    assert tree.findings("ME001") == []
+    # split layout: any <system>*.json; merged layout: measurements.json in any case
+    other = "Orin_TRT_gptj.json" if tree.real else "Measurements.JSON"
+    tree.path(tree.measurements_json()).rename(tree.path(tree.measurements()) / other)
+    assert tree.findings("ME001") == []
 
 
-def test_me001_fail_json_removed(ctt_tree: Path) -> None:
-    (ctt_tree / OFFLINE_JSON).unlink()
-    finding = only(ctt_tree, "ME001")
-    assert finding.path == OFFLINE
-    assert (finding.expected, finding.found) == ("Orin_TRT_<scenario>.json", "missing")
+def test_me001_fail_json_removed(tree: Tree) -> None:
+    tree.path(tree.measurements_json()).unlink()
+    finding = tree.only("ME001")
+    assert finding.path == tree.measurements()
+    expected = "Orin_TRT_<scenario>.json" if tree.real else "measurements.json"
+    assert (finding.expected, finding.found) == (expected, "missing")
 
 
-def test_me001_fail_json_named_for_another_system(ctt_tree: Path) -> None:
-    (ctt_tree / OFFLINE_JSON).rename(ctt_tree / OFFLINE / "Xavier_Offline.json")
-    assert only(ctt_tree, "ME001").path == OFFLINE
+def test_me001_fail_json_named_for_another_system(tree: Tree) -> None:
+    other = "Xavier_Offline.json" if tree.real else f"{tree.system_name}_Offline.json"
+    tree.path(tree.measurements_json()).rename(tree.path(tree.measurements()) / other)
+    assert tree.only("ME001").path == tree.measurements()
 
 
 # --- ME002 measurements JSON invalid ------------------------------------------------------------------------
-def test_me002_pass_real_json(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ME002") == []
+def test_me002_pass_real_json(tree: Tree) -> None:
+    assert tree.findings("ME002") == []
 
 
-def test_me002_fail_unreadable(ctt_tree: Path) -> None:
-    path = ctt_tree / OFFLINE_JSON
-    path.write_text(path.read_text().replace('"retraining": "No",', '"retraining": No,'))
-    finding = only(ctt_tree, "ME002")
-    assert finding.path == OFFLINE_JSON
+def test_me002_fail_unreadable(tree: Tree) -> None:
+    path = tree.path(tree.measurements_json())
+    value = "No" if tree.real else "no"
+    assert f'"retraining": "{value}",' in path.read_text()
+    path.write_text(path.read_text().replace(f'"retraining": "{value}",', f'"retraining": {value},'))
+    finding = tree.only("ME002")
+    assert finding.path == tree.measurements_json()
     assert finding.line == 3
     assert finding.expected == "a JSON object"
     assert str(finding.found).startswith("not valid JSON")
 
 
-def test_me002_fail_field_missing(ctt_tree: Path) -> None:
-    edit_json(ctt_tree / OFFLINE_JSON, drop=("retraining",))
-    finding = only(ctt_tree, "ME002")
-    assert finding.path == OFFLINE_JSON
+def test_me002_fail_field_missing(tree: Tree) -> None:
+    edit_json(tree.path(tree.measurements_json()), drop=("retraining",))
+    finding = tree.only("ME002")
+    assert finding.path == tree.measurements_json()
     assert (finding.key, finding.expected, finding.found) == ("retraining", "retraining", "missing")
 
 
 @pytest.mark.parametrize("value", ["", "  ", None])
-def test_me002_fail_field_empty(ctt_tree: Path, value: object) -> None:
-    edit_json(ctt_tree / OFFLINE_JSON, weight_data_types=value)
-    finding = only(ctt_tree, "ME002")
+def test_me002_fail_field_empty(tree: Tree, value: object) -> None:
+    edit_json(tree.path(tree.measurements_json()), weight_data_types=value)
+    finding = tree.only("ME002")
     assert (finding.key, finding.expected, finding.found) == ("weight_data_types", "a value", value)
 
 
 # --- ME003 measurements files -------------------------------------------------------------------------------
-def test_me003_pass_complete_and_mlperf_conf_optional_from_v50(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ME003") == []
-    (ctt_tree / OFFLINE / "mlperf.conf").unlink()
-    assert findings(ctt_tree, "ME003", "v5.1") == []
+def test_me003_pass_complete_and_mlperf_conf_optional_from_v50(tree: Tree) -> None:
+    assert tree.findings("ME003") == []
+    (tree.path(tree.measurements()) / "mlperf.conf").unlink()
+    if tree.real:
+        assert findings(tree.root, "ME003", "v5.1") == []
+    else:
+        assert tree.findings("ME003") == []  # the demo round builds on v6.1
 
 
-def test_me003_fail_user_conf_missing(ctt_tree: Path) -> None:
-    (ctt_tree / OFFLINE / "user.conf").unlink()
-    finding = only(ctt_tree, "ME003")
-    assert finding.path == f"{OFFLINE}/user.conf"
+def test_me003_fail_user_conf_missing(tree: Tree) -> None:
+    (tree.path(tree.measurements()) / "user.conf").unlink()
+    finding = tree.only("ME003")
+    assert finding.path == f"{tree.measurements()}/user.conf"
     assert (finding.expected, finding.found) == ("user.conf", "missing")
 
 

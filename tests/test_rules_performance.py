@@ -1,4 +1,8 @@
-"""PE rules: each with a passing and a failing input, built from mutated copies of real LoadGen logs."""
+"""PE rules: each with a passing and a failing input, built from mutated copies of real LoadGen logs.
+
+Tests taking ``tree`` (or ``server_tree``) run on the real ConnectTechInc (AMD) copy under v4.1 and on a copy
+of the bundled demo tree under the demo round, whose logs come from real LoadGen 6.0 runs.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests import trees
 from tests.mutate import (
     CTT_MEASUREMENTS,
     CTT_RESULTS,
-    CTT_SYSTEM,
     add_record,
     copy_system,
     drop_record,
@@ -26,6 +30,7 @@ from tests.mutate import (
     set_record,
     set_summary,
 )
+from tests.trees import Tree
 
 OFFLINE_LOG = perf_detail("Offline")
 SS_LOG = perf_detail("SingleStream")
@@ -48,6 +53,20 @@ NETWORK_RESULTS = "network/ConnectTechInc/results/Orin_TRT/gptj-99"
 TTFT = "result_first_token_99.00_percentile_latency_ns"
 TPOT = "result_time_per_output_token_99.00_percentile_ns"
 
+tree = trees.tree  # the real ConnectTechInc copy (gptj-99 Offline, SingleStream) and the demo copy
+server_tree = trees.server_tree  # the real AMD copy (llama2-70b-99 Server) and the demo copy
+
+# What differs between the two trees: the round's minimums and bounds, and what the logs say.
+MIN_DURATION_MS = {"real": 600000, "demo": 1000}
+MIN_PERFORMANCE_SAMPLES = {"real": 13368, "demo": 450}  # also the Offline samples-per-query minimum
+SERVER_LATENCY_BOUND_NS = {"real": 20000000000, "demo": 10000000}
+OFFLINE_METRIC = {"real": "result_inferred_tokens_per_second", "demo": "result_samples_per_second"}
+LOADGEN_BUILD = {"real": "4.1 @ 2ed9555be0", "demo": "6.0.17 @ d6147c7eb7"}
+
+
+def _seeds(tree: Tree) -> dict[str, int]:
+    return SEEDS_V41 if tree.real else tree.rules()["seeds"]
+
 
 @pytest.fixture
 def amd_tree(tmp_path: Path) -> Path:
@@ -64,123 +83,124 @@ def _as_interactive(root: Path) -> str:
 
 
 # --- PE001 detail log unreadable ----------------------------------------------------------------------------
-def test_pe001_pass_real_log_and_missing_log_left_to_st010(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "PE001") == []
-    (ctt_tree / OFFLINE_LOG).unlink()
-    assert findings(ctt_tree, "PE001") == []
+def test_pe001_pass_real_log_and_missing_log_left_to_st010(tree: Tree) -> None:
+    assert tree.findings("PE001") == []
+    (tree.path(tree.perf_detail())).unlink()
+    assert tree.findings("PE001") == []
 
 
-def test_pe001_fail_empty_log(ctt_tree: Path) -> None:
-    (ctt_tree / OFFLINE_LOG).write_text("")
-    finding = only(ctt_tree, "PE001")
-    assert finding.path == OFFLINE_LOG
+def test_pe001_fail_empty_log(tree: Tree) -> None:
+    (tree.path(tree.perf_detail())).write_text("")
+    finding = tree.only("PE001")
+    assert finding.path == tree.perf_detail()
     assert (finding.expected, finding.found) == (":::MLLOG records", "file is empty")
 
 
-def test_pe001_fail_not_a_loadgen_log(ctt_tree: Path) -> None:
-    summary = (ctt_tree / perf_summary("Offline")).read_text()
-    (ctt_tree / OFFLINE_LOG).write_text(summary)  # the summary copied over the detail log
-    finding = only(ctt_tree, "PE001")
-    assert (finding.path, finding.found) == (OFFLINE_LOG, "no records")
+def test_pe001_fail_not_a_loadgen_log(tree: Tree) -> None:
+    summary = tree.path(tree.perf_summary("Offline")).read_text()
+    (tree.path(tree.perf_detail())).write_text(summary)  # the summary copied over the detail log
+    finding = tree.only("PE001")
+    assert (finding.path, finding.found) == (tree.perf_detail(), "no records")
 
 
-def test_pe001_fail_folder_instead_of_file(ctt_tree: Path) -> None:
-    (ctt_tree / OFFLINE_LOG).unlink()
-    (ctt_tree / OFFLINE_LOG).mkdir()
-    (ctt_tree / OFFLINE_LOG / "x.txt").write_text("x")
-    assert only(ctt_tree, "PE001").found == "is a folder, not a file"
+def test_pe001_fail_folder_instead_of_file(tree: Tree) -> None:
+    (tree.path(tree.perf_detail())).unlink()
+    (tree.path(tree.perf_detail())).mkdir()
+    (tree.path(tree.perf_detail()) / "x.txt").write_text("x")
+    assert tree.only("PE001").found == "is a folder, not a file"
 
 
 # --- PE002 malformed line -----------------------------------------------------------------------------------
-def test_pe002_pass_real_logs(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "PE002") == []
+def test_pe002_pass_real_logs(tree: Tree) -> None:
+    assert tree.findings("PE002") == []
 
 
-def test_pe002_fail_truncated_line(ctt_tree: Path) -> None:
-    path = ctt_tree / OFFLINE_LOG
+def test_pe002_fail_truncated_line(tree: Tree) -> None:
+    path = tree.path(tree.perf_detail())
     number = line_of(path, "effective_min_duration_ms")
     lines = path.read_text().splitlines()
     lines[number - 1] = lines[number - 1][:60]
     path.write_text("\n".join(lines) + "\n")
-    finding = only(ctt_tree, "PE002")
-    assert (finding.path, finding.line) == (OFFLINE_LOG, number)
+    finding = tree.only("PE002")
+    assert (finding.path, finding.line) == (tree.perf_detail(), number)
     assert finding.expected == ":::MLLOG {json}"
     assert str(finding.found).startswith("not valid JSON")
 
 
-def test_pe002_fail_foreign_line_and_bad_bytes(ctt_tree: Path) -> None:
-    path = ctt_tree / OFFLINE_LOG
+def test_pe002_fail_foreign_line_and_bad_bytes(tree: Tree) -> None:
+    path = tree.path(tree.perf_detail())
     raw = path.read_bytes()
-    offset = raw.index(b"gptj-Offline-SUT")
+    offset = raw.index(b"gptj-Offline-SUT" if tree.real else b"reference_sut digits")
     path.write_bytes(raw[:offset] + b"\xfe" + raw[offset + 1 :] + b"WARNING: something happened\n")
-    found = findings(ctt_tree, "PE002")
+    found = tree.findings("PE002")
     assert {f.found for f in found} == {f"bad byte at {offset}", "line does not start with ':::MLLOG'"}
     foreign = next(f for f in found if f.line is not None)
     assert foreign.line == raw.count(b"\n") + 1
 
 
 # --- PE003 run invalid --------------------------------------------------------------------------------------
-def test_pe003_pass_valid(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "PE003") == []
+def test_pe003_pass_valid(tree: Tree) -> None:
+    assert tree.findings("PE003") == []
 
 
-def test_pe003_fail_invalid_with_reasons(ctt_tree: Path) -> None:
-    path = ctt_tree / OFFLINE_LOG
+def test_pe003_fail_invalid_with_reasons(tree: Tree) -> None:
+    path = tree.path(tree.perf_detail())
     number = set_record(path, "result_validity", "INVALID")
     set_record(path, "result_min_duration_met", False)
-    finding = only(ctt_tree, "PE003")
-    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "result_validity")
+    finding = tree.only("PE003")
+    assert (finding.path, finding.line, finding.key) == (tree.perf_detail(), number, "result_validity")
     assert (finding.expected, finding.found) == ("VALID", "INVALID")
     assert finding.message == "LoadGen reports the run INVALID: minimum duration not met"
 
 
-def test_pe003_fail_unfinished_run(ctt_tree: Path) -> None:
-    drop_record(ctt_tree / SS_LOG, "result_validity")
-    finding = only(ctt_tree, "PE003")
-    assert (finding.path, finding.line, finding.found) == (SS_LOG, None, None)
+def test_pe003_fail_unfinished_run(tree: Tree) -> None:
+    drop_record(tree.path(tree.perf_detail("SingleStream")), "result_validity")
+    finding = tree.only("PE003")
+    assert (finding.path, finding.line, finding.found) == (tree.perf_detail("SingleStream"), None, None)
 
 
 # --- PE004 LoadGen error ------------------------------------------------------------------------------------
-def test_pe004_pass_warnings_are_not_errors(ctt_tree: Path) -> None:
-    number = add_record(ctt_tree / OFFLINE_LOG, "warning_generic_message", "slow", after="effective_scenario")
-    set_record(ctt_tree / OFFLINE_LOG, "warning_generic_message", metadata={"is_warning": True})
-    assert number > 0 and findings(ctt_tree, "PE004") == []
+def test_pe004_pass_warnings_are_not_errors(tree: Tree) -> None:
+    number = add_record(tree.path(tree.perf_detail()), "warning_generic_message", "slow", after="effective_scenario")
+    set_record(tree.path(tree.perf_detail()), "warning_generic_message", metadata={"is_warning": True})
+    assert number > 0 and tree.findings("PE004") == []
 
 
-def test_pe004_fail_error_record(ctt_tree: Path) -> None:
-    path = ctt_tree / OFFLINE_LOG
+def test_pe004_fail_error_record(tree: Tree) -> None:
+    path = tree.path(tree.perf_detail())
     number = add_record(path, "error_invalid_config", "Multiple conf files are used", after="effective_scenario")
     set_record(path, "error_invalid_config", metadata={"is_error": True})
-    finding = only(ctt_tree, "PE004")
-    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "error_invalid_config")
+    finding = tree.only("PE004")
+    assert (finding.path, finding.line, finding.key) == (tree.perf_detail(), number, "error_invalid_config")
     assert finding.found == "Multiple conf files are used"
 
 
 # --- PE005 performance mode ---------------------------------------------------------------------------------
-def test_pe005_pass_performance_only(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "PE005") == []
+def test_pe005_pass_performance_only(tree: Tree) -> None:
+    assert tree.findings("PE005") == []
 
 
-def test_pe005_fail_accuracy_log_in_performance_folder(ctt_tree: Path) -> None:
-    accuracy = ctt_tree / CTT_RESULTS / "Offline/accuracy/mlperf_log_detail.txt"
-    shutil.copy(accuracy, ctt_tree / OFFLINE_LOG)
-    finding = only(ctt_tree, "PE005")
-    assert (finding.path, finding.key) == (OFFLINE_LOG, "effective_test_mode")
+def test_pe005_fail_accuracy_log_in_performance_folder(tree: Tree) -> None:
+    accuracy = tree.path(tree.accuracy_detail())
+    shutil.copy(accuracy, tree.path(tree.perf_detail()))
+    finding = tree.only("PE005")
+    assert (finding.path, finding.key) == (tree.perf_detail(), "effective_test_mode")
     assert (finding.expected, finding.found) == ("PerformanceOnly", "AccuracyOnly")
-    assert finding.line == line_of(ctt_tree / OFFLINE_LOG, "effective_test_mode")
+    assert finding.line == line_of(tree.path(tree.perf_detail()), "effective_test_mode")
 
 
 # --- PE006 seeds --------------------------------------------------------------------------------------------
-def test_pe006_pass_official_seeds_also_as_strings(ctt_tree: Path) -> None:
-    set_record(ctt_tree / OFFLINE_LOG, "effective_qsl_rng_seed", str(SEEDS_V41["qsl_rng_seed"]))
-    assert findings(ctt_tree, "PE006") == []
+def test_pe006_pass_official_seeds_also_as_strings(tree: Tree) -> None:
+    set_record(tree.path(tree.perf_detail()), "effective_qsl_rng_seed", str(_seeds(tree)["qsl_rng_seed"]))
+    assert tree.findings("PE006") == []
 
 
-def test_pe006_fail_changed_seed(ctt_tree: Path) -> None:
-    number = set_record(ctt_tree / OFFLINE_LOG, "effective_sample_index_rng_seed", 1234)
-    finding = only(ctt_tree, "PE006")
-    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "effective_sample_index_rng_seed")
-    assert (finding.expected, finding.found) == (SEEDS_V41["sample_index_rng_seed"], 1234)
+def test_pe006_fail_changed_seed(tree: Tree) -> None:
+    number = set_record(tree.path(tree.perf_detail()), "effective_sample_index_rng_seed", 1234)
+    finding = tree.only("PE006")
+    assert (finding.path, finding.line) == (tree.perf_detail(), number)
+    assert finding.key == "effective_sample_index_rng_seed"
+    assert (finding.expected, finding.found) == (_seeds(tree)["sample_index_rng_seed"], 1234)
 
 
 def test_pe006_fail_v41_logs_under_v51_rules(ctt_tree: Path) -> None:
@@ -191,74 +211,84 @@ def test_pe006_fail_v41_logs_under_v51_rules(ctt_tree: Path) -> None:
 
 
 # --- PE007 minimum duration ---------------------------------------------------------------------------------
-def test_pe007_pass_at_minimum(ctt_tree: Path) -> None:
-    set_record(ctt_tree / OFFLINE_LOG, "effective_min_duration_ms", "600000")
-    assert findings(ctt_tree, "PE007") == []
+def test_pe007_pass_at_minimum(tree: Tree) -> None:
+    set_record(tree.path(tree.perf_detail()), "effective_min_duration_ms", str(MIN_DURATION_MS[tree.kind]))
+    assert tree.findings("PE007") == []
 
 
-@pytest.mark.parametrize("value", [599999, None, "ten minutes"])
-def test_pe007_fail_below_or_unreadable(ctt_tree: Path, value: object) -> None:
-    number = set_record(ctt_tree / SS_LOG, "effective_min_duration_ms", value)
-    finding = only(ctt_tree, "PE007")
-    assert (finding.path, finding.line, finding.key) == (SS_LOG, number, "effective_min_duration_ms")
-    assert (finding.expected, finding.found) == (">= 600000", value)
+@pytest.mark.parametrize("value", ["minimum - 1", None, "ten minutes"])
+def test_pe007_fail_below_or_unreadable(tree: Tree, value: object) -> None:
+    minimum = MIN_DURATION_MS[tree.kind]
+    value = minimum - 1 if value == "minimum - 1" else value  # 599999 on the real tree
+    log = tree.perf_detail("SingleStream")
+    number = set_record(tree.path(log), "effective_min_duration_ms", value)
+    finding = tree.only("PE007")
+    assert (finding.path, finding.line, finding.key) == (log, number, "effective_min_duration_ms")
+    assert (finding.expected, finding.found) == (f">= {minimum}", value)
 
 
 # --- PE008 Offline query count ------------------------------------------------------------------------------
-def test_pe008_pass_offline_and_not_judged_elsewhere(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "PE008") == []
-    set_record(ctt_tree / SS_LOG, "effective_min_query_count", 0)  # SingleStream: early stopping decides
-    assert findings(ctt_tree, "PE008") == []
+def test_pe008_pass_offline_and_not_judged_elsewhere(tree: Tree) -> None:
+    assert tree.findings("PE008") == []
+    # SingleStream: early stopping decides
+    set_record(tree.path(tree.perf_detail("SingleStream")), "effective_min_query_count", 0)
+    assert tree.findings("PE008") == []
 
 
-def test_pe008_fail_configured_and_measured(ctt_tree: Path) -> None:
-    configured = set_record(ctt_tree / OFFLINE_LOG, "effective_min_query_count", 0)
-    measured = set_record(ctt_tree / OFFLINE_LOG, "result_query_count", 0)
-    found = {f.key: f for f in findings(ctt_tree, "PE008")}
+def test_pe008_fail_configured_and_measured(tree: Tree) -> None:
+    configured = set_record(tree.path(tree.perf_detail()), "effective_min_query_count", 0)
+    measured = set_record(tree.path(tree.perf_detail()), "result_query_count", 0)
+    found = {f.key: f for f in tree.findings("PE008")}
     assert set(found) == {"effective_min_query_count", "result_query_count"}
     assert found["effective_min_query_count"].line == configured
     assert found["result_query_count"].line == measured
-    assert all(f.path == OFFLINE_LOG and f.expected == ">= 1" and f.found == 0 for f in found.values())
+    assert all(f.path == tree.perf_detail() and f.expected == ">= 1" and f.found == 0 for f in found.values())
 
 
 # --- PE009 performance sample count -------------------------------------------------------------------------
-def test_pe009_pass_real(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "PE009") == []
+def test_pe009_pass_real(tree: Tree) -> None:
+    assert tree.findings("PE009") == []
 
 
-def test_pe009_fail_below_minimum(ctt_tree: Path) -> None:
-    number = set_record(ctt_tree / OFFLINE_LOG, "effective_performance_sample_count", 13367)
-    finding = only(ctt_tree, "PE009")
-    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "effective_performance_sample_count")
-    assert (finding.expected, finding.found) == (">= 13368", 13367)
+def test_pe009_fail_below_minimum(tree: Tree) -> None:
+    minimum = MIN_PERFORMANCE_SAMPLES[tree.kind]
+    number = set_record(tree.path(tree.perf_detail()), "effective_performance_sample_count", minimum - 1)
+    finding = tree.only("PE009")
+    assert (finding.path, finding.line) == (tree.perf_detail(), number)
+    assert finding.key == "effective_performance_sample_count"
+    assert (finding.expected, finding.found) == (f">= {minimum}", minimum - 1)
 
 
 # --- PE010 Offline samples per query ------------------------------------------------------------------------
-def test_pe010_pass_real_and_no_minimum_from_v50(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "PE010") == []
-    set_record(ctt_tree / OFFLINE_LOG, "effective_samples_per_query", 100)
-    assert findings(ctt_tree, "PE010", "v5.0") == []  # gptj-99 has no Offline minimum from v5.0
+def test_pe010_pass_real_and_no_minimum_from_v50(tree: Tree) -> None:
+    assert tree.findings("PE010") == []
+    if tree.real:
+        set_record(tree.path(tree.perf_detail()), "effective_samples_per_query", 100)
+        assert findings(tree.root, "PE010", "v5.0") == []  # gptj-99 has no Offline minimum from v5.0
 
 
-def test_pe010_fail_too_few_samples(ctt_tree: Path) -> None:
-    number = set_record(ctt_tree / OFFLINE_LOG, "effective_samples_per_query", 100)
-    finding = only(ctt_tree, "PE010")
-    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "effective_samples_per_query")
-    assert (finding.expected, finding.found) == (">= 13368", 100)
+def test_pe010_fail_too_few_samples(tree: Tree) -> None:
+    number = set_record(tree.path(tree.perf_detail()), "effective_samples_per_query", 100)
+    finding = tree.only("PE010")
+    assert (finding.path, finding.line, finding.key) == (tree.perf_detail(), number, "effective_samples_per_query")
+    assert (finding.expected, finding.found) == (f">= {MIN_PERFORMANCE_SAMPLES[tree.kind]}", 100)
 
 
 # --- PE011 latency bound ------------------------------------------------------------------------------------
-def test_pe011_pass_server_at_bound(amd_tree: Path) -> None:
-    assert findings(amd_tree, "PE011") == []
-    set_record(amd_tree / AMD_SERVER_LOG, "effective_target_latency_ns", 20000000000)
-    assert findings(amd_tree, "PE011") == []
+def test_pe011_pass_server_at_bound(server_tree: Tree) -> None:
+    assert server_tree.findings("PE011") == []
+    bound = SERVER_LATENCY_BOUND_NS[server_tree.kind]
+    set_record(server_tree.path(server_tree.perf_detail("Server")), "effective_target_latency_ns", bound)
+    assert server_tree.findings("PE011") == []
 
 
-def test_pe011_fail_server_target_above_bound(amd_tree: Path) -> None:
-    number = set_record(amd_tree / AMD_SERVER_LOG, "effective_target_latency_ns", 20000000001)
-    finding = only(amd_tree, "PE011")
-    assert (finding.path, finding.line, finding.key) == (AMD_SERVER_LOG, number, "effective_target_latency_ns")
-    assert (finding.expected, finding.found) == ("<= 20000000000", 20000000001)
+def test_pe011_fail_server_target_above_bound(server_tree: Tree) -> None:
+    bound = SERVER_LATENCY_BOUND_NS[server_tree.kind]
+    log = server_tree.perf_detail("Server")
+    number = set_record(server_tree.path(log), "effective_target_latency_ns", bound + 1)
+    finding = server_tree.only("PE011")
+    assert (finding.path, finding.line, finding.key) == (log, number, "effective_target_latency_ns")
+    assert (finding.expected, finding.found) == (f"<= {bound}", bound + 1)
 
 
 # --- PE012 token latencies ----------------------------------------------------------------------------------
@@ -308,16 +338,16 @@ def test_pe012_nan_latency_must_not_pass(amd_tree: Path) -> None:
 
 
 # --- PE013 early stopping -----------------------------------------------------------------------------------
-def test_pe013_pass_met_and_offline_not_judged(ctt_tree: Path) -> None:
-    set_record(ctt_tree / SS_LOG, "early_stopping_met", "true")
-    set_record(ctt_tree / OFFLINE_LOG, "early_stopping_met", False)
-    assert findings(ctt_tree, "PE013") == []
+def test_pe013_pass_met_and_offline_not_judged(tree: Tree) -> None:
+    set_record(tree.path(tree.perf_detail("SingleStream")), "early_stopping_met", "true")
+    set_record(tree.path(tree.perf_detail()), "early_stopping_met", False)
+    assert tree.findings("PE013") == []
 
 
-def test_pe013_fail_not_met(ctt_tree: Path) -> None:
-    number = set_record(ctt_tree / SS_LOG, "early_stopping_met", False)
-    finding = only(ctt_tree, "PE013")
-    assert (finding.path, finding.line, finding.key) == (SS_LOG, number, "early_stopping_met")
+def test_pe013_fail_not_met(tree: Tree) -> None:
+    number = set_record(tree.path(tree.perf_detail("SingleStream")), "early_stopping_met", False)
+    finding = tree.only("PE013")
+    assert (finding.path, finding.line, finding.key) == (tree.perf_detail("SingleStream"), number, "early_stopping_met")
     assert (finding.expected, finding.found) == (True, False)
 
 
@@ -365,23 +395,23 @@ def test_pe014_pass_open_division_not_required_in_v41(ctt_tree: Path) -> None:
 
 
 # --- PE015 LoadGen build mismatch ---------------------------------------------------------------------------
-def test_pe015_pass_same_build(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "PE015") == []
+def test_pe015_pass_same_build(tree: Tree) -> None:
+    assert tree.findings("PE015") == []
 
 
-def test_pe015_fail_accuracy_log_from_other_build(ctt_tree: Path) -> None:
+def test_pe015_fail_accuracy_log_from_other_build(tree: Tree) -> None:
     accuracy = f"{CTT_RESULTS}/Offline/accuracy/mlperf_log_detail.txt"
     number = set_record(ctt_tree / accuracy, "loadgen_version", "4.1 @ 0000000000")
-    finding = only(ctt_tree, "PE015")
+    finding = tree.only("PE015")
     assert (finding.path, finding.line, finding.key) == (accuracy, number, "loadgen_version")
     assert (finding.expected, finding.found) == ("4.1 @ 2ed9555be0", "4.1 @ 0000000000")
     assert finding.severity.value == "warning"  # same release, another commit
 
 
-def test_pe015_fail_log_from_other_release_is_an_error(ctt_tree: Path) -> None:
+def test_pe015_fail_log_from_other_release_is_an_error(tree: Tree) -> None:
     accuracy = f"{CTT_RESULTS}/Offline/accuracy/mlperf_log_detail.txt"
     set_record(ctt_tree / accuracy, "loadgen_version", "4.0 @ 1111111111")
-    finding = only(ctt_tree, "PE015")
+    finding = tree.only("PE015")
     assert (finding.severity.value, finding.found, finding.message) == (
         "error",
         "4.0 @ 1111111111",
@@ -401,9 +431,9 @@ def test_pe015_real_google_audit_logs(tmp_path: Path) -> None:
 
 
 # --- PE016 scenario mismatch --------------------------------------------------------------------------------
-def test_pe016_pass_inferred_offline_on_edge(ctt_tree: Path) -> None:
-    set_record(ctt_tree / OFFLINE_LOG, "effective_scenario", "SingleStream")
-    assert findings(ctt_tree, "PE016") == []
+def test_pe016_pass_inferred_offline_on_edge(tree: Tree) -> None:
+    set_record(tree.path(tree.perf_detail()), "effective_scenario", "SingleStream")
+    assert tree.findings("PE016") == []
 
 
 def test_pe016_pass_interactive_is_a_server_run(amd_tree: Path) -> None:
@@ -411,30 +441,30 @@ def test_pe016_pass_interactive_is_a_server_run(amd_tree: Path) -> None:
     assert findings(amd_tree, "PE016", "v5.1") == []
 
 
-def test_pe016_fail_server_run_in_offline_folder(ctt_tree: Path) -> None:
-    number = set_record(ctt_tree / OFFLINE_LOG, "effective_scenario", "Server")
-    finding = only(ctt_tree, "PE016")
-    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, number, "effective_scenario")
+def test_pe016_fail_server_run_in_offline_folder(tree: Tree) -> None:
+    number = set_record(tree.path(tree.perf_detail()), "effective_scenario", "Server")
+    finding = tree.only("PE016")
+    assert (finding.path, finding.line, finding.key) == (tree.perf_detail(), number, "effective_scenario")
     assert (finding.expected, finding.found) == (["Offline", "SingleStream", "MultiStream"], "Server")
 
 
-def test_pe016_fail_inferred_result_on_datacenter(ctt_tree: Path) -> None:
-    set_record(ctt_tree / OFFLINE_LOG, "effective_scenario", "SingleStream")
-    edit_json(ctt_tree / CTT_SYSTEM, system_type="datacenter")
-    assert only(ctt_tree, "PE016").found == "SingleStream"
+def test_pe016_fail_inferred_result_on_datacenter(tree: Tree) -> None:
+    set_record(tree.path(tree.perf_detail()), "effective_scenario", "SingleStream")
+    edit_json(tree.path(tree.system), system_type="datacenter")
+    assert tree.only("PE016").found == "SingleStream"
 
 
 # --- PE017 summary disagrees --------------------------------------------------------------------------------
-def test_pe017_pass_within_printed_precision(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "PE017") == []
-    set_summary(ctt_tree / perf_summary("Offline"), "Samples per second", "0.93")  # detail: 0.927649
-    assert findings(ctt_tree, "PE017") == []
+def test_pe017_pass_within_printed_precision(tree: Tree) -> None:
+    assert tree.findings("PE017") == []
+    set_summary(tree.path(tree.perf_summary("Offline")), "Samples per second", "0.93")  # detail: 0.927649
+    assert tree.findings("PE017") == []
 
 
-def test_pe017_fail_validity(ctt_tree: Path) -> None:
-    summary = perf_summary("SingleStream")
+def test_pe017_fail_validity(tree: Tree) -> None:
+    summary = tree.perf_summary("SingleStream")
     number = set_summary(ctt_tree / summary, "Result is", "INVALID")
-    finding = only(ctt_tree, "PE017")
+    finding = tree.only("PE017")
     assert (finding.path, finding.line, finding.key) == (summary, number, "Result is")
     assert (finding.expected, finding.found) == ("VALID", "INVALID")
 
@@ -448,18 +478,18 @@ def test_pe017_fail_metric(ctt_tree: Path) -> None:
 
 
 # --- PE018 network SUT name ---------------------------------------------------------------------------------
-def test_pe018_pass_network_sut_name_and_other_divisions(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "PE018") == []  # closed: not judged
+def test_pe018_pass_network_sut_name_and_other_divisions(tree: Tree) -> None:
+    assert tree.findings("PE018") == []  # closed: not judged
     move_division(ctt_tree, "ConnectTechInc", "closed", "network")
     for scenario in ("Offline", "SingleStream"):
         log = ctt_tree / perf_detail(scenario, NETWORK_RESULTS)
         set_record(log, "sut_name", f"gptj {scenario} Network SUT")
-    assert findings(ctt_tree, "PE018") == []
+    assert tree.findings("PE018") == []
 
 
-def test_pe018_fail_network_run_with_plain_sut(ctt_tree: Path) -> None:
+def test_pe018_fail_network_run_with_plain_sut(tree: Tree) -> None:
     move_division(ctt_tree, "ConnectTechInc", "closed", "network")
-    found = {f.path: f for f in findings(ctt_tree, "PE018")}
+    found = {f.path: f for f in tree.findings("PE018")}
     log = perf_detail("Offline", NETWORK_RESULTS)
     assert set(found) == {log, perf_detail("SingleStream", NETWORK_RESULTS)}
     assert (found[log].key, found[log].found) == ("sut_name", "gptj-Offline-SUT")
@@ -468,27 +498,28 @@ def test_pe018_fail_network_run_with_plain_sut(ctt_tree: Path) -> None:
 
 
 # --- PE019 primary metric missing --------------------------------------------------------------------------
-def test_pe019_pass_metric_present(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "PE019") == []
+def test_pe019_pass_metric_present(tree: Tree) -> None:
+    assert tree.findings("PE019") == []
 
 
-def test_pe019_fail_metric_record_dropped(ctt_tree: Path) -> None:
+def test_pe019_fail_metric_record_dropped(tree: Tree) -> None:
     # gptj-99 Offline in v4.1 is scored by the inferred tokens per second record
-    drop_record(ctt_tree / OFFLINE_LOG, "result_inferred_tokens_per_second")
-    finding = only(ctt_tree, "PE019")
-    assert (finding.path, finding.key, finding.found) == (OFFLINE_LOG, "result_inferred_tokens_per_second", None)
+    drop_record(tree.path(tree.perf_detail()), "result_inferred_tokens_per_second")
+    finding = tree.only("PE019")
+    assert (finding.path, finding.key, finding.found) == (tree.perf_detail(), "result_inferred_tokens_per_second", None)
     assert finding.expected == "a positive number"
 
 
-def test_pe019_fail_inferred_offline_with_zero_latency(ctt_tree: Path) -> None:
-    set_record(ctt_tree / OFFLINE_LOG, "effective_scenario", "MultiStream")
-    add_record(ctt_tree / OFFLINE_LOG, "result_mean_query_latency_ns", 5e-324)
-    finding = only(ctt_tree, "PE019")
-    assert finding.path == OFFLINE_LOG
+def test_pe019_fail_inferred_offline_with_zero_latency(tree: Tree) -> None:
+    set_record(tree.path(tree.perf_detail()), "effective_scenario", "MultiStream")
+    add_record(tree.path(tree.perf_detail()), "result_mean_query_latency_ns", 5e-324)
+    finding = tree.only("PE019")
+    assert finding.path == tree.perf_detail()
 
 
-def test_pe017_fail_summary_with_bad_bytes(ctt_tree: Path) -> None:
-    path = ctt_tree / perf_summary("Offline")
+def test_pe017_fail_summary_with_bad_bytes(tree: Tree) -> None:
+    path = tree.path(tree.perf_summary("Offline"))
     path.write_bytes(path.read_bytes()[:40] + b"\xff\xfe" + path.read_bytes()[40:])
-    finding = only(ctt_tree, "PE017")
-    assert finding.path == perf_summary("Offline") and finding.found == "not valid UTF-8 (first bad byte at offset 40)"
+    finding = tree.only("PE017")
+    assert finding.path == tree.perf_summary("Offline")
+    assert finding.found == "not valid UTF-8 (first bad byte at offset 40)"

@@ -1,6 +1,7 @@
 """Types enforced by the round's JSON Schemas: system descriptions and measurements, inference and training.
 
 Each case mutates a real v4.1 copy into something that used to pass (or crash) and asserts the finding.
+Inference cases taking ``tree`` also run on a copy of the bundled demo tree, so they run without the data.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from pathlib import Path
 import pytest
 
 from checker.training.run import check_training
+from tests import trees
 from tests.conftest import require_data
-from tests.mutate import CTT_MEASUREMENTS, CTT_SYSTEM, edit_json, findings, only
+from tests.mutate import edit_json
+from tests.trees import Tree
 
-OFFLINE_JSON = f"{CTT_MEASUREMENTS}/Offline/Orin_TRT_Offline.json"
+tree = trees.tree  # each test taking ``tree`` runs on the real ConnectTechInc copy and on the demo copy
 
 
 # --- inference system description (SY003) ------------------------------------------------------------------
-def test_sy003_pass_real_types(ctt_tree: Path) -> None:
-    edit_json(ctt_tree / CTT_SYSTEM, other_software_stack={"TensorRT": "10.1"}, host_network_card_count=2)
-    assert findings(ctt_tree, "SY003") == []
+def test_sy003_pass_real_types(tree: Tree) -> None:
+    edit_json(tree.path(tree.system), other_software_stack={"TensorRT": "10.1"}, host_network_card_count=2)
+    assert tree.findings("SY003") == []
 
 
 @pytest.mark.parametrize(
@@ -37,49 +40,51 @@ def test_sy003_pass_real_types(ctt_tree: Path) -> None:
         ("is_network", "yes", "true or false"),
     ],
 )
-def test_sy003_fail_wrong_type(ctt_tree: Path, key: str, value: object, expected: str) -> None:
-    edit_json(ctt_tree / CTT_SYSTEM, **{key: value})
-    finding = only(ctt_tree, "SY003")
-    assert (finding.path, finding.key, finding.expected, finding.found) == (CTT_SYSTEM, key, expected, value)
+def test_sy003_fail_wrong_type(tree: Tree, key: str, value: object, expected: str) -> None:
+    edit_json(tree.path(tree.system), **{key: value})
+    finding = tree.only("SY003")
+    assert (finding.path, finding.key, finding.expected, finding.found) == (tree.system, key, expected, value)
     assert finding.fails
 
 
-def test_sy003_nan_count_is_reported_as_text(ctt_tree: Path) -> None:
-    path = ctt_tree / CTT_SYSTEM
+def test_sy003_nan_count_is_reported_as_text(tree: Tree) -> None:
+    path = tree.path(tree.system)
     data = json.loads(path.read_text())
     data["number_of_nodes"] = float("nan")
     path.write_text(json.dumps(data))  # Python writes the NaN token; a parser that rejects it makes it SY001
-    found = findings(ctt_tree, "SY003") + findings(ctt_tree, "SY001")
-    assert len(found) == 1 and found[0].path == CTT_SYSTEM
+    found = tree.findings("SY003") + tree.findings("SY001")
+    assert len(found) == 1 and found[0].path == tree.system
     assert found[0].code == "SY001" or (found[0].key, found[0].found) == ("number_of_nodes", "nan")
 
 
-def test_sy003_leaves_blank_and_own_rule_fields_to_their_rules(ctt_tree: Path) -> None:
-    edit_json(ctt_tree / CTT_SYSTEM, framework="", submitter=["ConnectTechInc"])
-    assert findings(ctt_tree, "SY003") == []
-    assert only(ctt_tree, "SY004").key == "framework"
-    assert only(ctt_tree, "SY007").key == "submitter"
+def test_sy003_leaves_blank_and_own_rule_fields_to_their_rules(tree: Tree) -> None:
+    edit_json(tree.path(tree.system), framework="", submitter=[tree.submitter])
+    assert tree.findings("SY003") == []
+    assert tree.only("SY004").key == "framework"
+    assert tree.only("SY007").key == "submitter"
 
 
 # --- measurements JSON (ME002) ------------------------------------------------------------------------------
-def test_me002_pass_real_types(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ME002") == []
+def test_me002_pass_real_types(tree: Tree) -> None:
+    assert tree.findings("ME002") == []
 
 
 @pytest.mark.parametrize("value", [1, ["fp16"], {"w": "fp16"}, False])
-def test_me002_fail_wrong_type(ctt_tree: Path, value: object) -> None:
-    edit_json(ctt_tree / OFFLINE_JSON, weight_data_types=value)
-    finding = only(ctt_tree, "ME002")
+def test_me002_fail_wrong_type(tree: Tree, value: object) -> None:
+    edit_json(tree.path(tree.measurements_json()), weight_data_types=value)
+    finding = tree.only("ME002")
     assert (finding.path, finding.key, finding.expected, finding.found) == (
-        OFFLINE_JSON, "weight_data_types", "non-empty text", value,
+        tree.measurements_json(), "weight_data_types", "non-empty text", value,
     )
 
 
-def test_me002_fail_nan(ctt_tree: Path) -> None:
-    path = ctt_tree / OFFLINE_JSON
-    path.write_text(path.read_text().replace('"retraining": "No"', '"retraining": NaN'))
-    finding = only(ctt_tree, "ME002")
-    assert finding.path == OFFLINE_JSON
+def test_me002_fail_nan(tree: Tree) -> None:
+    path = tree.path(tree.measurements_json())
+    old = '"retraining": "No"' if tree.real else '"retraining": "no"'
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, '"retraining": NaN'))
+    finding = tree.only("ME002")
+    assert finding.path == tree.measurements_json()
     # Either the parser rejects NaN (unreadable JSON) or the schema does (wrong type): never a pass.
     assert str(finding.found).startswith("not valid JSON") or (finding.key, finding.found) == ("retraining", "nan")
 

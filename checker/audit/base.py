@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from checker.discovery import Tree
-from checker.findings import Problem
+from checker.findings import Problem, Severity
+from checker.registry import rule
 from checker.rounds import Round
 
 
@@ -68,3 +69,8 @@ def robust_z(values: pd.Series, floor: float = 0.0) -> tuple[pd.Series, float, f
 def fmt(value: float) -> str:
     """Numbers in messages: four significant digits are enough to judge a ratio."""
     return f"{value:.4g}"
+
+
+def audit_rule(code: str, name: str, *, fix: str) -> Any:
+    """Register a reviewer audit: a ``round``-scope rule of the ``audit`` suite whose findings are for review."""
+    return rule(code, name, scope="round", severity=Severity.REVIEW, suite="audit", fix=fix)

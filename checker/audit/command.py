@@ -9,22 +9,11 @@ from pathlib import Path
 
 import click
 
+from checker import commandline as cl
 from checker.audit.base import HistoryRound
 from checker.audit.config import load_config
 from checker.audit.frame import results_frame
 from checker.audit.runner import build_context, results_of, run_audit
-from checker.cli import resolve_root
-from checker.commandline import (
-    apply_waivers_or_fail,
-    choose_round,
-    emit,
-    fail,
-    jobs_or_default,
-    load_round,
-    run_options,
-    selection,
-    shared_options,
-)
 from checker.discovery import DiscoveryError, Tree, discover
 from checker.engine import Report, Selection, run_checks
 from checker.findings import Finding
@@ -41,7 +30,7 @@ def check_round(
     try:
         tree = discover(path, rules["layout"])
     except DiscoveryError as exc:
-        fail(str(exc))
+        cl.fail(str(exc))
     return run_checks(tree, rules, jobs=jobs, options=options, selection=chosen, rules_path=rules_path), tree
 
 
@@ -58,7 +47,7 @@ def audit_report(report: Report, audit_findings: list[Finding]) -> Report:
 
 @click.command("audit")
 @click.argument("path", type=click.Path(path_type=Path))
-@shared_options("version", "rules")
+@cl.shared_options("version", "rules")
 @click.option(
     "--history",
     "history",
@@ -69,7 +58,7 @@ def audit_report(report: Report, audit_findings: list[Finding]) -> Report:
 @click.option("--history-version", default=None, help="Rules for reading the --history roots (default: --version).")
 @click.option("--html", "html_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write a self-contained HTML report to FILE.")  # fmt: skip
-@shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug")
+@cl.shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Audit thresholds (default: rules/audit/defaults.yaml).")  # fmt: skip
 @click.option("--timing", is_flag=True, help="Print the check and audit times to standard error.")
@@ -96,24 +85,24 @@ def audit(
     Exit code follows the check: 0 without errors, 1 with errors, 2 when it could not run. Audit findings
     are for reviewers and never fail the run on their own.
     """
-    chosen = selection(select, ignore)
-    root = resolve_root(path)
-    rules, evidence = choose_round(root, "inference", version, rules_file)
+    chosen = cl.selection(select, ignore)
+    root = cl.resolve_root(path)
+    rules, evidence = cl.choose_round(root, "inference", version, rules_file)
     try:
         config = load_config(str(config_file) if config_file else None)
     except RulesetError as exc:
-        fail(f"audit threshold problem: {exc}")
-    jobs = jobs_or_default(jobs)
-    options = run_options(published, debug)
+        cl.fail(f"audit threshold problem: {exc}")
+    jobs = cl.jobs_or_default(jobs)
+    options = cl.run_options(published, debug)
     rules_path = str(rules_file.resolve()) if rules_file else None
     started = time.perf_counter()
     report, tree = check_round(root, rules, jobs, options, chosen, rules_path)
     report.evidence = evidence
     checked = time.perf_counter()
     past = []
-    past_rules = load_round(history_version, None) if history_version else rules
+    past_rules = cl.load_round(history_version, None) if history_version else rules
     for earlier in history:
-        past_report, _ = check_round(resolve_root(earlier), past_rules, jobs, options, rules_path=rules_path)
+        past_report, _ = check_round(cl.resolve_root(earlier), past_rules, jobs, options, rules_path=rules_path)
         frame = results_frame(past_report.rows, past_rules, config["evidence"]["variant_suffix"])
         past.append(HistoryRound(str(earlier), past_rules.version, frame))
     history_done = time.perf_counter()
@@ -121,8 +110,8 @@ def audit(
     findings = run_audit(ctx, chosen)
     audited = time.perf_counter()
     result = audit_report(report, findings)
-    apply_waivers_or_fail(result, waivers, chosen)
-    emit(result, fmt, output)
+    cl.apply_waivers_or_fail(result, waivers, chosen)
+    cl.emit(result, fmt, output)
     if html_file:
         from checker.audit.html import write_html
 

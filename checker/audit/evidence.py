@@ -16,9 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from checker.audit.base import AuditContext, AuditProblem
-from checker.findings import Severity
-from checker.registry import rule
+from checker.audit.base import AuditContext, AuditProblem, audit_rule
 
 _PAIR = re.compile(r"([A-Za-z0-9_\-]+):\s*(-?[\d.]+(?:[eE][-+]?\d+)?)")
 
@@ -84,12 +82,9 @@ def _describe(ctx: AuditContext, members: list[str]) -> tuple[list[str], list[st
     return sorted(set(rows["Organization"])), sorted(set(rows["Organization"] + "/" + rows["Platform"]))
 
 
-@rule(
+@audit_rule(
     "AU030",
     "identical-detail-logs",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="File each result with the log of its own run; a detail log copied between results is not evidence.",
 )
 def identical_detail_logs(ctx: AuditContext) -> Iterator[AuditProblem]:
@@ -113,12 +108,9 @@ def identical_detail_logs(ctx: AuditContext) -> Iterator[AuditProblem]:
         )  # fmt: skip
 
 
-@rule(
+@audit_rule(
     "AU031",
     "identical-accuracy-logs",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="Confirm each system ran its own accuracy test; deterministic engines may match, copied logs may not.",
 )
 def identical_accuracy_logs(ctx: AuditContext) -> Iterator[AuditProblem]:
@@ -172,12 +164,9 @@ def _decimals(text: str) -> int:
     return len(text.split(".", 1)[1]) if "." in text else 0
 
 
-@rule(
+@audit_rule(
     "AU032",
     "identical-accuracy-values",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="Show the accuracy runs of each system; an accuracy equal to many decimals elsewhere needs an explanation.",
 )
 def identical_accuracy_values(ctx: AuditContext) -> Iterator[AuditProblem]:
@@ -221,12 +210,9 @@ def identical_accuracy_values(ctx: AuditContext) -> Iterator[AuditProblem]:
         )
 
 
-@rule(
+@audit_rule(
     "AU033",
     "accuracy-equals-reference",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="Attach the accuracy log that produced this score; a quantised run rarely matches FP32 exactly.",
 )
 def accuracy_equals_reference(ctx: AuditContext) -> Iterator[AuditProblem]:

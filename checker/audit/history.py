@@ -10,9 +10,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from checker.audit.base import AuditContext, AuditProblem, fmt
-from checker.findings import Severity
-from checker.registry import rule
+from checker.audit.base import AuditContext, AuditProblem, audit_rule, fmt
 
 
 def _best(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
@@ -61,12 +59,9 @@ def _beyond_others(
                 yield row, median, len(others)
 
 
-@rule(
+@audit_rule(
     "AU040",
     "system-speedup-beyond-round",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="Explain the speed-up (new software, more accelerators, different settings) in the submission notes.",
 )
 def system_speedup(ctx: AuditContext) -> Iterator[AuditProblem]:
@@ -92,12 +87,9 @@ def system_speedup(ctx: AuditContext) -> Iterator[AuditProblem]:
         )  # fmt: skip
 
 
-@rule(
+@audit_rule(
     "AU041",
     "accelerator-speedup-beyond-round",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="Explain what makes this accelerator so much faster than in the earlier round.",
 )
 def accelerator_speedup(ctx: AuditContext) -> Iterator[AuditProblem]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from checker.audit.base import AuditContext, AuditProblem
+from checker.audit.base import AuditContext, AuditProblem, audit_rule
 from checker.audit.frame import normalise
-from checker.findings import Severity
-from checker.registry import rule
 
 
 def _canonical(value: Any, none_values: set[str]) -> str:
@@ -22,12 +20,9 @@ def _canonical(value: Any, none_values: set[str]) -> str:
         return text
 
 
-@rule(
+@audit_rule(
     "AU001",
     "system-described-differently",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="Make every systems/*.json that uses this system_name describe the same hardware, or rename the systems.",
 )
 def system_described_differently(ctx: AuditContext) -> Iterator[AuditProblem]:
@@ -66,12 +61,9 @@ def system_described_differently(ctx: AuditContext) -> Iterator[AuditProblem]:
         )
 
 
-@rule(
+@audit_rule(
     "AU002",
     "result-notes-differ",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="Use one set of notes for one system name, or give differently configured systems different names.",
 )
 def result_notes_differ(ctx: AuditContext) -> Iterator[AuditProblem]:

@@ -6,17 +6,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from checker.audit.base import AuditContext, AuditProblem, fmt, robust_z
-from checker.findings import Severity
-from checker.registry import rule
+from checker.audit.base import AuditContext, AuditProblem, audit_rule, fmt, robust_z
 
 
-@rule(
+@audit_rule(
     "AU020",
     "per-accelerator-outlier",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="Check the accelerator count in the system JSON and the run; explain what makes this system different.",
 )
 def per_accelerator_outlier(ctx: AuditContext) -> Iterator[AuditProblem]:

@@ -12,9 +12,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from checker.audit.base import AuditContext, AuditProblem, fmt, robust_z
-from checker.findings import Severity
-from checker.registry import rule
+from checker.audit.base import AuditContext, AuditProblem, audit_rule, fmt, robust_z
 
 
 def scenario_table(ctx: AuditContext) -> pd.DataFrame:
@@ -34,12 +32,9 @@ def _both(table: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     return table[table[a].notna() & table[b].notna()]
 
 
-@rule(
+@audit_rule(
     "AU010",
     "server-above-offline",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="Check that the Server and Offline folders hold the right runs; a Server run cannot outrun Offline.",
 )
 def server_above_offline(ctx: AuditContext) -> Iterator[AuditProblem]:
@@ -64,12 +59,9 @@ def server_above_offline(ctx: AuditContext) -> Iterator[AuditProblem]:
             )  # fmt: skip
 
 
-@rule(
+@audit_rule(
     "AU011",
     "server-offline-ratio-outlier",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="Compare the Server settings (target QPS, batching) with the Offline run; re-tune or explain the gap.",
 )
 def server_ratio_outlier(ctx: AuditContext) -> Iterator[AuditProblem]:
@@ -104,12 +96,9 @@ def server_ratio_outlier(ctx: AuditContext) -> Iterator[AuditProblem]:
                 )  # fmt: skip
 
 
-@rule(
+@audit_rule(
     "AU012",
     "latency-faster-than-offline",
-    scope="round",
-    severity=Severity.REVIEW,
-    suite="audit",
     fix="Check that the SingleStream/MultiStream and Offline runs come from the same system and software.",
 )
 def latency_vs_offline(ctx: AuditContext) -> Iterator[AuditProblem]:

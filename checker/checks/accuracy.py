@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from checker.context import ResultContext, as_int
 from checker.findings import Problem, Severity
-from checker.parsers.accuracy_log import DetailKeys, file_size, read_accuracy_log, read_detail_keys
+from checker.parsers.accuracy_log import (
+    ACCURACY_JSON_LIMIT,
+    DETAIL_LOG_LIMIT,
+    AccuracyLog,
+    DetailKeys,
+    file_size,
+    read_accuracy_log,
+    read_detail_keys,
+)
+from checker.parsers.text import ReadFailure, limit_for
 from checker.registry import rule
 
 ENFORCED_DIVISIONS = ("closed", "network")
@@ -29,7 +39,14 @@ def targets(ctx: ResultContext) -> list[dict[str, Any]]:
 
 def accuracy_keys(ctx: ResultContext) -> DetailKeys:
     """The few records of the accuracy detail log these rules need (the log is not fully decoded)."""
-    return read_detail_keys(ctx.accuracy_dir / "mlperf_log_detail.txt", _ACCURACY_KEYS)
+    limit = limit_for(ctx.rules, "detail_log", DETAIL_LOG_LIMIT)
+    return read_detail_keys(ctx.accuracy_dir / "mlperf_log_detail.txt", _ACCURACY_KEYS, limit)
+
+
+def accuracy_json(ctx: ResultContext) -> AccuracyLog:
+    """The result's ``accuracy/mlperf_log_accuracy.json``, read within the round's cap."""
+    limit = limit_for(ctx.rules, "accuracy_json", ACCURACY_JSON_LIMIT)
+    return read_accuracy_log(ctx.accuracy_dir / "mlperf_log_accuracy.json", limit)
 
 
 def _parsed(ctx: ResultContext) -> bool:
@@ -224,7 +241,7 @@ def accuracy_dataset_coverage(ctx: ResultContext) -> Iterator[Problem]:
     log_path = ctx.accuracy_dir / "mlperf_log_accuracy.json"
     if required is None or not ctx.accuracy_dir.is_dir():
         return
-    accuracy = read_accuracy_log(log_path)
+    accuracy = accuracy_json(ctx)
     if accuracy.exists and accuracy.complete:
         if len(accuracy.entries) < required:
             yield Problem(
@@ -352,3 +369,57 @@ def accuracy_extra_files(ctx: ResultContext) -> Iterator[Problem]:
         found="missing folder" if stems is None else missing,
         severity=severity,
     )
+
+
+# Missing files and entries that are not regular files are ST011's (and ST017's) to report.
+_STRUCTURAL = (None, ReadFailure.missing, ReadFailure.not_regular)
+
+
+@rule(
+    "AC010",
+    "accuracy-evidence-unusable",
+    fix=(
+        "Copy the accuracy run's files again from the run's output: accuracy.txt and mlperf_log_detail.txt as UTF-8 "
+        "text, mlperf_log_accuracy.json as written by LoadGen and truncated by truncate_accuracy_log.py."
+    ),
+)
+def accuracy_evidence_unusable(ctx: ResultContext) -> Iterator[Problem]:
+    """``accuracy.txt``, the accuracy log or the accuracy detail log is present but cannot be used.
+
+    Unreadable, empty, binary or UTF-16, above the round's size cap, or not in the expected format
+    (lines that are not LoadGen records): the accuracy claim then rests on nothing, so it fails
+    closed. Fails: an ``accuracy.txt`` of random bytes, an empty ``mlperf_log_accuracy.json``, a
+    detail log cut in the middle of a line. Passes: the files as LoadGen and the tools write them.
+    """
+    text = ctx.accuracy_file
+    if text.read_kind not in _STRUCTURAL:
+        yield _unusable(ctx, text.path, "accuracy.txt", str(text.read_error), "UTF-8 text with the metric lines")
+    log = accuracy_json(ctx)
+    if log.kind not in _STRUCTURAL:
+        what = "LoadGen response records (truncated by truncate_accuracy_log.py)"
+        yield _unusable(ctx, log.path, "mlperf_log_accuracy.json", str(log.error), what)
+    detail = ctx.accuracy_log
+    kind = getattr(detail, "read_kind", None)
+    if detail.read_error is not None and kind not in _STRUCTURAL:
+        yield _unusable(ctx, detail.path, "mlperf_log_detail.txt", detail.read_error, ":::MLLOG records")
+    elif detail.read_error is None and detail.malformed:
+        line, why = _malformed_at(detail.malformed[0])
+        problem = _unusable(ctx, detail.path, "mlperf_log_detail.txt", f"line {line}: {why}", ":::MLLOG records")
+        yield Problem(
+            problem.path,
+            f"{problem.message} ({len(detail.malformed)} malformed line(s))",
+            line=line,
+            expected=problem.expected,
+            found=problem.found,
+        )
+
+
+def _unusable(ctx: ResultContext, path: Path, name: str, why: str, expected: str) -> Problem:
+    return Problem(ctx.rel(path), f"accuracy run file {name} cannot be used: {why}", expected=expected, found=why)
+
+
+def _malformed_at(item: Any) -> tuple[int | None, str]:
+    """(line, why) of a malformed-line note, whether the reader gives a tuple or a ParseError."""
+    if isinstance(item, tuple):
+        return item[0], str(item[1])
+    return getattr(item, "line", None), str(getattr(item, "message", item))

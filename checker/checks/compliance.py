@@ -184,7 +184,7 @@ def audit_performance_rules(ctx: ResultContext) -> Iterator[tuple[str, AuditCont
         if test not in PERFORMANCE_AUDITS:
             continue
         view = audit(ctx, test)
-        if view.perf_log.read_error == "file is missing":
+        if view.perf_log.read_kind == "missing":
             continue
         yield test, view
 

@@ -50,7 +50,7 @@ def model_mapping_invalid(ctx: ResultContext) -> Iterator[Problem]:
     Open results may use any model, but each must still stand for an official benchmark, so that
     its scenarios, metric and units are known; the mapping is how a custom name says which one.
 
-    Fails: open ``model_mapping.json`` with ``{"my-digits": "cats"}``. Passes: ``{"my-digits": "digits"}``.
+    Fails: open ``model_mapping.json`` with ``{"my-net": "cats"}``. Passes: ``{"my-net": "resnet"}``.
     """
     if ctx.unit.division != "open":
         return

@@ -12,8 +12,10 @@ import os
 import re
 from collections.abc import Iterator
 
-from checker.context import Entry, SubmitterContext
+from checker.context import Entry, ResultContext, SubmitterContext, SystemContext
 from checker.findings import Problem, Severity
+from checker.parsers.jsonfile import JsonDoc
+from checker.parsers.text import outside_root
 from checker.registry import rule
 
 # Written into results/ by the official checker at submission time; everything else there is stray.
@@ -220,16 +222,91 @@ def non_portable_name(ctx: SubmitterContext) -> Iterator[Problem]:
     fix="Replace the link with the file or folder it points to.",
 )
 def symbolic_link(ctx: SubmitterContext) -> Iterator[Problem]:
-    """A symbolic link that resolves (broken ones are ST016's).
+    """A symbolic link that resolves inside the submitter (broken ones are ST016's, outside ones RH009's).
 
     Git stores the link, not its target: the published repository, an archive of it, or a
     Windows checkout does not hold what the submitter saw.
 
     Fails: a link ``LINK.md`` to ``README.md`` (a warning). Passes: regular files.
     """
+    for entry, path in _links(ctx):
+        if outside_root(path, ctx.path) is None:
+            yield Problem(entry.rel, "symbolic link", expected="a regular file or folder", found=os.readlink(path))
+
+
+def _links(ctx: SubmitterContext) -> Iterator[tuple[Entry, str]]:
+    """Resolving symbolic links (to files or folders: the walk does not follow either) with their paths."""
     for entry in ctx.entries:
         if entry.is_dir or entry.size is None:
             continue
         path = os.path.join(ctx.root, entry.rel)
         if os.path.islink(path):
-            yield Problem(entry.rel, "symbolic link", expected="a regular file or folder", found=os.readlink(path))
+            yield entry, path
+
+
+def _duplicates(where: str, doc: JsonDoc | None, what: str) -> Iterator[Problem]:
+    if doc is None or not doc.ok or not doc.duplicates:
+        return
+    yield Problem(
+        where,
+        f"{what} repeats key(s) {', '.join(doc.duplicates[:5])}; JSON readers disagree on which value counts",
+        key=doc.duplicates[0],
+        expected="each key once per object",
+        found=doc.duplicates,
+    )
+
+
+@rule(
+    "RH007",
+    "duplicate-key-in-system-description",
+    scope="system",
+    fix="Keep one occurrence of each key in the system description, with the value that is true.",
+)
+def duplicate_key_in_system_description(ctx: SystemContext) -> Iterator[Problem]:
+    """A key appears twice in one object of ``systems/<system>.json``.
+
+    Python keeps the last value, other tools the first: the published table and the reviewed file
+    may then disagree. Fails: ``{"status": "available", "status": "preview"}``. Passes: unique keys.
+    """
+    if ctx.json_path.is_file():
+        yield from _duplicates(ctx.rel(ctx.json_path), ctx.doc, "system description")
+
+
+@rule(
+    "RH008",
+    "duplicate-key-in-measurements",
+    fix="Keep one occurrence of each key in the measurements JSON, with the value that is true.",
+)
+def duplicate_key_in_measurements(ctx: ResultContext) -> Iterator[Problem]:
+    """A key appears twice in one object of the result's measurements JSON.
+
+    Fails: ``{"retraining": "no", "retraining": "yes"}``. Passes: unique keys.
+    """
+    path = ctx.measurements_json_path
+    if path is not None:
+        yield from _duplicates(ctx.rel(path), ctx.measurements, "measurements JSON")
+
+
+@rule(
+    "RH009",
+    "link-outside-submission",
+    scope="submitter",
+    fix="Copy the file or folder into the submission instead of linking to it; evidence must live in the "
+    "submitter's folder.",
+)
+def link_outside_submission(ctx: SubmitterContext) -> Iterator[Problem]:
+    """A symbolic link resolves outside ``<division>/<submitter>`` (another submitter, /tmp, /dev/zero).
+
+    What it points to is not part of the submission: it is not published, may change after the
+    check, and can be a device. Fails: ``accuracy.txt -> /home/me/accuracy.txt``. Passes: no links,
+    or links that stay inside the submitter (RH006 warns about those).
+    """
+    for entry, path in _links(ctx):
+        target = outside_root(path, ctx.path)
+        if target is not None:
+            yield Problem(
+                entry.rel,
+                f"symbolic link resolves outside the submitter folder, to {target}",
+                expected=f"a file inside {ctx.unit.rel}",
+                found=target,
+            )

@@ -42,7 +42,7 @@ def detail_log_unreadable(ctx: ResultContext) -> Iterator[Problem]:
     Fails: an empty ``mlperf_log_detail.txt``. Passes: LoadGen's log; a missing file is ST010's.
     """
     log = ctx.perf_log
-    if log.read_error == "file is missing":
+    if log.read_kind == "missing":  # ReadFailure.missing (a str enum)
         return
     if log.read_error or not log.values:
         yield Problem(
@@ -568,7 +568,7 @@ def summary_disagrees(ctx: ResultContext) -> Iterator[Problem]:
     """
     log, summary = _log(ctx), ctx.perf_summary
     where = ctx.rel(summary.path)
-    if summary.read_error not in (None, "file is missing") or summary.bad_bytes_at is not None:
+    if summary.read_kind not in (None, "missing") or summary.bad_bytes_at is not None:
         problem = summary.read_error or f"not valid UTF-8 (first bad byte at offset {summary.bad_bytes_at})"
         yield Problem(where, f"summary log is unreadable: {problem}", expected="LoadGen's summary text", found=problem)
         return

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from checker.context import ResultContext, SubmitterContext, SystemContext, TreeContext
 from checker.findings import Problem, Severity
+from checker.parsers.text import RawFile, ReadFailure, stat_regular
 from checker.registry import rule
 
 
@@ -252,8 +255,23 @@ def required_scenario_missing(ctx: SystemContext) -> Iterator[Problem]:
             )
 
 
-def _missing(folder: Path, names: list[str]) -> list[str]:
-    return [n for n in names if not (folder / n).is_file()]
+def _missing(folder: Path, names: list[str]) -> list[tuple[str, RawFile]]:
+    """Required files that are absent or not regular files (a folder, FIFO, device), with why."""
+    found = []
+    for name in names:
+        checked = stat_regular(folder / name)
+        if isinstance(checked, RawFile):
+            found.append((name, checked))
+    return found
+
+
+def _why(name: str, failure: RawFile) -> str:
+    """``is missing``, or what the entry is instead (``is a FIFO (named pipe), not a regular file``)."""
+    return f"{name} is missing" if failure.kind is ReadFailure.missing else f"{name} {failure.error}"
+
+
+def _found(failure: RawFile) -> str:
+    return "missing" if failure.kind is ReadFailure.missing else str(failure.error)
 
 
 @rule(
@@ -269,12 +287,12 @@ def performance_files_missing(ctx: ResultContext) -> Iterator[Problem]:
     required = list(ctx.rules["files"]["performance_required"])
     if ctx.has_power:
         required += ctx.rules["files"].get("power_run_required", [])
-    for name in _missing(ctx.perf_dir, required):
+    for name, failure in _missing(ctx.perf_dir, required):
         yield Problem(
             ctx.rel(ctx.perf_dir / name),
-            f"performance run file {name} is missing",
+            f"performance run file {_why(name, failure)}",
             expected=name,
-            found="missing",
+            found=_found(failure),
         )
 
 
@@ -293,13 +311,15 @@ def accuracy_files_missing(ctx: ResultContext) -> Iterator[Problem]:
 
     Fails: ``accuracy/`` without ``accuracy.txt``. Passes: summary, detail, accuracy.txt and the accuracy log.
     """
-    for name in _missing(ctx.accuracy_dir, list(ctx.rules["files"]["accuracy_required"])):
-        published = ctx.options.published and name == "mlperf_log_accuracy.json"
+    for name, failure in _missing(ctx.accuracy_dir, list(ctx.rules["files"]["accuracy_required"])):
+        absent = failure.kind is ReadFailure.missing
+        published = ctx.options.published and name == "mlperf_log_accuracy.json" and absent
         yield Problem(
             ctx.rel(ctx.accuracy_dir / name),
-            f"accuracy run file {name} is missing" + (" (removed from published repositories)" if published else ""),
+            f"accuracy run file {_why(name, failure)}"
+            + (" (removed from published repositories)" if published else ""),
             expected=name,
-            found="missing",
+            found=_found(failure),
             severity=Severity.NOTICE if published else None,
         )
 
@@ -410,3 +430,68 @@ def broken_link_or_large_file(ctx: SubmitterContext) -> Iterator[Problem]:
                 expected=f"<= {limit // 2**20} MiB",
                 found=entry.size,
             )
+
+
+def _unusable(path: str) -> str | None:
+    """Why an entry of the walk cannot serve as evidence: not listable, not readable, not a regular file."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return f"cannot be inspected: {exc.strerror or exc}"
+    if stat.S_ISDIR(info.st_mode):
+        return None if os.access(path, os.R_OK | os.X_OK) else "folder cannot be listed (permission denied)"
+    if not stat.S_ISREG(info.st_mode):
+        checked = stat_regular(Path(path))
+        return str(checked.error) if isinstance(checked, RawFile) else "not a regular file"
+    return None if os.access(path, os.R_OK) else "file cannot be read (permission denied)"
+
+
+@rule(
+    "ST017",
+    "unusable-entry",
+    scope="submitter",
+    fix="Make every file a readable regular file and every folder listable (chmod a+rX); remove FIFOs, "
+    "sockets and device files.",
+)
+def unusable_entry(ctx: SubmitterContext) -> Iterator[Problem]:
+    """A file or folder in the submission cannot be read, or is not a regular file (FIFO, socket, device).
+
+    What cannot be read cannot be checked, and git cannot store the others: the check fails
+    closed rather than skip them. Fails: ``systems/`` with mode 000, a FIFO named
+    ``mlperf_log_detail.txt``. Passes: readable regular files and listable folders.
+    """
+    why = _unusable(str(ctx.path))
+    if why is not None:
+        yield Problem(ctx.unit.rel, f"submitter folder: {why}", expected="a readable folder", found=why)
+        return
+    for entry in ctx.entries:
+        if entry.size is None and not entry.is_dir:
+            continue  # a broken link: ST016's
+        why = _unusable(os.path.join(ctx.root, entry.rel))
+        if why is not None:
+            yield Problem(entry.rel, why, expected="a readable regular file or folder", found=why)
+
+
+@rule(
+    "ST018",
+    "results-folder-missing",
+    scope="submitter",
+    fix="Put the results under <division>/<submitter>/results/<system>/<benchmark>/<scenario>/.",
+)
+def results_folder_missing(ctx: SubmitterContext) -> Iterator[Problem]:
+    """A submitter folder has no ``results/`` folder, so it submits nothing that could be checked.
+
+    Fails: ``closed/Acme`` with only ``systems/`` and ``code/``. Passes: a ``results/`` folder.
+    """
+    results = ctx.path / "results"
+    try:
+        info = os.stat(results)
+    except FileNotFoundError:
+        what = "missing"
+    except OSError as exc:
+        what = f"cannot be inspected: {exc.strerror or exc}"
+    else:
+        if stat.S_ISDIR(info.st_mode):
+            return
+        what = "not a folder"
+    yield Problem(ctx.rel(results), f"results/ is {what}", expected="a results/ folder", found=what)

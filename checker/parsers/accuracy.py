@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from checker.parsers.text import read_text
+from checker.parsers.text import ReadFailure, read_text
+
+ACCURACY_TXT_LIMIT = 16 << 20  # real ones are a few KiB; the round's ``limits.accuracy_txt`` overrides
 
 
 @dataclass
@@ -18,6 +20,7 @@ class AccuracyFile:
     hash_value: str | None = None
     hash_line: int | None = None
     read_error: str | None = None
+    read_kind: ReadFailure | None = None
 
     def first(self, metric: str) -> float | None:
         found = self.values.get(metric)
@@ -48,8 +51,11 @@ def parse_accuracy_text(path: Path, text: str, patterns: dict[str, str], hash_pa
     return result
 
 
-def parse_accuracy_file(path: Path, patterns: dict[str, str], hash_pattern: str) -> AccuracyFile:
-    text_file = read_text(path)
+def parse_accuracy_file(
+    path: Path, patterns: dict[str, str], hash_pattern: str, limit: int = ACCURACY_TXT_LIMIT
+) -> AccuracyFile:
+    """Read (bounded, strict UTF-8: a metric read from garbage is no metric) and parse ``accuracy.txt``."""
+    text_file = read_text(path, limit, strict=True)
     if not text_file.ok:
-        return AccuracyFile(path, read_error=text_file.error)
+        return AccuracyFile(path, read_error=text_file.error, read_kind=text_file.kind)
     return parse_accuracy_text(path, text_file.text, patterns, hash_pattern)

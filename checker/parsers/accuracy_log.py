@@ -12,11 +12,17 @@ import json
 import mmap
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from checker.parsers.mllog import MARKER, key_of
+from checker.parsers.text import RawFile, ReadFailure, looks_like_text, stat_regular
+
+ACCURACY_JSON_LIMIT = 4 << 30  # untruncated logs reach hundreds of MB; they are memory-mapped, not read
+DETAIL_LOG_LIMIT = 1 << 30
+MAP_ABOVE = 1 << 20  # files above this are memory-mapped
 
 # One response record: {"seq_id": N, "qsl_idx": M, "data": "HEX" [, "token_data": ..., "token_count": K]}
 _ENTRY = re.compile(
@@ -38,6 +44,7 @@ class AccuracyLog:
     truncated: bool = False
     complete: bool = False
     error: str | None = None
+    kind: ReadFailure | None = None
 
     @property
     def exists(self) -> bool:
@@ -70,6 +77,11 @@ def parse_accuracy_log_text(path: Path, text: str, size: int | None = None) -> A
     log.complete = not log.truncated and bad_lines == 0 and body.startswith("[") and body.endswith("]")
     if bad_lines and not log.truncated:
         log.error = f"{bad_lines} line(s) are not LoadGen response records"
+        log.kind = ReadFailure.bad_format
+    elif not body:
+        log.error, log.kind = "file is empty", ReadFailure.empty
+    elif not log.records and not log.truncated and "".join(body.split()) != "[]":
+        log.error, log.kind = "no LoadGen response records", ReadFailure.bad_format
     return log
 
 
@@ -82,20 +94,20 @@ def file_version(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def read_accuracy_log(path: Path) -> AccuracyLog:
+def read_accuracy_log(path: Path, limit: int = ACCURACY_JSON_LIMIT) -> AccuracyLog:
     """Read and parse one log, once per file version: several rules and audits read the same file."""
-    return _read_accuracy_log(path, file_version(path))
+    return _read_accuracy_log(path, file_version(path), limit)
 
 
 @lru_cache(maxsize=32)
-def _read_accuracy_log(path: Path, version: tuple[int, int] | None) -> AccuracyLog:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return AccuracyLog(path, error="file is missing")
-    except OSError as exc:
-        return AccuracyLog(path, error=f"cannot be read: {exc.strerror or exc}")
-    return parse_accuracy_log_text(path, raw.decode("utf-8", errors="replace"), size=len(raw))
+def _read_accuracy_log(path: Path, version: tuple[int, int] | None, limit: int) -> AccuracyLog:
+    raw = map_bounded(path, limit)
+    if isinstance(raw, RawFile):
+        return AccuracyLog(path, error=raw.error, kind=raw.kind)
+    why = looks_like_text(raw[:8192])
+    if why is not None:
+        return AccuracyLog(path, size=len(raw), error=why, kind=ReadFailure.not_text)
+    return parse_accuracy_log_text(path, raw[:].decode("utf-8", errors="replace"), size=len(raw))
 
 
 def file_size(path: Path) -> int | None:
@@ -115,6 +127,7 @@ class DetailKeys:
     lines: dict[str, int] = field(default_factory=dict)
     errors: list[tuple[int, str, object]] = field(default_factory=list)
     read_error: str | None = None
+    read_kind: ReadFailure | None = None
 
     @property
     def usable(self) -> bool:
@@ -125,35 +138,61 @@ _ERROR_FLAG = b'"is_error": true'
 HEADER_LINES = 400  # the settings LoadGen logs (effective_*, qsl_reported_*) all come before the run's events
 
 
-def _map(path: Path) -> bytes | mmap.mmap:
-    """The file's bytes; large files are memory-mapped so searching them copies nothing."""
-    with path.open("rb") as stream:
-        size = os.fstat(stream.fileno()).st_size
-        if size < 1 << 20:
-            return stream.read()
-        return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+def map_bounded(path: Path, limit: int) -> bytes | mmap.mmap | RawFile:
+    """A regular file's bytes within ``limit``; large files are memory-mapped so searching them copies nothing.
+
+    Only regular files are opened (non-blocking, checked again after opening); anything else, and
+    any error, comes back as a :class:`RawFile` failure with its kind.
+    """
+    checked = stat_regular(path, limit)
+    if isinstance(checked, RawFile):
+        return checked
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return RawFile(path, error=f"cannot be read: {exc.strerror or exc}", kind=ReadFailure.unreadable)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return RawFile(path, error="is not a regular file", kind=ReadFailure.not_regular)
+        if info.st_size > limit:
+            return RawFile(
+                path, error=f"file is {info.st_size} bytes, above the {limit}-byte cap", kind=ReadFailure.too_large
+            )
+        if info.st_size == 0:
+            return b""
+        if info.st_size < MAP_ABOVE:
+            return os.read(fd, info.st_size)
+        return mmap.mmap(fd, info.st_size, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as exc:
+        return RawFile(
+            path, error=f"cannot be read: {getattr(exc, 'strerror', None) or exc}", kind=ReadFailure.unreadable
+        )
+    finally:
+        os.close(fd)
 
 
-def read_detail_keys(path: Path, keys: frozenset[str]) -> DetailKeys:
+def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_LIMIT) -> DetailKeys:
     """The wanted header records and the error records of a detail log, once per file version."""
-    return _read_detail_keys(path, keys, file_version(path))
+    return _read_detail_keys(path, keys, file_version(path), limit)
 
 
 @lru_cache(maxsize=64)
-def _read_detail_keys(path: Path, keys: frozenset[str], version: tuple[int, int] | None) -> DetailKeys:
+def _read_detail_keys(path: Path, keys: frozenset[str], version: tuple[int, int] | None, limit: int) -> DetailKeys:
     """First value of each wanted key among the header lines, plus every ``is_error`` record of the whole log.
 
     Errors are located with a substring search over the whole text; only the lines found that
     way and the wanted header lines are JSON-decoded, so a large log costs one read.
     """
     found = DetailKeys(path)
-    try:
-        raw = _map(path)
-    except FileNotFoundError:
-        found.read_error = "file is missing"
+    raw = map_bounded(path, limit)
+    if isinstance(raw, RawFile):
+        found.read_error, found.read_kind = raw.error, raw.kind
         return found
-    except (OSError, ValueError) as exc:
-        found.read_error = f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+    why = looks_like_text(raw[:8192]) if raw else "file is empty"
+    if why is not None:
+        found.read_error = why
+        found.read_kind = ReadFailure.empty if not raw else ReadFailure.not_text
         return found
     head_end = -1
     for _ in range(HEADER_LINES):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.parsers.text import read_text
+from checker.parsers.text import ReadFailure, read_text
+
+CONF_LIMIT = 1 << 20  # real ones are a few KiB; the round's ``limits.conf`` overrides
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class ConfFile:
     settings: list[ConfSetting] = field(default_factory=list)
     malformed: list[tuple[int, str]] = field(default_factory=list)
     read_error: str | None = None
+    read_kind: ReadFailure | None = None
 
     def lookup(self, key: str, model: str, scenario: str) -> ConfSetting | None:
         """The setting LoadGen would apply: later lines win, and exact names beat ``*``."""
@@ -53,10 +56,11 @@ def parse_conf_text(path: Path, text: str) -> ConfFile:
     return conf
 
 
-def parse_conf(path: Path) -> ConfFile:
-    text_file = read_text(path)
+def parse_conf(path: Path, limit: int = CONF_LIMIT) -> ConfFile:
+    """Read (bounded, strict UTF-8) and parse a conf file; an empty one is valid (LoadGen applies defaults)."""
+    text_file = read_text(path, limit, allow_empty=True, strict=True)
     if not text_file.ok:
         conf = ConfFile(path)
-        conf.read_error = text_file.error
+        conf.read_error, conf.read_kind = text_file.error, text_file.kind
         return conf
     return parse_conf_text(path, text_file.text)

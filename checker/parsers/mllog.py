@@ -173,11 +173,19 @@ class Mllog:
 
 # Option sets of the two official readers; pass as ``parse_mllog(source, **TRAINING)``.
 DETAIL: dict[str, Any] = {
-    "encoding": "utf-8", "keep": "first", "require_time": False, "token_anywhere": False, "skip_bulky": True,
+    "encoding": "utf-8",
+    "keep": "first",
+    "require_time": False,
+    "token_anywhere": False,
+    "skip_bulky": True,
     "universal_newlines": False,
 }
 TRAINING: dict[str, Any] = {
-    "encoding": "latin-1", "keep": "all", "require_time": True, "token_anywhere": True, "skip_bulky": False,
+    "encoding": "latin-1",
+    "keep": "all",
+    "require_time": True,
+    "token_anywhere": True,
+    "skip_bulky": False,
     "universal_newlines": True,
 }
 
@@ -237,9 +245,7 @@ def _read(log: Mllog, encoding: str) -> str | None:
         return None
 
 
-def _parse(
-    log: Mllog, text: str, keep: Keep, strict: bool, anywhere: bool, skip_bulky: bool, universal: bool
-) -> None:
+def _parse(log: Mllog, text: str, keep: Keep, strict: bool, anywhere: bool, skip_bulky: bool, universal: bool) -> None:
     """Every line, located by offsets into ``text`` and decoded in place: no line is copied unless broken."""
     if universal and "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")  # the same line breaks as universal newlines
@@ -349,8 +355,13 @@ def _loose(number: int, obj: dict[str, Any]) -> Record:
     time_ms = obj.get("time_ms")
     if not (type(time_ms) is float and math.isfinite(time_ms)):
         time_ms = _time_ms(time_ms)
-    return Record(number, obj["key"], obj.get("value"), meta if isinstance(meta, dict) else {},
-                  time_ms if isinstance(time_ms, float) else None)
+    return Record(
+        number,
+        obj["key"],
+        obj.get("value"),
+        meta if isinstance(meta, dict) else {},
+        time_ms if isinstance(time_ms, float) else None,
+    )
 
 
 def _strict(number: int, obj: Any) -> Record | str:

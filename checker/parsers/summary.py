@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.parsers.text import read_text
+from checker.parsers.text import ReadFailure, read_text
+
+SUMMARY_LIMIT = 16 << 20  # real summaries are a few KiB; the round's ``limits.summary_log`` overrides
 
 
 @dataclass
@@ -16,6 +18,7 @@ class SummaryLog:
     fields: dict[str, str] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     read_error: str | None = None
+    read_kind: ReadFailure | None = None
     bad_bytes_at: int | None = None
 
     def get(self, name: str) -> str | None:
@@ -53,14 +56,15 @@ def parse_summary_text(path: Path, text: str) -> SummaryLog:
     return log
 
 
-def parse_summary_log(path: Path) -> SummaryLog:
-    text_file = read_text(path)
+def parse_summary_log(path: Path, limit: int = SUMMARY_LIMIT) -> SummaryLog:
+    """Read (bounded) and parse a summary; a file without any ``Name : value`` line is ``bad_format``."""
+    text_file = read_text(path, limit)
     if not text_file.ok:
         log = SummaryLog(path)
-        log.read_error = text_file.error
+        log.read_error, log.read_kind = text_file.error, text_file.kind
         return log
     log = parse_summary_text(path, text_file.text)
     log.bad_bytes_at = text_file.bad_bytes_at
     if not log.fields:
-        log.read_error = "file has no 'Name : value' lines"
+        log.read_error, log.read_kind = "file has no 'Name : value' lines", ReadFailure.bad_format
     return log

@@ -1,36 +1,202 @@
-"""Reading files as text without ever raising: bad bytes and missing files become notes for rules."""
+"""Reading evidence files without ever raising, blocking or exhausting memory.
+
+Only regular files are opened (a FIFO would block, ``/dev/zero`` never ends), every read is
+capped, and each failure is a value with a kind (:class:`ReadFailure`) that rules can compare,
+plus a human sentence that names what was expected.
+"""
 
 from __future__ import annotations
 
+import codecs
+import os
+import stat
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+from typing import Any
+
+
+class ReadFailure(str, Enum):
+    """Why a piece of evidence could not be used; a ``str`` so it prints and compares as its name."""
+
+    missing = "missing"
+    unreadable = "unreadable"
+    not_regular = "not_regular"
+    empty = "empty"
+    not_text = "not_text"
+    too_large = "too_large"
+    bad_format = "bad_format"
+    outside_tree = "outside_tree"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+MIB = 1 << 20
+DEFAULT_LIMIT = 256 * MIB  # callers that do not pass the round's ``limits`` are still bounded
+MISSING_TEXT = "file is missing"  # the sentence some callers still compare; prefer ``kind``
+_UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _kind_of_mode(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _not_regular(mode: int) -> str:
+    what = _kind_of_mode(mode)
+    return "is a folder, not a file" if what == "a folder" else f"is {what}, not a regular file"
 
 
 @dataclass(frozen=True)
-class TextFile:
-    """A file's text, or why it could not be read."""
+class RawFile:
+    """A file's bytes (at most the cap), or why they could not be read."""
 
     path: Path
-    text: str = ""
+    data: bytes = b""
     error: str | None = None
-    bad_bytes_at: int | None = None
+    kind: ReadFailure | None = None
+    size: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-def read_text(path: Path) -> TextFile:
-    """Read UTF-8 text; undecodable bytes are replaced and their first offset remembered."""
+def _failure(path: Path, kind: ReadFailure, error: str, size: int | None = None) -> RawFile:
+    return RawFile(path, error=error, kind=kind, size=size)
+
+
+def _too_large(path: Path, size: int, limit: int) -> RawFile:
+    return _failure(path, ReadFailure.too_large, f"file is {size} bytes, above the {limit}-byte cap", size)
+
+
+def stat_regular(path: Path, limit: int | None = None) -> RawFile | os.stat_result:
+    """``os.stat`` (links followed) of a regular file within the cap, or the failure it is."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return TextFile(path, error="file is missing")
-    except IsADirectoryError:
-        return TextFile(path, error="is a folder, not a file")
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        note = " (broken symbolic link)" if os.path.islink(path) else ""
+        return _failure(path, ReadFailure.missing, MISSING_TEXT + note)
     except OSError as exc:
-        return TextFile(path, error=f"cannot be read: {exc.strerror or exc}")
+        return _failure(path, ReadFailure.unreadable, f"cannot be read: {exc.strerror or exc}")
+    if not stat.S_ISREG(info.st_mode):
+        return _failure(path, ReadFailure.not_regular, _not_regular(info.st_mode))
+    if limit is not None and info.st_size > limit:
+        return _too_large(path, info.st_size, limit)
+    return info
+
+
+def read_bytes_bounded(path: Path, limit: int = DEFAULT_LIMIT) -> RawFile:
+    """At most ``limit`` bytes of a regular file; anything else is a failure with its kind.
+
+    The file is opened non-blocking and checked again after opening (``fstat``), so a FIFO or
+    device swapped in after the first ``stat`` cannot block or flood the read; at most
+    ``limit + 1`` bytes are ever read, so a file that grows meanwhile is still refused.
+    """
+    checked = stat_regular(path, limit)
+    if isinstance(checked, RawFile):
+        return checked
     try:
-        return TextFile(path, raw.decode("utf-8"))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return _failure(path, ReadFailure.unreadable, f"cannot be read: {exc.strerror or exc}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return _failure(path, ReadFailure.not_regular, _not_regular(info.st_mode))
+        if info.st_size > limit:
+            return _too_large(path, info.st_size, limit)
+        chunks: list[bytes] = []
+        total = 0
+        while total <= limit:
+            chunk = os.read(fd, min(limit + 1 - total, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        return _failure(path, ReadFailure.unreadable, f"cannot be read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
+    if total > limit:
+        return _too_large(path, total, limit)
+    return RawFile(path, b"".join(chunks), size=total)
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """A file's text, or why it could not be read (``error`` for people, ``kind`` for rules)."""
+
+    path: Path
+    text: str = ""
+    error: str | None = None
+    bad_bytes_at: int | None = None
+    kind: ReadFailure | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def looks_like_text(raw: bytes) -> str | None:
+    """Why these bytes are not UTF-8 text (NUL bytes, a UTF-16/32 byte-order mark), or None."""
+    if raw.startswith(_UTF16_32_BOMS):
+        return "is UTF-16/UTF-32 encoded, expected UTF-8 text"
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        return f"is binary, not text (NUL byte at offset {nul})"
+    return None
+
+
+def read_text(path: Path, limit: int = DEFAULT_LIMIT, *, allow_empty: bool = False, strict: bool = False) -> TextFile:
+    """Read UTF-8 text within ``limit`` bytes.
+
+    Empty files, binary data (NUL bytes) and UTF-16/32 fail with their kind. Other undecodable
+    bytes are replaced and their first offset remembered in ``bad_bytes_at`` (rules report it),
+    unless ``strict``, where they fail as ``not_text``.
+    """
+    raw = read_bytes_bounded(path, limit)
+    if not raw.ok:
+        return TextFile(path, error=raw.error, kind=raw.kind)
+    data = raw.data
+    if not data.strip() and not allow_empty:
+        return TextFile(path, error="file is empty", kind=ReadFailure.empty)
+    why = looks_like_text(data)
+    if why is not None:
+        return TextFile(path, error=why, kind=ReadFailure.not_text)
+    try:
+        return TextFile(path, data.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        return TextFile(path, raw.decode("utf-8", errors="replace"), bad_bytes_at=exc.start)
+        if strict:
+            return TextFile(
+                path, error=f"not valid UTF-8 (first bad byte at offset {exc.start})", kind=ReadFailure.not_text
+            )
+        return TextFile(path, data.decode("utf-8", errors="replace"), bad_bytes_at=exc.start)
+
+
+def outside_root(path: Path, root: Path) -> str | None:
+    """Where ``path`` really lives when that is outside ``root`` (links resolved), else None."""
+    real = os.path.realpath(path)
+    base = os.path.realpath(root)
+    if real == base or real.startswith(base.rstrip(os.sep) + os.sep):
+        return None
+    return real
+
+
+def limit_for(rules: Any, kind: str, default: int = DEFAULT_LIMIT) -> int:
+    """The round's byte cap for one kind of evidence (``limits:`` in the rule file), else ``default``."""
+    try:
+        value = (rules.get("limits") or {}).get(kind)
+    except AttributeError:
+        value = None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default

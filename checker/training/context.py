@@ -7,7 +7,6 @@ score. Rules that judge single logs loop over ``ctx.runs``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,17 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from checker.findings import Problem
+from checker.parsers.jsonfile import parse_json_file
 from checker.parsers.mllog import MllogFile, parse_file
+from checker.scope import ContextBase, rel
 from checker.training import compliance, rcp
 from checker.training.discovery import BenchmarkDir, Params, SubmitterDir, SystemDir, TrainingTree
-
-
-def rel(root: Path, path: Path) -> str:
-    """Path relative to the checked root, with forward slashes, as findings show it."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 @dataclass(frozen=True)
@@ -44,20 +37,9 @@ class SystemDesc:
 
 
 def load_system_desc(path: Path) -> SystemDesc:
-    """Read a system description; a missing, undecodable or non-object file is an error value."""
-    if not path.is_file():
-        return SystemDesc(path, None, "file is missing")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return SystemDesc(path, None, f"cannot read as UTF-8: {exc}")
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        return SystemDesc(path, None, f"not valid JSON: {getattr(exc, 'msg', exc)}", getattr(exc, "lineno", None))
-    if not isinstance(data, dict):
-        return SystemDesc(path, None, "top level must be a JSON object")
-    return SystemDesc(path, data, None)
+    """Read a system description with the one JSON loader; a missing, unreadable or broken file is an error value."""
+    doc = parse_json_file(path)
+    return SystemDesc(path, doc.data, doc.error, doc.line)
 
 
 @dataclass
@@ -77,7 +59,7 @@ class Run:
 
 
 @dataclass
-class TreeContext:
+class TreeContext(ContextBase):
     """The whole checked root."""
 
     root: Path
@@ -86,19 +68,16 @@ class TreeContext:
 
 
 @dataclass
-class SubmitterContext:
+class SubmitterContext(ContextBase):
     """One submitter folder."""
 
     root: Path
     rules: Mapping[str, Any]
     submitter: SubmitterDir
 
-    def rel(self, path: Path) -> str:
-        return rel(self.root, path)
-
 
 @dataclass
-class SystemContext:
+class SystemContext(ContextBase):
     """One system description file, used by results or not (the official tool checks every one)."""
 
     root: Path
@@ -111,12 +90,9 @@ class SystemContext:
     def desc(self) -> SystemDesc:
         return load_system_desc(self.path)
 
-    def rel(self, path: Path) -> str:
-        return rel(self.root, path)
-
 
 @dataclass
-class BenchmarkContext:
+class BenchmarkContext(ContextBase):
     """``results/<system>/<benchmark>/`` with everything rules and scoring derive from its runs."""
 
     root: Path
@@ -130,9 +106,6 @@ class BenchmarkContext:
     def __post_init__(self) -> None:
         if not self.runs:
             self.runs = [Run(p, rel(self.root, p)) for p in self.bdir.result_files]
-
-    def rel(self, path: Path) -> str:
-        return rel(self.root, path)
 
     @property
     def benchmark(self) -> str:
