@@ -135,12 +135,24 @@ def tree(tmp_path: Path) -> Path:
     return copy_submitter(tmp_path, "closed", "ConnectTechInc")
 
 
-def test_clean_copy_has_no_evidence_findings(tree: Path) -> None:
-    for code in ("AC010", "ST017", "ST018", "RH007", "RH008", "RH009"):
+def test_ac010_pass_clean_copy(tree: Path) -> None:
+    assert findings(tree, "AC010") == []
+
+
+def test_st017_pass_clean_copy(tree: Path) -> None:
+    assert findings(tree, "ST017") == []
+
+
+def test_st018_pass_clean_copy(tree: Path) -> None:
+    assert findings(tree, "ST018") == []
+
+
+def test_rh007_pass_rh008_pass_rh009_pass_rh010_pass_clean_copy(tree: Path) -> None:
+    for code in ("RH007", "RH008", "RH009", "RH010"):
         assert findings(tree, code) == [], code
 
 
-def test_ac010_accuracy_txt_of_random_bytes(tree: Path) -> None:
+def test_ac010_fail_accuracy_txt_of_random_bytes(tree: Path) -> None:
     path = tree / RESULT / "accuracy" / "accuracy.txt"
     path.write_bytes(bytes(range(256)))
     finding = only(tree, "AC010")
@@ -151,7 +163,7 @@ def test_ac010_accuracy_txt_of_random_bytes(tree: Path) -> None:
     assert finding.expected == "UTF-8 text with the metric lines"
 
 
-def test_ac010_accuracy_log_empty_and_detail_log_cut(tree: Path) -> None:
+def test_ac010_fail_accuracy_log_empty_and_detail_log_cut(tree: Path) -> None:
     (tree / RESULT / "accuracy" / "mlperf_log_accuracy.json").write_bytes(b"")
     detail = tree / RESULT / "accuracy" / "mlperf_log_detail.txt"
     text = detail.read_bytes()
@@ -162,7 +174,7 @@ def test_ac010_accuracy_log_empty_and_detail_log_cut(tree: Path) -> None:
     assert cut.line == text[: len(text) // 2].count(b"\n") + 1 and cut.expected == ":::MLLOG records"
 
 
-def test_st011_names_what_sits_where_a_file_should(tree: Path) -> None:
+def test_st017_fail_fifo_where_a_file_should_be(tree: Path) -> None:
     path = tree / RESULT / "accuracy" / "accuracy.txt"
     path.unlink()
     os.mkfifo(path)
@@ -175,13 +187,13 @@ def test_st011_names_what_sits_where_a_file_should(tree: Path) -> None:
     assert (st017.path, st017.expected) == (f"{RESULT}/accuracy/accuracy.txt", "a readable regular file or folder")
 
 
-def test_st018_submitter_without_results(tree: Path) -> None:
+def test_st018_fail_submitter_without_results(tree: Path) -> None:
     shutil.rmtree(tree / SUB / "results")
     finding = only(tree, "ST018")
     assert (finding.path, finding.found) == (f"{SUB}/results", "missing")
 
 
-def test_rh007_and_rh008_duplicate_keys(tree: Path) -> None:
+def test_rh007_fail_rh008_fail_duplicate_keys(tree: Path) -> None:
     system = tree / SUB / "systems" / "Orin_TRT.json"
     system.write_text('{"status": "preview", ' + system.read_text(encoding="utf-8").lstrip()[1:])
     finding = only(tree, "RH007")
@@ -192,7 +204,7 @@ def test_rh007_and_rh008_duplicate_keys(tree: Path) -> None:
     assert (finding.path, finding.found) == (f"{MEASURE}/Orin_TRT_Offline.json", ["retraining"])
 
 
-def test_rh009_link_out_of_the_submitter_is_an_error(tree: Path, tmp_path: Path) -> None:
+def test_rh009_fail_link_out_of_the_submitter(tree: Path, tmp_path: Path) -> None:
     path = tree / MEASURE / "user.conf"
     outside = tmp_path / "user.conf"
     shutil.copy(path, outside)
@@ -253,3 +265,13 @@ def test_unreadable_systems_folder_fails(world_tree: Path) -> None:
     assert [(f["path"], f["found"]) for f in found] == [
         (f"{SUB}/systems", "folder cannot be listed (permission denied)")
     ]
+
+
+def test_rh010_fail_user_conf_of_garbage_or_cut_mid_line(tree: Path) -> None:
+    path = tree / MEASURE / "user.conf"
+    path.write_bytes(b"*.Offline.target_qps = 0.72\n*.Offline.p")
+    finding = only(tree, "RH010")
+    assert (finding.path, finding.line, finding.found) == (f"{MEASURE}/user.conf", 2, "*.Offline.p")
+    path.write_bytes("*.Offline.target_qps = 0.72\n".encode("utf-16"))
+    finding = only(tree, "RH010")
+    assert (finding.path, finding.found) == (f"{MEASURE}/user.conf", "is UTF-16/UTF-32 encoded, expected UTF-8 text")

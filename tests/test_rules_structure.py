@@ -1,4 +1,7 @@
-"""ST rules: each with a passing and a failing input, built from mutated copies of real v4.1 results."""
+"""ST rules: each with a passing and a failing input, built from mutated copies of real v4.1 results.
+
+Tests taking ``tree`` run on the real ConnectTechInc copy (v4.1) and on a copy of the bundled demo tree.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,10 @@ from pathlib import Path
 from checker.findings import Severity
 from checker.registry import load_all
 from checker.rounds import Round
+from tests import trees
 from tests.conftest import require_data
 from tests.mutate import (
     CTT,
-    CTT_MEASUREMENTS,
     CTT_RESULTS,
     CTT_SYSTEM,
     copy_system,
@@ -22,22 +25,24 @@ from tests.mutate import (
     findings,
     move_division,
     only,
-    perf_summary,
     rename_scenario,
 )
+from tests.trees import Tree
+
+tree = trees.tree  # each test taking ``tree`` runs on the real ConnectTechInc copy and on the demo copy
 
 
 # --- ST001 unknown top-level folder ---------------------------------------------------------------------
-def test_st001_pass_divisions_and_tolerated_folders(ctt_tree: Path) -> None:
+def test_st001_pass_divisions_and_tolerated_folders(tree: Tree) -> None:
     for name in (".git", ".github", "assets"):
-        (ctt_tree / name).mkdir()
-        (ctt_tree / name / "keep.md").write_text("x")
-    assert findings(ctt_tree, "ST001") == []
+        (tree.root / name).mkdir()
+        (tree.root / name / "keep.md").write_text("x")
+    assert tree.findings("ST001") == []
 
 
-def test_st001_fail_unknown_folder_is_a_warning(ctt_tree: Path) -> None:
-    (ctt_tree / "Closed").mkdir()
-    finding = only(ctt_tree, "ST001")
+def test_st001_fail_unknown_folder_is_a_warning(tree: Tree) -> None:
+    (tree.root / "Closed").mkdir()
+    finding = tree.only("ST001")
     assert finding.path == "Closed"
     assert finding.found == "Closed"
     assert finding.expected == ["open", "closed", "network"]
@@ -45,42 +50,43 @@ def test_st001_fail_unknown_folder_is_a_warning(ctt_tree: Path) -> None:
 
 
 # --- ST002 stray root file --------------------------------------------------------------------------------
-def test_st002_pass_markdown_and_pdf(ctt_tree: Path) -> None:
-    (ctt_tree / "README.md").write_text("# results\n")
-    (ctt_tree / "Paper.PDF").write_bytes(b"%PDF-1.4\n")
-    assert findings(ctt_tree, "ST002") == []
+def test_st002_pass_markdown_and_pdf(tree: Tree) -> None:
+    (tree.root / "README.md").write_text("# results\n")
+    (tree.root / "Paper.PDF").write_bytes(b"%PDF-1.4\n")
+    assert tree.findings("ST002") == []
 
 
-def test_st002_fail_other_file(ctt_tree: Path) -> None:
-    (ctt_tree / "results.csv").write_text("a,b\n")
-    finding = only(ctt_tree, "ST002")
+def test_st002_fail_other_file(tree: Tree) -> None:
+    (tree.root / "results.csv").write_text("a,b\n")
+    finding = tree.only("ST002")
     assert (finding.path, finding.found) == ("results.csv", "results.csv")
     assert finding.expected == "only *.md or *.pdf files"
 
 
 # --- ST003 stray division file ----------------------------------------------------------------------------
-def test_st003_pass_only_submitter_folders(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ST003") == []
+def test_st003_pass_only_submitter_folders(tree: Tree) -> None:
+    assert tree.findings("ST003") == []
 
 
-def test_st003_fail_file_in_division(ctt_tree: Path) -> None:
-    shutil.copy(ctt_tree / CTT_SYSTEM, ctt_tree / "closed" / "Orin_TRT.json")
-    finding = only(ctt_tree, "ST003")
-    assert finding.path == "closed/Orin_TRT.json"
-    assert finding.found == "closed/Orin_TRT.json"
+def test_st003_fail_file_in_division(tree: Tree) -> None:
+    shutil.copy(tree.path(tree.system), tree.root / "closed" / f"{tree.system_name}.json")
+    finding = tree.only("ST003")
+    assert finding.path == f"closed/{tree.system_name}.json"
+    assert finding.found == f"closed/{tree.system_name}.json"
     assert finding.expected == "only submitter folders"
 
 
 # --- ST004 system description missing ---------------------------------------------------------------------
-def test_st004_pass_description_present(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ST004") == []
+def test_st004_pass_description_present(tree: Tree) -> None:
+    assert tree.findings("ST004") == []
 
 
-def test_st004_fail_description_renamed(ctt_tree: Path) -> None:
-    (ctt_tree / CTT_SYSTEM).rename(ctt_tree / CTT / "systems" / "orin_trt.json")
-    finding = only(ctt_tree, "ST004")
-    assert finding.path == CTT_SYSTEM
-    assert (finding.expected, finding.found) == ("systems/Orin_TRT.json", "missing")
+def test_st004_fail_description_renamed(tree: Tree) -> None:
+    other = "orin_trt.json" if tree.real else "Demo_CPU_numpy.json"  # the name in another case
+    tree.path(tree.system).rename(tree.path(tree.sub) / "systems" / other)
+    finding = tree.only("ST004")
+    assert finding.path == tree.system
+    assert (finding.expected, finding.found) == (f"systems/{tree.system_name}.json", "missing")
 
 
 # --- ST005 system without results (v5.1 on) ---------------------------------------------------------------
@@ -134,15 +140,15 @@ def test_st006_fail_gptj_retired_in_v51(ctt_tree: Path) -> None:
 
 
 # --- ST007 unknown scenario ---------------------------------------------------------------------------------
-def test_st007_pass_lower_case_folder(ctt_tree: Path) -> None:
-    rename_scenario(ctt_tree, CTT, "Orin_TRT", "gptj-99", "Offline", "offline")
-    assert findings(ctt_tree, "ST007") == []
+def test_st007_pass_lower_case_folder(tree: Tree) -> None:
+    rename_scenario(tree.root, tree.sub, tree.system_name, tree.benchmark, "Offline", "offline")
+    assert tree.findings("ST007") == []
 
 
-def test_st007_fail_not_a_scenario(ctt_tree: Path) -> None:
-    rename_scenario(ctt_tree, CTT, "Orin_TRT", "gptj-99", "SingleStream", "Streaming")
-    finding = only(ctt_tree, "ST007")
-    assert finding.path == f"{CTT_RESULTS}/Streaming"
+def test_st007_fail_not_a_scenario(tree: Tree) -> None:
+    rename_scenario(tree.root, tree.sub, tree.system_name, tree.benchmark, "SingleStream", "Streaming")
+    finding = tree.only("ST007")
+    assert finding.path == f"{tree.results}/Streaming"
     assert finding.found == "Streaming"
     assert finding.expected == ["SingleStream", "MultiStream", "Server", "Offline", "Interactive"]
 
@@ -211,10 +217,10 @@ def test_st010_pass_complete(ctt_tree: Path) -> None:
     assert findings(ctt_tree, "ST010") == []
 
 
-def test_st010_fail_summary_missing(ctt_tree: Path) -> None:
-    (ctt_tree / perf_summary("SingleStream")).unlink()
-    finding = only(ctt_tree, "ST010")
-    assert finding.path == perf_summary("SingleStream")
+def test_st010_fail_summary_missing(tree: Tree) -> None:
+    tree.path(tree.perf_summary("SingleStream")).unlink()
+    finding = tree.only("ST010")
+    assert finding.path == tree.perf_summary("SingleStream")
     assert (finding.expected, finding.found) == ("mlperf_log_summary.txt", "missing")
 
 
@@ -229,14 +235,14 @@ def test_st010_power_run_needs_spl(tmp_path: Path) -> None:
 
 
 # --- ST011 accuracy files missing ---------------------------------------------------------------------------
-def test_st011_pass_complete(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ST011") == []
+def test_st011_pass_complete(tree: Tree) -> None:
+    assert tree.findings("ST011") == []
 
 
-def test_st011_fail_accuracy_txt_missing(ctt_tree: Path) -> None:
-    path = f"{CTT_RESULTS}/Offline/accuracy/accuracy.txt"
-    (ctt_tree / path).unlink()
-    finding = only(ctt_tree, "ST011")
+def test_st011_fail_accuracy_txt_missing(tree: Tree) -> None:
+    path = f"{tree.results}/Offline/accuracy/accuracy.txt"
+    tree.path(path).unlink()
+    finding = tree.only("ST011")
     assert finding.path == path
     assert (finding.expected, finding.found) == ("accuracy.txt", "missing")
 
@@ -273,8 +279,8 @@ def test_st013_fail_no_calibration_v51(ctt_tree: Path) -> None:
 
 
 # --- ST014 git-unfriendly names -----------------------------------------------------------------------------
-def test_st014_pass_real_tree(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ST014") == []
+def test_st014_pass_real_tree(tree: Tree) -> None:
+    assert tree.findings("ST014") == []
 
 
 def test_st014_fail_dot_space_pycache(ctt_tree: Path) -> None:
@@ -301,10 +307,10 @@ def test_st015_pass_folder_with_file(ctt_tree: Path) -> None:
     assert findings(ctt_tree, "ST015") == []
 
 
-def test_st015_fail_empty_folder(ctt_tree: Path) -> None:
-    (ctt_tree / CTT_MEASUREMENTS / "Offline" / "logs").mkdir()
-    finding = only(ctt_tree, "ST015")
-    assert finding.path == f"{CTT_MEASUREMENTS}/Offline/logs"
+def test_st015_fail_empty_folder(tree: Tree) -> None:
+    (tree.path(tree.measurements()) / "logs").mkdir()
+    finding = tree.only("ST015")
+    assert finding.path == f"{tree.measurements()}/logs"
     assert (finding.expected, finding.found) == ("at least one file", "empty")
 
 
@@ -317,10 +323,10 @@ def test_st016_pass_good_link_and_file_at_limit(ctt_tree: Path) -> None:
     assert findings(ctt_tree, "ST016") == []
 
 
-def test_st016_fail_broken_link(ctt_tree: Path) -> None:
-    os.symlink("/nonexistent/user.conf", ctt_tree / CTT_MEASUREMENTS / "Offline" / "extra.conf")
-    finding = only(ctt_tree, "ST016")
-    assert finding.path == f"{CTT_MEASUREMENTS}/Offline/extra.conf"
+def test_st016_fail_broken_link(tree: Tree) -> None:
+    os.symlink("/nonexistent/user.conf", tree.path(tree.measurements()) / "extra.conf")
+    finding = tree.only("ST016")
+    assert finding.path == f"{tree.measurements()}/extra.conf"
     assert (finding.expected, finding.found) == ("a file", "broken link to /nonexistent/user.conf")
 
 
@@ -334,7 +340,7 @@ def test_st016_fail_file_over_limit(ctt_tree: Path) -> None:
 
 # --- coverage of the rule families ------------------------------------------------------------------------
 FAMILY_MODULES = {
-    "ST": ("tests.test_rules_structure",),
+    "ST": ("tests.test_rules_structure", "tests.test_evidence_reads"),
     "SY": ("tests.test_rules_system",),
     "ME": ("tests.test_rules_measurements",),
     "PE": ("tests.test_rules_performance", "tests.test_loadgen_verdicts"),

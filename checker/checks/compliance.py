@@ -90,7 +90,7 @@ def read_verify(path: Path, pass_line: str = "TEST PASS") -> VerifyFile:
 @lru_cache(maxsize=128)
 def _read_verify(path: Path, pass_line: str, version: tuple[int, int] | None) -> VerifyFile:
     text = read_text(path)
-    verify = VerifyFile(path, exists=text.ok)
+    verify = VerifyFile(path, exists=text.kind != "missing")  # present but unusable: judged, never passed
     if not text.ok:
         return verify
     verify.lines = [line.strip() for line in text.text.splitlines()]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from checker.context import Entry, ResultContext, SubmitterContext, SystemContext
 from checker.findings import Problem, Severity
 from checker.parsers.jsonfile import JsonDoc
-from checker.parsers.text import outside_root
+from checker.parsers.text import ReadFailure, outside_root, read_text
 from checker.registry import rule
 
 # Written into results/ by the official checker at submission time; everything else there is stray.
@@ -310,3 +311,41 @@ def link_outside_submission(ctx: SubmitterContext) -> Iterator[Problem]:
                 expected=f"a file inside {ctx.unit.rel}",
                 found=target,
             )
+
+
+@rule(
+    "RH010",
+    "loadgen-conf-unusable",
+    fix="Save user.conf (and mlperf.conf) as the UTF-8 text LoadGen read: one 'model.scenario.key = value' per line, "
+    "'#' comments.",
+)
+def loadgen_conf_unusable(ctx: ResultContext) -> Iterator[Problem]:
+    """``user.conf`` or ``mlperf.conf`` is present but is not UTF-8 text, or has lines that are not settings.
+
+    The settings a run used are judged from these files; garbage or a half-written line there
+    leaves them unknown, so the check fails closed (missing files are ME003's, non-files ST017's).
+    Fails: a ``user.conf`` of random bytes, or ending in ``*.Offline.targ``. Passes: settings and comments.
+    """
+    for conf in (ctx.user_conf, ctx.mlperf_conf):
+        if conf.read_kind in (ReadFailure.missing, ReadFailure.not_regular):
+            continue
+        if conf.read_error is not None:
+            yield Problem(
+                ctx.rel(conf.path), f"cannot be used: {conf.read_error}", expected="UTF-8 text", found=conf.read_error
+            )
+        elif conf.malformed:
+            line, why = conf.malformed[0]
+            yield Problem(
+                ctx.rel(conf.path),
+                f"line {line} is not a setting ({why}); {len(conf.malformed)} such line(s)",
+                line=line,
+                expected="model.scenario.key = value",
+                found=_conf_line(conf.path, line),
+            )
+
+
+def _conf_line(path: Path, line: int) -> str:
+    """The offending line as written (already read once: the file is small and cached by the OS)."""
+    text = read_text(path, allow_empty=True)
+    lines = text.text.splitlines()
+    return lines[line - 1][:200] if text.ok and 0 < line <= len(lines) else "?"

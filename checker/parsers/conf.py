@@ -48,7 +48,7 @@ def parse_conf_text(path: Path, text: str) -> ConfFile:
         if not line:
             continue
         name, sep, value = line.partition("=")
-        parts = name.strip().split(".")
+        parts = name.strip().rsplit(".", 2)  # model names may hold dots (wan-2.2-t2v-a14b.*.key)
         if not sep or len(parts) != 3 or not all(parts):
             conf.malformed.append((number, "expected 'model.scenario.key = value'"))
             continue

@@ -149,13 +149,17 @@ class TextFile:
 
 
 def looks_like_text(raw: bytes) -> str | None:
-    """Why these bytes are not UTF-8 text (NUL bytes, a UTF-16/32 byte-order mark), or None."""
+    """Why these bytes are not UTF-8 text, or None: NUL bytes, as in binary data and UTF-16/32 text.
+
+    A byte-order mark alone is not enough (latin-1 training logs may start with any byte); UTF-16
+    of the ASCII text all evidence is made of has a NUL in every other byte.
+    """
+    nul = raw.find(b"\0")
+    if nul < 0:
+        return None
     if raw.startswith(_UTF16_32_BOMS):
         return "is UTF-16/UTF-32 encoded, expected UTF-8 text"
-    nul = raw.find(b"\0")
-    if nul >= 0:
-        return f"is binary, not text (NUL byte at offset {nul})"
-    return None
+    return f"is binary, not text (NUL byte at offset {nul})"
 
 
 def read_text(path: Path, limit: int = DEFAULT_LIMIT, *, allow_empty: bool = False, strict: bool = False) -> TextFile:
