@@ -17,26 +17,27 @@ from checker.numbers import as_float, as_int  # noqa: F401  (the one converter; 
 from checker.options import RunOptions
 from checker.parsers.accuracy import AccuracyFile, parse_accuracy_file
 from checker.parsers.conf import ConfFile, parse_conf
-from checker.parsers.jsonfile import JsonDoc, parse_json_file
+from checker.parsers.jsonfile import JSON_LIMIT, JsonDoc, parse_json_file
 from checker.parsers.mllog import DetailLog, parse_detail_log
 from checker.parsers.summary import SummaryLog, parse_summary_log
+from checker.parsers.text import limit_for
 from checker.rounds import Round
 from checker.scope import ContextBase
 
 
-def load_json(path: Path) -> JsonDoc:
+def load_json(path: Path, limit: int = JSON_LIMIT) -> JsonDoc:
     """System descriptions are shared by many results; parse each once per process and file version."""
     try:
         stat = path.stat()
         version: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
     except OSError:
         version = None
-    return _load_json(path, version)
+    return _load_json(path, version, limit)
 
 
 @lru_cache(maxsize=256)
-def _load_json(path: Path, version: tuple[int, int] | None) -> JsonDoc:
-    return parse_json_file(path)
+def _load_json(path: Path, version: tuple[int, int] | None, limit: int) -> JsonDoc:
+    return parse_json_file(path, limit)
 
 
 def clear_caches() -> None:
@@ -60,6 +61,10 @@ class BaseContext(ContextBase):
         self.rules = rules
         self.root = root
         self.options = options or RunOptions()
+
+    def limit(self, kind: str) -> int:
+        """The round's byte cap for one kind of evidence (``limits:`` in the rule file)."""
+        return limit_for(self.rules, kind)
 
 
 class TreeContext(BaseContext):
@@ -137,7 +142,7 @@ class SystemContext(BaseContext):
 
     @cached_property
     def doc(self) -> JsonDoc:
-        return load_json(self.json_path)
+        return load_json(self.json_path, self.limit("system_json"))
 
     @property
     def data(self) -> dict[str, Any]:
@@ -190,7 +195,7 @@ class ResultContext(BaseContext):
     # --- system description -------------------------------------------------------------------------
     @property
     def system_doc(self) -> JsonDoc:
-        return load_json(self.unit.system_json)
+        return load_json(self.unit.system_json, self.limit("system_json"))
 
     @property
     def system(self) -> dict[str, Any]:
@@ -207,22 +212,24 @@ class ResultContext(BaseContext):
 
     @cached_property
     def perf_log(self) -> DetailLog:
-        return parse_detail_log(self.perf_dir / "mlperf_log_detail.txt")
+        return parse_detail_log(self.perf_dir / "mlperf_log_detail.txt", self.limit("detail_log"))
 
     @cached_property
     def perf_summary(self) -> SummaryLog:
-        return parse_summary_log(self.perf_dir / "mlperf_log_summary.txt")
+        return parse_summary_log(self.perf_dir / "mlperf_log_summary.txt", self.limit("summary_log"))
 
     @cached_property
     def accuracy_log(self) -> DetailLog:
-        return parse_detail_log(self.accuracy_dir / "mlperf_log_detail.txt")
+        return parse_detail_log(self.accuracy_dir / "mlperf_log_detail.txt", self.limit("detail_log"))
 
     @cached_property
     def accuracy_file(self) -> AccuracyFile:
         patterns = self.rules["accuracy_patterns"]
         wanted = {t["metric"] for t in self.model.get("accuracy_targets", [])}
         chosen = {m: p for m, p in patterns.items() if m in wanted} or patterns
-        return parse_accuracy_file(self.accuracy_dir / "accuracy.txt", chosen, self.rules["accuracy_hash_pattern"])
+        return parse_accuracy_file(
+            self.accuracy_dir / "accuracy.txt", chosen, self.rules["accuracy_hash_pattern"], self.limit("accuracy_txt")
+        )
 
     def audit_detail_logs(self) -> dict[str, Path]:
         """Detail logs of the audit runs that carry a performance run (TEST01, TEST04, TEST05)."""
@@ -252,15 +259,15 @@ class ResultContext(BaseContext):
     @cached_property
     def measurements(self) -> JsonDoc | None:
         path = self.measurements_json_path
-        return parse_json_file(path) if path else None
+        return parse_json_file(path, self.limit("measurements_json")) if path else None
 
     @cached_property
     def user_conf(self) -> ConfFile:
-        return parse_conf(self.unit.measurements_dir / "user.conf")
+        return parse_conf(self.unit.measurements_dir / "user.conf", self.limit("conf"))
 
     @cached_property
     def mlperf_conf(self) -> ConfFile:
-        return parse_conf(self.unit.measurements_dir / "mlperf.conf")
+        return parse_conf(self.unit.measurements_dir / "mlperf.conf", self.limit("conf"))
 
     # --- power --------------------------------------------------------------------------------------------
     @property

@@ -1,7 +1,8 @@
 """Fail closed: every kind of evidence, damaged every way, must make ``subcheck check`` fail without a traceback.
 
-One small real submitter is copied once per kind of tree; each cell damages one file, runs the
-command line in a subprocess (a FIFO or /dev/zero must never hang or exhaust it) and restores the file.
+Two corpora: small real v4.1 submitters (skipped without the shared data) and the bundled demo submission
+made by real LoadGen (``fixtures/valid``, always run). Each tree is copied once; each cell damages one file,
+runs the command line in a subprocess (a FIFO or /dev/zero must never hang or exhaust it) and restores the file.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ CTT_RESULT = f"{CTT}/results/Orin_TRT/gptj-99/Offline"
 CTT_MEASURE = f"{CTT}/measurements/Orin_TRT/gptj-99/Offline"
 ORACLE = "closed/Oracle"
 ORACLE_AUDIT = f"{ORACLE}/compliance/GH200-GraceHopper-Superchip_GH200-96GB_aarch64x1_TRT/resnet50/Offline"
+DEMO = "closed/SubcheckDemo"
+DEMO_RESULT = f"{DEMO}/results/demo_cpu_numpy/digits/Offline"
 
-# kind -> (submitter, file below the tree root, is a JSON document)
+# kind -> (submitter, file below the tree root, is a JSON document); "demo-" kinds damage the bundled fixture.
 EVIDENCE: dict[str, tuple[str, str, bool]] = {
     "perf_detail": (CTT, f"{CTT_RESULT}/performance/run_1/mlperf_log_detail.txt", False),
     "perf_summary": (CTT, f"{CTT_RESULT}/performance/run_1/mlperf_log_summary.txt", False),
@@ -39,7 +42,31 @@ EVIDENCE: dict[str, tuple[str, str, bool]] = {
     "test01_detail": (ORACLE, f"{ORACLE_AUDIT}/TEST01/performance/run_1/mlperf_log_detail.txt", False),
     "test04_detail": (ORACLE, f"{ORACLE_AUDIT}/TEST04/performance/run_1/mlperf_log_detail.txt", False),
     "verify_performance": (ORACLE, f"{ORACLE_AUDIT}/TEST01/verify_performance.txt", False),
+    "demo-perf_detail": (DEMO, f"{DEMO_RESULT}/performance/run_1/mlperf_log_detail.txt", False),
+    "demo-perf_summary": (DEMO, f"{DEMO_RESULT}/performance/run_1/mlperf_log_summary.txt", False),
+    "demo-accuracy_detail": (DEMO, f"{DEMO_RESULT}/accuracy/mlperf_log_detail.txt", False),
+    "demo-accuracy_txt": (DEMO, f"{DEMO_RESULT}/accuracy/accuracy.txt", False),
+    "demo-accuracy_json": (DEMO, f"{DEMO_RESULT}/accuracy/mlperf_log_accuracy.json", False),
+    "demo-system_json": (DEMO, f"{DEMO}/systems/demo_cpu_numpy.json", True),
+    "demo-measurements_json": (DEMO, f"{DEMO_RESULT}/measurements.json", True),
+    "demo-user_conf": (DEMO, f"{DEMO_RESULT}/user.conf", False),
+    "demo-test01_detail": (DEMO, f"{DEMO_RESULT}/TEST01/performance/run_1/mlperf_log_detail.txt", False),
+    "demo-test04_detail": (DEMO, f"{DEMO_RESULT}/TEST04/performance/run_1/mlperf_log_detail.txt", False),
+    "demo-verify_performance": (DEMO, f"{DEMO_RESULT}/TEST01/verify_performance.txt", False),
 }
+DEMO_ARGS = ["--rules", str(REPO / "rules" / "demo" / "demo.yaml")]
+REAL_ARGS = ["--version", "v4.1"]
+
+
+def source_of(submitter: str) -> Path:
+    """Where a corpus tree comes from: the bundled fixture, or the shared data (skips when absent)."""
+    if submitter == DEMO:
+        return REPO / "fixtures" / "valid" / submitter
+    return require_data("inference-v4.1", submitter)
+
+
+def args_for(submitter: str) -> list[str]:
+    return DEMO_ARGS if submitter == DEMO else REAL_ARGS
 
 
 def _remove(path: Path) -> None:
@@ -106,40 +133,42 @@ def _cells() -> list[tuple[str, str]]:
     ]
 
 
-# Cells that still pass because another engineer's rules do not catch them yet (see the final report).
-KNOWN_PASSING: dict[tuple[str, str], str] = {
-    ("perf_summary", "truncated_half"): (
-        "performance rules: the first half of mlperf_log_summary.txt keeps 'Result is' and the metric; no PE rule "
-        "requires the fields of the second half (e.g. the settings block)"
-    ),
-}
+# Cells that still pass because a rule does not catch them yet (none today; a cell listed here must xfail).
+KNOWN_PASSING: dict[tuple[str, str], str] = {}
+
+
+class Trees(dict):
+    """Copies of the corpus trees, made on first use (a real tree skips the test when the data is absent)."""
+
+    def __init__(self, base: Path) -> None:
+        super().__init__()
+        self.base = base
+        (base / "outside").mkdir()
+        self["outside"] = base / "outside"
+
+    def __missing__(self, submitter: str) -> Path:
+        root = self.base / submitter.replace("/", "_") / "tree"
+        shutil.copytree(source_of(submitter), root / submitter)
+        for path in root.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        self[submitter] = root
+        return root
 
 
 @pytest.fixture(scope="module")
-def trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def trees(tmp_path_factory: pytest.TempPathFactory) -> Trees:
     """One pristine-then-restored copy per submitter, plus an 'outside' folder for links out of the tree."""
-    base = tmp_path_factory.mktemp("damage")
-    made = {}
-    for submitter in {s for s, _, _ in EVIDENCE.values()}:
-        root = base / submitter.replace("/", "_") / "tree"
-        source = require_data("inference-v4.1", submitter)
-        shutil.copytree(source, root / submitter)
-        for path in root.rglob("*"):
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        made[submitter] = root
-    (base / "outside").mkdir()
-    made["outside"] = base / "outside"
-    return made
+    return Trees(tmp_path_factory.mktemp("damage"))
 
 
 TIMINGS: dict[str, float] = {}
 CELL_TIMEOUT_S = 30
 
 
-def run_check(root: Path) -> subprocess.CompletedProcess[str]:
+def run_check(root: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
     """The command line of this checkout (not an installed copy), in a subprocess that cannot hang the suite."""
     return subprocess.run(
-        [sys.executable, "-m", "checker.cli", "check", str(root), "--version", "v4.1", "--jobs", "1"],
+        [sys.executable, "-m", "checker.cli", "check", str(root), *args, "--jobs", "1"],
         capture_output=True,
         text=True,
         timeout=CELL_TIMEOUT_S,
@@ -161,7 +190,7 @@ def _forget_parsed_files() -> None:
         cached.cache_clear()
 
 
-def _check_in_process(root: Path) -> tuple[int, str]:
+def _check_in_process(root: Path, args: list[str]) -> tuple[int, str]:
     """``subcheck check`` run by this process: (exit code, stdout + stderr, with any traceback)."""
     import contextlib
     import io
@@ -173,7 +202,7 @@ def _check_in_process(root: Path) -> tuple[int, str]:
     code: int | None = 0
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         try:
-            result = main.main(["check", str(root), "--version", "v4.1", "--jobs", "1"], standalone_mode=False)
+            result = main.main(["check", str(root), *args, "--jobs", "1"], standalone_mode=False)
             code = result if isinstance(result, int) else 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
@@ -194,9 +223,9 @@ def drive_kind(kind: str, root: str, outside: str) -> None:
         raise CellTimeout
 
     signal.signal(signal.SIGALRM, expire)
-    _, rel, is_json = EVIDENCE[kind]
+    submitter, rel, is_json = EVIDENCE[kind]
     path = Path(root) / rel
-    original = (require_data("inference-v4.1") / rel).read_bytes()
+    original = (source_of(submitter).parent.parent / rel).read_bytes()
     for name in FILE_DAMAGES + (JSON_DAMAGES if is_json else ()):
         _remove(path)
         damage(name, path, original, Path(outside))
@@ -204,7 +233,7 @@ def drive_kind(kind: str, root: str, outside: str) -> None:
         started = time.perf_counter()
         signal.alarm(CELL_TIMEOUT_S)
         try:
-            code, output = _check_in_process(Path(root))
+            code, output = _check_in_process(Path(root), args_for(submitter))
         finally:
             signal.alarm(0)
             _remove(path)
@@ -222,7 +251,8 @@ def results_of(kind: str, trees: dict[str, Path]) -> dict[str, dict[str, object]
         submitter, rel, is_json = EVIDENCE[kind]
         root, path = trees[submitter], trees[submitter] / rel
         outside = trees["outside"] / f"{kind}-{path.name}"
-        outside.write_bytes((require_data("inference-v4.1") / rel).read_bytes())
+        pristine = (source_of(submitter).parent.parent / rel).read_bytes()
+        outside.write_bytes(pristine)
         cells = len(FILE_DAMAGES + (JSON_DAMAGES if is_json else ()))
         script = (
             f"from tests.test_damage_matrix import drive_kind; drive_kind({kind!r}, {str(root)!r}, {str(outside)!r})"
@@ -241,7 +271,7 @@ def results_of(kind: str, trees: dict[str, Path]) -> dict[str, dict[str, object]
             lines, tail = (exc.stdout or b"").decode().splitlines(), "group timed out"
         finally:
             _remove(path)
-            path.write_bytes((require_data("inference-v4.1") / rel).read_bytes())
+            path.write_bytes(pristine)
         found = {}
         for line in lines:
             if line.startswith("{"):
@@ -278,11 +308,11 @@ def test_damaged_evidence_fails_closed(trees: dict[str, Path], kind: str, damage
     assert cell["code"] not in (0, 124), f"{kind} damaged by {damage_name} exits {cell['code']}:\n{output[-1500:]}"
 
 
-def test_pristine_copies_pass(trees: dict[str, Path]) -> None:
+@pytest.mark.parametrize("submitter", sorted({s for s, _, _ in EVIDENCE.values()}))
+def test_pristine_copies_pass(trees: dict[str, Path], submitter: str) -> None:
     """The matrix means something only if the undamaged trees pass."""
-    for submitter in {s for s, _, _ in EVIDENCE.values()}:
-        done = run_check(trees[submitter])
-        assert done.returncode == 0, done.stdout[-2000:]
+    done = run_check(trees[submitter], args_for(submitter))
+    assert done.returncode == 0, done.stdout[-2000:]
 
 
 def teardown_module() -> None:

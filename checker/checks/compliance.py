@@ -18,7 +18,7 @@ from checker.context import ResultContext, as_bool, as_float, as_int
 from checker.findings import Problem, Severity
 from checker.parsers.accuracy_log import AccuracyLog, file_version, read_accuracy_log
 from checker.parsers.mllog import DetailLog
-from checker.parsers.text import read_text
+from checker.parsers.text import DEFAULT_LIMIT, limit_for, read_text
 from checker.registry import REGISTRY, rule
 from checker.rounds import Round
 
@@ -82,14 +82,14 @@ class VerifyFile:
         return "missing" if not self.exists else ("TEST PASS" if self.passed else "not TEST PASS")
 
 
-def read_verify(path: Path, pass_line: str = "TEST PASS") -> VerifyFile:
+def read_verify(path: Path, pass_line: str = "TEST PASS", limit: int = DEFAULT_LIMIT) -> VerifyFile:
     """A verify file, parsed once per file version (several CO rules read it)."""
-    return _read_verify(path, pass_line, file_version(path))
+    return _read_verify(path, pass_line, file_version(path), limit)
 
 
 @lru_cache(maxsize=128)
-def _read_verify(path: Path, pass_line: str, version: tuple[int, int] | None) -> VerifyFile:
-    text = read_text(path)
+def _read_verify(path: Path, pass_line: str, version: tuple[int, int] | None, limit: int) -> VerifyFile:
+    text = read_text(path, limit)
     verify = VerifyFile(path, exists=text.kind != "missing")  # present but unusable: judged, never passed
     if not text.ok:
         return verify
@@ -103,7 +103,8 @@ def _read_verify(path: Path, pass_line: str, version: tuple[int, int] | None) ->
 
 
 def _verify(ctx: ResultContext, test: str, name: str) -> VerifyFile:
-    return read_verify(ctx.unit.compliance_dir / test / name, _config(ctx).get("pass_line", "TEST PASS"))
+    pass_line = _config(ctx).get("pass_line", "TEST PASS")
+    return read_verify(ctx.unit.compliance_dir / test / name, pass_line, limit_for(ctx.rules, "verify_txt"))
 
 
 # --- files -----------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 from checker.context import ResultContext, as_float
 from checker.findings import Problem, Severity
 from checker.metrics import _parse_time
-from checker.parsers.text import read_text
+from checker.parsers.text import limit_for, read_text
 from checker.registry import rule
 
 _PTD_LINE = re.compile(r"^(\d\d-\d\d-\d{4} \d\d:\d\d:\d\d\.\d+):\s*(.*)$")
@@ -140,7 +140,7 @@ def ptd_log_error(ctx: ResultContext) -> Iterator[Problem]:
     if not ctx.has_power:
         return
     path = _performance(ctx) / "power" / "ptd_logs.txt"
-    text = read_text(path)
+    text = read_text(path, limit_for(ctx.rules, "power_log"))
     if not text.ok:
         return
     settings = ctx.rules.get("power_ptd", {})
@@ -189,7 +189,7 @@ def power_window_outside_samples(ctx: ResultContext) -> Iterator[Problem]:
         return
     begin = _parse_time(str(ctx.perf_log.get("power_begin", "")))
     end = _parse_time(str(ctx.perf_log.get("power_end", "")))
-    text = read_text(ctx.perf_dir / "spl.txt")
+    text = read_text(ctx.perf_dir / "spl.txt", limit_for(ctx.rules, "power_log"))
     if begin is None or end is None or not text.ok:
         return
     samples = [line for line in text.text.splitlines() if line.startswith("Time,")]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from checker.parsers.text import read_text
+from checker.parsers.text import DEFAULT_LIMIT, ReadFailure, read_bytes_bounded, read_text
 
 MARKER = ":::MLLOG "
 TOKEN = MARKER
@@ -200,6 +200,7 @@ def parse_mllog(
     token_anywhere: bool = False,
     skip_bulky: bool = True,
     universal_newlines: bool = False,
+    limit: int = DEFAULT_LIMIT,
 ) -> Mllog:
     r"""Parse a log file (``source`` a Path) or already-read text (``source`` a str, named by ``path``).
 
@@ -209,11 +210,12 @@ def parse_mllog(
     ``token_anywhere``: the token may follow other output (last one wins); lines without it are noise.
     ``skip_bulky``: LoadGen's provenance records are located, not decoded.
     ``universal_newlines``: split on \r\n, \r and \n rather than \n only.
+    ``limit``: the byte cap for the file (the round's ``limits``); a larger file is ``too_large``.
     A file that cannot be read yields a log with ``read_error``/``read_kind`` set; nothing raises.
     """
     if isinstance(source, Path):
         log = Mllog(source, keep=keep)
-        text = _read(log, encoding)
+        text = _read(log, encoding, limit)
         if text is None:
             return log
     else:
@@ -223,9 +225,9 @@ def parse_mllog(
     return log
 
 
-def _read(log: Mllog, encoding: str) -> str | None:
+def _read(log: Mllog, encoding: str, limit: int) -> str | None:
     """The file's text through read_text (limits, failure kinds); latin-1 re-decodes the exact bytes."""
-    text_file = read_text(log.path)
+    text_file = read_text(log.path, limit)
     log.read_kind = getattr(text_file, "kind", None)
     if not text_file.ok:
         log.read_error = text_file.error
@@ -238,11 +240,11 @@ def _read(log: Mllog, encoding: str) -> str | None:
         return text
     if text_file.bad_bytes_at is None:
         return text.encode("utf-8").decode("latin-1")  # valid UTF-8 round-trips to the file's bytes
-    try:
-        return log.path.read_bytes().decode("latin-1")  # replaced bad bytes are lost: read the bytes again
-    except OSError as exc:
-        log.read_error = f"cannot be read: {exc.strerror or exc}"
+    raw = read_bytes_bounded(log.path, limit)  # replaced bad bytes are lost: read the bytes again
+    if not raw.ok:
+        log.read_error, log.read_kind = raw.error, raw.kind
         return None
+    return raw.data.decode("latin-1")
 
 
 def _parse(log: Mllog, text: str, keep: Keep, strict: bool, anywhere: bool, skip_bulky: bool, universal: bool) -> None:
@@ -415,21 +417,13 @@ def parse_detail_text(path: Path, text: str) -> Mllog:
     return parse_mllog(text, path=path, **DETAIL)
 
 
-def parse_detail_log(path: Path) -> Mllog:
+def parse_detail_log(path: Path, limit: int = DEFAULT_LIMIT) -> Mllog:
     """Read and parse a detail log; a missing, unreadable or empty file yields a log with ``read_error`` set."""
-    log = parse_mllog(path, **DETAIL)
+    log = parse_mllog(path, **DETAIL, limit=limit)
     if log.read_error is None and not log.values and not log.malformed:
         log.read_error = "file is empty"
-        log.read_kind = _empty_kind()
+        log.read_kind = ReadFailure.empty
     return log
-
-
-def _empty_kind() -> Any:
-    """``ReadFailure.empty`` once checker.parsers.text defines it (it is being added), else None."""
-    from checker.parsers import text
-
-    failure = getattr(text, "ReadFailure", None)
-    return getattr(failure, "empty", None)
 
 
 def key_of(body: str) -> str | None:
@@ -473,9 +467,9 @@ def parse_text(text: str, path: Path | str = "<text>") -> Mllog:
     return parse_mllog(text, path=path, **TRAINING)
 
 
-def parse_file(path: Path) -> Mllog:
+def parse_file(path: Path, limit: int = DEFAULT_LIMIT) -> Mllog:
     """Read a training log as latin-1 (every byte decodes, as in the official parser) and parse it."""
-    return parse_mllog(path, **TRAINING)
+    return parse_mllog(path, **TRAINING, limit=limit)
 
 
 # Names the rest of the code knows the log type by.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,4 +68,11 @@ def parse_summary_log(path: Path, limit: int = SUMMARY_LIMIT) -> SummaryLog:
     log.bad_bytes_at = text_file.bad_bytes_at
     if not log.fields:
         log.read_error, log.read_kind = "file has no 'Name : value' lines", ReadFailure.bad_format
+    elif not _COMPLETE.search(text_file.text):
+        # LoadGen always ends a summary with its error count; without it the file was cut short or edited.
+        log.read_error = "file is truncated: no closing 'errors encountered during test' line"
+        log.read_kind = ReadFailure.bad_format
     return log
+
+
+_COMPLETE = re.compile(r"^\S.* errors? encountered during test\.\s*$", re.M)

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from checker.findings import Problem
-from checker.parsers.jsonfile import parse_json_file
+from checker.parsers.jsonfile import JSON_LIMIT, parse_json_file
 from checker.parsers.mllog import MllogFile, parse_file
+from checker.parsers.text import DEFAULT_LIMIT, limit_for
 from checker.scope import ContextBase, rel
 from checker.training import compliance, rcp
 from checker.training.discovery import BenchmarkDir, Params, SubmitterDir, SystemDir, TrainingTree
@@ -36,9 +37,9 @@ class SystemDesc:
         return value if isinstance(value, str) else None
 
 
-def load_system_desc(path: Path) -> SystemDesc:
+def load_system_desc(path: Path, limit: int = JSON_LIMIT) -> SystemDesc:
     """Read a system description with the one JSON loader; a missing, unreadable or broken file is an error value."""
-    doc = parse_json_file(path)
+    doc = parse_json_file(path, limit)
     return SystemDesc(path, doc.data, doc.error, doc.line)
 
 
@@ -48,10 +49,11 @@ class Run:
 
     path: Path
     rel: str
+    limit: int = DEFAULT_LIMIT
 
     @cached_property
     def log(self) -> MllogFile:
-        return parse_file(self.path)
+        return parse_file(self.path, self.limit)
 
     @property
     def name(self) -> str:
@@ -88,7 +90,7 @@ class SystemContext(ContextBase):
 
     @cached_property
     def desc(self) -> SystemDesc:
-        return load_system_desc(self.path)
+        return load_system_desc(self.path, limit_for(self.rules, "system_json"))
 
 
 @dataclass
@@ -105,7 +107,8 @@ class BenchmarkContext(ContextBase):
 
     def __post_init__(self) -> None:
         if not self.runs:
-            self.runs = [Run(p, rel(self.root, p)) for p in self.bdir.result_files]
+            cap = limit_for(self.rules, "training_log")
+            self.runs = [Run(p, rel(self.root, p), cap) for p in self.bdir.result_files]
 
     @property
     def benchmark(self) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from checker.numbers import as_float
+from checker.parsers.jsonfile import parse_json_file
 from checker.parsers.mllog import MllogFile
 from checker.training import compliance
 
@@ -76,12 +77,12 @@ def olympic(scores: Sequence[float], dropped: int, k: int) -> float | None:
 def read_scaling(ctx: BenchmarkContext) -> tuple[float, str | None]:
     """The committed scaling factor (1.0 without a file); an unusable file is reported, not fatal."""
     path = ctx.bdir.path / "scaling.json"
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return 1.0, None
-    try:
-        factor = json.loads(path.read_text(encoding="utf-8"))["scaling_factor"]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        return 1.0, f"unusable scaling.json: {type(exc).__name__}: {exc}"
+    doc = parse_json_file(path)
+    if doc.data is None or "scaling_factor" not in doc.data:
+        return 1.0, f"unusable scaling.json: {doc.error or 'no scaling_factor'}"
+    factor = doc.data["scaling_factor"]
     if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not math.isfinite(factor) or factor <= 0:
         return 1.0, f"scaling_factor {factor!r} is not a positive number"
     return float(factor), None

@@ -13,6 +13,7 @@ from typing import Any
 from checker.discovery import DiscoveryError
 from checker.engine import Focus, settle
 from checker.options import RunOptions
+from checker.parsers.text import limit_for
 from checker.rounds import Round
 from checker.suites import Unit
 from checker.training.context import (
@@ -61,7 +62,7 @@ class TrainingSuite:
         for path in sorted(set(sub.system_jsons) | {p for p in by_json if p.exists()}):
             yield Unit("system", rel(root, path), SystemContext(root, rules, sub, path, by_json.get(path)))
         for system in sub.systems:
-            desc = load_system_desc(system.desc_path)
+            desc = load_system_desc(system.desc_path, limit_for(rules, "system_json"))
             depends = (("system", rel(root, system.desc_path)), ("submitter", sub.rel), ("tree", "."))
             for bdir in system.benchmarks:
                 ctx = BenchmarkContext(root, rules, bdir, system, desc, submitter_params=sub.params)
