@@ -45,7 +45,8 @@ class Selection:
 
     def keeps(self, finding: Finding) -> bool:
         """A finding survives the selection when its code is selected; a crash (EN001) of a selected rule is kept
-        unless EN001 itself is ignored, so ``--select PE`` cannot hide a crashing PE rule."""
+        unless EN001 itself is ignored, so ``--select PE`` cannot hide a crashing PE rule.
+        """
         if finding.code == "EN001":
             return not any("EN001".startswith(i) for i in self.ignore)
         return self(finding.code)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from checker.checks import compliance as co
+from checker.checks import compliance_verdicts as cv
 from checker.context import ResultContext, RunOptions
 from checker.discovery import discover
 from checker.findings import Severity
@@ -160,7 +161,7 @@ def test_recomputed_verdicts_agree_with_every_real_verify_file(v41: Path) -> Non
             for test in ("TEST01", "TEST04"):
                 if test not in co.tests_for(ctx) or not (unit.compliance_dir / test).is_dir():
                     continue
-                verdict = co.recompute_performance(ctx, test)
+                verdict = cv.recompute_performance(ctx, test)
                 claimed = "TEST PASS" in (unit.compliance_dir / test / "verify_performance.txt").read_text()
                 assert verdict is not None and verdict.passed == claimed, (unit.rel, test, verdict)
                 counts[test] += 1
@@ -246,7 +247,7 @@ def test_co011_pass_and_fail(oracle: Path) -> None:
     verify = unit.compliance_dir / "TEST09" / "verify_output_len.txt"
     verify.parent.mkdir()
     verify.write_text("Mean output length 1300\nTEST PASS\n")
-    assert list(co.audit_verify_failed(ctx)) == []
+    assert list(cv.audit_verify_failed(ctx)) == []
     verify.write_text("Mean output length 900\nTEST FAIL\n")
-    problems = list(co.audit_verify_failed(ctx))
+    problems = list(cv.audit_verify_failed(ctx))
     assert len(problems) == 1 and problems[0].found == "TEST FAIL"

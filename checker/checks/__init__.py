@@ -3,11 +3,15 @@
 from checker.checks import (  # noqa: F401  (import registers the rules)
     accuracy,
     compliance,
+    compliance_verdicts,
     division,
     hygiene,
     measurements,
     performance,
+    performance_limits,
+    performance_provenance,
     power,
     structure,
+    structure_files,
     system,
 )

@@ -82,7 +82,9 @@ def format_summary(report: Any) -> str:
     )
     verdict = "FAILED" if report.exit_code else "PASSED"
     evidence = getattr(report, "evidence", "")
-    how = f" ({printable(evidence)})" if evidence and evidence != "as given" and not evidence.startswith("from ") else ""
+    detected = evidence and evidence != "as given" and not evidence.startswith("from ")
+    detected = evidence and evidence != "as given" and not evidence.startswith("from ")
+    how = f" ({printable(evidence)})" if detected else ""
     return (
         f"\n{verdict}: {report.results_checked} results checked against {printable(report.version)}{how}, "
         f"{report.accepted} accepted, {len(report.rejected)} rejected; {severities or 'no findings'}\n"

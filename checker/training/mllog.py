@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from checker.parsers.mllog import REQUIRED_FIELDS, TOKEN, MllogFile, ParseError, Record, parse_file, parse_text
+from checker.parsers.mllog import TOKEN, MllogFile, parse_file, parse_text
+from checker.parsers.mllog_records import REQUIRED_FIELDS, ParseError, Record
 
 __all__ = ["REQUIRED_FIELDS", "TOKEN", "MllogFile", "ParseError", "Record", "parse_file", "parse_text"]

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from checker.engine import run_rule
 from checker.findings import Severity
 from checker.ruleset import RulesetError, load
 from checker.training import rcp
 from checker.training.context import BenchmarkContext, load_system_desc
 from checker.training.discovery import detect_training_tree, discover
 from checker.training.mllog import parse_text
-from checker.engine import run_rule
 from checker.training.run import training_rules
 
 from .harness import edit, findings, run, set_field
