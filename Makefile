@@ -30,6 +30,7 @@ test: install-test lint
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 ## bench: results checked per second and peak memory on the shared data (and the official checker beside it)
 bench: install

@@ -96,12 +96,14 @@ def ci_report(
     try:
         affected = affected_by(changed_files(repo, base, head))
         if head is None:
-            report = run_incremental(repo, rules, affected, jobs=jobs, selection=selection, options=options,
-                                     rules_path=rules_path)
+            report = run_incremental(
+                repo, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
+            )
         else:
             with snapshot(repo, head, affected) as tree:
-                report = run_incremental(tree, rules, affected, jobs=jobs, selection=selection, options=options,
-                                         rules_path=rules_path)
+                report = run_incremental(
+                    tree, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
+                )
             report.root = str(repo)
         report.evidence = evidence
     except GitChangeError as exc:

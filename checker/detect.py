@@ -135,7 +135,7 @@ def read_pin(file: Path, suite: str) -> Pin:
     version = data.get("version")
     if not isinstance(version, str) or not version.strip():
         raise RoundDetectionError(
-            f"{file}: version must be a quoted round name such as \"v4.1\" (YAML reads 4.1 as a number), "
+            f'{file}: version must be a quoted round name such as "v4.1" (YAML reads 4.1 as a number), '
             f"found {version!r}"
         )
     version = version.strip() if version.strip().startswith("v") else f"v{version.strip()}"
@@ -271,6 +271,7 @@ def _scores(votes: Counter[frozenset[str]], known: list[str]) -> dict[str, int]:
 
 def _listing(votes: Counter[frozenset[str]], known: list[str]) -> str:
     """``"v4.1 in 120 logs, v5.0 in 3 logs, v6.0 or v6.1 in 1 log"``: the candidates with their counts."""
+
     def name(rounds: frozenset[str]) -> str:
         return " or ".join(sorted(rounds, key=lambda v: _order(known, v))) if rounds else "no known round"
 
@@ -291,8 +292,11 @@ def _order(known: list[str], version: str) -> int:
 
 
 def _detect_training(path: Path) -> Detection:
-    submitters = [path] if _is_training_submitter(path) else [path / s for s in _subdirs(path)
-                                                                if _is_training_submitter(path / s)]
+    submitters = (
+        [path]
+        if _is_training_submitter(path)
+        else [path / s for s in _subdirs(path) if _is_training_submitter(path / s)]
+    )
     folders = list(itertools.islice(_round_robin([_benchmark_dirs(s) for s in submitters]), MAX_LOGS))
     benchmarks = {_benchmark_of(folder) for folder in folders}
     benchmarks.discard("")
@@ -313,8 +317,10 @@ def _detect_training(path: Path) -> Detection:
         lacks = "; ".join(f"{v} lacks {', '.join(sorted(present - lists[v]))}" for v in known if v not in fits)
         why = f"all of them fit {', '.join(fits)}" if fits else f"no round has them all ({lacks})"
         raise RoundDetectionError(f"cannot tell the round of {path}: benchmarks {names}: {why}; pass --version")
-    evidence = (f"detected {fits[0]} from the benchmarks of {len(folders)} result folders of {len(submitters)} "
-                f"submitter{'s' if len(submitters) != 1 else ''} ({names}): only {fits[0]} lists them all")
+    evidence = (
+        f"detected {fits[0]} from the benchmarks of {len(folders)} result folders of {len(submitters)} "
+        f"submitter{'s' if len(submitters) != 1 else ''} ({names}): only {fits[0]} lists them all"
+    )
     if unknown:
         evidence += f"; no round knows {', '.join(unknown)}"
     return Detection(fits[0], evidence)
@@ -352,7 +358,7 @@ def _training_value(log: Path, key: str) -> Any:
                 if start < 0 or needle not in line:
                     continue
                 try:
-                    record = json.loads(line[start + len(_TRAINING_MARKER):])
+                    record = json.loads(line[start + len(_TRAINING_MARKER) :])
                 except ValueError:
                     continue
                 if isinstance(record, dict) and record.get("key") == key:

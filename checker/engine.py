@@ -242,8 +242,9 @@ def check_submitter(job: Job) -> WorkerOutput:
             continue
         rows, problem = _rows(suite, unit)
         if problem is None and not rows and not any(f.fails for f in found):
-            problem = Problem(unit.id, "no table row could be made, and no rule said why", expected="a primary metric",
-                              found="none")
+            problem = Problem(
+                unit.id, "no table row could be made, and no rule said why", expected="a primary metric", found="none"
+            )
         if problem is not None:
             findings += emit("EN003", problem, unit.id, job.selection)
         results.append({"Location": unit.id, "depends": list(unit.depends), "rows": rows, "stub": unit.stub})

@@ -81,7 +81,13 @@ def run_incremental(
     tree = top_level(root)
     tree.submitters = work.submitters
     report = run_checks(
-        tree, rules, jobs=jobs, selection=selection, options=options, rules_path=rules_path, focus=work.focus,
+        tree,
+        rules,
+        jobs=jobs,
+        selection=selection,
+        options=options,
+        rules_path=rules_path,
+        focus=work.focus,
         require_results=False,
     )
     report.findings = [f for f in report.findings if f.code == "EN001" or concerns(f, affected, work.direct)]

@@ -54,7 +54,7 @@ class Rule:
         code = self.func.__code__
         path = code.co_filename.replace("\\", "/")
         cut = path.rfind("/checker/")
-        return f"{path[cut + 1:] if cut >= 0 else path}:{code.co_firstlineno}"
+        return f"{path[cut + 1 :] if cut >= 0 else path}:{code.co_firstlineno}"
 
 
 REGISTRY: dict[str, Rule] = {}

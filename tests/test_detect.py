@@ -19,8 +19,16 @@ def _seed(version: str) -> int:
 
 
 def _record(key: str, value: object) -> str:
-    return ":::MLLOG " + json.dumps({"key": key, "value": value, "time_ms": 0.01, "namespace": "mlperf::logging",
-                                     "event_type": "POINT_IN_TIME", "metadata": {"is_error": False}})
+    return ":::MLLOG " + json.dumps(
+        {
+            "key": key,
+            "value": value,
+            "time_ms": 0.01,
+            "namespace": "mlperf::logging",
+            "event_type": "POINT_IN_TIME",
+            "metadata": {"is_error": False},
+        }
+    )
 
 
 def write_log(root: Path, submitter: str, name: str, loadgen: str, seed: int, division: str = "closed") -> Path:
@@ -37,8 +45,14 @@ def write_training(root: Path, submitter: str, benchmark: str, logged: str | Non
     folder = root / submitter / "results" / "sys" / benchmark
     folder.mkdir(parents=True)
     (root / submitter / "systems").mkdir(exist_ok=True)
-    body = {"namespace": "", "time_ms": 1, "event_type": "POINT_IN_TIME", "key": "submission_benchmark",
-            "value": logged or benchmark, "metadata": {"file": "x.py", "lineno": 1}}
+    body = {
+        "namespace": "",
+        "time_ms": 1,
+        "event_type": "POINT_IN_TIME",
+        "key": "submission_benchmark",
+        "value": logged or benchmark,
+        "metadata": {"file": "x.py", "lineno": 1},
+    }
     (folder / "result_0.txt").write_text(":::MLLOG " + json.dumps(body) + "\n", encoding="utf-8")
 
 

@@ -38,8 +38,9 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def check_json(root: Path, *extra: str) -> tuple[int, dict]:
-    result = CliRunner().invoke(main, ["check", str(root), "--rules", DEMO_RULES, "-j", "1", "--format", "json",
-                                       *extra])
+    result = CliRunner().invoke(
+        main, ["check", str(root), "--rules", DEMO_RULES, "-j", "1", "--format", "json", *extra]
+    )
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, json.loads(result.stdout)
 
@@ -58,8 +59,10 @@ def test_crashing_result_rule_rejects_the_result_and_the_run_goes_on(tree: Path,
     code, doc = check_json(tree)
     assert code == 1
     crashes = [f for f in doc["findings"] if f["code"] == "EN001"]
-    assert {f["unit"] for f in crashes} == {f"closed/SubcheckDemo/results/demo_cpu_numpy/digits/{s}" for s in
-                                            ("MultiStream", "Offline", "Server", "SingleStream")}
+    assert {f["unit"] for f in crashes} == {
+        f"closed/SubcheckDemo/results/demo_cpu_numpy/digits/{s}"
+        for s in ("MultiStream", "Offline", "Server", "SingleStream")
+    }
     first = crashes[0]
     assert first["severity"] == "error" and "rule PE012 crashed" in first["message"]
     assert first["found"].startswith("test_engine.py:") and first["extra"]["rule"] == "PE012"
@@ -75,8 +78,11 @@ def test_debug_keeps_the_traceback(tree: Path, monkeypatch) -> None:
 
 
 def test_crashing_system_rule_rejects_every_result_of_the_system(tree: Path, monkeypatch) -> None:
-    system_rule = next(r.code for r in sorted(load_all().values(), key=lambda r: r.code)
-                       if r.scope == "system" and r.suite == "inference")
+    system_rule = next(
+        r.code
+        for r in sorted(load_all().values(), key=lambda r: r.code)
+        if r.scope == "system" and r.suite == "inference"
+    )
     crash(system_rule, monkeypatch)
     code, doc = check_json(tree)
     assert code == 1
@@ -161,8 +167,9 @@ def test_every_listed_code_can_be_selected_and_ignored() -> None:
 
 def test_engine_codes_go_through_the_selection() -> None:
     problem = engine.Problem("x", "m")
-    assert engine.emit("CI001", problem, "x", Selection()) and not engine.emit("CI001", problem, "x",
-                                                                               Selection(ignore=("CI",)))
+    assert engine.emit("CI001", problem, "x", Selection()) and not engine.emit(
+        "CI001", problem, "x", Selection(ignore=("CI",))
+    )
     for code in ("EN001", "EN002", "EN003", "CI001", "CI002", "WV001", "WV002", "WV003"):
         assert REGISTRY[code].scope == "engine" and REGISTRY[code].doc
 
@@ -177,8 +184,9 @@ def test_unused_waiver_finding_can_be_ignored(tree: Path, tmp_path: Path) -> Non
 
 
 # --- paths and rounds ----------------------------------------------------------------------------------------
-def test_relative_and_linked_roots_give_the_findings_of_the_absolute_path(tree: Path, tmp_path: Path,
-                                                                          monkeypatch) -> None:
+def test_relative_and_linked_roots_give_the_findings_of_the_absolute_path(
+    tree: Path, tmp_path: Path, monkeypatch
+) -> None:
     (tree / "stray.bin").write_bytes(b"\0")  # a repository-hygiene finding at the root
     _, absolute = check_json(tree)
     link = tmp_path / "link"
@@ -239,8 +247,14 @@ def test_one_process_pool_and_one_mllog_reader() -> None:
 
 
 def test_library_code_never_exits() -> None:
-    allowed = {"checker/commandline.py", "checker/cli.py", "checker/ci.py", "checker/audit/command.py",
-               "checker/bench.py", "checker/demo.py"}
+    allowed = {
+        "checker/commandline.py",
+        "checker/cli.py",
+        "checker/ci.py",
+        "checker/audit/command.py",
+        "checker/bench.py",
+        "checker/demo.py",
+    }
     offenders = [p for p, text in _sources().items() if "sys.exit(" in text and p not in allowed]
     assert not offenders
 

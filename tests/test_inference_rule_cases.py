@@ -152,8 +152,8 @@ def record(rel: str, key: str, value: Any = _UNSET, **metadata: Any) -> Mutation
         path = root / rel
         lines = path.read_text(encoding="utf-8").splitlines()
         for index, line in enumerate(lines):
-            if line.startswith(MARKER) and json.loads(line[len(MARKER):]).get("key") == key:
-                rec = json.loads(line[len(MARKER):])
+            if line.startswith(MARKER) and json.loads(line[len(MARKER) :]).get("key") == key:
+                rec = json.loads(line[len(MARKER) :])
                 if value is not _UNSET:
                     rec["value"] = value
                 rec.setdefault("metadata", {}).update(metadata)
@@ -171,7 +171,7 @@ def drop(rel: str, key: str) -> Mutation:
     def fn(root: Path) -> None:
         path = root / rel
         lines = path.read_text(encoding="utf-8").splitlines()
-        keep = [ln for ln in lines if not (ln.startswith(MARKER) and json.loads(ln[len(MARKER):]).get("key") == key)]
+        keep = [ln for ln in lines if not (ln.startswith(MARKER) and json.loads(ln[len(MARKER) :]).get("key") == key)]
         assert len(keep) < len(lines), f"{key} not in {rel}"
         path.write_text("\n".join(keep) + "\n", encoding="utf-8")
 
@@ -180,8 +180,14 @@ def drop(rel: str, key: str) -> Mutation:
 
 def add(rel: str, key: str, value: Any) -> Mutation:
     """Append a LoadGen-style record to a detail log."""
-    rec = {"key": key, "value": value, "time_ms": 0.0, "namespace": "mlperf::logging", "event_type": "POINT_IN_TIME",
-           "metadata": {"is_error": False, "is_warning": False}}
+    rec = {
+        "key": key,
+        "value": value,
+        "time_ms": 0.0,
+        "namespace": "mlperf::logging",
+        "event_type": "POINT_IN_TIME",
+        "metadata": {"is_error": False, "is_warning": False},
+    }
     return lambda root: (root / rel).open("a", encoding="utf-8").write(MARKER + json.dumps(rec) + "\n")
 
 
@@ -241,20 +247,28 @@ def spl(*stamps: str, watts: float = 50.0) -> str:
     return "".join(f"Time,11-23-2026 {s},Watts,{watts},Volts,230.0,Amps,0.2,PF,0.9,Mark,run\n" for s in stamps)
 
 
-def power(spl_text: str = spl("11:08:25.000", "11:08:26.000", "11:08:28.000"), ptd: str = "", *,
-          complete: bool = True) -> Mutation:
+def power(
+    spl_text: str = spl("11:08:25.000", "11:08:26.000", "11:08:28.000"), ptd: str = "", *, complete: bool = True
+) -> Mutation:
     """Make the Offline result a power result: performance/power/, the ranging run, and run_1/spl.txt."""
     steps = [write(res("Offline", "performance/power/ptd_logs.txt"), ptd), write(perf("Offline", "spl.txt"), spl_text)]
     if complete:
         steps += [write(res("Offline", f"performance/power/{n}"), "{}\n") for n in POWER_FILES]
-        steps += [copy(perf("Offline", n if n != "spl.txt" else "mlperf_log_detail.txt"),
-                       res("Offline", f"performance/ranging/{n}")) for n in RANGING_FILES]
+        steps += [
+            copy(
+                perf("Offline", n if n != "spl.txt" else "mlperf_log_detail.txt"),
+                res("Offline", f"performance/ranging/{n}"),
+            )
+            for n in RANGING_FILES
+        ]
     return chain(*steps)
 
 
-PTD_RANGING = ("11-23-2026 11:08:20.000: Go with mark 'digits_ranging'\n"
-               "11-23-2026 11:08:21.000: ERROR: Can't evaluate uncertainty\n"
-               "11-23-2026 11:08:22.000: Completed test\n")
+PTD_RANGING = (
+    "11-23-2026 11:08:20.000: Go with mark 'digits_ranging'\n"
+    "11-23-2026 11:08:21.000: ERROR: Can't evaluate uncertainty\n"
+    "11-23-2026 11:08:22.000: Completed test\n"
+)
 PTD_ERROR = PTD_RANGING + "11-23-2026 11:08:26.000: ERROR: Lost connection to the analyzer\n"
 
 # --- accuracy logs --------------------------------------------------------------------------------------
@@ -314,8 +328,10 @@ TEST06_PASS = "First token check pass: True\nEOS check pass: True\nSample length
 
 
 def waiver(code: str, path: str, expires: str = "2027-01-01") -> str:
-    return (f"- code: {code}\n  path: '{path}'\n  reason: demo case\n  approved_by: reviewer@example.org\n"
-            f"  expires: '{expires}'\n")
+    return (
+        f"- code: {code}\n  path: '{path}'\n  reason: demo case\n  approved_by: reviewer@example.org\n"
+        f"  expires: '{expires}'\n"
+    )
 
 
 # --- the table ------------------------------------------------------------------------------------------
@@ -348,8 +364,6 @@ def fails(code: str, why: str, mutate: Mutation | None, severity: Severity = ERR
     return Case(code, why, mutate, severity, **kw)
 
 
-
-
 def model(**settings: Any) -> dict[str, Any]:
     return {"models": {"digits": settings}}
 
@@ -371,40 +385,64 @@ CASES: list[Case] = [
     passes("ST003"),
     fails("ST004", "results/demo_cpu_numpy has no description", delete(SYSTEM), path=SYSTEM),
     passes("ST004"),
-    fails("ST005", "a description without results", copy(SYSTEM, f"{SUB}/systems/spare.json"),
-          path=f"{SUB}/systems/spare.json"),
-    passes("ST005", "the same, in a round that allows it", copy(SYSTEM, f"{SUB}/systems/spare.json"),
-           rules={"systems_must_have_results": False}),
+    fails(
+        "ST005",
+        "a description without results",
+        copy(SYSTEM, f"{SUB}/systems/spare.json"),
+        path=f"{SUB}/systems/spare.json",
+    ),
+    passes(
+        "ST005",
+        "the same, in a round that allows it",
+        copy(SYSTEM, f"{SUB}/systems/spare.json"),
+        rules={"systems_must_have_results": False},
+    ),
     fails("ST006", "a benchmark folder that is no benchmark", rename_benchmark("cats"), path=f"{RESULTS}/cats"),
     passes("ST006"),
     fails("ST007", "a scenario folder that is no scenario", rename(res("Server"), res("Batch")), path=res("Batch")),
-    fails("ST007", "Interactive is not allowed for digits on an edge system", rename(res("Server"), res("Interactive")),
-          path=res("Interactive")),
+    fails(
+        "ST007",
+        "Interactive is not allowed for digits on an edge system",
+        rename(res("Server"), res("Interactive")),
+        path=res("Interactive"),
+    ),
     passes("ST007", "lower-case scenario folders are accepted", rename(res("Server"), res("server"))),
-    fails("ST008", "the round has no edge table for digits", None, path=BENCH,
-          rules=model(scenarios={"edge": None})),
+    fails("ST008", "the round has no edge table for digits", None, path=BENCH, rules=model(scenarios={"edge": None})),
     passes("ST008"),
     fails("ST009", "the required Offline scenario is missing", delete(res("Offline")), path=BENCH),
     passes("ST009", "an optional scenario (Server) is missing", delete(res("Server"))),
-    fails("ST010", "performance/run_1 lacks its summary", delete(perf("Offline", "mlperf_log_summary.txt")),
-          path=perf("Offline", "mlperf_log_summary.txt")),
+    fails(
+        "ST010",
+        "performance/run_1 lacks its summary",
+        delete(perf("Offline", "mlperf_log_summary.txt")),
+        path=perf("Offline", "mlperf_log_summary.txt"),
+    ),
     passes("ST010"),
     fails("ST011", "accuracy/ lacks accuracy.txt", delete(acc()), path=acc()),
     passes("ST011"),
     fails("ST012", "no src/digits or code/digits", delete(f"{SUB}/src"), path=f"{SUB}/src/digits"),
     passes("ST012", "code/ instead of src/", rename(f"{SUB}/src", f"{SUB}/code")),
-    fails("ST013", "no calibration document", delete(f"{SUB}/documentation/calibration.md"),
-          path=f"{SUB}/calibration.md"),
-    passes("ST013", "calibration.md at the submitter's top folder",
-           rename(f"{SUB}/documentation/calibration.md", f"{SUB}/calibration.md")),
+    fails(
+        "ST013", "no calibration document", delete(f"{SUB}/documentation/calibration.md"), path=f"{SUB}/calibration.md"
+    ),
+    passes(
+        "ST013",
+        "calibration.md at the submitter's top folder",
+        rename(f"{SUB}/documentation/calibration.md", f"{SUB}/calibration.md"),
+    ),
     fails("ST014", "a hidden file", write(f"{SUB}/src/digits/.notes", "x"), path=f"{SUB}/src/digits/.notes"),
-    fails("ST014", "a space in a name", write(f"{SUB}/src/digits/my notes.md", "x"),
-          path=f"{SUB}/src/digits/my notes.md"),
+    fails(
+        "ST014", "a space in a name", write(f"{SUB}/src/digits/my notes.md", "x"), path=f"{SUB}/src/digits/my notes.md"
+    ),
     passes("ST014"),
     fails("ST015", "an empty folder", mkdir(f"{SUB}/src/digits/empty"), path=f"{SUB}/src/digits/empty"),
     passes("ST015"),
-    fails("ST016", "a broken symbolic link", symlink(f"{SUB}/src/digits/model.py", "nowhere.py"),
-          path=f"{SUB}/src/digits/model.py"),
+    fails(
+        "ST016",
+        "a broken symbolic link",
+        symlink(f"{SUB}/src/digits/model.py", "nowhere.py"),
+        path=f"{SUB}/src/digits/model.py",
+    ),
     passes("ST016"),
     # SY: the system description
     fails("SY001", "truncated JSON", write(SYSTEM, '{"division": "closed",\n'), path=SYSTEM, line=2),
@@ -428,31 +466,63 @@ CASES: list[Case] = [
     fails("SY010", "a misspelt field", system(acelerators_per_node=1), NOTE, path=SYSTEM, key="acelerators_per_node"),
     passes("SY010"),
     # DV: divisions and categories
-    fails("DV001", "a closed folder that only resolves through a guess", rename_benchmark("resnet50-digits"),
-          path=f"{RESULTS}/resnet50-digits"),
+    fails(
+        "DV001",
+        "a closed folder that only resolves through a guess",
+        rename_benchmark("resnet50-digits"),
+        path=f"{RESULTS}/resnet50-digits",
+    ),
     passes("DV001"),
-    fails("DV002", "open: model_mapping.json names no benchmark",
-          chain(move_division("open"), rename("open/SubcheckDemo/results/demo_cpu_numpy/digits",
-                                              "open/SubcheckDemo/results/demo_cpu_numpy/my-digits"),
-                write("open/SubcheckDemo/model_mapping.json", '{"my-digits": "cats"}')),
-          path="open/SubcheckDemo/model_mapping.json", key="my-digits"),
-    passes("DV002", "open: model_mapping.json maps to digits",
-           chain(move_division("open"), rename("open/SubcheckDemo/results/demo_cpu_numpy/digits",
-                                               "open/SubcheckDemo/results/demo_cpu_numpy/my-digits"),
-                 write("open/SubcheckDemo/model_mapping.json", '{"my-digits": "digits"}'))),
+    fails(
+        "DV002",
+        "open: model_mapping.json names no benchmark",
+        chain(
+            move_division("open"),
+            rename(
+                "open/SubcheckDemo/results/demo_cpu_numpy/digits", "open/SubcheckDemo/results/demo_cpu_numpy/my-digits"
+            ),
+            write("open/SubcheckDemo/model_mapping.json", '{"my-digits": "cats"}'),
+        ),
+        path="open/SubcheckDemo/model_mapping.json",
+        key="my-digits",
+    ),
+    passes(
+        "DV002",
+        "open: model_mapping.json maps to digits",
+        chain(
+            move_division("open"),
+            rename(
+                "open/SubcheckDemo/results/demo_cpu_numpy/digits", "open/SubcheckDemo/results/demo_cpu_numpy/my-digits"
+            ),
+            write("open/SubcheckDemo/model_mapping.json", '{"my-digits": "digits"}'),
+        ),
+    ),
     fails("DV003", "a preview system", system(status="preview"), NOTE, path=SYSTEM, key="status"),
     passes("DV003", "an rdi system", system(status="rdi")),
-    fails("DV004", "Offline inferred from the SingleStream run", copy(res("SingleStream", "performance"),
-                                                                      res("Offline", "performance")),
-          NOTE, path=res("Offline")),
+    fails(
+        "DV004",
+        "Offline inferred from the SingleStream run",
+        copy(res("SingleStream", "performance"), res("Offline", "performance")),
+        NOTE,
+        path=res("Offline"),
+    ),
     passes("DV004"),
     # ME: measurements
     fails("ME001", "no measurements.json", delete(res("Offline", "measurements.json")), path=res("Offline")),
     passes("ME001"),
-    fails("ME002", "retraining is missing", edit_json(res("Offline", "measurements.json"), ("retraining",)),
-          path=res("Offline", "measurements.json"), key="retraining"),
-    fails("ME002", "unreadable JSON", write(res("Offline", "measurements.json"), "{"),
-          path=res("Offline", "measurements.json")),
+    fails(
+        "ME002",
+        "retraining is missing",
+        edit_json(res("Offline", "measurements.json"), ("retraining",)),
+        path=res("Offline", "measurements.json"),
+        key="retraining",
+    ),
+    fails(
+        "ME002",
+        "unreadable JSON",
+        write(res("Offline", "measurements.json"), "{"),
+        path=res("Offline", "measurements.json"),
+    ),
     passes("ME002"),
     fails("ME003", "an empty user.conf", write(res("Offline", "user.conf"), ""), path=res("Offline", "user.conf")),
     fails("ME003", "no README.md", delete(res("Offline", "README.md")), path=res("Offline", "README.md")),
@@ -460,253 +530,590 @@ CASES: list[Case] = [
     # PE: the performance run
     fails("PE001", "an empty detail log", write(perf(), ""), path=perf()),
     passes("PE001", "a missing detail log is ST010's", delete(perf())),
-    fails("PE002", "a truncated line", lambda root: (root / perf()).open("a").write(':::MLLOG {"key": "x"\n'),
-          path=perf(), line=92),
+    fails(
+        "PE002",
+        "a truncated line",
+        lambda root: (root / perf()).open("a").write(':::MLLOG {"key": "x"\n'),
+        path=perf(),
+        line=92,
+    ),
     passes("PE002"),
-    fails("PE003", "LoadGen says INVALID", record(perf(), "result_validity", "INVALID"), path=perf(),
-          key="result_validity", line="result_validity"),
+    fails(
+        "PE003",
+        "LoadGen says INVALID",
+        record(perf(), "result_validity", "INVALID"),
+        path=perf(),
+        key="result_validity",
+        line="result_validity",
+    ),
     passes("PE003"),
-    fails("PE004", "an error record", record(perf(), "generic_message", is_error=True), path=perf(),
-          key="generic_message", line="generic_message"),
+    fails(
+        "PE004",
+        "an error record",
+        record(perf(), "generic_message", is_error=True),
+        path=perf(),
+        key="generic_message",
+        line="generic_message",
+    ),
     passes("PE004", "warning records are fine"),
-    fails("PE005", "an accuracy-mode log in performance/", record(perf(), "effective_test_mode", "AccuracyOnly"),
-          path=perf(), key="effective_test_mode", line="effective_test_mode"),
+    fails(
+        "PE005",
+        "an accuracy-mode log in performance/",
+        record(perf(), "effective_test_mode", "AccuracyOnly"),
+        path=perf(),
+        key="effective_test_mode",
+        line="effective_test_mode",
+    ),
     passes("PE005"),
-    fails("PE006", "a changed QSL seed", record(perf(), "effective_qsl_rng_seed", 1234567890123456789), path=perf(),
-          key="effective_qsl_rng_seed", line="effective_qsl_rng_seed"),
+    fails(
+        "PE006",
+        "a changed QSL seed",
+        record(perf(), "effective_qsl_rng_seed", 1234567890123456789),
+        path=perf(),
+        key="effective_qsl_rng_seed",
+        line="effective_qsl_rng_seed",
+    ),
     passes("PE006"),
-    fails("PE007", "min_duration 500 ms, below the demo's 1000 ms", record(perf(), "effective_min_duration_ms", 500),
-          path=perf(), key="effective_min_duration_ms", line="effective_min_duration_ms"),
+    fails(
+        "PE007",
+        "min_duration 500 ms, below the demo's 1000 ms",
+        record(perf(), "effective_min_duration_ms", 500),
+        path=perf(),
+        key="effective_min_duration_ms",
+        line="effective_min_duration_ms",
+    ),
     passes("PE007", "exactly the minimum (1000 ms)"),
-    fails("PE008", "Offline issued no query", record(perf(), "result_query_count", 0), path=perf(),
-          key="result_query_count", line="result_query_count"),
+    fails(
+        "PE008",
+        "Offline issued no query",
+        record(perf(), "result_query_count", 0),
+        path=perf(),
+        key="result_query_count",
+        line="result_query_count",
+    ),
     passes("PE008", "SingleStream is judged by early stopping", record(perf("SingleStream"), "result_query_count", 0)),
-    fails("PE009", "100 samples loaded, 450 needed", record(perf(), "effective_performance_sample_count", 100),
-          path=perf(), key="effective_performance_sample_count", line="effective_performance_sample_count"),
+    fails(
+        "PE009",
+        "100 samples loaded, 450 needed",
+        record(perf(), "effective_performance_sample_count", 100),
+        path=perf(),
+        key="effective_performance_sample_count",
+        line="effective_performance_sample_count",
+    ),
     passes("PE009"),
-    fails("PE010", "an Offline query of 100 samples", record(perf(), "effective_samples_per_query", 100), path=perf(),
-          key="effective_samples_per_query", line="effective_samples_per_query"),
+    fails(
+        "PE010",
+        "an Offline query of 100 samples",
+        record(perf(), "effective_samples_per_query", 100),
+        path=perf(),
+        key="effective_samples_per_query",
+        line="effective_samples_per_query",
+    ),
     passes("PE010"),
-    fails("PE011", "Server target latency 50 ms, bound 10 ms",
-          record(perf("Server"), "effective_target_latency_ns", 50000000), path=perf("Server"),
-          key="effective_target_latency_ns", line="effective_target_latency_ns"),
+    fails(
+        "PE011",
+        "Server target latency 50 ms, bound 10 ms",
+        record(perf("Server"), "effective_target_latency_ns", 50000000),
+        path=perf("Server"),
+        key="effective_target_latency_ns",
+        line="effective_target_latency_ns",
+    ),
     passes("PE011"),
-    fails("PE012", "token latencies not measured for an LLM-like Server run", None, path=perf("Server"),
-          key="requested_use_token_latencies", rules=LLM),
-    fails("PE012", "p99 TTFT above the limit",
-          chain(add(perf("Server"), "requested_use_token_latencies", True),
-                add(perf("Server"), "result_first_token_99.00_percentile_latency_ns", 2 * 10**9),
-                add(perf("Server"), "result_time_per_output_token_99.00_percentile_ns", 1000)),
-          path=perf("Server"), key="result_first_token_99.00_percentile_latency_ns",
-          line="result_first_token_99.00_percentile_latency_ns",
-          rules=LLM),
-    passes("PE012", "p99 TTFT and TPOT below the limits",
-           chain(add(perf("Server"), "requested_use_token_latencies", True),
-                 add(perf("Server"), "result_first_token_99.00_percentile_latency_ns", 1000),
-                 add(perf("Server"), "result_time_per_output_token_99.00_percentile_ns", 1000)),
-           rules=LLM),
-    fails("PE013", "early stopping not met", record(perf("Server"), "early_stopping_met", False), path=perf("Server"),
-          key="early_stopping_met", line="early_stopping_met"),
+    fails(
+        "PE012",
+        "token latencies not measured for an LLM-like Server run",
+        None,
+        path=perf("Server"),
+        key="requested_use_token_latencies",
+        rules=LLM,
+    ),
+    fails(
+        "PE012",
+        "p99 TTFT above the limit",
+        chain(
+            add(perf("Server"), "requested_use_token_latencies", True),
+            add(perf("Server"), "result_first_token_99.00_percentile_latency_ns", 2 * 10**9),
+            add(perf("Server"), "result_time_per_output_token_99.00_percentile_ns", 1000),
+        ),
+        path=perf("Server"),
+        key="result_first_token_99.00_percentile_latency_ns",
+        line="result_first_token_99.00_percentile_latency_ns",
+        rules=LLM,
+    ),
+    passes(
+        "PE012",
+        "p99 TTFT and TPOT below the limits",
+        chain(
+            add(perf("Server"), "requested_use_token_latencies", True),
+            add(perf("Server"), "result_first_token_99.00_percentile_latency_ns", 1000),
+            add(perf("Server"), "result_time_per_output_token_99.00_percentile_ns", 1000),
+        ),
+        rules=LLM,
+    ),
+    fails(
+        "PE013",
+        "early stopping not met",
+        record(perf("Server"), "early_stopping_met", False),
+        path=perf("Server"),
+        key="early_stopping_met",
+        line="early_stopping_met",
+    ),
     passes("PE013", "Offline has no early stopping", record(perf(), "early_stopping_met", False)),
-    fails("PE014", "equal-issue mode off for a benchmark that needs it", None, path=perf(),
-          key="effective_sample_concatenate_permutation", line="effective_sample_concatenate_permutation",
-          rules={"equal_issue": {"models": ["digits"]}}),
-    passes("PE014", "equal-issue mode on",
-           all_scenarios(lambda s: record(perf(s), "effective_sample_concatenate_permutation", True)),
-           rules={"equal_issue": {"models": ["digits"]}}),
-    fails("PE015", "the accuracy log comes from another LoadGen release",
-          record(acc("Offline", "mlperf_log_detail.txt"), "loadgen_version", "5.1.0 @ d6147c7eb7"),
-          path=acc("Offline", "mlperf_log_detail.txt"), key="loadgen_version", line="loadgen_version"),
-    fails("PE015", "the TEST04 log comes from another commit of the same release",
-          record(perf("Offline", test="TEST04"), "loadgen_version", "6.0.17 @ 0000000000"), WARN,
-          path=perf("Offline", test="TEST04"), key="loadgen_version"),
+    fails(
+        "PE014",
+        "equal-issue mode off for a benchmark that needs it",
+        None,
+        path=perf(),
+        key="effective_sample_concatenate_permutation",
+        line="effective_sample_concatenate_permutation",
+        rules={"equal_issue": {"models": ["digits"]}},
+    ),
+    passes(
+        "PE014",
+        "equal-issue mode on",
+        all_scenarios(lambda s: record(perf(s), "effective_sample_concatenate_permutation", True)),
+        rules={"equal_issue": {"models": ["digits"]}},
+    ),
+    fails(
+        "PE015",
+        "the accuracy log comes from another LoadGen release",
+        record(acc("Offline", "mlperf_log_detail.txt"), "loadgen_version", "5.1.0 @ d6147c7eb7"),
+        path=acc("Offline", "mlperf_log_detail.txt"),
+        key="loadgen_version",
+        line="loadgen_version",
+    ),
+    fails(
+        "PE015",
+        "the TEST04 log comes from another commit of the same release",
+        record(perf("Offline", test="TEST04"), "loadgen_version", "6.0.17 @ 0000000000"),
+        WARN,
+        path=perf("Offline", test="TEST04"),
+        key="loadgen_version",
+    ),
     passes("PE015"),
-    fails("PE016", "an Offline folder holding a Server run", copy(res("Server", "performance"),
-                                                                   res("Offline", "performance")),
-          path=perf(), key="effective_scenario", line="effective_scenario"),
-    passes("PE016", "edge: Offline inferred from SingleStream", copy(res("SingleStream", "performance"),
-                                                                     res("Offline", "performance"))),
-    fails("PE017", "the summary says INVALID", summary(perf("Offline", "mlperf_log_summary.txt"), "Result is",
-                                                       "INVALID"),
-          path=perf("Offline", "mlperf_log_summary.txt"), key="Result is", line=8),
-    fails("PE017", "the summary's metric differs",
-          summary(perf("Offline", "mlperf_log_summary.txt"), "Samples per second", "800000"),
-          path=perf("Offline", "mlperf_log_summary.txt"), key="Samples per second"),
+    fails(
+        "PE016",
+        "an Offline folder holding a Server run",
+        copy(res("Server", "performance"), res("Offline", "performance")),
+        path=perf(),
+        key="effective_scenario",
+        line="effective_scenario",
+    ),
+    passes(
+        "PE016",
+        "edge: Offline inferred from SingleStream",
+        copy(res("SingleStream", "performance"), res("Offline", "performance")),
+    ),
+    fails(
+        "PE017",
+        "the summary says INVALID",
+        summary(perf("Offline", "mlperf_log_summary.txt"), "Result is", "INVALID"),
+        path=perf("Offline", "mlperf_log_summary.txt"),
+        key="Result is",
+        line=8,
+    ),
+    fails(
+        "PE017",
+        "the summary's metric differs",
+        summary(perf("Offline", "mlperf_log_summary.txt"), "Samples per second", "800000"),
+        path=perf("Offline", "mlperf_log_summary.txt"),
+        key="Samples per second",
+    ),
     passes("PE017"),
-    fails("PE018", "network division without a network SUT name", move_division("network"),
-          path="network/SubcheckDemo/results/demo_cpu_numpy/digits/Offline/performance/run_1/mlperf_log_detail.txt",
-          key="sut_name", line="sut_name"),
-    passes("PE018", "network division, SUT named as a network SUT",
-           chain(move_division("network"),
-                 *(record(perf(s).replace("closed/", "network/", 1), "sut_name", "demo Network SUT")
-                   for s in SCENARIOS))),
-    fails("PE019", "the Offline metric record is missing", drop(perf(), "result_samples_per_second"), path=perf(),
-          key="result_samples_per_second"),
+    fails(
+        "PE018",
+        "network division without a network SUT name",
+        move_division("network"),
+        path="network/SubcheckDemo/results/demo_cpu_numpy/digits/Offline/performance/run_1/mlperf_log_detail.txt",
+        key="sut_name",
+        line="sut_name",
+    ),
+    passes(
+        "PE018",
+        "network division, SUT named as a network SUT",
+        chain(
+            move_division("network"),
+            *(record(perf(s).replace("closed/", "network/", 1), "sut_name", "demo Network SUT") for s in SCENARIOS),
+        ),
+    ),
+    fails(
+        "PE019",
+        "the Offline metric record is missing",
+        drop(perf(), "result_samples_per_second"),
+        path=perf(),
+        key="result_samples_per_second",
+    ),
     passes("PE019"),
-    fails("PE020", "a VALID run whose minimum duration was not met", record(perf(), "result_min_duration_met", False),
-          path=perf(), key="result_min_duration_met", line="result_min_duration_met"),
-    passes("PE020", "an INVALID run with a failed criterion is PE003's",
-           chain(record(perf(), "result_validity", "INVALID"), record(perf(), "result_min_duration_met", False))),
+    fails(
+        "PE020",
+        "a VALID run whose minimum duration was not met",
+        record(perf(), "result_min_duration_met", False),
+        path=perf(),
+        key="result_min_duration_met",
+        line="result_min_duration_met",
+    ),
+    passes(
+        "PE020",
+        "an INVALID run with a failed criterion is PE003's",
+        chain(record(perf(), "result_validity", "INVALID"), record(perf(), "result_min_duration_met", False)),
+    ),
     # AC: the accuracy run
     fails("AC001", "accuracy.txt without the acc line", write(acc(), "hash=0123\n"), path=acc()),
     passes("AC001", "open needs only some metric", move_division("open")),
-    fails("AC002", "top-1 90 % below the 97.02 % target", replace(acc(), "accuracy=98.000%", "accuracy=90.000%"),
-          path=acc(), key="acc", line=1),
+    fails(
+        "AC002",
+        "top-1 90 % below the 97.02 % target",
+        replace(acc(), "accuracy=98.000%", "accuracy=90.000%"),
+        path=acc(),
+        key="acc",
+        line=1,
+    ),
     passes("AC002", "exactly the target", replace(acc(), "accuracy=98.000%", "accuracy=97.020%")),
-    fails("AC003", "top-1 above an upper limit of 97.5", None, path=acc(), key="acc", line=1,
-          rules=upper_limit(97.5)),
+    fails("AC003", "top-1 above an upper limit of 97.5", None, path=acc(), key="acc", line=1, rules=upper_limit(97.5)),
     passes("AC003", "within the upper limit", rules=upper_limit(99.0)),
     fails("AC004", "no hash= line", replace(acc(), "hash=", "sha="), path=acc()),
     passes("AC004"),
     fails("AC005", "an untruncated accuracy log over 10240 bytes", pad(ACC_LOG, 10240), path=ACC_LOG),
     passes("AC005", "a complete log under the limit"),
     fails("AC006", "the complete accuracy log holds 100 of 450 samples", keep_entries(ACC_LOG, 100), path=ACC_LOG),
-    fails("AC006", "the detail log says 100 samples were issued",
-          chain(write(ACC_LOG, "[\n\n...\n\n]\n"),
-                record(acc("Offline", "mlperf_log_detail.txt"), "effective_accuracy_sample_count", 100)),
-          path=acc("Offline", "mlperf_log_detail.txt"), key="effective_accuracy_sample_count",
-          line="effective_accuracy_sample_count"),
+    fails(
+        "AC006",
+        "the detail log says 100 samples were issued",
+        chain(
+            write(ACC_LOG, "[\n\n...\n\n]\n"),
+            record(acc("Offline", "mlperf_log_detail.txt"), "effective_accuracy_sample_count", 100),
+        ),
+        path=acc("Offline", "mlperf_log_detail.txt"),
+        key="effective_accuracy_sample_count",
+        line="effective_accuracy_sample_count",
+    ),
     passes("AC006"),
-    fails("AC007", "a performance log in accuracy/",
-          record(acc("Offline", "mlperf_log_detail.txt"), "effective_test_mode", "PerformanceOnly"),
-          path=acc("Offline", "mlperf_log_detail.txt"), key="effective_test_mode", line="effective_test_mode"),
+    fails(
+        "AC007",
+        "a performance log in accuracy/",
+        record(acc("Offline", "mlperf_log_detail.txt"), "effective_test_mode", "PerformanceOnly"),
+        path=acc("Offline", "mlperf_log_detail.txt"),
+        key="effective_test_mode",
+        line="effective_test_mode",
+    ),
     passes("AC007"),
-    fails("AC008", "an error record in the accuracy run",
-          record(acc("Offline", "mlperf_log_detail.txt"), "generic_message", is_error=True),
-          path=acc("Offline", "mlperf_log_detail.txt"), key="generic_message", line="generic_message"),
+    fails(
+        "AC008",
+        "an error record in the accuracy run",
+        record(acc("Offline", "mlperf_log_detail.txt"), "generic_message", is_error=True),
+        path=acc("Offline", "mlperf_log_detail.txt"),
+        key="generic_message",
+        line="generic_message",
+    ),
     passes("AC008"),
-    fails("AC009", "the listed sample images are missing", None, path=acc("Offline", "images"),
-          rules=model(extra_accuracy_files={"ids": ["1", "2"]})),
-    passes("AC009", "every listed image is there",
-           all_scenarios(lambda s: chain(write(acc(s, "images/1.png"), b"\x89PNG\0"),
-                                         write(acc(s, "images/2.png"), b"\x89PNG\0"))),
-           rules=model(extra_accuracy_files={"ids": ["1", "2"]})),
+    fails(
+        "AC009",
+        "the listed sample images are missing",
+        None,
+        path=acc("Offline", "images"),
+        rules=model(extra_accuracy_files={"ids": ["1", "2"]}),
+    ),
+    passes(
+        "AC009",
+        "every listed image is there",
+        all_scenarios(
+            lambda s: chain(write(acc(s, "images/1.png"), b"\x89PNG\0"), write(acc(s, "images/2.png"), b"\x89PNG\0"))
+        ),
+        rules=model(extra_accuracy_files={"ids": ["1", "2"]}),
+    ),
     # CO: compliance audits
     fails("CO001", "no TEST04 folder", delete(res("Offline", "TEST04")), path=res("Offline", "TEST04")),
-    passes("CO001", "open needs no audit", chain(move_division("open"),
-                                                 delete("open/SubcheckDemo/results/demo_cpu_numpy/digits/Offline/TEST04"))),
-    fails("CO002", "TEST01 lacks verify_performance.txt", delete(res("Offline", "TEST01/verify_performance.txt")),
-          path=res("Offline", "TEST01/verify_performance.txt")),
+    passes(
+        "CO001",
+        "open needs no audit",
+        chain(move_division("open"), delete("open/SubcheckDemo/results/demo_cpu_numpy/digits/Offline/TEST04")),
+    ),
+    fails(
+        "CO002",
+        "TEST01 lacks verify_performance.txt",
+        delete(res("Offline", "TEST01/verify_performance.txt")),
+        path=res("Offline", "TEST01/verify_performance.txt"),
+    ),
     passes("CO002"),
-    fails("CO003", "the TEST04 run used another seed",
-          record(perf("Offline", test="TEST04"), "effective_qsl_rng_seed", 1), path=perf("Offline", test="TEST04"),
-          key="effective_qsl_rng_seed", line="effective_qsl_rng_seed", also=("PE006",)),  # PE rules rerun, as selected
+    fails(
+        "CO003",
+        "the TEST04 run used another seed",
+        record(perf("Offline", test="TEST04"), "effective_qsl_rng_seed", 1),
+        path=perf("Offline", test="TEST04"),
+        key="effective_qsl_rng_seed",
+        line="effective_qsl_rng_seed",
+        also=("PE006",),
+    ),  # PE rules rerun, as selected
     passes("CO003", also=("PE006",)),
-    fails("CO004", "TEST04 did not issue the same sample",
-          record(perf("Offline", test="TEST04"), "effective_performance_issue_same", False),
-          path=perf("Offline", test="TEST04"), key="effective_performance_issue_same",
-          line="effective_performance_issue_same"),
+    fails(
+        "CO004",
+        "TEST04 did not issue the same sample",
+        record(perf("Offline", test="TEST04"), "effective_performance_issue_same", False),
+        path=perf("Offline", test="TEST04"),
+        key="effective_performance_issue_same",
+        line="effective_performance_issue_same",
+    ),
     passes("CO004"),
-    fails("CO005", "TEST04 verify_performance.txt says TEST FAIL",
-          verify_fail(res("Offline", "TEST04/verify_performance.txt")),
-          path=res("Offline", "TEST04/verify_performance.txt")),
+    fails(
+        "CO005",
+        "TEST04 verify_performance.txt says TEST FAIL",
+        verify_fail(res("Offline", "TEST04/verify_performance.txt")),
+        path=res("Offline", "TEST04/verify_performance.txt"),
+    ),
     passes("CO005"),
-    fails("CO006", "the TEST01 run is 87 % slower but the verify file says TEST PASS",
-          record(perf("Offline", test="TEST01"), "result_samples_per_second", 100000),
-          path=res("Offline", "TEST01/verify_performance.txt")),
+    fails(
+        "CO006",
+        "the TEST01 run is 87 % slower but the verify file says TEST PASS",
+        record(perf("Offline", test="TEST01"), "result_samples_per_second", 100000),
+        path=res("Offline", "TEST01/verify_performance.txt"),
+    ),
     passes("CO006"),
-    fails("CO007", "the TEST04 same-sample run is 2.6x faster but says TEST PASS",
-          record(perf("Offline", test="TEST04"), "result_samples_per_second", 2000000),
-          path=res("Offline", "TEST04/verify_performance.txt")),
+    fails(
+        "CO007",
+        "the TEST04 same-sample run is 2.6x faster but says TEST PASS",
+        record(perf("Offline", test="TEST04"), "result_samples_per_second", 2000000),
+        path=res("Offline", "TEST04/verify_performance.txt"),
+    ),
     passes("CO007"),
-    fails("CO008", "an audited response differs while verify_accuracy.txt says TEST PASS", audit_disagrees,
-          path=res("Offline", "TEST01/verify_accuracy.txt"), key="num_perf_log_data_mismatch"),
-    fails("CO008", "the same, while the accuracy run itself fails AC rules: a warning",
-          chain(COMPLETE_AUDIT, flip_first_response(ACC_LOG)), WARN, path=res("Offline", "TEST01/verify_accuracy.txt"),
-          key="num_perf_log_data_mismatch"),
-    fails("CO008", "truncated logs: the verify file's verdict is used, and a notice says so", None, NOTE,
-          path=res("Offline", "TEST01/verify_accuracy.txt")),
-    passes("CO008", "complete logs, every audited response equal", COMPLETE_AUDIT,
-           path=res("Offline", "TEST01/verify_accuracy.txt")),
-    fails("CO009", "TEST01 failed and no baseline/compliance accuracy",
-          verify_fail(res("Offline", "TEST01/verify_accuracy.txt")), path=res("Offline", "TEST01/accuracy"), key="acc"),
-    fails("CO009", "TEST01 failed and the audited accuracy is 5 % lower",
-          chain(verify_fail(res("Offline", "TEST01/verify_accuracy.txt")),
-                write(res("Offline", "TEST01/accuracy/baseline_accuracy.txt"), "accuracy=98.000%\n"),
-                write(res("Offline", "TEST01/accuracy/compliance_accuracy.txt"), "accuracy=93.000%\n")),
-          path=res("Offline", "TEST01/accuracy/compliance_accuracy.txt"), key="acc"),
-    passes("CO009", "TEST01 failed but the audited accuracy is within 1 %",
-           chain(verify_fail(res("Offline", "TEST01/verify_accuracy.txt")),
-                 write(res("Offline", "TEST01/accuracy/baseline_accuracy.txt"), "accuracy=98.000%\n"),
-                 write(res("Offline", "TEST01/accuracy/compliance_accuracy.txt"), "accuracy=97.500%\n"))),
-    fails("CO010", "TEST06 without the EOS pass line",
-          write(res("Offline", "TEST06/verify_accuracy.txt"), TEST06_PASS.replace("EOS check pass: True\n", "")),
-          path=res("Offline", "TEST06/verify_accuracy.txt"),
-          rules=model(compliance_tests=["TEST01", "TEST04", "TEST06"])),
-    passes("CO010", "TEST06 with every pass line", write(res("Offline", "TEST06/verify_accuracy.txt"), TEST06_PASS),
-           rules=model(compliance_tests=["TEST01", "TEST04", "TEST06"])),
-    fails("CO011", "TEST07 says TEST FAIL", write(res("Offline", "TEST07/verify_accuracy.txt"), "TEST FAIL\n"),
-          path=res("Offline", "TEST07/verify_accuracy.txt"),
-          rules=model(compliance_tests=["TEST01", "TEST04", "TEST07"])),
-    passes("CO011", "TEST07 says TEST PASS", write(res("Offline", "TEST07/verify_accuracy.txt"), "TEST PASS\n"),
-           rules=model(compliance_tests=["TEST01", "TEST04", "TEST07"])),
+    fails(
+        "CO008",
+        "an audited response differs while verify_accuracy.txt says TEST PASS",
+        audit_disagrees,
+        path=res("Offline", "TEST01/verify_accuracy.txt"),
+        key="num_perf_log_data_mismatch",
+    ),
+    fails(
+        "CO008",
+        "the same, while the accuracy run itself fails AC rules: a warning",
+        chain(COMPLETE_AUDIT, flip_first_response(ACC_LOG)),
+        WARN,
+        path=res("Offline", "TEST01/verify_accuracy.txt"),
+        key="num_perf_log_data_mismatch",
+    ),
+    fails(
+        "CO008",
+        "truncated logs: the verify file's verdict is used, and a notice says so",
+        None,
+        NOTE,
+        path=res("Offline", "TEST01/verify_accuracy.txt"),
+    ),
+    passes(
+        "CO008",
+        "complete logs, every audited response equal",
+        COMPLETE_AUDIT,
+        path=res("Offline", "TEST01/verify_accuracy.txt"),
+    ),
+    fails(
+        "CO009",
+        "TEST01 failed and no baseline/compliance accuracy",
+        verify_fail(res("Offline", "TEST01/verify_accuracy.txt")),
+        path=res("Offline", "TEST01/accuracy"),
+        key="acc",
+    ),
+    fails(
+        "CO009",
+        "TEST01 failed and the audited accuracy is 5 % lower",
+        chain(
+            verify_fail(res("Offline", "TEST01/verify_accuracy.txt")),
+            write(res("Offline", "TEST01/accuracy/baseline_accuracy.txt"), "accuracy=98.000%\n"),
+            write(res("Offline", "TEST01/accuracy/compliance_accuracy.txt"), "accuracy=93.000%\n"),
+        ),
+        path=res("Offline", "TEST01/accuracy/compliance_accuracy.txt"),
+        key="acc",
+    ),
+    passes(
+        "CO009",
+        "TEST01 failed but the audited accuracy is within 1 %",
+        chain(
+            verify_fail(res("Offline", "TEST01/verify_accuracy.txt")),
+            write(res("Offline", "TEST01/accuracy/baseline_accuracy.txt"), "accuracy=98.000%\n"),
+            write(res("Offline", "TEST01/accuracy/compliance_accuracy.txt"), "accuracy=97.500%\n"),
+        ),
+    ),
+    fails(
+        "CO010",
+        "TEST06 without the EOS pass line",
+        write(res("Offline", "TEST06/verify_accuracy.txt"), TEST06_PASS.replace("EOS check pass: True\n", "")),
+        path=res("Offline", "TEST06/verify_accuracy.txt"),
+        rules=model(compliance_tests=["TEST01", "TEST04", "TEST06"]),
+    ),
+    passes(
+        "CO010",
+        "TEST06 with every pass line",
+        write(res("Offline", "TEST06/verify_accuracy.txt"), TEST06_PASS),
+        rules=model(compliance_tests=["TEST01", "TEST04", "TEST06"]),
+    ),
+    fails(
+        "CO011",
+        "TEST07 says TEST FAIL",
+        write(res("Offline", "TEST07/verify_accuracy.txt"), "TEST FAIL\n"),
+        path=res("Offline", "TEST07/verify_accuracy.txt"),
+        rules=model(compliance_tests=["TEST01", "TEST04", "TEST07"]),
+    ),
+    passes(
+        "CO011",
+        "TEST07 says TEST PASS",
+        write(res("Offline", "TEST07/verify_accuracy.txt"), "TEST PASS\n"),
+        rules=model(compliance_tests=["TEST01", "TEST04", "TEST07"]),
+    ),
     # PO: power (a synthetic PTD run around the real Offline run)
-    fails("PO001", "performance/power/ without the ranging run", power(complete=False),
-          path=res("Offline", "performance/ranging/mlperf_log_detail.txt")),
+    fails(
+        "PO001",
+        "performance/power/ without the ranging run",
+        power(complete=False),
+        path=res("Offline", "performance/ranging/mlperf_log_detail.txt"),
+    ),
     passes("PO001", "every power and ranging file", power()),
-    fails("PO002", "no PTD sample inside the run window", power(spl("11:08:20.000", "11:08:30.000")),
-          path=perf("Offline", "spl.txt")),
+    fails(
+        "PO002",
+        "no PTD sample inside the run window",
+        power(spl("11:08:20.000", "11:08:30.000")),
+        path=perf("Offline", "spl.txt"),
+    ),
     passes("PO002", "a positive sample inside the window", power()),
-    fails("PO003", "a PTD error while measuring", power(ptd=PTD_ERROR),
-          path=res("Offline", "performance/power/ptd_logs.txt"), line=4),
+    fails(
+        "PO003",
+        "a PTD error while measuring",
+        power(ptd=PTD_ERROR),
+        path=res("Offline", "performance/power/ptd_logs.txt"),
+        line=4,
+    ),
     passes("PO003", "a ranging error during the ranging run", power(ptd=PTD_RANGING)),
-    fails("PO004", "the PTD samples start after power_begin", power(spl("11:08:26.000", "11:08:28.000")), WARN,
-          path=perf("Offline", "spl.txt")),
+    fails(
+        "PO004",
+        "the PTD samples start after power_begin",
+        power(spl("11:08:26.000", "11:08:28.000")),
+        WARN,
+        path=perf("Offline", "spl.txt"),
+    ),
     passes("PO004", "the samples cover the whole run", power()),
     # RH: repository hygiene
     fails("RH001", "a file in results/", write(f"{SUB}/results/notes.txt", "x"), path=f"{SUB}/results/notes.txt"),
     passes("RH001", "the official checker's log in results/", write(f"{SUB}/results/submission_checker_log.txt", "x")),
     fails("RH002", "a log at the submitter's top folder", write(f"{SUB}/run.log", "x"), path=f"{SUB}/run.log"),
     passes("RH002", "a README at the top folder", write(f"{SUB}/README.md", "# demo\n")),
-    fails("RH003", "model weights under results/", write(res("Offline", "weights.npz"), b"PK\0\0"),
-          path=res("Offline", "weights.npz")),
+    fails(
+        "RH003",
+        "model weights under results/",
+        write(res("Offline", "weights.npz"), b"PK\0\0"),
+        path=res("Offline", "weights.npz"),
+    ),
     passes("RH003", "images in accuracy/images/", write(acc("Offline", "images/1.png"), b"\x89PNG\0")),
-    fails("RH004", "an untruncated TEST01 accuracy log",
-          pad(res("Offline", "TEST01/accuracy/mlperf_log_accuracy.json"), 10240),
-          path=res("Offline", "TEST01/accuracy/mlperf_log_accuracy.json")),
+    fails(
+        "RH004",
+        "an untruncated TEST01 accuracy log",
+        pad(res("Offline", "TEST01/accuracy/mlperf_log_accuracy.json"), 10240),
+        path=res("Offline", "TEST01/accuracy/mlperf_log_accuracy.json"),
+    ),
     passes("RH004", "the result's own accuracy log is AC005's", pad(ACC_LOG, 10240)),
-    fails("RH005", "a parenthesis in a name", write(f"{SUB}/src/digits/notes(1).md", "x"), WARN,
-          path=f"{SUB}/src/digits/notes(1).md"),
-    fails("RH005", "a colon, which Windows cannot store", write(f"{SUB}/src/digits/a:b.md", "x"),
-          path=f"{SUB}/src/digits/a:b.md"),
+    fails(
+        "RH005",
+        "a parenthesis in a name",
+        write(f"{SUB}/src/digits/notes(1).md", "x"),
+        WARN,
+        path=f"{SUB}/src/digits/notes(1).md",
+    ),
+    fails(
+        "RH005",
+        "a colon, which Windows cannot store",
+        write(f"{SUB}/src/digits/a:b.md", "x"),
+        path=f"{SUB}/src/digits/a:b.md",
+    ),
     passes("RH005", "letters, digits, '.', '_', '+' and '-'", write(f"{SUB}/src/digits/notes_v1+2-b.md", "x")),
-    fails("RH006", "a symbolic link to a file", symlink(f"{SUB}/src/digits/LINK.md", "README.md"), WARN,
-          path=f"{SUB}/src/digits/LINK.md"),
+    fails(
+        "RH006",
+        "a symbolic link to a file",
+        symlink(f"{SUB}/src/digits/LINK.md", "README.md"),
+        WARN,
+        path=f"{SUB}/src/digits/LINK.md",
+    ),
     passes("RH006"),
-    fails("RH007", "a key twice in the system description", replace(SYSTEM, '"status": "available",',
-          '"status": "available", "status": "preview",'), path=SYSTEM, key="status"),
+    fails(
+        "RH007",
+        "a key twice in the system description",
+        replace(SYSTEM, '"status": "available",', '"status": "available", "status": "preview",'),
+        path=SYSTEM,
+        key="status",
+    ),
     passes("RH007"),
-    fails("RH008", "a key twice in measurements.json", replace(res("Offline", "measurements.json"),
-          '"retraining": "no",', '"retraining": "no", "retraining": "yes",'),
-          path=res("Offline", "measurements.json"), key="retraining"),
+    fails(
+        "RH008",
+        "a key twice in measurements.json",
+        replace(res("Offline", "measurements.json"), '"retraining": "no",', '"retraining": "no", "retraining": "yes",'),
+        path=res("Offline", "measurements.json"),
+        key="retraining",
+    ),
     passes("RH008"),
-    fails("RH009", "a link out of the submitter", symlink(f"{SUB}/src/digits/NOTES.md", "/dev/null"),
-          path=f"{SUB}/src/digits/NOTES.md"),
+    fails(
+        "RH009",
+        "a link out of the submitter",
+        symlink(f"{SUB}/src/digits/NOTES.md", "/dev/null"),
+        path=f"{SUB}/src/digits/NOTES.md",
+    ),
     passes("RH009", "a link inside the submitter is RH006's", symlink(f"{SUB}/src/digits/LINK.md", "README.md")),
-    fails("RH010", "user.conf cut mid-line", write(res("Offline", "user.conf"), "digits.Offline.min_dur"),
-          path=res("Offline", "user.conf"), line=1),
+    fails(
+        "RH010",
+        "user.conf cut mid-line",
+        write(res("Offline", "user.conf"), "digits.Offline.min_dur"),
+        path=res("Offline", "user.conf"),
+        line=1,
+    ),
     passes("RH010"),
     # evidence that cannot be used (fail closed)
     fails("AC010", "accuracy.txt of binary bytes", write(acc("Offline"), b"\x00\x01\x02"), path=acc("Offline")),
     passes("AC010"),
-    fails("ST017", "a FIFO in the submission", lambda root: os.mkfifo(root / f"{SUB}/src/digits/pipe"),
-          path=f"{SUB}/src/digits/pipe"),
+    fails(
+        "ST017",
+        "a FIFO in the submission",
+        lambda root: os.mkfifo(root / f"{SUB}/src/digits/pipe"),
+        path=f"{SUB}/src/digits/pipe",
+    ),
     passes("ST017"),
     fails("ST018", "a submitter without results/", delete(f"{SUB}/results"), path=f"{SUB}/results"),
     passes("ST018"),
     # EN: what the engine itself reports
-    fails("EN002", "a submitter folder with no result", write("open/Other/README.md", "# nothing yet\n"),
-          path="open/Other"),
+    fails(
+        "EN002",
+        "a submitter folder with no result",
+        write("open/Other/README.md", "# nothing yet\n"),
+        path="open/Other",
+    ),
     passes("EN002"),
     # WV: waivers (applied after the run, as `subcheck check --waivers`)
-    fails("WV001", "an expired waiver", record(perf(), "effective_qsl_rng_seed", 1), WARN, path="waivers.yaml", line=1,
-          waivers=waiver("PE006", f"{BENCH}/*", expires="2026-01-01"), also=("PE006",)),
-    passes("WV001", "a live waiver", record(perf(), "effective_qsl_rng_seed", 1),
-           waivers=waiver("PE006", f"{BENCH}/*"), also=("PE006",)),
-    fails("WV002", "a waiver that matches no finding", None, WARN, path="waivers.yaml", line=1,
-          waivers=waiver("PE006", f"{BENCH}/*"), also=("PE006",)),
-    passes("WV002", "a waiver that matches the PE006 finding", record(perf(), "effective_qsl_rng_seed", 1),
-           waivers=waiver("PE006", f"{BENCH}/*"), also=("PE006",)),
+    fails(
+        "WV001",
+        "an expired waiver",
+        record(perf(), "effective_qsl_rng_seed", 1),
+        WARN,
+        path="waivers.yaml",
+        line=1,
+        waivers=waiver("PE006", f"{BENCH}/*", expires="2026-01-01"),
+        also=("PE006",),
+    ),
+    passes(
+        "WV001",
+        "a live waiver",
+        record(perf(), "effective_qsl_rng_seed", 1),
+        waivers=waiver("PE006", f"{BENCH}/*"),
+        also=("PE006",),
+    ),
+    fails(
+        "WV002",
+        "a waiver that matches no finding",
+        None,
+        WARN,
+        path="waivers.yaml",
+        line=1,
+        waivers=waiver("PE006", f"{BENCH}/*"),
+        also=("PE006",),
+    ),
+    passes(
+        "WV002",
+        "a waiver that matches the PE006 finding",
+        record(perf(), "effective_qsl_rng_seed", 1),
+        waivers=waiver("PE006", f"{BENCH}/*"),
+        also=("PE006",),
+    ),
 ]
 
 # Registered inference codes that no case over the demo tree can exercise, and why.
@@ -754,7 +1161,7 @@ def run_case(case: Case, tmp_path: Path) -> tuple[Path, Report]:
 
 def _line_of(path: Path, key: str) -> int:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.startswith(MARKER) and json.loads(line[len(MARKER):]).get("key") == key:
+        if line.startswith(MARKER) and json.loads(line[len(MARKER) :]).get("key") == key:
             return number
     raise KeyError(key)
 
@@ -796,6 +1203,9 @@ def test_every_inference_code_has_cases() -> None:
 
 def test_every_inference_rule_documents_passes_and_fails() -> None:
     """``subcheck explain`` shows an example of each outcome, as the training rules do (rules in checker/checks)."""
-    missing = [code for code, r in sorted(load_all().items())
-               if r.func.__module__.startswith("checker.checks.") and not ("Passes" in r.doc and "Fails" in r.doc)]
+    missing = [
+        code
+        for code, r in sorted(load_all().items())
+        if r.func.__module__.startswith("checker.checks.") and not ("Passes" in r.doc and "Fails" in r.doc)
+    ]
     assert missing == []

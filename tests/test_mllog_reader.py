@@ -63,9 +63,9 @@ def test_extreme_values_never_raise(opts: dict, value: str) -> None:
 
 def test_lines_that_only_decode_when_joined_are_malformed() -> None:
     """A joined decode of all lines accepted these three edited lines as three valid records."""
-    text = (':::MLLOG {"key": "a", "value": [1\n'
-            ':::MLLOG 2]}\n'
-            ':::MLLOG {"key": "b", "value": 1}, {"key": "c", "value": 2}\n')
+    text = (
+        ':::MLLOG {"key": "a", "value": [1\n:::MLLOG 2]}\n:::MLLOG {"key": "b", "value": 1}, {"key": "c", "value": 2}\n'
+    )
     log = parse_detail_text(Path("x"), text)
     assert not log.values and [m.line for m in log.malformed] == [1, 2, 3]
 
@@ -74,10 +74,12 @@ def test_lines_that_only_decode_when_joined_are_malformed() -> None:
 
 
 def test_detail_and_training_options_read_the_same_text_their_own_way() -> None:
-    text = ("console noise\r"
-            'rank 0: :::MLLOG {"time_ms": 1, "key": "a", "value": 1, "metadata": {}}\r\n'
-            ':::MLLOG {"time_ms": 2, "key": "b", "value": 2, "metadata": {"is_warning": true}}\n'
-            ':::MLLOG {"key": "c", "value": 3}\n')
+    text = (
+        "console noise\r"
+        'rank 0: :::MLLOG {"time_ms": 1, "key": "a", "value": 1, "metadata": {}}\r\n'
+        ':::MLLOG {"time_ms": 2, "key": "b", "value": 2, "metadata": {"is_warning": true}}\n'
+        ':::MLLOG {"key": "c", "value": 3}\n'
+    )
     detail = parse_detail_text(Path("x"), text)
     assert detail.values == {"b": 2, "c": 3} and detail.line_count == 3
     assert [m.line for m in detail.malformed] == [1]  # the first line holds "noise\r rank 0: ..." with \n only
@@ -88,10 +90,12 @@ def test_detail_and_training_options_read_the_same_text_their_own_way() -> None:
 
 
 def test_keep_first_keeps_first_values_and_every_flagged_record() -> None:
-    text = (':::MLLOG {"key": "a", "value": 1, "time_ms": 1.5, "metadata": {}}\n'
-            ':::MLLOG {"key": "a", "value": 2, "metadata": {"is_error": true}}\n'
-            ':::MLLOG {"key": "b", "value": 3, "metadata": {"is_warning": true}}\n'
-            ':::MLLOG {"key": "a", "value": 4}\n')
+    text = (
+        ':::MLLOG {"key": "a", "value": 1, "time_ms": 1.5, "metadata": {}}\n'
+        ':::MLLOG {"key": "a", "value": 2, "metadata": {"is_error": true}}\n'
+        ':::MLLOG {"key": "b", "value": 3, "metadata": {"is_warning": true}}\n'
+        ':::MLLOG {"key": "a", "value": 4}\n'
+    )
     first = parse_detail_text(Path("x"), text)
     assert first.values == {"a": 1, "b": 3} and first.lines == {"a": 1, "b": 3}
     assert [(r.line, r.value) for r in first.errors] == [(2, 2)] and first.warnings[0].is_warning
@@ -109,8 +113,10 @@ def test_whitespace_around_the_json_is_read_as_json_loads_reads_it() -> None:
 
 
 def test_bulky_provenance_records_are_located_not_decoded() -> None:
-    text = (':::MLLOG {"key": "loadgen_file_sha1", "value": {' + '"f": "0",' * 1000 + '"g": "1"}}\n'
-            ':::MLLOG {"key": "loadgen_git_log_message", "value": "broken\n')
+    text = (
+        ':::MLLOG {"key": "loadgen_file_sha1", "value": {' + '"f": "0",' * 1000 + '"g": "1"}}\n'
+        ':::MLLOG {"key": "loadgen_git_log_message", "value": "broken\n'
+    )
     log = parse_detail_text(Path("x"), text)
     assert log.lines == {"loadgen_file_sha1": 1} and not log.values and [m.line for m in log.malformed] == [2]
 
@@ -160,8 +166,12 @@ def test_read_header_value_never_blocks_or_raises(tmp_path: Path) -> None:
 
 
 def test_random_damage_never_raises() -> None:
-    base = (_train("1") + ':::MLLOG {"key": "result_validity", "value": "VALID", "metadata": {"is_error": false}}\n'
-            + "\r" + _train("2", '{"a": [1, 2.5, null]}'))
+    base = (
+        _train("1")
+        + ':::MLLOG {"key": "result_validity", "value": "VALID", "metadata": {"is_error": false}}\n'
+        + "\r"
+        + _train("2", '{"a": [1, 2.5, null]}')
+    )
     rng = random.Random(7)
     alphabet = '{}[]":,\\\r\n 0123456789eE.-+aZ\u00e9\ud800'
     for _ in range(400):
@@ -183,8 +193,12 @@ def _naive_detail(path: Path) -> tuple[dict, list]:
     for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
         if line.startswith(":::MLLOG "):
             record = json.loads(line[len(":::MLLOG ") :])
-            if record["key"] not in ("loadgen_file_sha1", "loadgen_git_log_message", "loadgen_git_status_message",
-                                     "loaded_qsl_set"):
+            if record["key"] not in (
+                "loadgen_file_sha1",
+                "loadgen_git_log_message",
+                "loadgen_git_status_message",
+                "loaded_qsl_set",
+            ):
                 values.setdefault(record["key"], record.get("value"))
             if record.get("metadata", {}).get("is_error") is True:
                 errors.append((number, record["key"], record.get("value")))

@@ -21,5 +21,12 @@ def test_json_report_matches_schema(v41: Path) -> None:
     assert document["summary"]["exit_code"] == result.exit_code == 1
     assert document["findings"], "the v4.1 sample has findings"
     sy003 = [f for f in document["findings"] if f["code"] == "SY003"]
-    assert sy003 == [{**sy003[0], "path": "closed/AMD/systems/8xMI300X_2xEPYC-TURIN.json",
-                      "key": "host_processor_core_count", "found": "N/A", "expected": "positive integer"}]
+    assert sy003 == [
+        {
+            **sy003[0],
+            "path": "closed/AMD/systems/8xMI300X_2xEPYC-TURIN.json",
+            "key": "host_processor_core_count",
+            "found": "N/A",
+            "expected": "positive integer",
+        }
+    ]

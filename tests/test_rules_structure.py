@@ -369,8 +369,12 @@ def test_st011_published_tree_missing_accuracy_log_is_a_notice(ctt_tree: Path) -
     target.unlink()
     rules = Round.load("inference", "v4.1")
     for published, severity in ((False, "error"), (True, "notice")):
-        report = run_checks(discover(ctt_tree, "split"), rules, selection=Selection(("ST011",), ()),
-                            options=RunOptions(published=published))
+        report = run_checks(
+            discover(ctt_tree, "split"),
+            rules,
+            selection=Selection(("ST011",), ()),
+            options=RunOptions(published=published),
+        )
         assert [(f.path.endswith("accuracy/mlperf_log_accuracy.json"), f.severity.value) for f in report.findings] == [
             (True, severity)
         ]

@@ -214,8 +214,13 @@ def test_second_run_in_process_sees_edited_description(tree: Tree) -> None:
     rules = tree.rules()
 
     def sy003() -> list[str]:
-        report = run_checks(discover(tree.root, rules["layout"]), rules, jobs=1, selection=Selection(("SY003",), ()),
-                            rules_path=tree.rules_path)
+        report = run_checks(
+            discover(tree.root, rules["layout"]),
+            rules,
+            jobs=1,
+            selection=Selection(("SY003",), ()),
+            rules_path=tree.rules_path,
+        )
         return [f.code for f in report.findings]
 
     assert sy003() == []

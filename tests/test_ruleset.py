@@ -36,8 +36,9 @@ def test_round_numbers_come_from_the_rule_files() -> None:
     assert v61["seeds"]["qsl_rng_seed"] == 2085463073848966840
     assert "mixtral-8x7b" in v41.models and "mixtral-8x7b" not in v61.models
     assert v41.models["resnet"]["latency_constraint_ns"]["Server"] == 15000000
-    assert v61.models["llama3.1-8b"]["llm_p99_limits_ns"]["Interactive"]["ttft"] < (
-        v61.models["llama3.1-8b"]["llm_p99_limits_ns"]["Server"]["ttft"]
+    assert (
+        v61.models["llama3.1-8b"]["llm_p99_limits_ns"]["Interactive"]["ttft"]
+        < (v61.models["llama3.1-8b"]["llm_p99_limits_ns"]["Server"]["ttft"])
     )
 
 

@@ -74,7 +74,10 @@ def test_me002_fail_wrong_type(tree: Tree, value: object) -> None:
     edit_json(tree.path(tree.measurements_json()), weight_data_types=value)
     finding = tree.only("ME002")
     assert (finding.path, finding.key, finding.expected, finding.found) == (
-        tree.measurements_json(), "weight_data_types", "non-empty text", value,
+        tree.measurements_json(),
+        "weight_data_types",
+        "non-empty text",
+        value,
     )
 
 

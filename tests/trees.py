@@ -96,8 +96,13 @@ class Tree:
         load_all()
         clear_caches()  # the engine caches parsed files per path; tests rewrite files in place
         rules = self.rules()
-        return run_checks(discover(self.root, rules["layout"]), rules, jobs=1, selection=Selection(codes, ()),
-                          rules_path=self.rules_path)
+        return run_checks(
+            discover(self.root, rules["layout"]),
+            rules,
+            jobs=1,
+            selection=Selection(codes, ()),
+            rules_path=self.rules_path,
+        )
 
     def findings(self, code: str) -> list[Finding]:
         """The findings of exactly ``code`` (the engine's selection is a prefix match)."""

@@ -23,7 +23,11 @@ from checker.ruleset import RulesetError
 
 
 def check_round(
-    path: Path, rules: Round, jobs: int, options: RunOptions, chosen: Selection | None = None,
+    path: Path,
+    rules: Round,
+    jobs: int,
+    options: RunOptions,
+    chosen: Selection | None = None,
     rules_path: str | None = None,
 ) -> tuple[Report, Tree]:
     """Discover and check ``path`` exactly as ``subcheck check`` does; returns the report and the tree."""

@@ -103,21 +103,7 @@ def accuracy_below_target(ctx: ResultContext) -> Iterator[Problem]:
     """
     if not _parsed(ctx) or not enforced(ctx):
         return
-    parsed = ctx.accuracy_file
-    for target in targets(ctx):
-        metric, minimum = target["metric"], target.get("min")
-        if minimum is None:
-            continue
-        for line, value in parsed.values.get(metric, []):
-            if value < minimum:
-                yield Problem(
-                    ctx.rel(parsed.path),
-                    f"{metric} {value} is below the closed target {minimum}",
-                    line=line,
-                    key=metric,
-                    expected=f">= {minimum}",
-                    found=value,
-                )
+    yield from _beyond_bounds(ctx, targets(ctx), "min")
 
 
 @rule(
@@ -134,21 +120,22 @@ def accuracy_above_limit(ctx: ResultContext) -> Iterator[Problem]:
     """
     if not _parsed(ctx) or not enforced(ctx):
         return
+    yield from _beyond_bounds(ctx, ctx.model.get("accuracy_upper_limits", []), "max")
+
+
+def _beyond_bounds(ctx: ResultContext, bounds: list[dict[str, Any]], side: str) -> Iterator[Problem]:
+    """Each accuracy.txt value on the wrong side of its bound: below a target (``min``) or above a limit (``max``)."""
     parsed = ctx.accuracy_file
-    for limit in ctx.model.get("accuracy_upper_limits", []):
-        metric, maximum = limit["metric"], limit.get("max")
-        if maximum is None:
+    for bound in bounds:
+        metric, limit = bound["metric"], bound.get(side)
+        if limit is None:
             continue
         for line, value in parsed.values.get(metric, []):
-            if value > maximum:
-                yield Problem(
-                    ctx.rel(parsed.path),
-                    f"{metric} {value} is above the upper limit {maximum}",
-                    line=line,
-                    key=metric,
-                    expected=f"<= {maximum}",
-                    found=value,
-                )
+            if value < limit if side == "min" else value > limit:
+                what = f"below the closed target {limit}" if side == "min" else f"above the upper limit {limit}"
+                sign = ">=" if side == "min" else "<="
+                yield Problem(ctx.rel(parsed.path), f"{metric} {value} is {what}", line=line, key=metric,
+                              expected=f"{sign} {limit}", found=value)  # fmt: skip
 
 
 @rule(

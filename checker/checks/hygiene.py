@@ -81,12 +81,7 @@ def stray_file_in_results(ctx: SubmitterContext) -> Iterator[Problem]:
             continue
         if entry.name in RESULTS_ALLOWED_FILES or entry.name in ctx.rules["files"].get("ignored", []):
             continue
-        yield Problem(
-            entry.rel,
-            f"file '{entry.name}' where the layout allows only folders",
-            expected="only system, benchmark and scenario folders",
-            found=entry.name,
-        )
+        yield _stray(entry, "where the layout allows only folders", "only system, benchmark and scenario folders")
 
 
 @rule(
@@ -108,12 +103,13 @@ def stray_file_at_submitter_root(ctx: SubmitterContext) -> Iterator[Problem]:
             continue
         suffix = _suffix(entry.name)
         if suffix in ROOT_STRAY_SUFFIXES or looks_binary(os.path.join(ctx.root, entry.rel)):
-            yield Problem(
-                entry.rel,
-                f"'{entry.name}' is a log, archive or binary at the submitter's top folder",
-                expected="only the layout's folders and text documents",
-                found=entry.name,
-            )
+            yield _stray(entry, "is a log, archive or binary at the submitter's top folder",
+                         "only the layout's folders and text documents")  # fmt: skip
+
+
+def _stray(entry: Entry, what: str, expected: str) -> Problem:
+    """A file that the layout does not allow where it stands."""
+    return Problem(entry.rel, f"file '{entry.name}' {what}", expected=expected, found=entry.name)
 
 
 @rule(

@@ -8,6 +8,7 @@ The minimums and bounds are in :mod:`checker.checks.performance_limits`, the pro
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from checker.context import ResultContext, as_bool
 from checker.findings import Problem
@@ -28,6 +29,11 @@ def usable_perf_log(ctx: ResultContext) -> DetailLog | None:
     """The performance detail log when it has records; rules skip silently otherwise (PE001 reports it)."""
     log = ctx.perf_log
     return log if log.usable else None
+
+
+def at_key(ctx: ResultContext, log: DetailLog, key: str, message: str, *, expected: Any, found: Any) -> Problem:
+    """A problem with one record of the performance log: its file, line and key."""
+    return Problem(log_path(ctx, log), message, line=log.line_of(key), key=key, expected=expected, found=found)
 
 
 def log_path(ctx: ResultContext, log: DetailLog) -> str:
@@ -110,14 +116,7 @@ def run_invalid(ctx: ResultContext) -> Iterator[Problem]:
         message = "detail log has no result_validity record (the run did not finish?)"
     else:
         message = "LoadGen reports the run " + str(validity) + (f": {'; '.join(reasons)}" if reasons else "")
-    yield Problem(
-        log_path(ctx, log),
-        message,
-        line=log.line_of("result_validity"),
-        key="result_validity",
-        expected="VALID",
-        found=validity,
-    )
+    yield at_key(ctx, log, "result_validity", message, expected="VALID", found=validity)
 
 
 @rule(
@@ -155,11 +154,11 @@ def performance_mode(ctx: ResultContext) -> Iterator[Problem]:
         return
     mode = log.get("effective_test_mode")
     if mode != "PerformanceOnly":
-        yield Problem(
-            log_path(ctx, log),
+        yield at_key(
+            ctx,
+            log,
+            "effective_test_mode",
             f"performance run used test mode {mode}",
-            line=log.line_of("effective_test_mode"),
-            key="effective_test_mode",
             expected="PerformanceOnly",
             found=mode,
         )
@@ -182,14 +181,7 @@ def rng_seeds(ctx: ResultContext) -> Iterator[Problem]:
         key = f"effective_{name}"
         found = as_int(log.get(key))
         if found != expected:
-            yield Problem(
-                log_path(ctx, log),
-                f"{name} is not the round's seed",
-                line=log.line_of(key),
-                key=key,
-                expected=expected,
-                found=log.get(key),
-            )
+            yield at_key(ctx, log, key, f"{name} is not the round's seed", expected=expected, found=log.get(key))
 
 
 def _criteria(log_scenario: str | None) -> list[tuple[str, str, bool]]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from checker.checks.performance import EARLY_STOPPING_SCENARIOS, log_path, usable_perf_log
+from checker.checks.performance import EARLY_STOPPING_SCENARIOS, at_key, log_path, usable_perf_log
 from checker.context import ResultContext, as_bool
 from checker.findings import Problem
 from checker.numbers import BadNumber, as_int, check, quantity, shown
+from checker.parsers.mllog import DetailLog
 from checker.registry import rule
 
 
@@ -30,11 +31,11 @@ def min_duration(ctx: ResultContext) -> Iterator[Problem]:
     minimum = ctx.rules["min_duration_ms"]
     found = as_int(log.get("effective_min_duration_ms"))
     if found is None or found < minimum:
-        yield Problem(
-            log_path(ctx, log),
+        yield at_key(
+            ctx,
+            log,
+            "effective_min_duration_ms",
             "configured minimum duration is below the round's minimum",
-            line=log.line_of("effective_min_duration_ms"),
-            key="effective_min_duration_ms",
             expected=f">= {minimum}",
             found=log.get("effective_min_duration_ms"),
         )
@@ -62,11 +63,11 @@ def min_query_count(ctx: ResultContext) -> Iterator[Problem]:
     for key, what in (("effective_min_query_count", "configured"), ("result_query_count", "measured")):
         found = as_int(log.get(key))
         if found is None or found < minimum:
-            yield Problem(
-                log_path(ctx, log),
+            yield at_key(
+                ctx,
+                log,
+                key,
                 f"{what} query count is below the benchmark's minimum",
-                line=log.line_of(key),
-                key=key,
                 expected=f">= {minimum}",
                 found=log.get(key),
             )
@@ -86,17 +87,7 @@ def performance_sample_count(ctx: ResultContext) -> Iterator[Problem]:
     minimum = ctx.model.get("performance_sample_count_min")
     if log is None or minimum is None:
         return
-    key = "effective_performance_sample_count"
-    found = as_int(log.get(key))
-    if found is None or found < minimum:
-        yield Problem(
-            log_path(ctx, log),
-            "performance sample count is below the benchmark's minimum",
-            line=log.line_of(key),
-            key=key,
-            expected=f">= {minimum}",
-            found=log.get(key),
-        )
+    yield from _below_minimum(ctx, log, "effective_performance_sample_count", minimum, "performance sample count")
 
 
 @rule(
@@ -113,17 +104,15 @@ def offline_samples_per_query(ctx: ResultContext) -> Iterator[Problem]:
     minimum = ctx.model.get("offline_min_samples_per_query")
     if log is None or minimum is None or ctx.log_scenario != "Offline":
         return
-    key = "effective_samples_per_query"
+    yield from _below_minimum(ctx, log, "effective_samples_per_query", minimum, "Offline samples per query")
+
+
+def _below_minimum(ctx: ResultContext, log: DetailLog, key: str, minimum: int, what: str) -> Iterator[Problem]:
+    """The logged count under ``key`` is missing or below ``minimum``."""
     found = as_int(log.get(key))
     if found is None or found < minimum:
-        yield Problem(
-            log_path(ctx, log),
-            "Offline samples per query is below the benchmark's minimum",
-            line=log.line_of(key),
-            key=key,
-            expected=f">= {minimum}",
-            found=log.get(key),
-        )
+        message = f"{what} is below the benchmark's minimum"
+        yield at_key(ctx, log, key, message, expected=f">= {minimum}", found=log.get(key))
 
 
 def _limit_for(table: dict[str, Any], scenario: str | None) -> Any:
@@ -159,21 +148,21 @@ def latency_bound(ctx: ResultContext) -> Iterator[Problem]:
     try:
         found = quantity(log.get(key), "duration")  # 0: no latency target (LLMs are bound by TTFT/TPOT)
     except BadNumber as bad:
-        yield Problem(
-            log_path(ctx, log),
+        yield at_key(
+            ctx,
+            log,
+            key,
             f"{key} is not a usable latency: {bad.reason}",
-            line=log.line_of(key),
-            key=key,
             expected=f"<= {limit}",
             found=shown(log.get(key)),
         )
         return
     if found > limit:
-        yield Problem(
-            log_path(ctx, log),
+        yield at_key(
+            ctx,
+            log,
+            key,
             f"latency bound {log.get(key)} ns exceeds the {ctx.scenario} limit",
-            line=log.line_of(key),
-            key=key,
             expected=f"<= {limit}",
             found=log.get(key),
         )
@@ -244,11 +233,11 @@ def early_stopping(ctx: ResultContext) -> Iterator[Problem]:
         return
     met = as_bool(log.get("early_stopping_met"))
     if met is not True:
-        yield Problem(
-            log_path(ctx, log),
+        yield at_key(
+            ctx,
+            log,
+            "early_stopping_met",
             "early stopping criterion not met",
-            line=log.line_of("early_stopping_met"),
-            key="early_stopping_met",
             expected=True,
             found=log.get("early_stopping_met"),
         )
@@ -278,11 +267,11 @@ def equal_issue_mode(ctx: ResultContext) -> Iterator[Problem]:
         return
     if logged is None and not log.has(key) and _conf_enables_equal_issue(ctx):
         return
-    yield Problem(
-        log_path(ctx, log),
+    yield at_key(
+        ctx,
+        log,
+        key,
         "equal-issue mode was off",
-        line=log.line_of(key),
-        key=key,
         expected=True,
         found=log.get(key, "not logged and not set in mlperf.conf/user.conf"),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checker.checks.performance import log_path, usable_perf_log
+from checker.checks.performance import at_key, log_path, usable_perf_log
 from checker.context import ResultContext
 from checker.findings import Problem, Severity
 from checker.metrics import primary_metric
@@ -43,8 +43,7 @@ def loadgen_build_mismatch(ctx: ResultContext) -> Iterator[Problem]:
         same_release = isinstance(other, str) and _release(other) == _release(build)
         yield Problem(
             ctx.rel(path),
-            f"{name} log was made by another LoadGen "
-            + ("commit of the same release" if same_release else "release"),
+            f"{name} log was made by another LoadGen " + ("commit of the same release" if same_release else "release"),
             line=line,
             key="loadgen_version",
             expected=build,
@@ -83,11 +82,11 @@ def scenario_mismatch(ctx: ResultContext) -> Iterator[Problem]:
     edge_only = ctx.scenario != "Interactive"
     allowed = ran in sources and (not edge_only or any(t in system_type for t in inferred["system_types"]))
     if not allowed:
-        yield Problem(
-            log_path(ctx, log),
+        yield at_key(
+            ctx,
+            log,
+            "effective_scenario",
             f"folder says {ctx.scenario} but LoadGen ran {ran}",
-            line=log.line_of("effective_scenario"),
-            key="effective_scenario",
             expected=[ctx.scenario, *sources],
             found=ran,
         )
@@ -169,14 +168,7 @@ def network_sut_name(ctx: ResultContext) -> Iterator[Problem]:
     needle = ctx.rules["network"]["sut_name_must_contain"]
     name = log.get("sut_name")
     if not isinstance(name, str) or needle not in name:
-        yield Problem(
-            log_path(ctx, log),
-            f"SUT name lacks '{needle}'",
-            line=log.line_of("sut_name"),
-            key="sut_name",
-            expected=f"contains '{needle}'",
-            found=name,
-        )
+        yield at_key(ctx, log, "sut_name", f"SUT name lacks '{needle}'", expected=f"contains '{needle}'", found=name)
 
 
 @rule(

@@ -45,8 +45,13 @@ class InferenceSuite:
                 ("submitter", submitter.rel),
                 ("tree", "."),
             )
-            stub = dict(zip(IDENTITY, (result.division, result.submitter, result.system, result.benchmark,
-                                       result.scenario_dir), strict=True))
+            stub = dict(
+                zip(
+                    IDENTITY,
+                    (result.division, result.submitter, result.system, result.benchmark, result.scenario_dir),
+                    strict=True,
+                )
+            )
             yield Unit("result", result.rel, ResultContext(rules, result, options), depends, stub=stub)
 
     def rows(self, unit: Unit) -> list[dict[str, Any]]:

@@ -65,15 +65,23 @@ def check_log(rules: Mapping[str, Any], log: MllogFile, path: str) -> list[tuple
         out.add("TL001", Problem(path, log.read_error))
         return out.items
     for err in log.malformed:
-        out.add("TL001", Problem(path, f"broken log line: {err.message}", line=err.line, found=err.text),
-                cap_key="parse")
+        out.add(
+            "TL001", Problem(path, f"broken log line: {err.message}", line=err.line, found=err.text), cap_key="parse"
+        )
     if not log.records:
         out.add("TL001", Problem(path, "no :::MLLOG records in the file"))
         return out.items
     lr = resolve(rules, log)
     if lr.division and lr.bench_is_listed(rules) and not lr.benchmark_known:
-        out.add("TL009", Problem(path, f"no {lr.division} rules for benchmark {lr.benchmark!r} in this round",
-                                 key="submission_benchmark", found=lr.benchmark))
+        out.add(
+            "TL009",
+            Problem(
+                path,
+                f"no {lr.division} rules for benchmark {lr.benchmark!r} in this round",
+                key="submission_benchmark",
+                found=lr.benchmark,
+            ),
+        )
     _scan(rules, lr, log, out)
     _occurrences(lr, log, out)
     _quality(lr, log, out)
@@ -99,8 +107,9 @@ class _Collector:
     def summarise(self) -> None:
         for (code, key), n in self.counts.items():
             if n > MAX_PER_KEY:
-                self.items.append((code, Problem(self.path, f"... and {n - MAX_PER_KEY} more like this",
-                                                 key=key or None)))
+                self.items.append(
+                    (code, Problem(self.path, f"... and {n - MAX_PER_KEY} more like this", key=key or None))
+                )
 
 
 def _scan(rules: Mapping[str, Any], lr: LogRules, log: MllogFile, out: _Collector) -> None:
@@ -129,32 +138,72 @@ def _check_record(rec: Record, rule: Mapping[str, Any], seen: set[str], lookup: 
     if con:
         why = violation(con, rec.value, lookup)
         if why:
-            out.add("TL004", Problem(path, f"{rec.key}: {why}", expected=describe(con), found=rec.value,
-                                     line=rec.line, key=rec.key))
+            out.add(
+                "TL004",
+                Problem(path, f"{rec.key}: {why}", expected=describe(con), found=rec.value, line=rec.line, key=rec.key),
+            )
     any_of = rule.get("metadata_any_of")
     if any_of and not any(f in rec.metadata for f in any_of):
-        out.add("TL005", Problem(path, f"{rec.key} lacks metadata {' or '.join(any_of)}",
-                                 expected=list(any_of), found=sorted(rec.metadata), line=rec.line, key=rec.key))
+        out.add(
+            "TL005",
+            Problem(
+                path,
+                f"{rec.key} lacks metadata {' or '.join(any_of)}",
+                expected=list(any_of),
+                found=sorted(rec.metadata),
+                line=rec.line,
+                key=rec.key,
+            ),
+        )
     for field_name, needs in rule.get("metadata_requires", {}).items():
         if field_name in rec.metadata:
             for need in needs:
                 if need not in rec.metadata:
-                    out.add("TL005", Problem(path, f"{rec.key} has metadata {field_name} but lacks {need}",
-                                             expected=need, line=rec.line, key=rec.key))
+                    out.add(
+                        "TL005",
+                        Problem(
+                            path,
+                            f"{rec.key} has metadata {field_name} but lacks {need}",
+                            expected=need,
+                            line=rec.line,
+                            key=rec.key,
+                        ),
+                    )
     for field_name, mcon in rule.get("metadata", {}).items():
         if field_name in rec.metadata:
             why = violation(mcon, rec.metadata[field_name])
             if why:
-                out.add("TL005", Problem(path, f"{rec.key} metadata {field_name}: {why}", expected=describe(mcon),
-                                         found=rec.metadata[field_name], line=rec.line, key=rec.key))
+                out.add(
+                    "TL005",
+                    Problem(
+                        path,
+                        f"{rec.key} metadata {field_name}: {why}",
+                        expected=describe(mcon),
+                        found=rec.metadata[field_name],
+                        line=rec.line,
+                        key=rec.key,
+                    ),
+                )
     for before in rule.get("after", []):
         if before not in seen:
-            out.add("TL006", Problem(path, f"{rec.key} logged before any {before}", line=rec.line, key=rec.key,
-                                     expected=f"after {before}"))
+            out.add(
+                "TL006",
+                Problem(
+                    path,
+                    f"{rec.key} logged before any {before}",
+                    line=rec.line,
+                    key=rec.key,
+                    expected=f"after {before}",
+                ),
+            )
     for later in rule.get("before", []):
         if later in seen:
-            out.add("TL006", Problem(path, f"{rec.key} logged after {later}", line=rec.line, key=rec.key,
-                                     expected=f"before {later}"))
+            out.add(
+                "TL006",
+                Problem(
+                    path, f"{rec.key} logged after {later}", line=rec.line, key=rec.key, expected=f"before {later}"
+                ),
+            )
 
 
 def _init_budget(rec: Record, first_init_start: float | None, budget_min: float, out: _Collector) -> None:
@@ -162,9 +211,17 @@ def _init_budget(rec: Record, first_init_start: float | None, budget_min: float,
         return  # the missing init_start is already an ordering finding
     spent = (rec.time_ms - first_init_start) / 60000.0
     if not spent < budget_min:
-        out.add("TL007", Problem(out.path, f"initialisation took {spent:.2f} min; the budget is {budget_min} min",
-                                 expected=f"< {budget_min}", found=round(spent, 3), line=rec.line,
-                                 key="init_stop"))
+        out.add(
+            "TL007",
+            Problem(
+                out.path,
+                f"initialisation took {spent:.2f} min; the budget is {budget_min} min",
+                expected=f"< {budget_min}",
+                found=round(spent, 3),
+                line=rec.line,
+                key="init_stop",
+            ),
+        )
 
 
 def _occurrences(lr: LogRules, log: MllogFile, out: _Collector) -> None:
@@ -177,26 +234,53 @@ def _occurrences(lr: LogRules, log: MllogFile, out: _Collector) -> None:
         if occurs == "exactly_one" and n != 1:
             values = [r.value for r in recs]
             if n and all(_same(v, values[0]) for v in values):
-                out.add("TL003", Problem(path, f"{key} logged {n} times (identical values)", expected=1, found=n,
-                                         line=recs[1].line, key=key))
+                out.add(
+                    "TL003",
+                    Problem(
+                        path,
+                        f"{key} logged {n} times (identical values)",
+                        expected=1,
+                        found=n,
+                        line=recs[1].line,
+                        key=key,
+                    ),
+                )
             else:
                 distinct = sorted({repr(v) for v in values})
                 msg = f"{key} must be logged exactly once, found {n}"
-                out.add("TL002", Problem(path, msg + (f" with different values {distinct}" if n else ""),
-                                         expected=1, found=n, line=recs[1].line if n > 1 else None, key=key))
+                out.add(
+                    "TL002",
+                    Problem(
+                        path,
+                        msg + (f" with different values {distinct}" if n else ""),
+                        expected=1,
+                        found=n,
+                        line=recs[1].line if n > 1 else None,
+                        key=key,
+                    ),
+                )
         elif occurs == "at_least_one" and n < 1:
             out.add("TL002", Problem(path, f"{key} must be logged at least once", expected=">= 1", found=0, key=key))
         elif isinstance(occurs, Mapping) and "at_least" in occurs and n < occurs["at_least"]:
-            out.add("TL002", Problem(path, f"{key} must be logged at least {occurs['at_least']} times",
-                                     expected=f">= {occurs['at_least']}", found=n, key=key))
+            out.add(
+                "TL002",
+                Problem(
+                    path,
+                    f"{key} must be logged at least {occurs['at_least']} times",
+                    expected=f">= {occurs['at_least']}",
+                    found=n,
+                    key=key,
+                ),
+            )
         elif isinstance(occurs, Mapping) and "any_of" in occurs:
             group = [key, *occurs["any_of"]]
             if frozenset(group) in groups_seen:
                 continue
             groups_seen.add(frozenset(group))
             if not any(log.by_key(k) for k in group):
-                out.add("TL002", Problem(path, f"none of {' or '.join(group)} is logged", expected=group, found=0,
-                                         key=key))
+                out.add(
+                    "TL002", Problem(path, f"none of {' or '.join(group)} is logged", expected=group, found=0, key=key)
+                )
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -218,9 +302,17 @@ def _quality(lr: LogRules, log: MllogFile, out: _Collector) -> None:
         return  # the occurrence rule reports a missing metric
     if not any(violation(q["target"], r.value) is None for r in recs):
         best = [r.value for r in recs][-1]
-        out.add("TL008", Problem(out.path, f"no {q['metric']} line reaches the quality target",
-                                 expected=describe(q["target"]), found=best, key=q["metric"],
-                                 line=recs[-1].line))
+        out.add(
+            "TL008",
+            Problem(
+                out.path,
+                f"no {q['metric']} line reaches the quality target",
+                expected=describe(q["target"]),
+                found=best,
+                key=q["metric"],
+                line=recs[-1].line,
+            ),
+        )
 
 
 def eval_groups(log: MllogFile, metric: str, group_by: str) -> tuple[dict[Any, dict[str, Any]], list[Record]]:
@@ -246,24 +338,52 @@ def eval_groups(log: MllogFile, metric: str, group_by: str) -> tuple[dict[Any, d
 def _grouped_quality(q: Mapping[str, Any], log: MllogFile, out: _Collector) -> None:
     groups, orphans = eval_groups(log, q["metric"], q["group_by"])
     for rec in orphans:
-        out.add("TL005", Problem(out.path, f"{q['metric']} with a metric lacks metadata {q['group_by']}",
-                                 line=rec.line, key=q["metric"], expected=q["group_by"]))
+        out.add(
+            "TL005",
+            Problem(
+                out.path,
+                f"{q['metric']} with a metric lacks metadata {q['group_by']}",
+                line=rec.line,
+                key=q["metric"],
+                expected=q["group_by"],
+            ),
+        )
     need = q.get("min_groups", 1)
     if len(groups) < need:
-        out.add("TL002", Problem(out.path, f"{q['metric']} must be logged for at least {need} distinct "
-                                           f"{q['group_by']} values", expected=f">= {need}", found=len(groups),
-                                 key=q["metric"]))
+        out.add(
+            "TL002",
+            Problem(
+                out.path,
+                f"{q['metric']} must be logged for at least {need} distinct {q['group_by']} values",
+                expected=f">= {need}",
+                found=len(groups),
+                key=q["metric"],
+            ),
+        )
     metrics = q["metrics"]
     for step, vals in groups.items():
         missing = [m for m in metrics if m not in vals]
         if missing:
-            out.add("TL005", Problem(out.path, f"{q['metric']} at {q['group_by']}={step} lacks {', '.join(missing)}",
-                                     key=q["metric"], expected=list(metrics), found=sorted(vals)))
-    if groups and not any(all(m in vals and violation(c, vals[m]) is None for m, c in metrics.items())
-                          for vals in groups.values()):
+            out.add(
+                "TL005",
+                Problem(
+                    out.path,
+                    f"{q['metric']} at {q['group_by']}={step} lacks {', '.join(missing)}",
+                    key=q["metric"],
+                    expected=list(metrics),
+                    found=sorted(vals),
+                ),
+            )
+    if groups and not any(
+        all(m in vals and violation(c, vals[m]) is None for m, c in metrics.items()) for vals in groups.values()
+    ):
         want = "; ".join(f"{m} {describe(c)}" for m, c in metrics.items())
-        out.add("TL008", Problem(out.path, f"no {q['group_by']} reaches the quality target ({want})",
-                                 expected=want, key=q["metric"]))
+        out.add(
+            "TL008",
+            Problem(
+                out.path, f"no {q['group_by']} reaches the quality target ({want})", expected=want, key=q["metric"]
+            ),
+        )
 
 
 def error_codes(items: list[tuple[str, Problem]]) -> Iterator[str]:

@@ -161,8 +161,12 @@ class BenchmarkContext(ContextBase):
     @property
     def rcp_applies(self) -> bool:
         cfg = self.rules["rcp"]
-        return (self.allowed and self.closed and self.desc.division in cfg["divisions"]
-                and self.benchmark not in cfg.get("skip_benchmarks", []))
+        return (
+            self.allowed
+            and self.closed
+            and self.desc.division in cfg["divisions"]
+            and self.benchmark not in cfg.get("skip_benchmarks", [])
+        )
 
     @cached_property
     def rcp(self) -> rcp.RcpOutcome | None:
@@ -172,8 +176,7 @@ class BenchmarkContext(ContextBase):
         cfg = self.rules["rcp"]
         items = tuple(sorted((k, v) for k, v in cfg.items() if isinstance(v, (int, float, str))))
         table = rcp.load_table(cfg["data"], self.benchmark, self.meta["runs"], items)
-        return rcp.check(table, self.convergences, self.benchmark, self.rules["ruleset"], cfg,
-                         self.flag("rcp-bypass"))
+        return rcp.check(table, self.convergences, self.benchmark, self.rules["ruleset"], cfg, self.flag("rcp-bypass"))
 
     @cached_property
     def score(self) -> Any:

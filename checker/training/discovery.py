@@ -114,14 +114,23 @@ def discover_submitter(path: Path, rel: str = "") -> SubmitterDir:
     systems_dir = path / "systems"
     systems = tuple(_system(path.name, p, systems_dir) for p in _subdirs(results))
     jsons = tuple(sorted(p for p in systems_dir.glob("*.json") if p.is_file())) if systems_dir.is_dir() else ()
-    return SubmitterDir(path.name, path, systems, jsons, results.is_dir(), systems_dir.is_dir(),
-                        read_params(path / PARAMS_FILE), rel or path.name)
+    return SubmitterDir(
+        path.name,
+        path,
+        systems,
+        jsons,
+        results.is_dir(),
+        systems_dir.is_dir(),
+        read_params(path / PARAMS_FILE),
+        rel or path.name,
+    )
 
 
 def _system(submitter: str, path: Path, systems_dir: Path) -> SystemDir:
     benches = tuple(_benchmark(submitter, path.name, p) for p in _subdirs(path))
-    return SystemDir(submitter, path.name, path, systems_dir / f"{path.name}.json", benches,
-                     read_params(path / PARAMS_FILE))
+    return SystemDir(
+        submitter, path.name, path, systems_dir / f"{path.name}.json", benches, read_params(path / PARAMS_FILE)
+    )
 
 
 def _benchmark(submitter: str, system: str, path: Path) -> BenchmarkDir:
@@ -131,8 +140,15 @@ def _benchmark(submitter: str, system: str, path: Path) -> BenchmarkDir:
             results.append(entry)
         elif entry.name != PARAMS_FILE:
             others.append(entry.name + ("/" if entry.is_dir() else ""))
-    return BenchmarkDir(submitter, system, path.name, path, tuple(sorted(results, key=run_sort_key)),
-                        tuple(others), read_params(path / PARAMS_FILE))
+    return BenchmarkDir(
+        submitter,
+        system,
+        path.name,
+        path,
+        tuple(sorted(results, key=run_sort_key)),
+        tuple(others),
+        read_params(path / PARAMS_FILE),
+    )
 
 
 def read_params(path: Path) -> Params | None:

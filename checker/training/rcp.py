@@ -74,7 +74,7 @@ class RcpOutcome:
 
 def olympic_mean(values: Sequence[float], drop: int) -> float:
     """Mean after dropping ``drop`` values from each end of the sorted list (numpy-free, same sum order)."""
-    kept = sorted(values)[drop:len(values) - drop]
+    kept = sorted(values)[drop : len(values) - drop]
     return sum(kept) / len(kept)
 
 
@@ -266,14 +266,21 @@ def _meets(vals: Mapping[str, Any], targets: Mapping[str, Any]) -> bool:
     return all(m in vals and violation(c, vals[m]) is None for m, c in targets.items())
 
 
-def check(table: RcpTable | None, convs: Sequence[Convergence], benchmark: str, ruleset: str,
-          cfg: Mapping[str, Any], bypass: bool) -> RcpOutcome:
+def check(
+    table: RcpTable | None,
+    convs: Sequence[Convergence],
+    benchmark: str,
+    ruleset: str,
+    cfg: Mapping[str, Any],
+    bypass: bool,
+) -> RcpOutcome:
     """The RCP decision for one folder, following the official case table."""
     bss = {_hashable(c.bs) for c in convs}
     benches = {_hashable(c.benchmark) for c in convs}
     if not convs or len(bss) != 1 or len(benches) != 1 or convs[0].bs == -1:
-        return RcpOutcome("Unknown state", False, "batch size missing or different between runs",
-                          bs=sorted(map(str, bss)))
+        return RcpOutcome(
+            "Unknown state", False, "batch size missing or different between runs", bs=sorted(map(str, bss))
+        )
     bs = convs[0].bs
     values = [c.value for c in convs]
     drop = cfg["drop_each_side"]
@@ -282,8 +289,7 @@ def check(table: RcpTable | None, convs: Sequence[Convergence], benchmark: str, 
     samples = olympic_mean(values, 1) if len(values) >= 3 else None
     not_conv = sum(1 for c in convs if not c.converged)
     if not_conv > cfg["max_not_converged"]:
-        return RcpOutcome("Unknown state", False, f"insufficient convergence: {not_conv} runs did not converge",
-                          bs=bs)
+        return RcpOutcome("Unknown state", False, f"insufficient convergence: {not_conv} runs did not converge", bs=bs)
     if table is None or not table.pruned:
         return RcpOutcome("No RCP", False, f"no RCP data for {benchmark}", bs=bs, samples_to_converge=samples)
     if not isinstance(bs, (int, float)) or isinstance(bs, bool):
@@ -300,8 +306,11 @@ def check(table: RcpTable | None, convs: Sequence[Convergence], benchmark: str, 
         msg = f"Missing RCP, please submit RCP with BS = {bs}"
         return _bypassed(RcpOutcome("Missing", False, msg, bs=bs, samples_to_converge=samples), bypass)
     else:
-        ref, label, fail_label = table.pruned[0], "RCP not found but slower convergence on smaller batch size", \
-            "Missing"
+        ref, label, fail_label = (
+            table.pruned[0],
+            "RCP not found but slower convergence on smaller batch size",
+            "Missing",
+        )
     slack = cfg.get("extra_slack", {}).get(benchmark, 0)
     if slack:
         ref = replace(ref, min_epochs=ref.min_epochs - slack)
@@ -310,8 +319,9 @@ def check(table: RcpTable | None, convs: Sequence[Convergence], benchmark: str, 
     passed = mean_sub >= threshold
     norm = max(1.0, ref.mean / mean_sub) if mean_sub else 1.0
     if passed:
-        return RcpOutcome("Pass", True, label, bs, ref, mean_sub, threshold, norm if mean_sub < ref.mean else 1.0,
-                          samples)
+        return RcpOutcome(
+            "Pass", True, label, bs, ref, mean_sub, threshold, norm if mean_sub < ref.mean else 1.0, samples
+        )
     if fail_label == "Missing":
         label = f"Missing RCP, please submit RCP with BS = {bs}"
     return _bypassed(RcpOutcome(fail_label, False, label, bs, ref, mean_sub, threshold, norm, samples), bypass)

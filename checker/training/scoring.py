@@ -24,8 +24,18 @@ if TYPE_CHECKING:
     from checker.training.context import BenchmarkContext, SystemDesc
 
 SYSTEM_COLUMNS = (
-    "division", "availability", "submitter", "system", "number_of_nodes", "host_processor_model_name",
-    "host_processors_count", "accelerator_model_name", "accelerators_count", "framework", "notes", "private_id",
+    "division",
+    "availability",
+    "submitter",
+    "system",
+    "number_of_nodes",
+    "host_processor_model_name",
+    "host_processors_count",
+    "accelerator_model_name",
+    "accelerators_count",
+    "framework",
+    "notes",
+    "private_id",
 )
 DETAIL_COLUMNS = ("GBS", "samples_to_converge", "RCP", "rcp_scaling_factor")
 
@@ -68,7 +78,7 @@ def run_window(log: MllogFile) -> tuple[float, float] | None:
 def olympic(scores: Sequence[float], dropped: int, k: int) -> float | None:
     """Drop the k fastest and the (k - dropped) slowest, average the rest; None when nothing remains."""
     ordered = sorted(scores)
-    kept = ordered[k:len(ordered) - (k - dropped)]
+    kept = ordered[k : len(ordered) - (k - dropped)]
     if not kept:
         return None
     return sum(kept) * 1.0 / len(kept)
@@ -120,8 +130,9 @@ def _int(value: Any) -> int | None:
 def system_columns(desc: SystemDesc, system_folder: str, private_id: str) -> dict[str, Any]:
     """The per-system prefix of a summary row, as the summarizer builds it from the JSON."""
     d = desc.data or {}
-    nodes, cpus, accs = (_int(d.get(k)) for k in ("number_of_nodes", "host_processors_per_node",
-                                                  "accelerators_per_node"))
+    nodes, cpus, accs = (
+        _int(d.get(k)) for k in ("number_of_nodes", "host_processors_per_node", "accelerators_per_node")
+    )
     name = d.get("system_name", system_folder)
     if name == "tpu-v3" and accs is not None:
         name = f"TPUv3.{accs * 2}"
@@ -137,7 +148,8 @@ def system_columns(desc: SystemDesc, system_folder: str, private_id: str) -> dic
         "number_of_nodes": d.get("number_of_nodes"),
         "host_processor_model_name": d.get("host_processor_model_name"),
         "host_processors_count": cpus * nodes if cpus is not None and nodes is not None else None,
-        "accelerator_model_name": "TPUv3" if d.get("accelerator_model_name") == "tpu-v3"
+        "accelerator_model_name": "TPUv3"
+        if d.get("accelerator_model_name") == "tpu-v3"
         else d.get("accelerator_model_name"),
         "accelerators_count": accs * nodes if accs is not None and nodes is not None else None,
         "framework": framework,
@@ -161,24 +173,28 @@ def summary_row(ctx: BenchmarkContext) -> dict[str, Any]:
     repo = ctx.rules.get("results_repo", "")
     row = system_columns(ctx.desc, ctx.system.name, private_id(ctx))
     out = ctx.rcp
-    row.update({
-        "benchmark": ctx.benchmark,
-        "score": sc.score,
-        "unit": "minutes",
-        "unscaled_score": sc.average,
-        "scaling_factor": sc.scaling_factor,
-        "runs": len(sc.runs),
-        "dropped_runs": sc.dropped,
-        "GBS": as_float(out.bs) if out is not None and isinstance(out.bs, (int, float)) else None,  # NaN, 10^400: None
-        "samples_to_converge": out.samples_to_converge if out is not None else None,
-        "RCP": out.status if out is not None else "",
-        "rcp_scaling_factor": sc.scaling_factor,
-        "computed_rcp_factor": out.norm_factor if out is not None and out.passed else None,
-        "details_url": f"{repo}/blob/main/{(ctx.desc.data or {}).get('submitter', ctx.bdir.submitter)}"
-                       f"/systems/{ctx.system.name}.json",
-        "code_url": f"{repo}/blob/master/{(ctx.desc.data or {}).get('submitter', ctx.bdir.submitter)}/benchmarks",
-        "path": ctx.rel(ctx.bdir.path),
-    })
+    row.update(
+        {
+            "benchmark": ctx.benchmark,
+            "score": sc.score,
+            "unit": "minutes",
+            "unscaled_score": sc.average,
+            "scaling_factor": sc.scaling_factor,
+            "runs": len(sc.runs),
+            "dropped_runs": sc.dropped,
+            "GBS": as_float(out.bs)
+            if out is not None and isinstance(out.bs, (int, float))
+            else None,  # NaN, 10^400: None
+            "samples_to_converge": out.samples_to_converge if out is not None else None,
+            "RCP": out.status if out is not None else "",
+            "rcp_scaling_factor": sc.scaling_factor,
+            "computed_rcp_factor": out.norm_factor if out is not None and out.passed else None,
+            "details_url": f"{repo}/blob/main/{(ctx.desc.data or {}).get('submitter', ctx.bdir.submitter)}"
+            f"/systems/{ctx.system.name}.json",
+            "code_url": f"{repo}/blob/master/{(ctx.desc.data or {}).get('submitter', ctx.bdir.submitter)}/benchmarks",
+            "path": ctx.rel(ctx.bdir.path),
+        }
+    )
     return row
 
 
@@ -187,8 +203,15 @@ def wide_rows(rows: Iterable[Mapping[str, Any]], benchmarks: Sequence[str]) -> l
     table: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         ident = (str(row.get("submitter")), str(row.get("details_url")))  # a list as submitter: a finding, no crash
-        wide = table.setdefault(ident, {**{c: row.get(c) for c in SYSTEM_COLUMNS}, **{b: None for b in benchmarks},
-                                        "details_url": row.get("details_url"), "code_url": row.get("code_url")})
+        wide = table.setdefault(
+            ident,
+            {
+                **{c: row.get(c) for c in SYSTEM_COLUMNS},
+                **{b: None for b in benchmarks},
+                "details_url": row.get("details_url"),
+                "code_url": row.get("code_url"),
+            },
+        )
         if row.get("benchmark") in benchmarks:
             wide[row["benchmark"]] = row.get("score")
     order = ("division", "system", "accelerator_model_name", "framework", "accelerators_count")

@@ -85,7 +85,7 @@ def drop(key: str) -> Callable[[list[str]], list[str]]:
 def duplicate(key: str) -> Callable[[list[str]], list[str]]:
     def fn(lines: list[str]) -> list[str]:
         i = index(lines, key)
-        return lines[: i + 1] + [lines[i]] + lines[i + 1:]
+        return lines[: i + 1] + [lines[i]] + lines[i + 1 :]
 
     return fn
 
@@ -102,7 +102,7 @@ def move_before(key: str, other: str) -> Callable[[list[str]], list[str]]:
 def insert_after(key: str, text: str, nth: int = 0) -> Callable[[list[str]], list[str]]:
     def fn(lines: list[str]) -> list[str]:
         i = index(lines, key, nth)
-        return lines[: i + 1] + [text] + lines[i + 1:]
+        return lines[: i + 1] + [text] + lines[i + 1 :]
 
     return fn
 

@@ -15,8 +15,11 @@ from checker.findings import Severity
 from .conftest import FIXTURE
 from .harness import bench_dir, logs, run, system_json
 
-SETTINGS = settings(max_examples=int(os.environ.get("SUBCHECK_FUZZ_EXAMPLES", "25")), deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("SUBCHECK_FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 ORIGINAL = logs(FIXTURE, (0,))[0].read_bytes()
 ORIGINAL_JSON = json.loads(system_json(FIXTURE).read_text())
 
@@ -64,9 +67,15 @@ def corrupted_log(draw: st.DrawFn) -> bytes:
     if ":::MLLOG " in text:
         rec = json.loads(text.split(":::MLLOG ", 1)[1])
         field = draw(st.sampled_from(["time_ms", "key", "value", "metadata"]))
-        junk = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=5),
-                         st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(),
-                                                                               max_size=2))
+        junk = st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.floats(allow_nan=True),
+            st.text(max_size=5),
+            st.lists(st.integers(), max_size=3),
+            st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        )
         if draw(st.booleans()):
             rec.pop(field, None)
         else:
@@ -92,11 +101,14 @@ json_values = st.recursive(
 
 
 @SETTINGS
-@given(drop=st.lists(st.sampled_from(sorted(ORIGINAL_JSON)), max_size=6),
-       retype=st.dictionaries(st.sampled_from(sorted(ORIGINAL_JSON)), json_values, max_size=4),
-       truncate=st.one_of(st.none(), st.integers(0, 400)))
-def test_corrupted_system_json_never_crashes(tmp_path: Path, drop: list[str], retype: dict,
-                                            truncate: int | None) -> None:
+@given(
+    drop=st.lists(st.sampled_from(sorted(ORIGINAL_JSON)), max_size=6),
+    retype=st.dictionaries(st.sampled_from(sorted(ORIGINAL_JSON)), json_values, max_size=4),
+    truncate=st.one_of(st.none(), st.integers(0, 400)),
+)
+def test_corrupted_system_json_never_crashes(
+    tmp_path: Path, drop: list[str], retype: dict, truncate: int | None
+) -> None:
     root = _fresh(tmp_path, "json")
     data = dict(ORIGINAL_JSON)
     for key in drop:

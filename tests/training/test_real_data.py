@@ -13,8 +13,18 @@ from checker.training.run import TrainingReport, check_training
 
 from .conftest import OFFICIAL_CSV
 
-SUBMITTERS = ["ASUSTeK", "Azure", "Cisco", "FlexAI", "Fujitsu", "GigaComputing", "Google", "Krai",
-              "Quanta_Cloud_Technology", "tinycorp"]
+SUBMITTERS = [
+    "ASUSTeK",
+    "Azure",
+    "Cisco",
+    "FlexAI",
+    "Fujitsu",
+    "GigaComputing",
+    "Google",
+    "Krai",
+    "Quanta_Cloud_Technology",
+    "tinycorp",
+]
 
 
 @pytest.fixture(scope="module")

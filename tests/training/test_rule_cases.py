@@ -34,8 +34,10 @@ from .harness import (
 )
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.NOTICE
-EVAL_PASS = (':::MLLOG {"namespace": "", "time_ms": 1728547105999, "event_type": "POINT_IN_TIME", '
-             '"key": "eval_accuracy", "value": 2.65, "metadata": {"epoch_num": 1258291200}}')
+EVAL_PASS = (
+    ':::MLLOG {"namespace": "", "time_ms": 1728547105999, "event_type": "POINT_IN_TIME", '
+    '"key": "eval_accuracy", "value": 2.65, "metadata": {"epoch_num": 1258291200}}'
+)
 
 
 def _logs(fn: Callable[[list[str]], list[str]], runs: tuple[int, ...] = (0, 1, 2)) -> Callable[[Path], None]:

@@ -80,15 +80,18 @@ def _table(data: str, bench: str, runs: int) -> rcp.RcpTable:
     return table
 
 
-@pytest.mark.parametrize(("data", "bench", "runs", "bs", "mean", "min_epochs"), [
-    ("training_4.1.0", "bert", 10, 256, 2549219.6, 2390441.6),
-    ("training_4.1.0", "bert", 10, 16384, 5505422.2, 5400269.1),
-    ("training_4.1.0", "ssd", 5, 4096, 15.1538, 14.5910),
-    ("training_4.1.0", "gpt3", 3, 4096, 1258291200.0, 1208937591.7),
-    ("training_4.1.0", "stable_diffusion", 10, 2048, 4002909.1, 3729048.8),
-    ("training_5.0.0", "llama31_405b", 3, 9216, 691200.0, 592205.5),
-    ("training_6.0.0", "deepseekv3_671b", 3, 15360, 725760.0, 685345.7),
-])
+@pytest.mark.parametrize(
+    ("data", "bench", "runs", "bs", "mean", "min_epochs"),
+    [
+        ("training_4.1.0", "bert", 10, 256, 2549219.6, 2390441.6),
+        ("training_4.1.0", "bert", 10, 16384, 5505422.2, 5400269.1),
+        ("training_4.1.0", "ssd", 5, 4096, 15.1538, 14.5910),
+        ("training_4.1.0", "gpt3", 3, 4096, 1258291200.0, 1208937591.7),
+        ("training_4.1.0", "stable_diffusion", 10, 2048, 4002909.1, 3729048.8),
+        ("training_5.0.0", "llama31_405b", 3, 9216, 691200.0, 592205.5),
+        ("training_6.0.0", "deepseekv3_671b", 3, 15360, 725760.0, 685345.7),
+    ],
+)
 def test_rcp_record_statistics(data, bench, runs, bs, mean, min_epochs) -> None:
     rec = next(r for r in _table(data, bench, runs).records if r.bs == bs)
     assert math.isclose(rec.mean, mean, rel_tol=1e-5)
@@ -148,12 +151,14 @@ def test_llama405b_slack_applies_from_v50() -> None:
 
 
 def test_parser_line_numbers_crlf_and_last_token() -> None:
-    text = ("noise\r\n"
-            ':::MLLOG {"time_ms": 1, "key": "a", "value": 1, "metadata": {}}\r\n'
-            'x :::MLLOG {"junk" :::MLLOG {"time_ms": 2, "key": "b", "value": 2, "metadata": {}}\n'
-            ':::MLLOG {"time_ms": "x", "key": "c", "value": 3, "metadata": {}}\n'
-            ':::MLLOG {"key": "d", "value": 4}\n'
-            ':::MLLOG [1, 2]\n')
+    text = (
+        "noise\r\n"
+        ':::MLLOG {"time_ms": 1, "key": "a", "value": 1, "metadata": {}}\r\n'
+        'x :::MLLOG {"junk" :::MLLOG {"time_ms": 2, "key": "b", "value": 2, "metadata": {}}\n'
+        ':::MLLOG {"time_ms": "x", "key": "c", "value": 3, "metadata": {}}\n'
+        ':::MLLOG {"key": "d", "value": 4}\n'
+        ":::MLLOG [1, 2]\n"
+    )
     log = parse_text(text)
     assert [(r.key, r.line) for r in log.records] == [("a", 2), ("b", 3)]
     assert [e.line for e in log.malformed] == [4, 5, 6]
@@ -228,8 +233,10 @@ def test_olympic_and_run_window_follow_the_summarizer() -> None:
     assert olympic([5.0, 1.0, 3.0, 4.0], 1, 1) == 4.0  # the dropped run stands in for the slowest one
     assert olympic([1.0, 2.0], 1, 1) == 2.0  # 3-run benchmark, one dropped: the slower remaining run
     assert olympic([1.0], 1, 1) is None
-    text = "".join(f':::MLLOG {{"time_ms": {t}, "key": "{k}", "value": null, "metadata": {{}}}}\n'
-                   for t, k in [(1, "run_start"), (5, "run_start"), (9, "run_stop"), (20, "run_stop")])
+    text = "".join(
+        f':::MLLOG {{"time_ms": {t}, "key": "{k}", "value": null, "metadata": {{}}}}\n'
+        for t, k in [(1, "run_start"), (5, "run_start"), (9, "run_stop"), (20, "run_stop")]
+    )
     assert run_window(parse_text(text)) == (5.0, 9.0)
 
 
@@ -263,9 +270,17 @@ def test_later_rounds_reject_gpt3_folder(tree: Path, version: str) -> None:
 
 def test_train_samples_convergence_method() -> None:
     cfg = load("training", "v4.1")["rcp"]
-    text = "".join(f':::MLLOG {{"time_ms": {i}, "key": "{k}", "value": {v}, "metadata": {m}}}\n' for i, (k, v, m) in
-                   enumerate([("global_batch_size", 448, "{}"), ("eval_accuracy", 0.73, '{"epoch_num": 2000.0}'),
-                              ("train_samples", 2500000, "{}"), ("run_stop", "null", '{"status": "success"}')]))
+    text = "".join(
+        f':::MLLOG {{"time_ms": {i}, "key": "{k}", "value": {v}, "metadata": {m}}}\n'
+        for i, (k, v, m) in enumerate(
+            [
+                ("global_batch_size", 448, "{}"),
+                ("eval_accuracy", 0.73, '{"epoch_num": 2000.0}'),
+                ("train_samples", 2500000, "{}"),
+                ("run_stop", "null", '{"status": "success"}'),
+            ]
+        )
+    )
     log = parse_text(text)
     assert rcp.convergence(log, cfg["convergence"]["default"], cfg).value == 2000.0
     assert rcp.convergence(log, cfg["with_train_samples_flag"]["bert"], cfg).value == 2500000.0

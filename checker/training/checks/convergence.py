@@ -19,8 +19,12 @@ def _severity(ctx: BenchmarkContext) -> tuple[Severity | None, str]:
     return None, ""
 
 
-@rule("TR001", "rcp-too-fast", suite="training", fix="Converge no faster than the reference allows, or submit "
-      "an RCP for this batch size (bypass needs review).")
+@rule(
+    "TR001",
+    "rcp-too-fast",
+    suite="training",
+    fix="Converge no faster than the reference allows, or submit an RCP for this batch size (bypass needs review).",
+)
 def rcp_too_fast(ctx: BenchmarkContext) -> Iterator[Problem]:
     """The runs converge faster than the reference convergence point allows for this batch size.
 
@@ -33,9 +37,14 @@ def rcp_too_fast(ctx: BenchmarkContext) -> Iterator[Problem]:
         return
     sev, note = _severity(ctx)
     kind = "interpolated RCP" if out.status == "Interp. Fail" else "RCP"
-    yield Problem(ctx.rel(ctx.bdir.path), f"mean convergence {out.submission_mean:.6g} is below the {kind} minimum "
-                  f"{out.threshold:.6g} at BS {out.bs}" + note, expected=f">= {out.threshold:.6g}",
-                  found=out.submission_mean, severity=sev)
+    yield Problem(
+        ctx.rel(ctx.bdir.path),
+        f"mean convergence {out.submission_mean:.6g} is below the {kind} minimum "
+        f"{out.threshold:.6g} at BS {out.bs}" + note,
+        expected=f">= {out.threshold:.6g}",
+        found=out.submission_mean,
+        severity=sev,
+    )
 
 
 @rule("TR002", "rcp-missing", suite="training", fix="Submit an RCP for this batch size (bypass needs review).")
@@ -48,12 +57,17 @@ def rcp_missing(ctx: BenchmarkContext) -> Iterator[Problem]:
     if out is None or out.status != "Missing":
         return
     sev, note = _severity(ctx)
-    yield Problem(ctx.rel(ctx.bdir.path), out.message.replace(" passed using rcp_bypass", "") + note, found=out.bs,
-                  severity=sev)
+    yield Problem(
+        ctx.rel(ctx.bdir.path), out.message.replace(" passed using rcp_bypass", "") + note, found=out.bs, severity=sev
+    )
 
 
-@rule("TR003", "rcp-undecidable", suite="training", fix="Log one global_batch_size per run, the same in every "
-      "run, and make all but one run converge.")
+@rule(
+    "TR003",
+    "rcp-undecidable",
+    suite="training",
+    fix="Log one global_batch_size per run, the same in every run, and make all but one run converge.",
+)
 def rcp_undecidable(ctx: BenchmarkContext) -> Iterator[Problem]:
     """The RCP test cannot be run: batch size missing or different between runs, or too few runs converged.
 
@@ -75,8 +89,13 @@ def rcp_data_missing(ctx: BenchmarkContext) -> Iterator[Problem]:
         yield Problem(ctx.rel(ctx.bdir.path), out.message)
 
 
-@rule("TR005", "scaling-mismatch", suite="training", fix="Commit the scaling.json the RCP test computes "
-      "({\"scaling_factor\": RCP mean / submission mean}), or none when the factor is 1.")
+@rule(
+    "TR005",
+    "scaling-mismatch",
+    suite="training",
+    fix="Commit the scaling.json the RCP test computes "
+    '({"scaling_factor": RCP mean / submission mean}), or none when the factor is 1.',
+)
 def scaling_mismatch(ctx: BenchmarkContext) -> Iterator[Problem]:
     """The committed scaling.json differs from the RCP normalisation the rules require.
 
@@ -91,12 +110,21 @@ def scaling_mismatch(ctx: BenchmarkContext) -> Iterator[Problem]:
         return  # TC002 reports an unusable file
     if not math.isclose(have, out.norm_factor, rel_tol=1e-9):
         path = ctx.rel(ctx.bdir.path / "scaling.json")
-        yield Problem(path, f"scaling factor is {have!r}, the RCP test gives {out.norm_factor!r}",
-                      expected=out.norm_factor, found=have)
+        yield Problem(
+            path,
+            f"scaling factor is {have!r}, the RCP test gives {out.norm_factor!r}",
+            expected=out.norm_factor,
+            found=have,
+        )
 
 
-@rule("TR006", "convergence-unreadable", suite="training", severity=Severity.WARNING,
-      fix="Log eval lines with the progress metadata the benchmark's RCP uses before run_stop.")
+@rule(
+    "TR006",
+    "convergence-unreadable",
+    suite="training",
+    severity=Severity.WARNING,
+    fix="Log eval lines with the progress metadata the benchmark's RCP uses before run_stop.",
+)
 def convergence_unreadable(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A run's convergence point cannot be read, so the RCP test counts it as not converged.
 

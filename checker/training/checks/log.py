@@ -28,8 +28,12 @@ def _report(ctx: BenchmarkContext, code: str) -> Iterator[Problem]:
             yield p
 
 
-@rule("TL001", "log-unparsable", suite="training", fix="Write one JSON record per :::MLLOG line with time_ms, "
-      "key, value and metadata (use mlperf_logging's mllog).")
+@rule(
+    "TL001",
+    "log-unparsable",
+    suite="training",
+    fix="Write one JSON record per :::MLLOG line with time_ms, key, value and metadata (use mlperf_logging's mllog).",
+)
 def log_unparsable(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A result log has a broken :::MLLOG line, cannot be read, or has no records.
 
@@ -41,8 +45,12 @@ def log_unparsable(ctx: BenchmarkContext) -> Iterator[Problem]:
     yield from _report(ctx, "TL001")
 
 
-@rule("TL002", "key-occurrences", suite="training", fix="Log each required key the number of times the rules "
-      "require (see rules/training/<round>.yaml, log.*).")
+@rule(
+    "TL002",
+    "key-occurrences",
+    suite="training",
+    fix="Log each required key the number of times the rules require (see rules/training/<round>.yaml, log.*).",
+)
 def key_occurrences(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A required log key is missing, or an exactly-once key appears with different values.
 
@@ -53,8 +61,13 @@ def key_occurrences(ctx: BenchmarkContext) -> Iterator[Problem]:
     yield from _report(ctx, "TL002")
 
 
-@rule("TL003", "key-repeated", suite="training", severity=Severity.WARNING,
-      fix="Log exactly-once keys from one rank only.")
+@rule(
+    "TL003",
+    "key-repeated",
+    suite="training",
+    severity=Severity.WARNING,
+    fix="Log exactly-once keys from one rank only.",
+)
 def key_repeated(ctx: BenchmarkContext) -> Iterator[Problem]:
     """An exactly-once key is logged several times with identical values (warning, as officially).
 
@@ -63,8 +76,12 @@ def key_repeated(ctx: BenchmarkContext) -> Iterator[Problem]:
     yield from _report(ctx, "TL003")
 
 
-@rule("TL004", "value-not-allowed", suite="training", fix="Use the value the round's rules fix for this key "
-      "(closed division hyperparameters).")
+@rule(
+    "TL004",
+    "value-not-allowed",
+    suite="training",
+    fix="Use the value the round's rules fix for this key (closed division hyperparameters).",
+)
 def value_not_allowed(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A logged value breaks its rule: a fixed closed-division hyperparameter, a formula, or an allowed list.
 
@@ -74,8 +91,12 @@ def value_not_allowed(ctx: BenchmarkContext) -> Iterator[Problem]:
     yield from _report(ctx, "TL004")
 
 
-@rule("TL005", "metadata-missing", suite="training", fix="Add the metadata field the rule requires "
-      "(e.g. epoch_num or samples_count on eval lines, status on run_stop).")
+@rule(
+    "TL005",
+    "metadata-missing",
+    suite="training",
+    fix="Add the metadata field the rule requires (e.g. epoch_num or samples_count on eval lines, status on run_stop).",
+)
 def metadata_missing(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A log line lacks required metadata, or a metadata value is out of range.
 
@@ -85,8 +106,12 @@ def metadata_missing(ctx: BenchmarkContext) -> Iterator[Problem]:
     yield from _report(ctx, "TL005")
 
 
-@rule("TL006", "key-order", suite="training", fix="Log init_start, init_stop, run_start, blocks/epochs and "
-      "run_stop in that order.")
+@rule(
+    "TL006",
+    "key-order",
+    suite="training",
+    fix="Log init_start, init_stop, run_start, blocks/epochs and run_stop in that order.",
+)
 def key_order(ctx: BenchmarkContext) -> Iterator[Problem]:
     """Lifecycle keys come in the wrong order (e.g. run_start before init_stop).
 
@@ -95,8 +120,12 @@ def key_order(ctx: BenchmarkContext) -> Iterator[Problem]:
     yield from _report(ctx, "TL006")
 
 
-@rule("TL007", "init-over-budget", suite="training", fix="Reduce initialisation time (first init_start to "
-      "init_stop) below the division's budget.")
+@rule(
+    "TL007",
+    "init-over-budget",
+    suite="training",
+    fix="Reduce initialisation time (first init_start to init_stop) below the division's budget.",
+)
 def init_over_budget(ctx: BenchmarkContext) -> Iterator[Problem]:
     """Initialisation took longer than the division allows (30 min closed, 240 min open in v4.1).
 
@@ -105,8 +134,12 @@ def init_over_budget(ctx: BenchmarkContext) -> Iterator[Problem]:
     yield from _report(ctx, "TL007")
 
 
-@rule("TL008", "quality-not-reached", suite="training", fix="Train until an evaluation reaches the quality "
-      "target; a run that never does is not a valid result.")
+@rule(
+    "TL008",
+    "quality-not-reached",
+    suite="training",
+    fix="Train until an evaluation reaches the quality target; a run that never does is not a valid result.",
+)
 def quality_not_reached(ctx: BenchmarkContext) -> Iterator[Problem]:
     """No evaluation line reaches the benchmark's quality target.
 

@@ -22,8 +22,9 @@ def result_count(ctx: BenchmarkContext) -> Iterator[Problem]:
         return
     need, have = ctx.meta["runs"], len(ctx.runs)
     if have != need:
-        yield Problem(ctx.rel(ctx.bdir.path), f"{have} result files, {ctx.benchmark} requires {need}",
-                      expected=need, found=have)
+        yield Problem(
+            ctx.rel(ctx.bdir.path), f"{have} result files, {ctx.benchmark} requires {need}", expected=need, found=have
+        )
 
 
 @rule("TP002", "benchmark-unknown", suite="training", fix="Name the folder after one of the round's benchmarks.")
@@ -33,12 +34,20 @@ def benchmark_unknown(ctx: BenchmarkContext) -> Iterator[Problem]:
     Fails: ``results/sys/resnet/`` in v4.1. Passes: ``results/sys/bert/``.
     """
     if not ctx.allowed:
-        yield Problem(ctx.rel(ctx.bdir.path), f"{ctx.benchmark!r} is not a benchmark of {ctx.rules['round']}",
-                      expected=sorted(ctx.rules["benchmarks"]), found=ctx.benchmark)
+        yield Problem(
+            ctx.rel(ctx.bdir.path),
+            f"{ctx.benchmark!r} is not a benchmark of {ctx.rules['round']}",
+            expected=sorted(ctx.rules["benchmarks"]),
+            found=ctx.benchmark,
+        )
 
 
-@rule("TP003", "too-many-failed-runs", suite="training", fix="Replace the failing runs; olympic scoring "
-      "tolerates only the allowed number of non-compliant runs.")
+@rule(
+    "TP003",
+    "too-many-failed-runs",
+    suite="training",
+    fix="Replace the failing runs; olympic scoring tolerates only the allowed number of non-compliant runs.",
+)
 def too_many_failed_runs(ctx: BenchmarkContext) -> Iterator[Problem]:
     """More runs fail compliance than olympic scoring allows (1, unet3d 4).
 
@@ -46,8 +55,12 @@ def too_many_failed_runs(ctx: BenchmarkContext) -> Iterator[Problem]:
     """
     n, allowed = len(ctx.noncompliant), ctx.meta["allowed_failures"]
     if ctx.allowed and n > allowed:
-        yield Problem(ctx.rel(ctx.bdir.path), f"{n} runs fail compliance, at most {allowed} may",
-                      expected=f"<= {allowed}", found=n)
+        yield Problem(
+            ctx.rel(ctx.bdir.path),
+            f"{n} runs fail compliance, at most {allowed} may",
+            expected=f"<= {allowed}",
+            found=n,
+        )
 
 
 def _seed_applies(ctx: BenchmarkContext) -> bool:
@@ -60,8 +73,12 @@ def _seed_severity(ctx: BenchmarkContext) -> tuple[Severity | None, str]:
     return None, ""
 
 
-@rule("TP004", "seed-missing", suite="training", fix="Log the run's seed with mllog (key 'seed', an integer) "
-      "so that its file and line are recorded.")
+@rule(
+    "TP004",
+    "seed-missing",
+    suite="training",
+    fix="Log the run's seed with mllog (key 'seed', an integer) so that its file and line are recorded.",
+)
 def seed_missing(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A closed-division run logs no usable seed (none, not an integer, or no file/lineno metadata).
 
@@ -76,11 +93,13 @@ def seed_missing(ctx: BenchmarkContext) -> Iterator[Problem]:
             yield Problem(run.rel, "run logs no seed" + note, key="seed", severity=sev)
         for rec in seeds:
             if isinstance(rec.value, bool) or _as_int(rec.value) is None:
-                yield Problem(run.rel, f"seed {rec.value!r} is not an integer" + note, line=rec.line, key="seed",
-                              severity=sev)
+                yield Problem(
+                    run.rel, f"seed {rec.value!r} is not an integer" + note, line=rec.line, key="seed", severity=sev
+                )
             elif "file" not in rec.metadata or "lineno" not in rec.metadata:
-                yield Problem(run.rel, "seed lacks metadata file/lineno" + note, line=rec.line, key="seed",
-                              severity=sev)
+                yield Problem(
+                    run.rel, "seed lacks metadata file/lineno" + note, line=rec.line, key="seed", severity=sev
+                )
 
 
 def _as_int(value: object) -> int | None:
@@ -107,14 +126,25 @@ def seed_reused(ctx: BenchmarkContext) -> Iterator[Problem]:
                 continue
             ident = (str(rec.metadata["file"]), str(rec.metadata["lineno"]), value)
             if ident in seen:
-                yield Problem(run.rel, f"seed {value} at {ident[0]}:{ident[1]} already used by {seen[ident]}" + note,
-                              line=rec.line, key="seed", found=value, severity=sev)
+                yield Problem(
+                    run.rel,
+                    f"seed {value} at {ident[0]}:{ident[1]} already used by {seen[ident]}" + note,
+                    line=rec.line,
+                    key="seed",
+                    found=value,
+                    severity=sev,
+                )
             else:
                 seen[ident] = run.rel
 
 
-@rule("TP006", "stray-file", suite="training", severity=Severity.WARNING,
-      fix="Remove files that are not result_<k>.txt, scaling.json, power/ or package_checker_params.")
+@rule(
+    "TP006",
+    "stray-file",
+    suite="training",
+    severity=Severity.WARNING,
+    fix="Remove files that are not result_<k>.txt, scaling.json, power/ or package_checker_params.",
+)
 def stray_file(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A benchmark folder holds a file the package format does not know.
 
@@ -125,8 +155,13 @@ def stray_file(ctx: BenchmarkContext) -> Iterator[Problem]:
             yield Problem(ctx.rel(ctx.bdir.path / name.rstrip("/")), f"unexpected entry {name!r} in a benchmark folder")
 
 
-@rule("TP007", "log-folder-mismatch", suite="training", fix="Put each log in the folder of the benchmark and "
-      "system it reports, and log the division of the system description.")
+@rule(
+    "TP007",
+    "log-folder-mismatch",
+    suite="training",
+    fix="Put each log in the folder of the benchmark and "
+    "system it reports, and log the division of the system description.",
+)
 def log_folder_mismatch(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A log's submission_benchmark differs from its folder, or its division from the system description.
 
@@ -138,17 +173,33 @@ def log_folder_mismatch(ctx: BenchmarkContext) -> Iterator[Problem]:
     for run in ctx.runs:
         bench = run.log.first("submission_benchmark")
         if bench is not None and bench.value != ctx.benchmark:
-            yield Problem(run.rel, f"log says benchmark {bench.value!r}, folder is {ctx.benchmark!r}",
-                          expected=ctx.benchmark, found=bench.value, line=bench.line, key="submission_benchmark")
+            yield Problem(
+                run.rel,
+                f"log says benchmark {bench.value!r}, folder is {ctx.benchmark!r}",
+                expected=ctx.benchmark,
+                found=bench.value,
+                line=bench.line,
+                key="submission_benchmark",
+            )
         div = run.log.first("submission_division")
         if div is not None and ctx.desc.division is not None and div.value != ctx.desc.division:
-            yield Problem(run.rel, f"log says division {div.value!r}, system description says "
-                                   f"{ctx.desc.division!r}", expected=ctx.desc.division, found=div.value,
-                          line=div.line, key="submission_division")
+            yield Problem(
+                run.rel,
+                f"log says division {div.value!r}, system description says {ctx.desc.division!r}",
+                expected=ctx.desc.division,
+                found=div.value,
+                line=div.line,
+                key="submission_division",
+            )
 
 
-@rule("TP008", "params-flag-ignored", suite="training", severity=Severity.WARNING,
-      fix="Put one known flag per line; the official tool honours only a last line without a newline.")
+@rule(
+    "TP008",
+    "params-flag-ignored",
+    suite="training",
+    severity=Severity.WARNING,
+    fix="Put one known flag per line; the official tool honours only a last line without a newline.",
+)
 def params_flag_ignored(ctx: BenchmarkContext) -> Iterator[Problem]:
     r"""A package_checker_params flag is unknown, or is one the official tool would silently ignore.
 
@@ -167,12 +218,16 @@ def params_flag_ignored(ctx: BenchmarkContext) -> Iterator[Problem]:
             if flag not in KNOWN_FLAGS:
                 yield Problem(where, f"unknown flag {flag!r}", expected=sorted(KNOWN_FLAGS), found=flag)
             elif flag not in params.official:
-                yield Problem(where, f"flag {flag!r} ends with a newline: the official tool ignores it",
-                              found=flag)
+                yield Problem(where, f"flag {flag!r} ends with a newline: the official tool ignores it", found=flag)
 
 
-@rule("TP009", "system-description-missing", scope="submitter", suite="training",
-      fix="Add systems/<system>.json for every results/<system>/ folder.")
+@rule(
+    "TP009",
+    "system-description-missing",
+    scope="submitter",
+    suite="training",
+    fix="Add systems/<system>.json for every results/<system>/ folder.",
+)
 def system_description_missing(ctx: SubmitterContext) -> Iterator[Problem]:
     """A results/<system>/ folder has no systems/<system>.json (the official package checker crashes).
 
@@ -180,12 +235,20 @@ def system_description_missing(ctx: SubmitterContext) -> Iterator[Problem]:
     """
     for system in ctx.submitter.systems:
         if not system.desc_path.is_file():
-            yield Problem(ctx.rel(system.path), f"no system description {ctx.rel(system.desc_path)}",
-                          expected=ctx.rel(system.desc_path))
+            yield Problem(
+                ctx.rel(system.path),
+                f"no system description {ctx.rel(system.desc_path)}",
+                expected=ctx.rel(system.desc_path),
+            )
 
 
-@rule("TP010", "submitter-layout", scope="submitter", suite="training",
-      fix="Give each submitter folder a results/ and a systems/ folder.")
+@rule(
+    "TP010",
+    "submitter-layout",
+    scope="submitter",
+    suite="training",
+    fix="Give each submitter folder a results/ and a systems/ folder.",
+)
 def submitter_layout(ctx: SubmitterContext) -> Iterator[Problem]:
     """A submitter folder lacks results/ or systems/, or has no result logs at all.
 

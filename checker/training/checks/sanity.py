@@ -20,8 +20,12 @@ def _lines(*recs: Record) -> str:
     return ", ".join(f"line {r.line}" for r in recs)
 
 
-@rule("TX001", "time-out-of-order", suite="training", fix="Log lifecycle events with the clock they happened at; "
-      "a stop cannot precede its start.")
+@rule(
+    "TX001",
+    "time-out-of-order",
+    suite="training",
+    fix="Log lifecycle events with the clock they happened at; a stop cannot precede its start.",
+)
 def time_out_of_order(ctx: BenchmarkContext) -> Iterator[Problem]:
     """Lifecycle timestamps contradict each other (e.g. run_stop earlier than run_start).
 
@@ -31,14 +35,23 @@ def time_out_of_order(ctx: BenchmarkContext) -> Iterator[Problem]:
     for run in ctx.runs:
         log = run.log
         starts = log.by_key("init_start")
-        firsts = [min(starts, key=lambda r: r.time_ms) if starts else None,
-                  log.first("init_stop"), log.first("run_start"), log.first("run_stop")]
+        firsts = [
+            min(starts, key=lambda r: r.time_ms) if starts else None,
+            log.first("init_stop"),
+            log.first("run_start"),
+            log.first("run_stop"),
+        ]
         present = [(name, rec) for name, rec in zip(_PHASES, firsts, strict=True) if rec is not None]
         for (n1, a), (n2, b) in zip(present, present[1:], strict=False):
             if b.time_ms < a.time_ms:
-                yield Problem(run.rel, f"{n2} at {b.time_ms:.0f} ms is earlier than {n1} at {a.time_ms:.0f} ms "
-                              f"({_lines(a, b)})", line=b.line, key=n2, expected=f">= {a.time_ms:.0f}",
-                              found=b.time_ms)
+                yield Problem(
+                    run.rel,
+                    f"{n2} at {b.time_ms:.0f} ms is earlier than {n1} at {a.time_ms:.0f} ms ({_lines(a, b)})",
+                    line=b.line,
+                    key=n2,
+                    expected=f">= {a.time_ms:.0f}",
+                    found=b.time_ms,
+                )
 
 
 @rule("TX002", "run-stopped-twice", suite="training", fix="Log run_start and run_stop once per run.")
@@ -51,8 +64,14 @@ def run_stopped_twice(ctx: BenchmarkContext) -> Iterator[Problem]:
         for key in ("run_start", "run_stop"):
             recs = run.log.by_key(key)
             if len(recs) > 1:
-                yield Problem(run.rel, f"{key} logged {len(recs)} times ({_lines(*recs)})", line=recs[1].line,
-                              key=key, expected=1, found=len(recs))
+                yield Problem(
+                    run.rel,
+                    f"{key} logged {len(recs)} times ({_lines(*recs)})",
+                    line=recs[1].line,
+                    key=key,
+                    expected=1,
+                    found=len(recs),
+                )
 
 
 @rule("TX003", "eval-after-stop", suite="training", fix="Log every evaluation of the run before run_stop.")
@@ -68,13 +87,21 @@ def eval_after_stop(ctx: BenchmarkContext) -> Iterator[Problem]:
         stop = run.log.first("run_stop")
         if stop is None:
             continue
-        late = [r for r in run.log.by_key("eval_accuracy")
-                if r.line > stop.line or (not offline and r.time_ms > stop.time_ms)]
+        late = [
+            r
+            for r in run.log.by_key("eval_accuracy")
+            if r.line > stop.line or (not offline and r.time_ms > stop.time_ms)
+        ]
         if late:
             first = late[0]
             how = "logged after" if first.line > stop.line else f"timed {first.time_ms - stop.time_ms:.0f} ms after"
-            yield Problem(run.rel, f"{len(late)} eval_accuracy line(s) after run_stop; the first, line {first.line}, "
-                          f"is {how} run_stop (line {stop.line})", line=first.line, key="eval_accuracy")
+            yield Problem(
+                run.rel,
+                f"{len(late)} eval_accuracy line(s) after run_stop; the first, line {first.line}, "
+                f"is {how} run_stop (line {stop.line})",
+                line=first.line,
+                key="eval_accuracy",
+            )
 
 
 def _scored(ctx: BenchmarkContext) -> list[Run]:
@@ -82,8 +109,12 @@ def _scored(ctx: BenchmarkContext) -> list[Run]:
     return [r for r in ctx.runs if times.get(r.rel) is not None and times[r.rel].minutes is not None]
 
 
-@rule("TX004", "scored-without-target", suite="training", fix="Do not submit runs that stop before reaching "
-      "the quality target; they must count as failed runs.")
+@rule(
+    "TX004",
+    "scored-without-target",
+    suite="training",
+    fix="Do not submit runs that stop before reaching the quality target; they must count as failed runs.",
+)
 def scored_without_target(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A run counts toward the score although no evaluation before its run_stop reached the quality target.
 
@@ -101,14 +132,19 @@ def scored_without_target(ctx: BenchmarkContext) -> Iterator[Problem]:
         if "group_by" in q:
             before = _before(run, stop)
             groups, _ = eval_groups(before, q["metric"], q["group_by"])
-            ok = any(all(m in v and violation(c, v[m]) is None for m, c in q["metrics"].items())
-                     for v in groups.values())
+            ok = any(
+                all(m in v and violation(c, v[m]) is None for m, c in q["metrics"].items()) for v in groups.values()
+            )
         else:
             evals = run.log.by_key(q["metric"])
             ok = any(r.line < stop.line and violation(q["target"], r.value) is None for r in evals)
         if not ok:
-            yield Problem(run.rel, f"scored run reaches no quality target before run_stop (line {stop.line})",
-                          line=stop.line, key=q["metric"])
+            yield Problem(
+                run.rel,
+                f"scored run reaches no quality target before run_stop (line {stop.line})",
+                line=stop.line,
+                key=q["metric"],
+            )
 
 
 def _before(run: Run, stop: Record):  # noqa: ANN202  (a filtered MllogFile)
@@ -117,8 +153,12 @@ def _before(run: Run, stop: Record):  # noqa: ANN202  (a filtered MllogFile)
     return MllogFile(run.log.path, [r for r in run.log.records if r.line < stop.line])
 
 
-@rule("TX005", "scored-unsuccessful", suite="training", fix="Count runs whose run_stop status is not success "
-      "as failed runs.")
+@rule(
+    "TX005",
+    "scored-unsuccessful",
+    suite="training",
+    fix="Count runs whose run_stop status is not success as failed runs.",
+)
 def scored_unsuccessful(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A run counts toward the score although its run_stop status is not "success".
 
@@ -128,8 +168,14 @@ def scored_unsuccessful(ctx: BenchmarkContext) -> Iterator[Problem]:
     for run in _scored(ctx):
         stop = run.log.first("run_stop")
         if stop is not None and stop.meta("status") != "success":
-            yield Problem(run.rel, f"scored run stopped with status {stop.meta('status')!r}", line=stop.line,
-                          key="run_stop", expected="success", found=stop.meta("status"))
+            yield Problem(
+                run.rel,
+                f"scored run stopped with status {stop.meta('status')!r}",
+                line=stop.line,
+                key="run_stop",
+                expected="success",
+                found=stop.meta("status"),
+            )
 
 
 # Logged values that count or size something: zero or negative cannot describe a real training run.
@@ -181,8 +227,13 @@ def _rejected(con: Mapping[str, Any] | None, value: Any, run: Run) -> bool:
     return bool(con) and violation(con, value, run.log.value) is not None
 
 
-@rule("TX006", "value-impossible", suite="training", fix="Log counts and sizes as the positive numbers they are "
-      "(global_batch_size, train_samples, epoch_num, samples_count ...) and timestamps as ms since the epoch.")
+@rule(
+    "TX006",
+    "value-impossible",
+    suite="training",
+    fix="Log counts and sizes as the positive numbers they are "
+    "(global_batch_size, train_samples, epoch_num, samples_count ...) and timestamps as ms since the epoch.",
+)
 def value_impossible(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A logged count, size, epoch number or time cannot be valid (zero, negative, NaN, overflowing, not a number).
 
@@ -201,5 +252,11 @@ def value_impossible(ctx: BenchmarkContext) -> Iterator[Problem]:
             first.setdefault(slot, (rec, kind, value, reason))
         for (key, what), (rec, kind, value, reason) in first.items():
             more = f" ({seen[(key, what)] - 1} more such line(s))" if seen[(key, what)] > 1 else ""
-            yield Problem(run.rel, f"{key} {what}: {reason}{more}", line=rec.line, key=key,
-                          expected=expected(kind), found=shown(value))
+            yield Problem(
+                run.rel,
+                f"{key} {what}: {reason}{more}",
+                line=rec.line,
+                key=key,
+                expected=expected(kind),
+                found=shown(value),
+            )

@@ -9,8 +9,12 @@ from checker.registry import rule
 from checker.training.context import BenchmarkContext
 
 
-@rule("TC001", "no-score", suite="training", fix="Provide enough valid runs: olympic scoring drops at most one "
-      "failed run.")
+@rule(
+    "TC001",
+    "no-score",
+    suite="training",
+    fix="Provide enough valid runs: olympic scoring drops at most one failed run.",
+)
 def no_score(ctx: BenchmarkContext) -> Iterator[Problem]:
     """The folder gets no score: too many runs were dropped, or none remain after olympic trimming.
 
@@ -20,12 +24,15 @@ def no_score(ctx: BenchmarkContext) -> Iterator[Problem]:
         return
     sc = ctx.score
     if sc.score is None:
-        why = (f"{sc.dropped} runs dropped (at most {ctx.rules['scoring']['drop_fastest']} may be)"
-               if sc.too_many_dropped else "no run remains after olympic trimming")
+        why = (
+            f"{sc.dropped} runs dropped (at most {ctx.rules['scoring']['drop_fastest']} may be)"
+            if sc.too_many_dropped
+            else "no run remains after olympic trimming"
+        )
         yield Problem(ctx.rel(ctx.bdir.path), f"no score: {why}", found=sc.dropped)
 
 
-@rule("TC002", "scaling-unusable", suite="training", fix="Write scaling.json as {\"scaling_factor\": <number>}.")
+@rule("TC002", "scaling-unusable", suite="training", fix='Write scaling.json as {"scaling_factor": <number>}.')
 def scaling_unusable(ctx: BenchmarkContext) -> Iterator[Problem]:
     """A committed scaling.json cannot be used (the official summarizer crashes on it).
 

@@ -57,8 +57,13 @@ def _key(error: jsonschema.ValidationError) -> str:
     return ".".join(p for p in parts if p) or "$"
 
 
-@rule("TS001", "system-json-unreadable", scope="system", suite="training",
-      fix="Make systems/<system>.json a valid UTF-8 JSON object.")
+@rule(
+    "TS001",
+    "system-json-unreadable",
+    scope="system",
+    suite="training",
+    fix="Make systems/<system>.json a valid UTF-8 JSON object.",
+)
 def system_json_unreadable(ctx: SystemContext) -> Iterator[Problem]:
     """A system description cannot be read as a JSON object.
 
@@ -68,8 +73,13 @@ def system_json_unreadable(ctx: SystemContext) -> Iterator[Problem]:
         yield Problem(ctx.rel(ctx.path), ctx.desc.error, line=ctx.desc.line)
 
 
-@rule("TS002", "system-field-invalid", scope="system", suite="training",
-      fix="Fill every required field; use an allowed status and division (see schemas/training/).")
+@rule(
+    "TS002",
+    "system-field-invalid",
+    scope="system",
+    suite="training",
+    fix="Fill every required field; use an allowed status and division (see schemas/training/).",
+)
 def system_field_invalid(ctx: SystemContext) -> Iterator[Problem]:
     """A system description lacks a required field or has a value the round does not allow.
 
@@ -90,8 +100,13 @@ def system_field_invalid(ctx: SystemContext) -> Iterator[Problem]:
         yield Problem(ctx.rel(ctx.path), message, key=_key(error), expected=expected, found=found)
 
 
-@rule("TS003", "system-count-not-integer", scope="system", suite="training",
-      fix="Write number_of_nodes, host_processors_per_node and accelerators_per_node as whole numbers.")
+@rule(
+    "TS003",
+    "system-count-not-integer",
+    scope="system",
+    suite="training",
+    fix="Write number_of_nodes, host_processors_per_node and accelerators_per_node as whole numbers.",
+)
 def system_count_not_integer(ctx: SystemContext) -> Iterator[Problem]:
     """A count field is not a whole number, or there are 0 nodes (the official summarizer crashes on e.g. "1 node").
 
@@ -111,12 +126,23 @@ def system_count_not_integer(ctx: SystemContext) -> Iterator[Problem]:
             continue
         reported.add(name)
         value, expected = data.get(name), _expected(schema, name)
-        yield Problem(ctx.rel(ctx.path), f"{name} {_shown(value)!r} is not a {expected}", key=name,
-                      expected=expected, found=_shown(value))
+        yield Problem(
+            ctx.rel(ctx.path),
+            f"{name} {_shown(value)!r} is not a {expected}",
+            key=name,
+            expected=expected,
+            found=_shown(value),
+        )
 
 
-@rule("TS004", "system-json-unused", scope="system", suite="training", severity=Severity.NOTICE,
-      fix="Remove system descriptions that no results/<system>/ folder uses, or add their results.")
+@rule(
+    "TS004",
+    "system-json-unused",
+    scope="system",
+    suite="training",
+    severity=Severity.NOTICE,
+    fix="Remove system descriptions that no results/<system>/ folder uses, or add their results.",
+)
 def system_json_unused(ctx: SystemContext) -> Iterator[Problem]:
     """A system description has no results/<system>/ folder (it is still checked, as officially).
 
