@@ -146,11 +146,20 @@ def run_rule(rule: Rule, ctx: Any, unit: str, path: str | None = None, debug: bo
 
 
 def rules_for(suite: str, scope: str, selection: Callable[[str], bool]) -> list[Rule]:
-    """The selected rules of one suite and scope, in code order."""
-    return sorted(
-        (r for r in load_all().values() if r.suite == suite and r.scope == scope and selection(r.code)),
-        key=lambda r: r.code,
+    """The selected rules of one suite and scope, in code order (memoised: asked once per unit and scope)."""
+    registered = tuple(load_all().values())
+    key = (suite, scope, selection)
+    cached = _RULES_FOR.get(key)
+    if cached is not None and cached[0] == registered:  # identity-fast; a replaced rule invalidates the entry
+        return cached[1]
+    chosen = sorted(
+        (r for r in registered if r.suite == suite and r.scope == scope and selection(r.code)), key=lambda r: r.code
     )
+    _RULES_FOR[key] = (registered, chosen)
+    return chosen
+
+
+_RULES_FOR: dict[tuple[str, str, Callable[[str], bool]], tuple[tuple[Rule, ...], list[Rule]]] = {}
 
 
 def run_scope(suite: str, scope: str, ctx: Any, unit: str, selection: Selection, options: RunOptions) -> list[Finding]:

@@ -385,28 +385,14 @@ def accuracy_evidence_unusable(ctx: ResultContext) -> Iterator[Problem]:
     if log.kind not in _STRUCTURAL:
         what = "LoadGen response records (truncated by truncate_accuracy_log.py)"
         yield _unusable(ctx, log.path, "mlperf_log_accuracy.json", str(log.error), what)
-    detail = ctx.accuracy_log
-    kind = getattr(detail, "read_kind", None)
-    if detail.read_error is not None and kind not in _STRUCTURAL:
+    detail = accuracy_keys(ctx)  # scanned, not decoded: accuracy-mode detail logs are large
+    if detail.read_error is not None and detail.read_kind not in _STRUCTURAL:
         yield _unusable(ctx, detail.path, "mlperf_log_detail.txt", detail.read_error, ":::MLLOG records")
     elif detail.read_error is None and detail.malformed:
-        line, why = _malformed_at(detail.malformed[0])
+        line, why = detail.malformed
         problem = _unusable(ctx, detail.path, "mlperf_log_detail.txt", f"line {line}: {why}", ":::MLLOG records")
-        yield Problem(
-            problem.path,
-            f"{problem.message} ({len(detail.malformed)} malformed line(s))",
-            line=line,
-            expected=problem.expected,
-            found=problem.found,
-        )
+        yield Problem(problem.path, problem.message, line=line, expected=problem.expected, found=problem.found)
 
 
 def _unusable(ctx: ResultContext, path: Path, name: str, why: str, expected: str) -> Problem:
     return Problem(ctx.rel(path), f"accuracy run file {name} cannot be used: {why}", expected=expected, found=why)
-
-
-def _malformed_at(item: Any) -> tuple[int | None, str]:
-    """(line, why) of a malformed-line note, whether the reader gives a tuple or a ParseError."""
-    if isinstance(item, tuple):
-        return item[0], str(item[1])
-    return getattr(item, "line", None), str(getattr(item, "message", item))

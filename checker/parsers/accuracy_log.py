@@ -128,6 +128,7 @@ class DetailKeys:
     errors: list[tuple[int, str, object]] = field(default_factory=list)
     read_error: str | None = None
     read_kind: ReadFailure | None = None
+    malformed: tuple[int, str] | None = None  # the first line that is not a complete LoadGen record, and why
 
     @property
     def usable(self) -> bool:
@@ -211,6 +212,7 @@ def _read_detail_keys(path: Path, keys: frozenset[str], version: tuple[int, int]
             if record is not None:
                 found.values[key] = record.get("value")
                 found.lines[key] = number
+    found.malformed = _first_malformed(raw)
     start = raw.find(_ERROR_FLAG)
     while start >= 0:
         line_start = raw.rfind(b"\n", 0, start) + 1
@@ -221,10 +223,57 @@ def _read_detail_keys(path: Path, keys: frozenset[str], version: tuple[int, int]
             record = _record(line[len(MARKER) :].strip())
             meta = record.get("metadata") if record else None
             if record is not None and isinstance(meta, dict) and meta.get("is_error") is True:
-                number = raw.count(b"\n", 0, line_start) + 1
+                number = _count(raw, b"\n", line_start) + 1
                 found.errors.append((number, str(record.get("key")), record.get("value")))
         start = raw.find(_ERROR_FLAG, line_end)
     return found
+
+
+_RECORD_START = b":::MLLOG {"
+_LINE_NOT_A_RECORD = re.compile(rb"\n(?!:::MLLOG \{)")  # a line that does not start as a record
+_LINE_CUT_SHORT = re.compile(rb"[^}\r\n]\r?\n")  # a line that does not end as one
+
+
+def _first_malformed(raw: bytes | mmap.mmap) -> tuple[int, str] | None:
+    """The first line that is not a complete ``:::MLLOG {...}`` record (garbage, a line cut short), found with
+    byte counts and searches in C, without decoding the records (accuracy-mode detail logs are large).
+    """
+    end = len(raw)
+    while end and raw[end - 1 : end] in (b"\n", b"\r"):
+        end -= 1
+    if not end:
+        return None
+    if _all_records(raw, end):
+        return None
+    if raw[: len(_RECORD_START)] != _RECORD_START:
+        return 1, "not a complete ':::MLLOG {...}' record"
+    hits = [m.start() + 1 for m in (_LINE_NOT_A_RECORD.search(raw, 0, end),) if m]
+    hits += [m.end() - 1 for m in (_LINE_CUT_SHORT.search(raw, 0, end + 1),) if m]
+    if raw[end - 1 : end] != b"}":
+        hits.append(end - 1)
+    if not hits:
+        return None
+    at = min(hits)
+    return _count(raw, b"\n", at) + 1, "not a complete ':::MLLOG {...}' record"
+
+
+def _all_records(raw: bytes | mmap.mmap, end: int) -> bool:
+    """Every line of ``raw[:end]`` starts with the record marker and ends with ``}`` (the common case, fast)."""
+    lines = _count(raw, b"\n", end) + 1
+    starts = (raw[: len(_RECORD_START)] == _RECORD_START) + _count(raw, b"\n" + _RECORD_START, end)
+    ends = _count(raw, b"}\n", end) + _count(raw, b"}\r\n", end) + (raw[end - 1 : end] == b"}")
+    return starts == lines == ends
+
+
+def _count(raw: bytes | mmap.mmap, sub: bytes, end: int, step: int = 1 << 24) -> int:
+    """``raw.count(sub, 0, end)``, also for a memory map (which has no count), reading it in bounded chunks."""
+    if isinstance(raw, bytes):
+        return raw.count(sub, 0, end)
+    total = 0
+    for start in range(0, end, step):
+        chunk = raw[start : min(end, start + step + len(sub) - 1)]
+        total += chunk.count(sub, 0, step + len(sub) - 1)  # only occurrences that start inside this step
+    return total
 
 
 def _record(body: str) -> dict[str, object] | None:
