@@ -146,6 +146,9 @@ def _beyond_bounds(ctx: ResultContext, bounds: list[dict[str, Any]], side: str) 
 def accuracy_hash_missing(ctx: ResultContext) -> Iterator[Problem]:
     """accuracy.txt has no ``hash=`` line, so the truncated accuracy log cannot be tied to the full one.
 
+    The line must carry a whole SHA-256 (64 hex digits, ``accuracy_hash_pattern``): the official pattern
+    ``[\\w\\d]+`` also accepts a hash cut short, as an ``accuracy.txt`` truncated in transit has.
+
     Fails: ``accuracy.txt`` without ``hash=``. Passes: ``hash=<sha256>``.
     """
     if ctx.accuracy_file.read_error is not None:
@@ -153,7 +156,7 @@ def accuracy_hash_missing(ctx: ResultContext) -> Iterator[Problem]:
     if ctx.accuracy_file.hash_value is None:
         yield Problem(
             ctx.rel(ctx.accuracy_file.path),
-            "no hash= line for mlperf_log_accuracy.json",
+            "no hash= line with a whole SHA-256 for mlperf_log_accuracy.json",
             expected="hash=<sha256>",
             found="missing",
         )
