@@ -6,7 +6,6 @@ import io
 import json
 import os
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -17,9 +16,12 @@ from checker.engine import Report
 from checker.findings import Finding, Severity
 from checker.reporters import load_reporters
 from checker.reporters.github import annotation, escape_data, escape_property
+from tests import trees
 from tests.conftest import data_root
+from tests.trees import Tree
 
 UNIT = "closed/ConnectTechInc/results/Orin_TRT/gptj-99/Offline"
+tree = trees.tree  # the real ConnectTechInc copy and the demo copy
 
 
 def sarif_schema() -> dict:
@@ -126,10 +128,9 @@ def test_sarif_validates_and_carries_rules_and_suppressions() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["github", "junit", "sarif"])
-def test_check_command_offers_the_formats(ctt_tree: Path, fmt: str) -> None:
-    log = ctt_tree / UNIT / "performance/run_1/mlperf_log_detail.txt"
-    log.write_text(log.read_text().replace("3066443479025735752", "3066443479025735753"))
-    result = CliRunner().invoke(main, ["check", str(ctt_tree), "--version", "v4.1", "--format", fmt, "-j", "1"])
+def test_check_command_offers_the_formats(tree: Tree, fmt: str) -> None:
+    tree.break_seed()
+    result = CliRunner().invoke(main, ["check", str(tree.root), *tree.round_args, "--format", fmt, "-j", "1"])
     assert result.exit_code == 1, result.output
     if fmt == "sarif":
         doc = json.loads(result.output)
@@ -137,7 +138,8 @@ def test_check_command_offers_the_formats(ctt_tree: Path, fmt: str) -> None:
         assert "PE006" in {r["ruleId"] for r in doc["runs"][0]["results"]}
     elif fmt == "junit":
         root = ET.fromstring(result.output)
-        names = {c.get("name") for c in root.iter("testcase") if c.get("classname") == "closed/ConnectTechInc/Orin_TRT"}
-        assert {"gptj-99/Offline", "gptj-99/SingleStream"} <= names
+        classname = f"{tree.sub}/{tree.system_name}"
+        names = {c.get("name") for c in root.iter("testcase") if c.get("classname") == classname}
+        assert {f"{tree.benchmark}/Offline", f"{tree.benchmark}/SingleStream"} <= names
     else:
         assert "::error file=" in result.output and "title=PE006" in result.output

@@ -10,8 +10,11 @@ from click.testing import CliRunner
 
 from checker.cli import main
 from checker.registry import load_all
+from tests import trees
+from tests.trees import Tree
 
 REPO = Path(__file__).resolve().parent.parent
+tree = trees.tree  # each test taking ``tree`` runs on the real ConnectTechInc copy and on the demo copy
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -45,68 +48,70 @@ def test_missing_path_exits_2(tmp_path: Path) -> None:
     assert code == 2
 
 
-def test_unknown_round_exits_2(ctt_tree: Path) -> None:
-    code, _ = run("check", str(ctt_tree), "--version", "v9.9")
+def test_unknown_round_exits_2(tmp_path: Path) -> None:
+    demo = trees.demo_tree(tmp_path)  # the round is rejected before the tree matters
+    code, _ = run("check", str(demo.root), "--version", "v9.9")
     assert code == 2
 
 
-def test_broken_rule_file_exits_2_with_json_path(ctt_tree: Path, tmp_path: Path) -> None:
+def test_broken_rule_file_exits_2_with_json_path(tmp_path: Path) -> None:
+    demo = trees.demo_tree(tmp_path)  # the rule file is rejected before the tree matters
     data = yaml.safe_load((REPO / "rules" / "inference" / "v4.1.yaml").read_text())
     data["seeds"]["qsl_rng_seed"] = "not a number"
     path = tmp_path / "mine.yaml"
     path.write_text(yaml.safe_dump(data))
-    code, out = run("check", str(ctt_tree), "--rules", str(path))
+    code, out = run("check", str(demo.root), "--rules", str(path))
     assert code == 2
     assert "$.seeds.qsl_rng_seed" in out
 
 
-def test_valid_tree_exits_0_and_writes_all_formats(ctt_tree: Path, tmp_path: Path) -> None:
-    code, out = run("check", str(ctt_tree), "--version", "v4.1")
+def test_valid_tree_exits_0_and_writes_all_formats(tree: Tree, tmp_path: Path) -> None:
+    code, out = run("check", str(tree.root), *tree.round_args)
     assert code == 0, out
-    assert "PASSED: 2 results checked" in out
-    code, out = run("check", str(ctt_tree), "--version", "v4.1", "--format", "json", "-j", "2")
+    assert f"PASSED: {tree.results_count} results checked" in out
+    code, out = run("check", str(tree.root), *tree.round_args, "--format", "json", "-j", "2")
     doc = json.loads(out)
-    assert doc["summary"]["results_accepted"] == 2 and doc["summary"]["exit_code"] == 0
+    assert doc["summary"]["results_accepted"] == tree.results_count and doc["summary"]["exit_code"] == 0
     target = tmp_path / "table.csv"
-    code, _ = run("check", str(ctt_tree), "--version", "v4.1", "--format", "csv", "--output", str(target))
+    code, _ = run("check", str(tree.root), *tree.round_args, "--format", "csv", "--output", str(target))
     assert code == 0
     header = target.read_text().splitlines()[0].split(",")
     assert header[:3] == ["Organization", "Availability", "Division"] and header[-2:] == ["Valid", "Findings"]
 
 
-def test_errors_exit_1_and_select_ignore(ctt_tree: Path) -> None:
-    system = ctt_tree / "closed/ConnectTechInc/systems/Orin_TRT.json"
+def test_errors_exit_1_and_select_ignore(tree: Tree) -> None:
+    system = tree.path(tree.system)
     data = json.loads(system.read_text())
     data["number_of_nodes"] = "N/A"
     system.write_text(json.dumps(data))
-    code, out = run("check", str(ctt_tree), "--version", "v4.1")
+    code, out = run("check", str(tree.root), *tree.round_args)
     assert code == 1 and "SY003" in out
-    code, out = run("check", str(ctt_tree), "--version", "v4.1", "--ignore", "SY003")
+    code, out = run("check", str(tree.root), *tree.round_args, "--ignore", "SY003")
     assert code == 0
-    code, out = run("check", str(ctt_tree), "--version", "v4.1", "--select", "PE")
+    code, out = run("check", str(tree.root), *tree.round_args, "--select", "PE")
     assert code == 0 and "SY003" not in out
 
 
-def test_submitter_folder_and_filter(ctt_tree: Path) -> None:
-    code, out = run("check", str(ctt_tree / "closed" / "ConnectTechInc"), "--version", "v4.1")
-    assert code == 0 and "2 results checked" in out
-    code, _ = run("check", str(ctt_tree), "--version", "v4.1", "--submitter", "Nobody")
+def test_submitter_folder_and_filter(tree: Tree) -> None:
+    code, out = run("check", str(tree.path(tree.sub)), *tree.round_args)
+    assert code == 0 and f"{tree.results_count} results checked" in out
+    code, _ = run("check", str(tree.root), *tree.round_args, "--submitter", "Nobody")
     assert code == 2
 
 
-def test_check_waivers_option(ctt_tree: Path, tmp_path: Path) -> None:
-    system = ctt_tree / "closed/ConnectTechInc/systems/Orin_TRT.json"
+def test_check_waivers_option(tree: Tree, tmp_path: Path) -> None:
+    system = tree.path(tree.system)
     data = json.loads(system.read_text())
     data["number_of_nodes"] = "N/A"
     system.write_text(json.dumps(data))
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text(
-        "- code: SY003\n  path: closed/ConnectTechInc/systems/*.json\n  reason: node count fixed upstream\n"
+        f"- code: SY003\n  path: {tree.sub}/systems/*.json\n  reason: node count fixed upstream\n"
         "  approved_by: review chair\n  expires: '2999-12-31'\n"
     )
-    code, out = run("check", str(ctt_tree), "--version", "v4.1", "--waivers", str(waivers))
+    code, out = run("check", str(tree.root), *tree.round_args, "--waivers", str(waivers))
     assert code == 0, out
     assert "SY003 error" in out and "(waived: node count fixed upstream" in out and "1 waived" in out
     waivers.write_text("- code: SY003\n  path: x\n")
-    code, out = run("check", str(ctt_tree), "--version", "v4.1", "--waivers", str(waivers))
+    code, out = run("check", str(tree.root), *tree.round_args, "--waivers", str(waivers))
     assert code == 2

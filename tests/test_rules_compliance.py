@@ -14,8 +14,10 @@ from checker.context import ResultContext, RunOptions
 from checker.discovery import discover
 from checker.findings import Severity
 from checker.rounds import Round
+from tests import trees
 from tests.conftest import copy_submitter
 from tests.test_rules_accuracy import found, one, replace, set_record
+from tests.trees import Tree
 
 SYSTEM = "GH200-GraceHopper-Superchip_GH200-96GB_aarch64x1_TRT"
 RESULTS = f"closed/Oracle/results/{SYSTEM}"
@@ -26,6 +28,15 @@ COMPLIANCE = f"closed/Oracle/compliance/{SYSTEM}"
 def oracle(tmp_path: Path) -> Path:
     """Oracle's closed submission (resnet50 with TEST01/04/05, bert, retinanet, 3d-unet, gptj), writable."""
     return copy_submitter(tmp_path, "closed", "Oracle")
+
+
+@pytest.fixture(params=["real", "demo"])
+def audited(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
+    """Oracle's resnet50 (TEST01/04/05; skips without the data) and the bundled demo copy (TEST01/04, always runs)."""
+    if request.param == "demo":
+        return trees.demo_tree(tmp_path)
+    root = copy_submitter(tmp_path, "closed", "Oracle")
+    return Tree("real", root, "closed", "Oracle", SYSTEM, "resnet50", "v4.1", None)
 
 
 def audit(root: Path, test: str, scenario: str = "Offline", model: str = "resnet50") -> Path:
@@ -41,33 +52,33 @@ def in_paths(findings: list, fragment: str) -> list:  # type: ignore[type-arg]
 
 
 # --- CO001 / CO002 files ----------------------------------------------------------------------------------
-def test_co001_pass_real_audits(oracle: Path) -> None:
-    assert found(oracle, "CO001") == []
+def test_co001_pass_real_audits(audited: Tree) -> None:
+    assert audited.findings("CO001") == []
 
 
-def test_co001_fail_missing_test04(oracle: Path) -> None:
-    shutil.rmtree(audit(oracle, "TEST04"))
-    finding = one(oracle, "CO001")
-    assert finding.path.endswith("resnet50/Offline/TEST04") and finding.fails
+def test_co001_fail_missing_test04(audited: Tree) -> None:
+    shutil.rmtree(audited.path(audited.audit("TEST04")))
+    finding = audited.only("CO001")
+    assert finding.path.endswith(f"{audited.benchmark}/Offline/TEST04") and finding.fails
 
 
-def test_co002_pass_and_fail(oracle: Path) -> None:
-    assert found(oracle, "CO002") == []
-    (audit(oracle, "TEST01") / "verify_performance.txt").unlink()
-    finding = one(oracle, "CO002")
+def test_co002_pass_and_fail(audited: Tree) -> None:
+    assert audited.findings("CO002") == []
+    (audited.path(audited.audit("TEST01")) / "verify_performance.txt").unlink()
+    finding = audited.only("CO002")
     assert finding.expected == "verify_performance.txt" and finding.fails
 
 
-def test_co002_missing_json_log_is_a_notice_when_published(oracle: Path) -> None:
-    (audit(oracle, "TEST01") / "accuracy" / "mlperf_log_accuracy.json").unlink()
-    assert one(oracle, "CO002").fails
-    notice = one(oracle, "CO002", published=True)
+def test_co002_missing_json_log_is_a_notice_when_published(audited: Tree) -> None:
+    (audited.path(audited.audit("TEST01")) / "accuracy" / "mlperf_log_accuracy.json").unlink()
+    assert audited.only("CO002").fails
+    notice = audited.only("CO002", published=True)
     assert notice.severity is Severity.NOTICE and "published" in notice.message
 
 
-def test_co002_fallback_files_required_when_test01_accuracy_fails(oracle: Path) -> None:
-    replace(audit(oracle, "TEST01") / "verify_accuracy.txt", "TEST PASS", "TEST FAIL")
-    assert {f.expected for f in found(oracle, "CO002")} == {
+def test_co002_fallback_files_required_when_test01_accuracy_fails(audited: Tree) -> None:
+    replace(audited.path(audited.audit("TEST01")) / "verify_accuracy.txt", "TEST PASS", "TEST FAIL")
+    assert {f.expected for f in audited.findings("CO002")} == {
         "accuracy/baseline_accuracy.txt",
         "accuracy/compliance_accuracy.txt",
     }
@@ -89,8 +100,8 @@ def test_co003_fail_audit_log_breaks_a_performance_rule(oracle: Path) -> None:
 
 
 # --- CO004 audit.config applied ----------------------------------------------------------------------------
-def test_co004_pass_real_audits(oracle: Path) -> None:
-    assert found(oracle, "CO004") == []
+def test_co004_pass_real_audits(audited: Tree) -> None:
+    assert audited.findings("CO004") == []
 
 
 @pytest.mark.parametrize(
@@ -109,10 +120,12 @@ def test_co004_fail_setting_not_in_log(oracle: Path, test: str, key: str, value:
 
 
 # --- CO005 verify_performance ---------------------------------------------------------------------------------
-def test_co005_pass_and_fail(oracle: Path) -> None:
-    assert found(oracle, "CO005") == []
-    replace(audit(oracle, "TEST05") / "verify_performance.txt", "TEST PASS", "TEST FAIL: Test score invalid")
-    finding = one(oracle, "CO005")
+def test_co005_pass_and_fail(audited: Tree) -> None:
+    assert audited.findings("CO005") == []
+    test = "TEST05" if audited.real else "TEST04"  # the demo round audits with TEST01 and TEST04 only
+    verify = audited.path(audited.audit(test)) / "verify_performance.txt"
+    replace(verify, "TEST PASS", "TEST FAIL: Test score invalid")
+    finding = audited.only("CO005")
     assert finding.found == "TEST FAIL: Test score invalid"
 
 
@@ -127,27 +140,32 @@ def _scale(path: Path, key: str, factor: float) -> None:
     set_record(path, key, value * factor)
 
 
-def test_co006_pass_real_audit_agrees(oracle: Path) -> None:
-    assert found(oracle, "CO006") == []
+def test_co006_pass_real_audit_agrees(audited: Tree) -> None:
+    assert audited.findings("CO006") == []
 
 
-def test_co006_fail_audit_score_out_of_band_but_verify_passes(oracle: Path) -> None:
-    _scale(detail(oracle, "TEST01"), "result_samples_per_second", 1.5)
-    finding = one(oracle, "CO006")
+def test_co006_fail_audit_score_out_of_band_but_verify_passes(audited: Tree) -> None:
+    _scale(
+        audited.path(audited.audit("TEST01")) / "performance/run_1/mlperf_log_detail.txt",
+        "result_samples_per_second",
+        1.5,
+    )
+    finding = audited.only("CO006")
     assert finding.fails and (finding.expected, finding.found) == ("TEST FAIL", "TEST PASS")
     assert "within ±10%" in finding.message
 
 
-def test_co006_warning_when_logs_pass_but_verify_fails(oracle: Path) -> None:
-    replace(audit(oracle, "TEST01") / "verify_performance.txt", "TEST PASS", "TEST FAIL")
-    finding = one(oracle, "CO006")
+def test_co006_warning_when_logs_pass_but_verify_fails(audited: Tree) -> None:
+    replace(audited.path(audited.audit("TEST01")) / "verify_performance.txt", "TEST PASS", "TEST FAIL")
+    finding = audited.only("CO006")
     assert finding.severity is Severity.WARNING and finding.expected == "TEST PASS"
 
 
-def test_co007_pass_and_fail_same_sample_run_too_fast(oracle: Path) -> None:
-    assert found(oracle, "CO007") == []
-    _scale(detail(oracle, "TEST04", "Server"), "result_completed_samples_per_sec", 1.2)
-    finding = one(oracle, "CO007")
+def test_co007_pass_and_fail_same_sample_run_too_fast(audited: Tree) -> None:
+    assert audited.findings("CO007") == []
+    log = audited.path(audited.audit("TEST04", "Server")) / "performance/run_1/mlperf_log_detail.txt"
+    _scale(log, "result_completed_samples_per_sec", 1.2)
+    finding = audited.only("CO007")
     assert finding.fails and "must be below +10%" in finding.message
 
 
@@ -187,8 +205,8 @@ def _write_log(path: Path, entries: dict[int, str]) -> None:
     path.write_text(f"[\n{body}\n]\n")
 
 
-def test_co008_truncated_logs_fall_back_to_verify_file_with_a_notice(oracle: Path) -> None:
-    notices = in_paths(found(oracle, "CO008"), "resnet50/Offline")
+def test_co008_truncated_logs_fall_back_to_verify_file_with_a_notice(audited: Tree) -> None:
+    notices = in_paths(audited.findings("CO008"), f"{audited.benchmark}/Offline")
     assert len(notices) == 1 and notices[0].severity is Severity.NOTICE
     assert "verify_accuracy.txt says TEST PASS" in notices[0].message
 

@@ -10,9 +10,12 @@ from checker.engine import Selection, run_checks
 from checker.findings import Severity
 from checker.registry import load_all
 from checker.rounds import Round
+from tests import trees
+from tests.trees import Tree
 
 SUB = "closed/ConnectTechInc"
 RESULT = f"{SUB}/results/Orin_TRT/gptj-99/Offline"
+tree = trees.tree  # each test taking ``tree`` runs on the real ConnectTechInc copy and on the demo copy
 
 
 def rh(root: Path) -> set[tuple[str, str, str]]:
@@ -21,35 +24,40 @@ def rh(root: Path) -> set[tuple[str, str, str]]:
     return {(f.code, f.path, f.severity.value) for f in report.findings}
 
 
-def test_clean_submission_has_no_hygiene_findings(ctt_tree: Path) -> None:
-    assert rh(ctt_tree) == set()
+def rh_of(tree: Tree) -> set[tuple[str, str, str]]:
+    return {(f.code, f.path, f.severity.value) for f in tree.report(("RH",)).findings}
 
 
-def test_stray_files_in_results_and_at_root(ctt_tree: Path) -> None:
-    sub = ctt_tree / SUB
+def test_clean_submission_has_no_hygiene_findings(tree: Tree) -> None:
+    assert rh_of(tree) == set()
+
+
+def test_stray_files_in_results_and_at_root(tree: Tree) -> None:
+    sub, system, bench = tree.path(tree.sub), tree.system_name, tree.benchmark
     (sub / "results" / "run.log").write_text("log\n")
-    (sub / "results" / "Orin_TRT" / "gptj-99" / "notes.txt").write_text("x\n")
-    (sub / "results" / "Orin_TRT" / "submission_checker_log.txt").write_text("official\n")
+    (sub / "results" / system / bench / "notes.txt").write_text("x\n")
+    (sub / "results" / system / "submission_checker_log.txt").write_text("official\n")
     (sub / "mlperf.log").write_text("log\n")
     (sub / "backup.tar.gz").write_bytes(b"\x1f\x8b\x08\x00")
     (sub / "NOTES.md").write_text("fine\n")
-    assert rh(ctt_tree) == {
-        ("RH001", f"{SUB}/results/run.log", "error"),
-        ("RH001", f"{SUB}/results/Orin_TRT/gptj-99/notes.txt", "error"),
-        ("RH002", f"{SUB}/mlperf.log", "error"),
-        ("RH002", f"{SUB}/backup.tar.gz", "error"),
+    assert rh_of(tree) == {
+        ("RH001", f"{tree.sub}/results/run.log", "error"),
+        ("RH001", f"{tree.sub}/results/{system}/{bench}/notes.txt", "error"),
+        ("RH002", f"{tree.sub}/mlperf.log", "error"),
+        ("RH002", f"{tree.sub}/backup.tar.gz", "error"),
     }
 
 
-def test_binaries_under_results_by_content_and_extension(ctt_tree: Path) -> None:
-    result = ctt_tree / RESULT
+def test_binaries_under_results_by_content_and_extension(tree: Tree) -> None:
+    offline = f"{tree.results}/Offline"
+    result = tree.path(offline)
     (result / "performance" / "run_1" / "trace.dump").write_bytes(b"text\0binary")
     (result / "accuracy" / "weights.npy").write_bytes(b"\x93NUMPY")
     (result / "accuracy" / "images").mkdir()
     (result / "accuracy" / "images" / "0.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0")
-    assert rh(ctt_tree) == {
-        ("RH003", f"{RESULT}/performance/run_1/trace.dump", "error"),
-        ("RH003", f"{RESULT}/accuracy/weights.npy", "error"),
+    assert rh_of(tree) == {
+        ("RH003", f"{offline}/performance/run_1/trace.dump", "error"),
+        ("RH003", f"{offline}/accuracy/weights.npy", "error"),
     }
 
 
@@ -68,16 +76,19 @@ def test_untruncated_accuracy_logs_outside_accuracy(ctt_tree: Path) -> None:
     }
 
 
-def test_non_portable_names_and_links(ctt_tree: Path) -> None:
-    docs = ctt_tree / SUB / "documentation"
+def test_non_portable_names_and_links(tree: Tree) -> None:
+    docs = tree.path(tree.sub) / "documentation"
+    docs.mkdir(exist_ok=True)
+    if tree.demo:
+        (docs / "FAQ.md").write_text("x\n")  # the real copy has one
     (docs / "résumé.md").write_text("x\n")
     (docs / "a,b=c.md").write_text("x\n")
     (docs / "what?.md").write_text("x\n")
     (docs / "with space.md").write_text("x\n")  # ST014's, not RH005's
     os.symlink("FAQ.md", docs / "faq-link.md")
-    assert rh(ctt_tree) == {
-        ("RH005", f"{SUB}/documentation/résumé.md", Severity.WARNING.value),
-        ("RH005", f"{SUB}/documentation/a,b=c.md", "warning"),
-        ("RH005", f"{SUB}/documentation/what?.md", "error"),
-        ("RH006", f"{SUB}/documentation/faq-link.md", "warning"),
+    assert rh_of(tree) == {
+        ("RH005", f"{tree.sub}/documentation/résumé.md", Severity.WARNING.value),
+        ("RH005", f"{tree.sub}/documentation/a,b=c.md", "warning"),
+        ("RH005", f"{tree.sub}/documentation/what?.md", "error"),
+        ("RH006", f"{tree.sub}/documentation/faq-link.md", "warning"),
     }

@@ -17,10 +17,13 @@ from checker.findings import Finding, Severity
 from checker.registry import load_all
 from checker.rounds import Round
 from checker.waivers import WaiverError, apply_waiver_file, apply_waivers, load_waivers
+from tests import trees
+from tests.trees import Tree
 
 UNIT = "closed/ConnectTechInc/results/Orin_TRT/gptj-99/Offline"
 LOG = f"{UNIT}/performance/run_1/mlperf_log_detail.txt"
 TODAY = date(2025, 6, 1)
+tree = trees.tree  # each test taking ``tree`` runs on the real ConnectTechInc copy and on the demo copy
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -94,11 +97,13 @@ def test_codes_are_documented() -> None:
 @click.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--waivers", type=click.Path(path_type=Path), default=None)
-def check_with_waivers(path: Path, waivers: Path | None) -> None:
+@click.option("--version", default="v4.1")
+@click.option("--rules", "rules_path", default=None)
+def check_with_waivers(path: Path, waivers: Path | None, version: str, rules_path: str | None) -> None:
     """A stand-in for `subcheck check --waivers` (the lead wires the real option): exit codes as check."""
     load_all()
-    rules = Round.load("inference", "v4.1")
-    report = run_checks(discover(path, "split"), rules)
+    rules = Round.load("inference", version, rules_path)
+    report = run_checks(discover(path, rules["layout"]), rules, rules_path=rules_path)
     if waivers:
         try:
             apply_waiver_file(report, waivers, TODAY)
@@ -109,18 +114,19 @@ def check_with_waivers(path: Path, waivers: Path | None) -> None:
     sys.exit(report.exit_code)
 
 
-def test_check_with_waiver_passes_and_still_reports(ctt_tree: Path, tmp_path: Path) -> None:
-    log = ctt_tree / LOG
-    log.write_text(log.read_text().replace("3066443479025735752", "3066443479025735753"))
+def test_check_with_waiver_passes_and_still_reports(tree: Tree, tmp_path: Path) -> None:
+    tree.break_seed()
     runner = CliRunner()
-    assert runner.invoke(check_with_waivers, [str(ctt_tree)]).exit_code == 1
-    result = runner.invoke(check_with_waivers, [str(ctt_tree), "--waivers", str(write(tmp_path, waiver()))])
+    args = [str(tree.root), *tree.round_args]
+    assert runner.invoke(check_with_waivers, args).exit_code == 1
+    scope = f"closed/*/{tree.system_name}/*"
+    result = runner.invoke(check_with_waivers, [*args, "--waivers", str(write(tmp_path, waiver(path=scope)))])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     pe006 = [f for f in doc["findings"] if f["code"] == "PE006"]
     assert pe006 and all(f["waived"] for f in pe006)
     assert doc["rejected"] == []
-    broken = runner.invoke(check_with_waivers, [str(ctt_tree), "--waivers", str(write(tmp_path, waiver(code="x")))])
+    broken = runner.invoke(check_with_waivers, [*args, "--waivers", str(write(tmp_path, waiver(code="x")))])
     assert broken.exit_code == 2 and "$[0].code" in broken.output
 
 

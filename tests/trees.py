@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from checker.context import clear_caches
+from checker.checks import compliance
+from checker.context import RunOptions, clear_caches
 from checker.discovery import discover
 from checker.engine import Report, Selection, run_checks
 from checker.findings import Finding
+from checker.parsers import accuracy_log
 from checker.registry import load_all
 from checker.rounds import Round
 from tests.conftest import copy_submitter
@@ -76,6 +78,12 @@ class Tree:
         name = f"{self.system_name}_{scenario}.json" if self.real else "measurements.json"
         return f"{self.measurements(scenario)}/{name}"
 
+    def audit(self, test: str, scenario: str = "Offline") -> str:
+        """One compliance test's folder (split layout: under ``compliance/``; merged: inside the result)."""
+        if self.real:
+            return f"{self.sub}/compliance/{self.system_name}/{self.benchmark}/{scenario}/{test}"
+        return f"{self.results}/{scenario}/{test}"
+
     def perf_detail(self, scenario: str = "Offline") -> str:
         return f"{self.results}/{scenario}/performance/run_1/mlperf_log_detail.txt"
 
@@ -85,31 +93,62 @@ class Tree:
     def accuracy_detail(self, scenario: str = "Offline") -> str:
         return f"{self.results}/{scenario}/accuracy/mlperf_log_detail.txt"
 
+    @property
+    def layout(self) -> str:
+        return "split" if self.real else "merged"
+
+    @property
+    def round_args(self) -> tuple[str, ...]:
+        """The command-line options that name the tree's round (``check``, ``ci``, ``audit``)."""
+        return ("--version", self.version) if self.rules_path is None else ("--rules", self.rules_path)
+
+    @property
+    def qsl_seed(self) -> str:
+        """The round's ``qsl_rng_seed`` as the tree's performance logs print it (requested and effective)."""
+        return "3066443479025735752" if self.real else "2085463073848966840"
+
+    @property
+    def results_count(self) -> int:
+        """How many results the valid tree holds (gptj-99 SingleStream + Offline; digits in four scenarios)."""
+        return 2 if self.real else 4
+
+    def break_seed(self, scenario: str = "Offline") -> str:
+        """Change the qsl seed in one performance detail log (a PE006 error); returns the log's path."""
+        rel = self.perf_detail(scenario)
+        log = self.path(rel)
+        text = log.read_text()
+        assert self.qsl_seed in text
+        log.write_text(text.replace(self.qsl_seed, self.qsl_seed[:-1] + str((int(self.qsl_seed[-1]) + 1) % 10)))
+        return rel
+
     def path(self, rel: str) -> Path:
         return self.root / rel
 
     def rules(self) -> Round:
         return Round.load("inference", self.version, self.rules_path)
 
-    def report(self, codes: tuple[str, ...] = ()) -> Report:
+    def report(self, codes: tuple[str, ...] = (), *, published: bool = False) -> Report:
         """Check the tree in-process with only ``codes`` enabled (all when empty), against its round."""
         load_all()
         clear_caches()  # the engine caches parsed files per path; tests rewrite files in place
+        for cached in (accuracy_log._read_accuracy_log, accuracy_log._read_detail_keys, compliance._read_verify):
+            cached.cache_clear()  # also within one clock tick and at the same size
         rules = self.rules()
         return run_checks(
             discover(self.root, rules["layout"]),
             rules,
             jobs=1,
             selection=Selection(codes, ()),
+            options=RunOptions(published=published),
             rules_path=self.rules_path,
         )
 
-    def findings(self, code: str) -> list[Finding]:
+    def findings(self, code: str, *, published: bool = False) -> list[Finding]:
         """The findings of exactly ``code`` (the engine's selection is a prefix match)."""
-        return [f for f in self.report((code,)).findings if f.code == code]
+        return [f for f in self.report((code,), published=published).findings if f.code == code]
 
-    def only(self, code: str) -> Finding:
-        found = self.findings(code)
+    def only(self, code: str, *, published: bool = False) -> Finding:
+        found = self.findings(code, published=published)
         assert len(found) == 1, [f.to_record() for f in found]
         return found[0]
 
