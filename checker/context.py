@@ -83,6 +83,7 @@ class Entry:
     size: int | None = None  # None for a broken symbolic link
     link_target: str | None = None
     empty: bool = False
+    mode: int | None = None  # st_mode of what the entry resolves to (files), from the walk's one stat
 
 
 class SubmitterContext(BaseContext):
@@ -116,11 +117,13 @@ class SubmitterContext(BaseContext):
                     stack.append(item.path)
                     continue
                 try:
-                    size: int | None = item.stat().st_size
+                    info = item.stat()
+                    size: int | None = info.st_size
+                    mode: int | None = info.st_mode
                     target = None
                 except OSError:
-                    size, target = None, _readlink(item.path)
-                found.append(Entry(rel, item.name, False, size, target))
+                    size, mode, target = None, None, _readlink(item.path)
+                found.append(Entry(rel, item.name, False, size, target, mode=mode))
         return found
 
 

@@ -144,10 +144,10 @@ def _beyond_bounds(ctx: ResultContext, bounds: list[dict[str, Any]], side: str) 
     fix="Run truncate_accuracy_log.py: it appends 'hash=<sha256 of the full accuracy log>' to accuracy.txt.",
 )
 def accuracy_hash_missing(ctx: ResultContext) -> Iterator[Problem]:
-    """accuracy.txt has no ``hash=`` line, so the truncated accuracy log cannot be tied to the full one.
+    r"""accuracy.txt has no ``hash=`` line, so the truncated accuracy log cannot be tied to the full one.
 
     The line must carry a whole SHA-256 (64 hex digits, ``accuracy_hash_pattern``): the official pattern
-    ``[\\w\\d]+`` also accepts a hash cut short, as an ``accuracy.txt`` truncated in transit has.
+    ``[\w\d]+`` also accepts a hash cut short, as an ``accuracy.txt`` truncated in transit has.
 
     Fails: ``accuracy.txt`` without ``hash=``. Passes: ``hash=<sha256>``.
     """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,11 +67,14 @@ def parse_summary_log(path: Path, limit: int = SUMMARY_LIMIT) -> SummaryLog:
     log.bad_bytes_at = text_file.bad_bytes_at
     if not log.fields:
         log.read_error, log.read_kind = "file has no 'Name : value' lines", ReadFailure.bad_format
-    elif not _COMPLETE.search(text_file.text):
+    elif not _complete(text_file.text):
         # LoadGen always ends a summary with its error count; without it the file was cut short or edited.
         log.read_error = "file is truncated: no closing 'errors encountered during test' line"
         log.read_kind = ReadFailure.bad_format
     return log
 
 
-_COMPLETE = re.compile(r"^\S.* errors? encountered during test\.\s*$", re.M)
+def _complete(text: str) -> bool:
+    """LoadGen's last line: ``No errors encountered during test.`` or ``N errors encountered during test.``."""
+    last = text.rstrip()[-200:].rsplit("\n", 1)[-1]
+    return last.endswith(("error encountered during test.", "errors encountered during test."))
