@@ -84,6 +84,7 @@ class Entry:
     link_target: str | None = None
     empty: bool = False
     mode: int | None = None  # st_mode of what the entry resolves to (files), from the walk's one stat
+    is_link: bool = False  # a symbolic link (from the directory listing, no extra system call)
 
 
 class SubmitterContext(BaseContext):
@@ -123,7 +124,7 @@ class SubmitterContext(BaseContext):
                     target = None
                 except OSError:
                     size, mode, target = None, None, _readlink(item.path)
-                found.append(Entry(rel, item.name, False, size, target, mode=mode))
+                found.append(Entry(rel, item.name, False, size, target, mode=mode, is_link=item.is_symlink()))
         return found
 
 

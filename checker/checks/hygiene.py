@@ -234,11 +234,8 @@ def symbolic_link(ctx: SubmitterContext) -> Iterator[Problem]:
 def _links(ctx: SubmitterContext) -> Iterator[tuple[Entry, str]]:
     """Resolving symbolic links (to files or folders: the walk does not follow either) with their paths."""
     for entry in ctx.entries:
-        if entry.is_dir or entry.size is None:
-            continue
-        path = os.path.join(ctx.root, entry.rel)
-        if os.path.islink(path):
-            yield entry, path
+        if entry.is_link and not entry.is_dir and entry.size is not None:
+            yield entry, os.path.join(ctx.root, entry.rel)
 
 
 def _duplicates(where: str, doc: JsonDoc | None, what: str) -> Iterator[Problem]:
