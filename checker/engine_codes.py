@@ -59,7 +59,9 @@ RESULT_REMOVED = declare(
     doc="""``subcheck ci``: the change removes (or moves away) a result folder.
 
     Reported so reviewers see withdrawn results; a removal that leaves a benchmark without a
-    required scenario is reported separately by ST009 for its system.""",
+    required scenario is reported separately by ST009 for its system.
+
+    Passes: a change that edits result files. Fails (notice): a change that deletes a result folder.""",
 )
 
 FILES_FOR_MISSING_RESULT = declare(
@@ -71,7 +73,9 @@ FILES_FOR_MISSING_RESULT = declare(
     doc="""``subcheck ci``: the change adds measurements or compliance files for a result that has no results folder.
 
     Files under ``measurements/`` or ``compliance/`` belong to a result; without its ``results/``
-    folder they are never checked and never published as a result.""",
+    folder they are never checked and never published as a result.
+
+    Passes: measurements added with their results folder. Fails: measurements added for a result that has none.""",
 )
 
 WAIVER_EXPIRED = declare(
@@ -82,7 +86,9 @@ WAIVER_EXPIRED = declare(
     doc="""A waiver's expiry date has passed; it no longer waives anything.
 
     Reported as a warning: the findings the waiver covered are reported unwaived again, so an
-    error among them fails the run by itself. The waiver is valid through its ``expires`` day.""",
+    error among them fails the run by itself. The waiver is valid through its ``expires`` day.
+
+    Passes: ``expires`` today or later. Fails: ``expires`` yesterday.""",
 )
 
 WAIVER_UNUSED = declare(
@@ -92,7 +98,9 @@ WAIVER_UNUSED = declare(
     fix="Remove the waiver, or correct its code or path glob.",
     doc="""A waiver matched no finding: it is stale, or its code or path glob is wrong.
 
-    ``subcheck ci`` judges only waivers whose glob covers a path the change touched.""",
+    ``subcheck ci`` judges only waivers whose glob covers a path the change touched.
+
+    Passes: a waiver that matches a finding. Fails: a waiver whose code or path glob matches none.""",
 )
 
 WAIVER_FILE_INVALID = declare(
@@ -103,5 +111,7 @@ WAIVER_FILE_INVALID = declare(
     doc="""The waiver file is not valid YAML or not valid against ``schemas/waivers.schema.json``.
 
     The run stops with exit code 2, naming the JSON path of the problem: a broken waiver file
-    must never silently waive (or stop waiving) anything.""",
+    must never silently waive (or stop waiving) anything.
+
+    Passes: a list of waivers valid against the schema. Fails: a waiver without ``approved_by`` (exit 2).""",
 )

@@ -269,3 +269,8 @@ def test_the_checked_tree_is_never_written(tree: Path) -> None:
     before = {p: p.stat().st_mtime_ns for p in tree.rglob("*")}
     check_json(tree)
     assert {p: p.stat().st_mtime_ns for p in tree.rglob("*")} == before
+
+
+def test_every_code_documents_a_passing_and_a_failing_example() -> None:
+    missing = [code for code, r in sorted(load_all(audit=True).items()) if "Passes" not in r.doc or "Fails" not in r.doc]
+    assert not missing

@@ -93,6 +93,9 @@ def identical_detail_logs(ctx: AuditContext) -> Iterator[AuditProblem]:
     A detail log records the run's own timestamps and settings, so two results cannot share one unless a log
     was copied. The -99 and -99.9 variants of one system, benchmark and scenario may share a run and are
     not reported.
+
+    Fails: the same mlperf_log_detail.txt bytes under two results.
+    Passes: logs that differ.
     """
     relative = ctx.config["evidence"]["files"]["detail"]
     for members in duplicate_groups(ctx, "detail"):
@@ -121,6 +124,9 @@ def identical_accuracy_logs(ctx: AuditContext) -> Iterator[AuditProblem]:
     is reported once, naming the files that match. LoadGen draws the accuracy samples in a fixed order, so a
     deterministic engine gives identical logs on every copy of one accelerator: with
     evidence.accuracy_same_accelerator_ok, groups on a single accelerator model are not reported.
+
+    Fails: the same accuracy.txt bytes under two systems.
+    Passes: accuracy files that differ.
     """
     files = ctx.config["evidence"]["files"]
     same_ok = ctx.config["evidence"]["accuracy_same_accelerator_ok"]
@@ -176,6 +182,9 @@ def identical_accuracy_values(ctx: AuditContext) -> Iterator[AuditProblem]:
     themselves are identical AU031 already reports them, so this rule reports matches whose accuracy.txt differ.
     Like AU031, matches on a single accelerator model are expected from deterministic engines and skipped
     when evidence.accuracy_same_accelerator_ok is set.
+
+    Fails: accuracy 76.45612 on two different systems.
+    Passes: accuracies that differ, or print few decimals.
     """
     cfg = ctx.config["evidence"]
     txt = file_digests(ctx, "accuracy_txt")
@@ -220,6 +229,9 @@ def accuracy_equals_reference(ctx: AuditContext) -> Iterator[AuditProblem]:
 
     The reference is the published FP32 score; an optimised submission landing on it to every printed
     decimal is more often a number typed in than a run. Tolerance: evidence.reference_tolerance.
+
+    Fails: accuracy exactly 76.46 where the FP32 reference is 76.46.
+    Passes: an accuracy that differs from the reference.
     """
     tolerance = ctx.config["evidence"]["reference_tolerance"]
     for row in ctx.frame.itertuples(index=False):

@@ -70,6 +70,9 @@ def system_speedup(ctx: AuditContext) -> Iterator[AuditProblem]:
     Compared per benchmark and scenario (higher is better: throughput, or 1/latency); the others' speed-ups are
     those of different submitters' systems that appear in both rounds. Thresholds: history.* in
     rules/audit/defaults.yaml.
+
+    Fails: a system 3x faster than last round where others improved 1.2x.
+    Passes: an improvement in line with the round's.
     """
     keys = ["system_key", "MlperfModel", "Scenario"]
     table = _speedups(ctx, keys, "perf", keys)
@@ -97,6 +100,9 @@ def accelerator_speedup(ctx: AuditContext) -> Iterator[AuditProblem]:
 
     The earlier best is taken over every submitter of that accelerator, so a newcomer is compared with the
     state of the art it inherits; the others' speed-ups are other submitters' best per-accelerator figures.
+
+    Fails: a per-accelerator best 2x the accelerator's earlier best where others gained 10 %.
+    Passes: a best in line with others' gains.
     """
     keys = ["accelerator", "MlperfModel", "Scenario", "Division", "Organization"]
     prev_keys = ["accelerator", "MlperfModel", "Scenario", "Division"]

@@ -31,6 +31,9 @@ def system_described_differently(ctx: AuditContext) -> Iterator[AuditProblem]:
     Readers of the results table identify a system by its name; when two descriptions with that name list
     a different accelerator count or host processor, at least one result is attributed to the wrong
     hardware. Compared fields and the spellings of "none" are in rules/audit/defaults.yaml (identity).
+
+    Fails: two system JSONs named 'X' with 8 and 4 accelerators.
+    Passes: every JSON of one system name describes the same hardware.
     """
     cfg = ctx.config["identity"]
     none_values = {normalise(v) for v in cfg["none_values"]}
@@ -71,6 +74,9 @@ def result_notes_differ(ctx: AuditContext) -> Iterator[AuditProblem]:
 
     Notes explain what is special about a system (a power cap, a preview part, a cloud instance). When the
     same name appears with different notes, a reader cannot tell which configuration produced which number.
+
+    Fails: one system name with two different hw_notes.
+    Passes: the same notes on every result of a system.
     """
     fields = ctx.config["identity"]["result_fields"]
     frame = ctx.frame[ctx.frame["system_key"] != ""]

@@ -25,6 +25,9 @@ def per_accelerator_outlier(ctx: AuditContext) -> Iterator[AuditProblem]:
     submitters file identical copies of one reference system. Results with power measurement (often
     power-capped MaxQ systems) form their own population. Both directions are flagged: too fast suggests a
     wrong accelerator count or a copied log, too slow a mis-configured or mislabelled system.
+
+    Fails: one H100 result at 3x the median per-accelerator throughput of its peers.
+    Passes: a result within the MAD band.
     """
     cfg = ctx.config["outliers"]
     frame = ctx.usable

@@ -42,6 +42,9 @@ def server_above_offline(ctx: AuditContext) -> Iterator[AuditProblem]:
 
     Server adds a latency bound to the same work, so on one system it cannot sustain more than Offline.
     The allowed ratio (scenarios.server_over_offline_max) is in rules/audit/defaults.yaml.
+
+    Fails: Server 1,100 samples/s where Offline is 1,000.
+    Passes: Server at or below Offline.
     """
     limit = ctx.config["scenarios"]["server_over_offline_max"]
     table = _both(scenario_table(ctx), "Server", "Offline")
@@ -70,6 +73,9 @@ def server_ratio_outlier(ctx: AuditContext) -> Iterator[AuditProblem]:
     Uses the modified z-score (median and MAD, see :func:`checker.audit.base.robust_z`) of log(Server/Offline)
     over every system that ran both scenarios of the benchmark; ratios are compared on a log scale because
     halving and doubling are equally far from the median. Only the low side is flagged (AU010 covers the high).
+
+    Fails: Server at 20 % of Offline where the round's median ratio is 90 %.
+    Passes: a ratio near the round's median.
     """
     cfg = ctx.config["scenarios"]
     table = _both(scenario_table(ctx), "Server", "Offline").copy()
@@ -109,6 +115,9 @@ def latency_vs_offline(ctx: AuditContext) -> Iterator[AuditProblem]:
     results inferred from a latency run are skipped (they are the same run). MultiStream queries carry the
     round's multistream_samples_per_query samples. Benchmarks whose Offline metric is not samples per second
     (LLMs report tokens per second through result_key_override) are skipped.
+
+    Fails: SingleStream 1 ms (1,000 samples/s) beside Offline 500 samples/s.
+    Passes: Offline at least the rate the latency implies.
     """
     tolerance = ctx.config["scenarios"]["latency_rate_tolerance"]
     per_query = {"SingleStream": 1, "MultiStream": ctx.rules.get("inferred_results", {}).get(
