@@ -44,3 +44,29 @@ def copy_submitter(tmp_path: Path, division: str, submitter: str) -> Path:
 def ctt_tree(tmp_path: Path) -> Path:
     """A small real closed edge submission (ConnectTechInc: gptj-99 SingleStream + Offline), writable."""
     return copy_submitter(tmp_path, "closed", "ConnectTechInc")
+
+
+DEMO_RULES = str(REPO / "rules" / "demo" / "demo.yaml")
+DEMO_OFFLINE = "closed/SubcheckDemo/results/demo_cpu_numpy/digits/Offline"
+
+
+@pytest.fixture
+def demo_tree(tmp_path: Path) -> Path:
+    """A writable copy of the bundled demo submission made by real LoadGen (``fixtures/valid``)."""
+    root = tmp_path / "tree"
+    shutil.copytree(REPO / "fixtures" / "valid", root)
+    return root
+
+
+def check_demo_json(root: Path, *extra: str) -> tuple[int, dict]:
+    """``subcheck check ROOT --rules demo.yaml --format json`` in process: (exit code, report)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    argv = ["check", str(root), "--rules", DEMO_RULES, "-j", "1", "--format", "json", *extra]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)

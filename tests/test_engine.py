@@ -6,10 +6,8 @@ Runs on the bundled demo fixtures (made with real LoadGen), so it needs no share
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,17 +17,15 @@ from checker import engine, table
 from checker.cli import main
 from checker.engine import Selection, SelectionError
 from checker.registry import REGISTRY, load_all
+from tests.conftest import DEMO_OFFLINE, DEMO_RULES, check_demo_json
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO_RULES = str(REPO / "rules" / "demo" / "demo.yaml")
-OFFLINE = "closed/SubcheckDemo/results/demo_cpu_numpy/digits/Offline"
+OFFLINE = DEMO_OFFLINE
 
 
 @pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    root = tmp_path / "tree"
-    shutil.copytree(REPO / "fixtures" / "valid", root)
-    return root
+def tree(demo_tree: Path) -> Path:
+    return demo_tree
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -38,11 +34,7 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def check_json(root: Path, *extra: str) -> tuple[int, dict]:
-    result = CliRunner().invoke(
-        main, ["check", str(root), "--rules", DEMO_RULES, "-j", "1", "--format", "json", *extra]
-    )
-    assert result.exit_code in (0, 1), result.output
-    return result.exit_code, json.loads(result.stdout)
+    return check_demo_json(root, *extra)
 
 
 def crash(code: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,31 +5,22 @@ Each is a way the official tools (or an earlier subcheck) let a damaged submissi
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from checker.cli import main
+from tests.conftest import DEMO_OFFLINE, check_demo_json
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO_RULES = str(REPO / "rules" / "demo" / "demo.yaml")
-OFFLINE = "closed/SubcheckDemo/results/demo_cpu_numpy/digits/Offline"
+OFFLINE = DEMO_OFFLINE
 
 
 @pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    root = tmp_path / "tree"
-    shutil.copytree(REPO / "fixtures" / "valid", root)
-    return root
+def tree(demo_tree: Path) -> Path:
+    return demo_tree
 
 
 def findings(root: Path, code: str) -> list[dict]:
-    result = CliRunner().invoke(main, ["check", str(root), "--rules", DEMO_RULES, "-j", "1", "--format", "json"])
-    assert result.exit_code in (0, 1), result.output
-    return [f for f in json.loads(result.stdout)["findings"] if f["code"] == code]
+    return [f for f in check_demo_json(root)[1]["findings"] if f["code"] == code]
 
 
 def test_ac004_pass_whole_sha256(tree: Path) -> None:
