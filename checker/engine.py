@@ -242,15 +242,19 @@ def check_submitter(job: Job) -> WorkerOutput:
     rules = Round.load(job.suite, job.version, job.rules_path)
     findings: list[Finding] = []
     results: list[dict[str, Any]] = []
+    failed: set[str] = set()  # units with an error so far: a result without a row because of them needs no EN003
     for unit in suite.units(rules, job.unit, job.options, job.focus):
         found = run_scope(job.suite, unit.scope, unit.ctx, unit.id, job.selection, job.options)
         if unit.scope == "result":
             found += run_audit_runs(job.suite, unit.ctx, unit.id, job.selection, job.options)
         findings += found
+        if any(f.fails for f in found):
+            failed.add(unit.id)
         if unit.scope != "result":
             continue
         rows, problem = _rows(suite, unit)
-        if problem is None and not rows and not any(f.fails for f in found):
+        explained = unit.id in failed or any(dep in failed for _, dep in unit.depends)
+        if problem is None and not rows and not explained:
             problem = Problem(
                 unit.id, "no table row could be made, and no rule said why", expected="a primary metric", found="none"
             )
