@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -88,8 +89,13 @@ def power_samples(spl: Path, begin: datetime, end: datetime) -> list[float]:
         if len(parts) < 4:
             continue
         stamp = _parse_time(parts[1])
-        value = as_float(parts[3])
-        if stamp and value is not None and begin < stamp < end and value > 0:
+        if stamp is None or not begin < stamp < end:
+            continue
+        try:
+            value = float(parts[3])  # thousands of samples per run: plain float, then the finite check
+        except ValueError:
+            continue
+        if math.isfinite(value) and value > 0:
             watts.append(value)
     return watts
 
