@@ -13,13 +13,11 @@ from checker.commandline import (
     choose_round,
     emit,
     fail,
-    jobs_or_default,
     resolve_root,
-    run_options,
     selection,
     shared_options,
 )
-from checker.engine import Report, Selection
+from checker.engine import Report, Selection, default_jobs
 from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files
 from checker.gitsnapshot import snapshot
 from checker.incremental import run_incremental
@@ -68,9 +66,9 @@ def ci(
         head,
         version=version,
         rules_file=rules_file,
-        jobs=jobs_or_default(jobs),
+        jobs=jobs or default_jobs(),
         selection=chosen,
-        options=run_options(published, debug),
+        options=RunOptions(published=published, debug=debug),
     )
     apply_waivers_or_fail(report, waivers, chosen, today=date.today(),
                           checked_paths=affected.paths | affected.ancestors)  # fmt: skip

@@ -19,15 +19,14 @@ from checker.commandline import (
     choose_round,
     emit,
     fail,
-    jobs_or_default,
     load_round,
     resolve_root,
-    run_options,
     selection,
     shared_options,
 )
 from checker.discovery import DiscoveryError
-from checker.engine import run_checks
+from checker.engine import default_jobs, run_checks
+from checker.options import RunOptions
 from checker.registry import load_all, rule_file_keys
 from checker.suites import suite_named, suite_names
 
@@ -122,9 +121,9 @@ def check(
     report = run_checks(
         tree,
         rules,
-        jobs=jobs_or_default(jobs),
+        jobs=jobs or default_jobs(),
         selection=chosen,
-        options=run_options(published, debug),
+        options=RunOptions(published=published, debug=debug),
         rules_path=str(rules_file.resolve()) if rules_file else None,
         progress=_progress(sys.stderr),  # type: ignore[arg-type]
     )

@@ -12,8 +12,7 @@ from typing import Any, NoReturn
 
 import click
 
-from checker.engine import Selection, SelectionError, default_jobs
-from checker.options import RunOptions
+from checker.engine import Selection, SelectionError
 from checker.reporters import load_reporters
 from checker.rounds import Round
 from checker.ruleset import RulesetError, available_versions
@@ -38,11 +37,6 @@ def selection(select: str | None, ignore: str | None) -> Selection:
         return Selection(parse_codes(select), parse_codes(ignore)).validate()
     except SelectionError as exc:
         fail(str(exc))
-
-
-def newest(suite: str) -> str:
-    versions = available_versions(suite)
-    return versions[-1] if versions else "v6.1"
 
 
 def load_round(version: str | None, rules_file: Path | None = None, suite: str = "inference") -> Round:
@@ -93,10 +87,6 @@ def resolve_root(path: Path) -> Path:
         return path.expanduser().resolve(strict=True)
     except (OSError, RuntimeError) as exc:
         fail(f"{path} cannot be read: {getattr(exc, 'strerror', None) or exc}")
-
-
-def run_options(published: bool, debug: bool) -> RunOptions:
-    return RunOptions(published=published, debug=debug)
 
 
 # --- the options every checking command shares, declared once ------------------------------------------------
@@ -154,10 +144,6 @@ def shared_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., 
         return func
 
     return apply
-
-
-def jobs_or_default(jobs: int | None) -> int:
-    return jobs or default_jobs()
 
 
 def apply_waivers_or_fail(report: Any, waivers: Path | None, chosen: Selection, **kw: Any) -> None:  # noqa: D103

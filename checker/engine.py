@@ -379,7 +379,3 @@ def _map(
 
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
-
-
-def path_of(value: str | Path) -> Path:
-    return Path(value).expanduser()

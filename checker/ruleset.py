@@ -20,6 +20,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from checker.schemas import json_path
+
 
 class RulesetError(Exception):
     """A rule file that cannot be used; the CLI turns this into exit code 2."""
@@ -87,13 +89,6 @@ def _schema(suite: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _json_path(error: jsonschema.ValidationError) -> str:
-    path = "$"
-    for part in error.absolute_path:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
-
-
 def resolve_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read ``path`` and its ``extends:`` chain into one merged mapping."""
     path = path.resolve()
@@ -117,7 +112,7 @@ def validate(data: dict[str, Any], suite: str, path: Path | str) -> None:
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
-        raise RulesetError(path, first.message, _json_path(first))
+        raise RulesetError(path, first.message, json_path(first.absolute_path))
 
 
 def check_bounds(data: dict[str, Any], path: Path | str, rel_tol: float = 1e-9) -> None:

@@ -9,7 +9,6 @@ that is not valid against ``schemas/waivers.schema.json`` cannot be used at all 
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
@@ -17,13 +16,12 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from checker.engine import Selection, emit
 from checker.findings import Finding, Problem
 from checker.registry import load_all
-from checker.ruleset import data_dir
+from checker.schemas import json_path, validator
 
 
 class WaiverError(Exception):
@@ -58,10 +56,6 @@ class Waiver:
         return f"{self.reason} (approved by {self.approved_by}, until {self.expires.isoformat()})"
 
 
-def _json_path(parts: Collection[Any]) -> str:
-    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
-
-
 class _Loader(yaml.SafeLoader):
     """Safe YAML that keeps dates as written: the schema checks them, and 2025-02-30 must be an error, not a crash."""
 
@@ -92,10 +86,9 @@ def load_waivers(path: Path, shown_as: str | None = None) -> list[Waiver]:
         raise WaiverError(path, "$", f"not valid YAML: {exc}") from exc
     if data is None:
         data = []
-    schema = json.loads((data_dir("schemas") / "waivers.schema.json").read_text(encoding="utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator("waivers.schema.json").iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        raise WaiverError(path, _json_path(errors[0].absolute_path), errors[0].message)
+        raise WaiverError(path, json_path(errors[0].absolute_path), errors[0].message)
     registry = load_all()
     lines = _item_lines(text)
     waivers: list[Waiver] = []

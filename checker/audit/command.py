@@ -15,7 +15,7 @@ from checker.audit.config import load_config
 from checker.audit.frame import results_frame
 from checker.audit.runner import build_context, results_of, run_audit
 from checker.discovery import DiscoveryError, Tree, discover
-from checker.engine import Report, Selection, run_checks
+from checker.engine import Report, Selection, default_jobs, run_checks
 from checker.findings import Finding
 from checker.options import RunOptions
 from checker.rounds import Round
@@ -96,8 +96,8 @@ def audit(
         config = load_config(str(config_file) if config_file else None)
     except RulesetError as exc:
         cl.fail(f"audit threshold problem: {exc}")
-    jobs = cl.jobs_or_default(jobs)
-    options = cl.run_options(published, debug)
+    jobs = jobs or default_jobs()
+    options = RunOptions(published=published, debug=debug)
     rules_path = str(rules_file.resolve()) if rules_file else None
     started = time.perf_counter()
     report, tree = check_round(root, rules, jobs, options, chosen, rules_path)

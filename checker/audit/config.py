@@ -5,15 +5,14 @@ Thresholds are data so that a review committee can tune them without touching th
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from checker.ruleset import RulesetError, data_dir
+from checker.schemas import json_path, validator
 
 
 def default_path() -> Path:
@@ -30,11 +29,7 @@ def load_config(path: str | None = None) -> dict[str, Any]:
         raise RulesetError(file, "audit threshold file not found") from exc
     except yaml.YAMLError as exc:
         raise RulesetError(file, f"not valid YAML: {exc}") from exc
-    schema = json.loads((data_dir("schemas") / "audit.schema.json").read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator("audit.schema.json", formats=True).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        first = errors[0]
-        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.absolute_path)
-        raise RulesetError(file, first.message, where)
+        raise RulesetError(file, errors[0].message, json_path(errors[0].absolute_path))
     return data

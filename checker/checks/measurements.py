@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 
-import jsonschema
-
-from checker.checks.system import expected_type, load_schema, shown
 from checker.context import ResultContext
 from checker.findings import Problem
+from checker.numbers import shown
 from checker.registry import rule
-
-
-@lru_cache(maxsize=4)
-def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(load_schema(schema_name))
+from checker.schemas import expected_type, load_schema, validator
 
 
 @rule(
@@ -80,7 +73,7 @@ def _type_errors(path: str, data: dict[str, object], schema_name: str) -> Iterat
     """Fields of the wrong type (a number, a list, NaN where text belongs), one finding per field."""
     schema = load_schema(schema_name)
     reported: set[str] = set()
-    for error in _validator(schema_name).iter_errors(data):
+    for error in validator(schema_name).iter_errors(data):
         name = str(error.absolute_path[0]) if error.absolute_path else None
         value = data.get(name) if name else None
         if name is None or name in reported or value is None or (isinstance(value, str) and not value.strip()):

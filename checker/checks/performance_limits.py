@@ -61,16 +61,7 @@ def min_query_count(ctx: ResultContext) -> Iterator[Problem]:
     if minimum is None:
         return
     for key, what in (("effective_min_query_count", "configured"), ("result_query_count", "measured")):
-        found = as_int(log.get(key))
-        if found is None or found < minimum:
-            yield at_key(
-                ctx,
-                log,
-                key,
-                f"{what} query count is below the benchmark's minimum",
-                expected=f">= {minimum}",
-                found=log.get(key),
-            )
+        yield from _below_minimum(ctx, log, key, minimum, f"{what} query count")
 
 
 @rule(

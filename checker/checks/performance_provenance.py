@@ -5,6 +5,7 @@ the network SUT name and the primary metric.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from checker.checks.performance import at_key, log_path, usable_perf_log
 from checker.context import ResultContext
@@ -114,34 +115,20 @@ def summary_disagrees(ctx: ResultContext) -> Iterator[Problem]:
         return
     if log is None or summary.read_error:
         return
-    checks = [("Result is", log.get("result_validity")), ("Scenario", log.get("effective_scenario"))]
-    for name, detail in checks:
+    differs: list[tuple[str, Any, Any]] = []
+    for name, detail in (("Result is", log.get("result_validity")), ("Scenario", log.get("effective_scenario"))):
         value = summary.get(name)
         if value is not None and detail is not None and value != detail:
-            yield Problem(
-                where,
-                f"summary '{name}' differs from the detail log",
-                line=summary.lines.get(name),
-                key=name,
-                expected=detail,
-                found=value,
-            )
+            differs.append((name, detail, value))
     name = _SUMMARY_METRIC.get(str(log.get("effective_scenario")))
     detail_value = as_float(log.get(ctx.rules["result_keys"].get(str(log.get("effective_scenario")), "")))
     summary_value = summary.number(name) if name else None
-    if (
-        summary_value is not None
-        and detail_value is not None
-        and not _close(summary.get(name), summary_value, detail_value)
-    ):
-        yield Problem(
-            where,
-            f"summary '{name}' differs from the detail log",
-            line=summary.lines.get(name),
-            key=name,
-            expected=detail_value,
-            found=summary_value,
-        )
+    if summary_value is not None and detail_value is not None:
+        if name and not _close(summary.get(name), summary_value, detail_value):
+            differs.append((name, detail_value, summary_value))
+    for name, detail, value in differs:
+        yield Problem(where, f"summary '{name}' differs from the detail log", line=summary.lines.get(name), key=name,
+                      expected=detail, found=value)  # fmt: skip
 
 
 def _close(summary_text: str | None, printed: float, exact: float) -> bool:

@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 import jsonschema
 
 from checker.context import SystemContext
 from checker.findings import Problem, Severity
+from checker.numbers import shown
 from checker.registry import rule
-from checker.ruleset import data_dir
+from checker.schemas import expected_type, load_schema, validator
 
 # Fields with a rule of their own (SY005-SY009): SY003 leaves their type to that rule, so each problem is said once.
 _OWN_RULE = frozenset({"status", "system_type", "submitter", "division"})
 
 
-@lru_cache(maxsize=8)
-def load_schema(schema_name: str) -> dict[str, Any]:
-    """The one system-description schema the rule file names (``system_description.schema``), under ``schemas/``."""
-    return json.loads((data_dir("schemas") / schema_name).read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=16)
-def _validator(schema_name: str, required: tuple[str, ...]) -> jsonschema.Draft202012Validator:
-    """The base schema (field types) plus the round's required fields: the rounds differ only in data."""
-    return jsonschema.Draft202012Validator({**load_schema(schema_name), "required": list(required)})
-
-
 def round_validator(sd: dict[str, Any]) -> jsonschema.Draft202012Validator:
     """Validator of one round's ``system_description`` block."""
-    return _validator(sd["schema"], tuple(sd["required_fields"]))
+    return validator(sd["schema"], tuple(sd["required_fields"]))
 
 
 def schema_errors(ctx: SystemContext) -> list[jsonschema.ValidationError]:
@@ -44,23 +30,6 @@ def schema_errors(ctx: SystemContext) -> list[jsonschema.ValidationError]:
         cached = list(validator.iter_errors(ctx.data)) if ctx.doc.ok else []
         ctx._schema_errors = cached  # type: ignore[attr-defined]
     return cached
-
-
-def expected_type(schema: dict[str, Any], name: str) -> str:
-    """What a field must be, in words: the description of the ``$defs`` entry its property refers to."""
-    prop = schema.get("properties", {}).get(name, {})
-    ref = prop.get("$ref", "")
-    target = schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], prop) if ref.startswith("#/$defs/") else prop
-    if "description" in target:
-        return str(target["description"])
-    if "enum" in target:
-        return "one of " + ", ".join(map(str, target["enum"]))
-    return "the type the schema declares"
-
-
-def shown(value: Any) -> Any:
-    """A value as a finding can carry it: NaN and infinities become text (JSON has no such numbers)."""
-    return str(value) if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def _field(error: jsonschema.ValidationError) -> str | None:

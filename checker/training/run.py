@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,18 +36,13 @@ def training_rules() -> dict[str, Rule]:
     return {code: r for code, r in REGISTRY.items() if r.suite == "training"}
 
 
-def check_training(
-    root: Path, version: str, jobs: int = 1, select: Callable[[str], bool] | None = None
-) -> TrainingReport:
+def check_training(root: Path, version: str, jobs: int = 1, select: Selection | None = None) -> TrainingReport:
     """Check a training tree against round ``version``; raises DiscoveryError or RulesetError when it cannot."""
     from checker.suites import suite_named
 
     rules = Round.load("training", version)
     tree = suite_named("training").discover(Path(root), rules, None)
-    selection = select if isinstance(select, Selection) else Selection()
-    report = run_checks(tree, rules, jobs=jobs, selection=selection)
-    if select is not None and not isinstance(select, Selection):
-        report.findings = [f for f in report.findings if select(f.code)]
+    report = run_checks(tree, rules, jobs=jobs, selection=select)
     return TrainingReport(report.findings, per_benchmark_rows(report), report.benchmarks, report)
 
 

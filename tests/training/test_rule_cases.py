@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from checker.engine import Selection
 from checker.findings import Severity
 from checker.training.run import training_rules
 
@@ -172,5 +173,5 @@ def test_bypass_turns_rcp_failure_into_warning(tree: Path) -> None:
 
 def test_select_limits_rules(tree: Path) -> None:
     edit(logs(tree), set_field("opt_name", "sgd"))
-    report = run(tree, select=lambda c: c.startswith("TP"))
+    report = run(tree, select=Selection(("TP",)))
     assert not findings(report, "TL004")

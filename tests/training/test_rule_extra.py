@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.engine import run_rule
+from checker.engine import Selection, run_rule
 from checker.findings import Severity
 from checker.ruleset import RulesetError, load
 from checker.training import rcp
@@ -40,7 +40,7 @@ def test_open_division_skips_rcp_and_seeds(tree: Path) -> None:
     data = json.loads(path.read_text())
     data["division"] = "open"
     path.write_text(json.dumps(data))
-    report = run(tree, select=lambda c: c.startswith(("TR", "TP004", "TP005")))
+    report = run(tree, select=Selection(("TR", "TP004", "TP005")))
     assert report.findings == []
     assert report.rows[0]["RCP"] == ""
 

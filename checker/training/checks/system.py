@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 import jsonschema
 
 from checker.findings import Problem, Severity
+from checker.numbers import shown
 from checker.registry import rule
-from checker.ruleset import data_dir
+from checker.schemas import expected_type, load_schema, validator
 from checker.training.context import SystemContext
 
 
-@lru_cache(maxsize=8)
 def _schema(name: str) -> dict[str, Any]:
-    return json.loads((data_dir("schemas") / "training" / name).read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=8)
-def _validator(name: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(_schema(name))
+    return load_schema(f"training/{name}")
 
 
 def _errors(ctx: SystemContext) -> list[jsonschema.ValidationError]:
     """Schema errors of the description, in a stable order (field, then message)."""
-    validator = _validator(ctx.rules["system"]["schema"])
-    return sorted(validator.iter_errors(ctx.desc.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    compiled = validator(f"training/{ctx.rules['system']['schema']}")
+    return sorted(compiled.iter_errors(ctx.desc.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
 
 
 def _count_error(ctx: SystemContext, error: jsonschema.ValidationError) -> bool:
@@ -38,15 +30,7 @@ def _count_error(ctx: SystemContext, error: jsonschema.ValidationError) -> bool:
 
 
 def _expected(schema: dict[str, Any], name: str) -> str:
-    """What a field must be, in words: the description of the ``$defs`` entry its property refers to."""
-    prop = schema.get("properties", {}).get(name, {})
-    ref = str(prop.get("$ref", ""))
-    target = schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], prop) if ref.startswith("#/$defs/") else prop
-    return str(target.get("description", "whole number"))
-
-
-def _shown(value: Any) -> Any:
-    return str(value) if isinstance(value, float) and not math.isfinite(value) else value
+    return expected_type(schema, name, default="whole number")
 
 
 def _key(error: jsonschema.ValidationError) -> str:
@@ -96,7 +80,7 @@ def system_field_invalid(ctx: SystemContext) -> Iterator[Problem]:
         if error.absolute_path and error.validator in ("anyOf", "pattern", "type"):
             expected = _expected(schema, str(error.absolute_path[0]))
             message = f"{_key(error)} must be {expected}"
-        found = _shown(error.instance) if error.validator != "required" else None
+        found = shown(error.instance) if error.validator != "required" else None
         yield Problem(ctx.rel(ctx.path), message, key=_key(error), expected=expected, found=found)
 
 
@@ -128,10 +112,10 @@ def system_count_not_integer(ctx: SystemContext) -> Iterator[Problem]:
         value, expected = data.get(name), _expected(schema, name)
         yield Problem(
             ctx.rel(ctx.path),
-            f"{name} {_shown(value)!r} is not a {expected}",
+            f"{name} {shown(value)!r} is not a {expected}",
             key=name,
             expected=expected,
-            found=_shown(value),
+            found=shown(value),
         )
 
 
