@@ -59,7 +59,7 @@ def ci(
 
     Exit 0 when the change adds no error, 1 when it does, 2 when it cannot be checked.
     """
-    chosen = selection(select, ignore)
+    chosen = selection(select, ignore, ("inference",))
     report, affected = ci_report(
         repo,
         base,

@@ -108,10 +108,10 @@ def check(
     debug: bool,
 ) -> None:
     """Check the submission tree at PATH and report findings (exit 0 valid, 1 errors, 2 could not run)."""
-    chosen = selection(select, ignore)
     root = resolve_root(path)
     if suite == "auto":
         suite = "training" if rules_file is None and _is_training(root) else "inference"
+    chosen = selection(select, ignore, (suite,))
     rules, evidence = choose_round(root, suite, version, rules_file)
     try:
         tree = suite_named(suite).discover(root, rules, submitter)

@@ -31,12 +31,23 @@ def parse_codes(value: str | None) -> tuple[str, ...]:
     return tuple(c.strip().upper() for c in (value or "").split(",") if c.strip())
 
 
-def selection(select: str | None, ignore: str | None) -> Selection:
-    """The validated selection: an unknown code or prefix is exit 2 with a did-you-mean."""
+def selection(select: str | None, ignore: str | None, suites: tuple[str, ...]) -> Selection:
+    """The validated selection for a run of ``suites``: an unknown code or prefix is exit 2 with a did-you-mean,
+    and so is a ``--select`` item that names no rule this run can apply (``--select PE`` on a training tree
+    would otherwise run nothing and pass).
+    """
+    from checker.registry import load_all
+
     try:
-        return Selection(parse_codes(select), parse_codes(ignore)).validate()
+        chosen = Selection(parse_codes(select), parse_codes(ignore)).validate()
     except SelectionError as exc:
         fail(str(exc))
+    runnable = [code for code, rule in load_all(audit=True).items() if rule.suite in (*suites, "any")]
+    for item in chosen.select:
+        if not any(code.startswith(item) for code in runnable):
+            names = " or ".join(suites)
+            fail(f"--select {item} names no {names} rule; `subcheck rules --suite {suites[0]}` lists them")
+    return chosen
 
 
 def load_round(version: str | None, rules_file: Path | None = None, suite: str = "inference") -> Round:

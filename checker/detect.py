@@ -35,8 +35,10 @@ import yaml
 from checker import ruleset
 from checker.discovery import DIVISIONS, DiscoveryError, locate_root
 from checker.parsers.mllog import read_header_value
+from checker.parsers.text import read_head_lines, read_text
 
 PIN_FILE = ".subcheck.yaml"
+PIN_CAP = 64 * 1024  # a pin is two lines; anything larger is not one (our other inputs: INPUT_CAP)
 PIN_KEYS = frozenset({"version", "suite"})
 SUITES = ("inference", "training")
 MAX_LOGS = 200  # logs read at most; spread over submitters so one large submitter cannot outvote the rest
@@ -97,7 +99,7 @@ def find_pin(path: Path, suite: str) -> Pin | None:
     """The nearest ``.subcheck.yaml`` from ``path`` up to its results root (never above it), validated."""
     for folder in _pin_folders(Path(path).resolve(), suite):
         file = folder / PIN_FILE
-        if file.is_file():
+        if file.exists() or file.is_symlink():  # a pin that is a folder, a FIFO or a broken link is an error
             return read_pin(file, suite)
     return None
 
@@ -118,9 +120,12 @@ def _pin_folders(path: Path, suite: str) -> list[Path]:
 
 def read_pin(file: Path, suite: str) -> Pin:
     """Parse and validate a pin file; anything unexpected raises, since a pin silently ignored misjudges a tree."""
+    text = read_text(file, PIN_CAP, allow_empty=True, strict=True)  # bounded; a FIFO or device is refused
+    if not text.ok:
+        raise RoundDetectionError(f"{file}: cannot read the round pin: {text.error}")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data = yaml.safe_load(text.text)
+    except yaml.YAMLError as exc:
         raise RoundDetectionError(f"{file}: cannot read the round pin: {exc}") from exc
     if not isinstance(data, dict):
         raise RoundDetectionError(f"{file}: a round pin must be a mapping such as 'version: v4.1'")
@@ -349,22 +354,16 @@ def _benchmark_of(folder: Path) -> str:
 def _training_value(log: Path, key: str) -> Any:
     """The value of the first ``key`` record within the first ``TRAINING_LINES`` lines (a bounded read)."""
     needle = f'"key": "{key}"'
-    if not log.is_file():  # a FIFO or device must not block detection
-        return None
-    try:
-        with log.open("r", encoding="utf-8", errors="replace") as stream:
-            for line in itertools.islice(stream, TRAINING_LINES):
-                start = line.find(_TRAINING_MARKER)
-                if start < 0 or needle not in line:
-                    continue
-                try:
-                    record = json.loads(line[start + len(_TRAINING_MARKER) :])
-                except ValueError:
-                    continue
-                if isinstance(record, dict) and record.get("key") == key:
-                    return record.get("value")
-    except OSError:
-        return None
+    for line in read_head_lines(log, TRAINING_LINES):  # bounded, and a FIFO or device is never opened
+        start = line.find(_TRAINING_MARKER)
+        if start < 0 or needle not in line:
+            continue
+        try:
+            record = json.loads(line[start + len(_TRAINING_MARKER) :])
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(record, dict) and record.get("key") == key:
+            return record.get("value")
     return None
 
 

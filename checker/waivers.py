@@ -20,6 +20,7 @@ import yaml
 
 from checker.engine import Selection, emit
 from checker.findings import Finding, Problem
+from checker.parsers.text import INPUT_CAP, read_text
 from checker.registry import load_all
 from checker.schemas import json_path, validator
 
@@ -76,10 +77,10 @@ def _item_lines(text: str) -> list[int]:
 
 def load_waivers(path: Path, shown_as: str | None = None) -> list[Waiver]:
     """Read and validate a waiver file; raises :class:`WaiverError` naming the JSON path of a problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WaiverError(path, "$", f"cannot read: {exc}") from exc
+    read = read_text(path, INPUT_CAP, allow_empty=True, strict=True)  # bounded; a FIFO is refused, not waited on
+    if not read.ok:
+        raise WaiverError(path, "$", f"cannot read: {read.error}")
+    text = read.text
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:

@@ -89,7 +89,7 @@ def audit(
     Exit code follows the check: 0 without errors, 1 with errors, 2 when it could not run. Audit findings
     are for reviewers and never fail the run on their own.
     """
-    chosen = cl.selection(select, ignore)
+    chosen = cl.selection(select, ignore, ("inference", "audit"))
     root = cl.resolve_root(path)
     rules, evidence = cl.choose_round(root, "inference", version, rules_file)
     try:

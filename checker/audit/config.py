@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from checker.parsers.text import INPUT_CAP, ReadFailure, read_text
 from checker.ruleset import RulesetError, data_dir
 from checker.schemas import json_path, validator
 
@@ -23,10 +24,13 @@ def default_path() -> Path:
 def load_config(path: str | None = None) -> dict[str, Any]:
     """The validated thresholds; a broken file is a :class:`RulesetError` (exit code 2), never a guess."""
     file = Path(path) if path else default_path()
+    read = read_text(file, INPUT_CAP, allow_empty=True, strict=True)  # bounded; a FIFO is refused, not waited on
+    if read.kind is ReadFailure.missing:
+        raise RulesetError(file, "audit threshold file not found")
+    if not read.ok:
+        raise RulesetError(file, f"audit threshold file {read.error}")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise RulesetError(file, "audit threshold file not found") from exc
+        data = yaml.safe_load(read.text)
     except yaml.YAMLError as exc:
         raise RulesetError(file, f"not valid YAML: {exc}") from exc
     errors = sorted(validator("audit.schema.json", formats=True).iter_errors(data), key=lambda e: list(e.absolute_path))

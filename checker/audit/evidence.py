@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -22,8 +23,12 @@ _PAIR = re.compile(r"([A-Za-z0-9_\-]+):\s*(-?[\d.]+(?:[eE][-+]?\d+)?)")
 
 
 def _digest(path: str) -> str:
+    """The file's content digest; OSError for anything but a readable regular file (the caller skips it)."""
     digest = hashlib.blake2b(digest_size=20)
-    with open(path, "rb") as stream:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the audit
+    with os.fdopen(fd, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

@@ -16,7 +16,7 @@ from pathlib import Path
 from checker.context import Entry, ResultContext, SubmitterContext, SystemContext
 from checker.findings import Problem, Severity
 from checker.parsers.jsonfile import JsonDoc
-from checker.parsers.text import ReadFailure, outside_root, read_text
+from checker.parsers.text import ReadFailure, outside_root, read_bytes_bounded, read_text
 from checker.registry import rule
 
 # Written into results/ by the official checker at submission time; everything else there is stray.
@@ -52,11 +52,8 @@ def looks_binary(path: str) -> bool:
     """
     if os.path.splitext(path)[1].lower() in TEXT_SUFFIXES:
         return False
-    try:
-        with open(path, "rb") as stream:
-            return b"\0" in stream.read(SNIFF_BYTES)
-    except OSError:
-        return False
+    head = read_bytes_bounded(Path(path), SNIFF_BYTES, head=True)  # non-blocking: a FIFO is never waited on
+    return head.ok and b"\0" in head.data
 
 
 @rule(

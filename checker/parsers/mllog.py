@@ -31,7 +31,7 @@ from checker.parsers.mllog_records import (
     _loose_problem,
     _strict,
 )
-from checker.parsers.text import DEFAULT_LIMIT, ReadFailure, read_bytes_bounded, read_text
+from checker.parsers.text import DEFAULT_LIMIT, ReadFailure, read_bytes_bounded, read_head_lines, read_text
 
 MARKER = ":::MLLOG "
 TOKEN = MARKER
@@ -329,25 +329,17 @@ def key_of(body: str) -> str | None:
 def read_header_value(path: Path, key: str, max_lines: int = 64) -> tuple[Any, int | None]:
     """One early record (e.g. ``loadgen_version``) and its line, without reading a whole, possibly huge, log.
 
-    A deliberate partial read (read_text reads whole files); only regular files are opened, so a FIFO
-    or device in a submission cannot block the checker.
+    A deliberate partial read (:func:`read_head_lines`): only regular files are opened, non-blocking, and at
+    most a few MiB are read, so a FIFO, a device or a sparse file in a submission cannot block or flood it.
     """
-    try:
-        if not path.is_file():
-            return None, None
-        with path.open("r", encoding="utf-8", errors="replace") as stream:
-            for number, raw in enumerate(stream, start=1):
-                if number > max_lines:
-                    break
-                line = raw.strip()
-                if line.startswith(MARKER) and key_of(line[len(MARKER) :]) == key:
-                    try:
-                        obj = json.loads(line[len(MARKER) :])
-                    except (ValueError, RecursionError):
-                        return None, number
-                    return (obj.get("value") if isinstance(obj, dict) else None), number
-    except (OSError, ValueError):
-        return None, None
+    for number, raw in enumerate(read_head_lines(path, max_lines), start=1):
+        line = raw.strip()
+        if line.startswith(MARKER) and key_of(line[len(MARKER) :]) == key:
+            try:
+                obj = json.loads(line[len(MARKER) :])
+            except (ValueError, RecursionError):
+                return None, number
+            return (obj.get("value") if isinstance(obj, dict) else None), number
     return None, None
 
 

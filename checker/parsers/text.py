@@ -96,30 +96,32 @@ def stat_regular(path: Path, limit: int | None = None) -> RawFile | os.stat_resu
     return info
 
 
-def read_bytes_bounded(path: Path, limit: int = DEFAULT_LIMIT) -> RawFile:
+def read_bytes_bounded(path: Path, limit: int = DEFAULT_LIMIT, *, head: bool = False) -> RawFile:
     """At most ``limit`` bytes of a regular file; anything else is a failure with its kind.
 
     The file is opened non-blocking and checked again after opening (``fstat``), so a FIFO or
     device swapped in after the first ``stat`` cannot block or flood the read; at most
     ``limit + 1`` bytes are ever read, so a file that grows meanwhile is still refused.
+    ``head``: a deliberate partial read (a log's header): the first ``limit`` bytes of a file of any size.
     """
-    checked = stat_regular(path, limit)
+    checked = stat_regular(path, None if head else limit)
     if isinstance(checked, RawFile):
         return checked
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         return _failure(path, ReadFailure.unreadable, f"cannot be read: {exc.strerror or exc}")
+    wanted = limit if head else limit + 1
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return _failure(path, ReadFailure.not_regular, _not_regular(info.st_mode))
-        if info.st_size > limit:
+        if info.st_size > limit and not head:
             return _too_large(path, info.st_size, limit)
         chunks: list[bytes] = []
         total = 0
-        while total <= limit:
-            chunk = os.read(fd, min(limit + 1 - total, 1 << 24))
+        while total < wanted:
+            chunk = os.read(fd, min(wanted - total, 1 << 24))
             if not chunk:
                 break
             chunks.append(chunk)
@@ -131,6 +133,37 @@ def read_bytes_bounded(path: Path, limit: int = DEFAULT_LIMIT) -> RawFile:
     if total > limit:
         return _too_large(path, total, limit)
     return RawFile(path, b"".join(chunks), size=total)
+
+
+INPUT_CAP = 16 * MIB  # our own inputs (waiver, threshold and pin files): far above any real one
+HEAD_CAP = 4 * MIB  # a log header's first lines; LoadGen's bulky provenance records make them up to ~1.4 MB
+
+
+def read_head_lines(path: Path, max_lines: int, cap: int = HEAD_CAP) -> list[str]:
+    """The first ``max_lines`` lines of a regular file, read in chunks and never more than ``cap`` bytes.
+
+    For deliberate partial reads of large logs (a header value): a FIFO or device is not opened for reading
+    at all, and a file without newlines (a sparse file of zeros) costs at most ``cap`` bytes. A file that cannot
+    be read gives no lines; the full read of the same file by its parser reports why.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return []
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return []
+        data = b""
+        while data.count(b"\n") < max_lines and len(data) < cap:
+            chunk = os.read(fd, min(1 << 16, cap - len(data)))
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
+    return data.decode("utf-8", errors="replace").splitlines()[:max_lines]
 
 
 @dataclass(frozen=True)

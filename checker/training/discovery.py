@@ -10,7 +10,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checker.parsers.text import read_bytes_bounded
+
 PARAMS_FILE = "package_checker_params"
+PARAMS_CAP = 1 << 20
 _RESULT = re.compile(r"^result_.*\.txt$")
 
 
@@ -155,10 +158,10 @@ def read_params(path: Path) -> Params | None:
     """Parse a params file, or None when there is none."""
     if not path.is_file():
         return None
-    try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-    except OSError as exc:
-        return Params(path, frozenset(), frozenset(), unreadable=str(exc))
+    raw_file = read_bytes_bounded(path, PARAMS_CAP)  # a few flag lines; a huge or swapped-in file is refused
+    if not raw_file.ok:
+        return Params(path, frozenset(), frozenset(), unreadable=raw_file.error)
+    text = raw_file.data.decode("utf-8", errors="replace")
     raw = text.splitlines(keepends=True)
     flags = frozenset(line.strip() for line in raw if line.strip())
     official = frozenset(line for line in raw if not line.endswith(("\n", "\r")))

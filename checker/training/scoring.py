@@ -8,7 +8,6 @@ the rest averaged; more than k dropped runs leave the score empty. The average i
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -159,11 +158,8 @@ def system_columns(desc: SystemDesc, system_folder: str, private_id: str) -> dic
 
 
 def private_id(ctx: BenchmarkContext) -> str:
-    path = ctx.system.path / "privateid.json"
-    try:
-        value = json.loads(path.read_text(encoding="utf-8")).get("private_id", "")
-    except (OSError, ValueError, AttributeError):
-        return ""
+    doc = parse_json_file(ctx.system.path / "privateid.json")  # bounded, and a FIFO is refused, not waited on
+    value = (doc.data or {}).get("private_id", "")
     return value if isinstance(value, str) else ""
 
 
