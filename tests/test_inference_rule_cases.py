@@ -28,6 +28,7 @@ from checker.findings import Finding, Severity
 from checker.registry import load_all
 from checker.rounds import Round
 from checker.waivers import apply_waiver_file
+from tests import mutate
 
 REPO = Path(__file__).resolve().parent.parent
 VALID = REPO / "fixtures" / "valid"
@@ -41,7 +42,7 @@ RESULTS = f"{SUB}/results/demo_cpu_numpy"
 BENCH = f"{RESULTS}/digits"
 SCENARIOS = ("Offline", "Server", "SingleStream", "MultiStream")
 MARKER = ":::MLLOG "
-_UNSET = object()
+_UNSET = mutate._UNSET  # one "leave the value" sentinel with the helpers it is passed to
 
 Mutation = Callable[[Path], None]
 
@@ -147,77 +148,26 @@ def pad(rel: str, size: int) -> Mutation:
 
 def record(rel: str, key: str, value: Any = _UNSET, **metadata: Any) -> Mutation:
     """Change the first ``key`` record of a LoadGen detail log (its value and/or metadata)."""
-
-    def fn(root: Path) -> None:
-        path = root / rel
-        lines = path.read_text(encoding="utf-8").splitlines()
-        for index, line in enumerate(lines):
-            if line.startswith(MARKER) and json.loads(line[len(MARKER) :]).get("key") == key:
-                rec = json.loads(line[len(MARKER) :])
-                if value is not _UNSET:
-                    rec["value"] = value
-                rec.setdefault("metadata", {}).update(metadata)
-                lines[index] = MARKER + json.dumps(rec)
-                path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-                return
-        raise KeyError(f"{key} not in {rel}")
-
-    return fn
+    return lambda root: mutate.set_record(root / rel, key, value, metadata=metadata)
 
 
 def drop(rel: str, key: str) -> Mutation:
     """Delete every ``key`` record of a detail log."""
-
-    def fn(root: Path) -> None:
-        path = root / rel
-        lines = path.read_text(encoding="utf-8").splitlines()
-        keep = [ln for ln in lines if not (ln.startswith(MARKER) and json.loads(ln[len(MARKER) :]).get("key") == key)]
-        assert len(keep) < len(lines), f"{key} not in {rel}"
-        path.write_text("\n".join(keep) + "\n", encoding="utf-8")
-
-    return fn
+    return lambda root: mutate.drop_record(root / rel, key)
 
 
 def add(rel: str, key: str, value: Any) -> Mutation:
     """Append a LoadGen-style record to a detail log."""
-    rec = {
-        "key": key,
-        "value": value,
-        "time_ms": 0.0,
-        "namespace": "mlperf::logging",
-        "event_type": "POINT_IN_TIME",
-        "metadata": {"is_error": False, "is_warning": False},
-    }
-    return lambda root: (root / rel).open("a", encoding="utf-8").write(MARKER + json.dumps(rec) + "\n")
+    return lambda root: mutate.add_record(root / rel, key, value)
 
 
 def summary(rel: str, name: str, value: str) -> Mutation:
     """Rewrite the first ``Name : value`` line of a summary log."""
-
-    def fn(root: Path) -> None:
-        path = root / rel
-        lines = path.read_text(encoding="utf-8").splitlines()
-        for index, line in enumerate(lines):
-            head, sep, _ = line.partition(":")
-            if sep and head.strip() == name:
-                lines[index] = f"{head}: {value}"
-                path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-                return
-        raise KeyError(name)
-
-    return fn
+    return lambda root: mutate.set_summary(root / rel, name, value)
 
 
 def edit_json(rel: str, drop_keys: tuple[str, ...] = (), **changes: Any) -> Mutation:
-    def fn(root: Path) -> None:
-        path = root / rel
-        data = json.loads(path.read_text(encoding="utf-8"))
-        for key in drop_keys:
-            del data[key]
-        data.update(changes)
-        path.write_text(json.dumps(data, indent=2), encoding="utf-8")
-
-    return fn
+    return lambda root: mutate.edit_json(root / rel, drop_keys, **changes)
 
 
 def system(drop_keys: tuple[str, ...] = (), **changes: Any) -> Mutation:
