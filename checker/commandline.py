@@ -38,11 +38,15 @@ def selection(select: str | None, ignore: str | None, suites: tuple[str, ...]) -
     """
     from checker.registry import load_all
 
+    chosen = Selection(parse_codes(select), parse_codes(ignore))
+    if not chosen.select and not chosen.ignore:
+        return chosen
+    registry = load_all(audit=True)
     try:
-        chosen = Selection(parse_codes(select), parse_codes(ignore)).validate()
+        chosen.validate(registry)
     except SelectionError as exc:
         fail(str(exc))
-    runnable = [code for code, rule in load_all(audit=True).items() if rule.suite in (*suites, "any")]
+    runnable = [code for code, rule in registry.items() if rule.suite in (*suites, "any")]
     for item in chosen.select:
         if not any(code.startswith(item) for code in runnable):
             names = " or ".join(suites)

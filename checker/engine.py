@@ -53,6 +53,8 @@ class Selection:
 
     def validate(self, known: Iterable[str] | None = None) -> Selection:
         """Every item must be a code or the prefix of one; a typo must not silently select nothing."""
+        if not self.select and not self.ignore:
+            return self  # nothing to check: do not load the audit rules (and pandas) for it
         codes = sorted(known if known is not None else load_all(audit=True))
         for item in (*self.select, *self.ignore):
             if not any(code.startswith(item) for code in codes):

@@ -119,10 +119,6 @@ def load_all(*, audit: bool = False) -> dict[str, Rule]:
     return REGISTRY
 
 
-def rules_for(suite: str, scope: str, enabled: Callable[[str], bool]) -> list[Rule]:
-    return [r for r in load_all().values() if r.suite == suite and r.scope == scope and enabled(r.code)]
-
-
 _RULE_KEY = re.compile(r"""(?:rules|model|cfg|meta)(?:\.get\(|\[)\s*["']([A-Za-z_][\w-]*)["']""")
 
 

@@ -267,3 +267,18 @@ def test_every_code_documents_a_passing_and_a_failing_example() -> None:
     registry = load_all(audit=True)
     missing = [code for code, r in sorted(registry.items()) if "Passes" not in r.doc or "Fails" not in r.doc]
     assert not missing
+
+
+def test_check_starts_without_the_audit_rules_and_pandas(tree: Path) -> None:
+    """The reviewer audits need pandas (half a second to import); a plain check must not pay for them."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom checker.cli import main\n"
+        f"try:\n    main(['check', {str(tree)!r}, '--rules', {DEMO_RULES!r}, '-j', '1', '--format', 'json'])\n"
+        "except SystemExit:\n    pass\n"
+        "sys.stderr.write('pandas' if 'pandas' in sys.modules else 'no pandas')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.stderr.endswith("no pandas"), done.stderr[-500:]
