@@ -206,11 +206,11 @@ class ResultContext(BaseContext):
         return self.system_doc.data or {}
 
     # --- logs -----------------------------------------------------------------------------------------
-    @property
+    @cached_property
     def perf_dir(self) -> Path:
         return self.unit.result_dir / "performance" / "run_1"
 
-    @property
+    @cached_property
     def accuracy_dir(self) -> Path:
         return self.unit.result_dir / "accuracy"
 
@@ -237,6 +237,10 @@ class ResultContext(BaseContext):
 
     def audit_detail_logs(self) -> dict[str, Path]:
         """Detail logs of the audit runs that carry a performance run (TEST01, TEST04, TEST05)."""
+        return dict(self._audit_detail_logs)
+
+    @cached_property
+    def _audit_detail_logs(self) -> dict[str, Path]:
         found = {}
         for test in ("TEST01", "TEST04", "TEST05"):
             path = self.unit.compliance_dir / test / "performance" / "run_1" / "mlperf_log_detail.txt"
@@ -274,7 +278,7 @@ class ResultContext(BaseContext):
         return parse_conf(self.unit.measurements_dir / "mlperf.conf", self.limit("conf"))
 
     # --- power --------------------------------------------------------------------------------------------
-    @property
+    @cached_property
     def has_power(self) -> bool:
         return (self.unit.result_dir / "performance" / "power").is_dir()
 

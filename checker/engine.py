@@ -13,6 +13,7 @@ nothing is parsed twice and workers share no state.
 from __future__ import annotations
 
 import difflib
+import gc
 import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -363,6 +364,7 @@ def _map(
 ) -> Iterator[WorkerOutput]:
     """The one process pool: in order, with progress after each submitter."""
     jobs = max(1, min(jobs, len(work) or 1))
+    _fewer_collections()
     if jobs == 1:
         outputs: Iterable[WorkerOutput] = map(func, work)
         pool = None
@@ -377,6 +379,14 @@ def _map(
     finally:
         if pool is not None:
             pool.shutdown()
+
+
+def _fewer_collections() -> None:
+    """A check allocates millions of short-lived records that hold no reference cycles; Python's default cyclic
+    collector threshold (700 allocations) would walk the heap thousands of times for nothing. Collections stay
+    on, only less often; the workers inherit the setting.
+    """
+    gc.set_threshold(max(gc.get_threshold()[0], 50_000), 50, 100)
 
 
 def default_jobs() -> int:

@@ -8,7 +8,7 @@ from checker.context import ResultContext
 from checker.findings import Problem
 from checker.numbers import shown
 from checker.registry import rule
-from checker.schemas import expected_type, load_schema, validator
+from checker.schemas import errors_of, expected_type, load_schema
 
 
 @rule(
@@ -73,7 +73,7 @@ def _type_errors(path: str, data: dict[str, object], schema_name: str) -> Iterat
     """Fields of the wrong type (a number, a list, NaN where text belongs), one finding per field."""
     schema = load_schema(schema_name)
     reported: set[str] = set()
-    for error in validator(schema_name).iter_errors(data):
+    for error in errors_of(schema_name, data):
         name = str(error.absolute_path[0]) if error.absolute_path else None
         value = data.get(name) if name else None
         if name is None or name in reported or value is None or (isinstance(value, str) and not value.strip()):

@@ -11,23 +11,18 @@ from checker.context import SystemContext
 from checker.findings import Problem, Severity
 from checker.numbers import shown
 from checker.registry import rule
-from checker.schemas import expected_type, load_schema, validator
+from checker.schemas import errors_of, expected_type, load_schema
 
 # Fields with a rule of their own (SY005-SY009): SY003 leaves their type to that rule, so each problem is said once.
 _OWN_RULE = frozenset({"status", "system_type", "submitter", "division"})
-
-
-def round_validator(sd: dict[str, Any]) -> jsonschema.Draft202012Validator:
-    """Validator of one round's ``system_description`` block."""
-    return validator(sd["schema"], tuple(sd["required_fields"]))
 
 
 def schema_errors(ctx: SystemContext) -> list[jsonschema.ValidationError]:
     """Schema errors of the description, computed once per system and shared by the SY rules."""
     cached = getattr(ctx, "_schema_errors", None)
     if cached is None:
-        validator = round_validator(ctx.rules["system_description"])
-        cached = list(validator.iter_errors(ctx.data)) if ctx.doc.ok else []
+        sd = ctx.rules["system_description"]
+        cached = errors_of(sd["schema"], ctx.data, tuple(sd["required_fields"])) if ctx.doc.ok else []
         ctx._schema_errors = cached  # type: ignore[attr-defined]
     return cached
 

@@ -201,11 +201,10 @@ def _read_detail_keys(path: Path, keys: frozenset[str], version: tuple[int, int]
         if head_end < 0:
             head_end = len(raw)
             break
-    head = raw[:head_end].decode("utf-8", errors="replace")
-    for number, line in enumerate(head.split("\n"), start=1):
-        if not line.startswith(MARKER):
+    for number, line in enumerate(raw[:head_end].split(b"\n"), start=1):  # bytes: bulky lines are never decoded
+        if not line.startswith(_MARKER_BYTES):
             continue
-        body = line[len(MARKER) :].strip()
+        body = line[len(_MARKER_BYTES) :].strip().decode("utf-8", errors="replace") if _wanted(line, keys) else ""
         key = key_of(body)
         if key in keys and key not in found.values:
             record = _record(body)
@@ -230,6 +229,20 @@ def _read_detail_keys(path: Path, keys: frozenset[str], version: tuple[int, int]
 
 
 _RECORD_START = b":::MLLOG {"
+_MARKER_BYTES = MARKER.encode()
+_KEY_START = len(_MARKER_BYTES) + len(b'{"key": "')
+
+
+def _wanted(line: bytes, keys: frozenset[str]) -> bool:
+    """The line may hold a wanted key: its ``{"key": "NAME"`` is one of them, or it is not written as LoadGen
+    writes it (decoded then, and judged by :func:`key_of` as every other reader does).
+    """
+    if not line.startswith(b'{"key": "', len(_MARKER_BYTES)):
+        return True
+    end = line.find(b'"', _KEY_START)
+    return end < 0 or line[_KEY_START:end].decode("utf-8", errors="replace") in keys
+
+
 _LINE_NOT_A_RECORD = re.compile(rb"\n(?!:::MLLOG \{)")  # a line that does not start as a record
 _LINE_CUT_SHORT = re.compile(rb"[^}\r\n]\r?\n")  # a line that does not end as one
 
@@ -258,13 +271,13 @@ def _first_malformed(raw: bytes | mmap.mmap) -> tuple[int, str] | None:
 
 
 def _all_records(raw: bytes | mmap.mmap, end: int) -> bool:
-    """Every line of ``raw[:end]`` starts with the record marker and ends with ``}`` (the common case: three
-    passes of ``count`` in C; a file with CR LF line ends falls back to the searches).
+    """Every line of ``raw[:end]`` starts with the record marker and ends with ``}`` (the common case: two
+    passes of ``count`` in C, as every line break sits between a record's ``}`` and the next marker; a file
+    with CR LF line ends falls back to the searches).
     """
-    lines = _count(raw, b"\n", end) + 1
     if raw[: len(_RECORD_START)] != _RECORD_START or raw[end - 1 : end] != b"}":
         return False
-    return _count(raw, b"\n" + _RECORD_START, end) + 1 == lines and _count(raw, b"}\n", end) + 1 == lines
+    return _count(raw, b"}\n" + _RECORD_START, end) == _count(raw, b"\n", end)
 
 
 def _count(raw: bytes | mmap.mmap, sub: bytes, end: int, step: int = 1 << 24) -> int:

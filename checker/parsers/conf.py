@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from checker.parsers.text import ReadFailure, read_text
@@ -42,7 +43,15 @@ class ConfFile:
 
 
 def parse_conf_text(path: Path, text: str) -> ConfFile:
-    conf = ConfFile(path)
+    settings, malformed = _parse_lines(text)
+    return ConfFile(path, list(settings), list(malformed))
+
+
+@lru_cache(maxsize=256)
+def _parse_lines(text: str) -> tuple[tuple[ConfSetting, ...], tuple[tuple[int, str], ...]]:
+    """Settings and malformed lines of a conf text; memoised by content, as most results carry the same files."""
+    settings: list[ConfSetting] = []
+    malformed: list[tuple[int, str]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -50,10 +59,10 @@ def parse_conf_text(path: Path, text: str) -> ConfFile:
         name, sep, value = line.partition("=")
         parts = name.strip().rsplit(".", 2)  # model names may hold dots (wan-2.2-t2v-a14b.*.key)
         if not sep or len(parts) != 3 or not all(parts):
-            conf.malformed.append((number, "expected 'model.scenario.key = value'"))
+            malformed.append((number, "expected 'model.scenario.key = value'"))
             continue
-        conf.settings.append(ConfSetting(parts[0], parts[1], parts[2], value.strip(), number))
-    return conf
+        settings.append(ConfSetting(parts[0], parts[1], parts[2], value.strip(), number))
+    return tuple(settings), tuple(malformed)
 
 
 def parse_conf(path: Path, limit: int = CONF_LIMIT) -> ConfFile:

@@ -17,130 +17,41 @@ hides the others; no input makes the parser raise.
 from __future__ import annotations
 
 import json
-import json.scanner
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Literal
 
-from checker.parsers.mllog_records import (
-    SHORT,
-    ParseError,
-    Record,
-    _flagged,
-    _json_error,
-    _loose,
-    _loose_problem,
-    _strict,
+from checker.parsers.mllog_lines import MARKER, TOKEN, _parse, _parse_loadgen_bytes, key_of
+from checker.parsers.mllog_records import Keep, Mllog, ParseError, Record
+
+# What the rest of the code imports from here: the reader's names, whichever module defines them.
+__all__ = [
+    "DETAIL",
+    "MARKER",
+    "TOKEN",
+    "TRAINING",
+    "DetailLog",
+    "Mllog",
+    "MllogFile",
+    "ParseError",
+    "Record",
+    "key_of",
+    "parse_detail_log",
+    "parse_detail_text",
+    "parse_file",
+    "parse_mllog",
+    "parse_text",
+    "read_header_value",
+]
+from checker.parsers.text import (
+    DEFAULT_LIMIT,
+    RawFile,
+    ReadFailure,
+    iter_head_lines,
+    read_bytes_bounded,
+    read_text,
+    read_text_bytes,
 )
-from checker.parsers.text import DEFAULT_LIMIT, ReadFailure, read_bytes_bounded, read_head_lines, read_text
-
-MARKER = ":::MLLOG "
-TOKEN = MARKER
-ENDPOINTS_MARKER = ":::ENDPTS "
-# Records no rule reads; decoding them is most of the cost of a naive parser.
-_SKIP_DECODE = frozenset(
-    {"loadgen_file_sha1", "loadgen_git_log_message", "loadgen_git_status_message", "loaded_qsl_set"}
-)
-_KEY_PREFIX = '{"key": "'
-_SKIP_PREFIXES = tuple(_KEY_PREFIX + key + '"' for key in _SKIP_DECODE)
-# The C scanner behind json.loads, called directly at each record's offset in the whole text: no line
-# is copied, and unlike one json.loads over all lines joined (the old fast path) an edited line cannot
-# swallow its neighbour (a value split over two lines decoded joined, misaligned but "valid").
-_SCAN = json.scanner.make_scanner(json.JSONDecoder())
-
-Keep = Literal["first", "all"]
-
-
-class Mllog:
-    """A parsed log, with a view for LoadGen rules and one for training rules.
-
-    LoadGen view: ``values``/``lines`` (first record of each key), ``errors``/``warnings`` (records
-    flagged ``metadata.is_error``/``is_warning``), ``malformed`` (ParseErrors), ``get``/``has``/``line_of``.
-    Training view: ``records`` in file order, ``by_key``/``first``/``last``/``value``. With ``keep="first"``
-    ``records`` holds only the first record of each key (built when first asked for), so ``last`` is the first.
-    ``read_error`` says why the file could not be read and ``read_kind`` is the reader's failure kind
-    (``TextFile.kind``), for rules that branch on it. ``Mllog(path, records)`` builds a log from records
-    (e.g. a filtered copy) with both views.
-    """
-
-    def __init__(self, path: Path, records: list[Record] | None = None, *, keep: Keep = "all") -> None:
-        self.path = path
-        self.keep = keep
-        self.values: dict[str, Any] = {}
-        self.lines: dict[str, int] = {}
-        self.errors: list[Record] = []
-        self.warnings: list[Record] = []
-        self.malformed: list[ParseError] = []
-        self.read_error: str | None = None
-        self.read_kind: Any = None
-        self.bad_bytes_at: int | None = None
-        self.line_count = 0
-        self._records: list[Record] = []
-        self._pending: list[tuple[int, dict[str, Any]]] = []  # first records not yet built (keep="first")
-        self._by_key: dict[str, list[Record]] | None = None
-        for rec in records or ():
-            self.add(rec)
-
-    def __repr__(self) -> str:
-        return f"Mllog({str(self.path)!r}, {len(self.values)} keys, {len(self.malformed)} malformed)"
-
-    def add(self, rec: Record) -> None:
-        """Append a record to both views (the parser's path for every record it keeps whole)."""
-        if rec.metadata.get("is_error") is True:
-            self.errors.append(rec)
-        if rec.metadata.get("is_warning") is True:
-            self.warnings.append(rec)
-        if rec.key not in self.values:
-            self.values[rec.key] = rec.value
-            self.lines[rec.key] = rec.line
-        elif self.keep == "first":
-            return
-        self._records.append(rec)
-        self._by_key = None
-
-    @property
-    def records(self) -> list[Record]:
-        if self._pending:
-            self._records.extend(_loose(number, obj) for number, obj in self._pending)
-            self._records.sort(key=lambda rec: rec.line)
-            self._pending = []
-        return self._records
-
-    # --- LoadGen view -----------------------------------------------------------------------------------------
-    @property
-    def usable(self) -> bool:
-        """True when at least one record could be read."""
-        return self.read_error is None and bool(self.values)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.values.get(key, default)
-
-    def line_of(self, key: str) -> int | None:
-        return self.lines.get(key)
-
-    def has(self, key: str) -> bool:
-        return key in self.values
-
-    # --- training view ----------------------------------------------------------------------------------------
-    def by_key(self, key: str) -> list[Record]:
-        if self._by_key is None:
-            index: dict[str, list[Record]] = {}
-            for rec in self.records:
-                index.setdefault(rec.key, []).append(rec)
-            self._by_key = index
-        return self._by_key.get(key, [])
-
-    def first(self, key: str) -> Record | None:
-        found = self.by_key(key)
-        return found[0] if found else None
-
-    def last(self, key: str) -> Record | None:
-        found = self.by_key(key)
-        return found[-1] if found else None
-
-    def value(self, key: str, default: Any = None) -> Any:
-        rec = self.first(key)
-        return rec.value if rec is not None else default
-
 
 # Option sets of the two official readers; pass as ``parse_mllog(source, **TRAINING)``.
 DETAIL: dict[str, Any] = {
@@ -151,6 +62,7 @@ DETAIL: dict[str, Any] = {
     "skip_bulky": True,
     "universal_newlines": False,
 }
+_LOADGEN_OPTIONS = tuple(DETAIL.values())  # the option set read from bytes (see _parse_loadgen_bytes)
 TRAINING: dict[str, Any] = {
     "encoding": "latin-1",
     "keep": "all",
@@ -186,8 +98,12 @@ def parse_mllog(
     """
     if isinstance(source, Path):
         log = Mllog(source, keep=keep)
-        text = _read(log, encoding, limit)
+        loadgen = (encoding, keep, require_time, token_anywhere, skip_bulky, universal_newlines) == _LOADGEN_OPTIONS
+        text = _read(log, encoding, limit, loadgen)
         if text is None:
+            return log
+        if isinstance(text, bytes):
+            _parse_loadgen_bytes(log, text)
             return log
     else:
         log = Mllog(Path(path if path is not None else "<text>"), keep=keep)
@@ -196,9 +112,15 @@ def parse_mllog(
     return log
 
 
-def _read(log: Mllog, encoding: str, limit: int) -> str | None:
-    """The file's text through read_text (limits, failure kinds); latin-1 re-decodes the exact bytes."""
-    text_file = read_text(log.path, limit)
+def _read(log: Mllog, encoding: str, limit: int, as_bytes: bool = False) -> str | bytes | None:
+    """The file's text through read_text (limits, failure kinds); latin-1 re-decodes the exact bytes.
+
+    ``as_bytes``: ASCII files come back as their bytes, for :func:`_parse_loadgen_bytes`.
+    """
+    checked = read_text_bytes(log.path, limit) if as_bytes else read_text(log.path, limit)
+    if isinstance(checked, RawFile):
+        return checked.data
+    text_file = checked
     log.read_kind = getattr(text_file, "kind", None)
     if not text_file.ok:
         log.read_error = text_file.error
@@ -218,89 +140,6 @@ def _read(log: Mllog, encoding: str, limit: int) -> str | None:
     return raw.data.decode("latin-1")
 
 
-def _parse(log: Mllog, text: str, keep: Keep, strict: bool, anywhere: bool, skip_bulky: bool, universal: bool) -> None:
-    """Every line, located by offsets into ``text`` and decoded in place: no line is copied unless broken."""
-    if universal and "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")  # the same line breaks as universal newlines
-    keep_all = keep == "all"
-    values, lines, pending = log.values, log.lines, log._pending
-    number, pos, size = 0, 0, len(text)
-    while pos < size:
-        end = text.find("\n", pos)
-        end = size if end < 0 else end
-        number += 1
-        line_start, pos = pos, end + 1
-        if anywhere:
-            start = text.rfind(TOKEN, line_start, end)
-            if start < 0:
-                continue
-            start += len(TOKEN)
-        elif text.startswith(MARKER, line_start):
-            start = line_start + len(MARKER)
-        else:
-            start = _start(log, number, text[line_start:end])
-            if start < 0:
-                continue
-            start += line_start
-        stop = end
-        if stop > start and text[stop - 1].isspace():
-            stop = start + len(text[start:end].rstrip())  # the record text ends where the stripped line ends
-        if skip_bulky and text.startswith(_SKIP_PREFIXES, start) and text[stop - 1] == "}":
-            # A bulky provenance record: note where it is, decode nothing.
-            lines.setdefault(text[start + len(_KEY_PREFIX) : text.find('"', start + len(_KEY_PREFIX))], number)
-            continue
-        try:
-            obj, found = _SCAN(text, start)
-            if found != stop:
-                raise ValueError("not exactly one value")
-        except (StopIteration, ValueError, RecursionError):
-            try:
-                obj = json.loads(_body(text, start, stop, anywhere))  # json.loads' own result or message
-            except (ValueError, RecursionError) as exc:
-                log.malformed.append(_json_error(number, exc, _body(text, start, stop, anywhere), strict))
-                continue
-        if strict:
-            rec: Record | str | None = _strict(number, obj)
-        elif not keep_all and isinstance(obj, dict) and obj.get("key") in values and not _flagged(obj):
-            continue  # a repeated key, which LoadGen readers ignore (this is most of a log's repeats)
-        else:
-            rec = _loose_problem(obj)
-        if isinstance(rec, str):
-            log.malformed.append(ParseError(number, rec, _body(text, start, stop, anywhere)[:SHORT]))
-        elif isinstance(rec, Record):
-            log.add(rec)
-        elif keep_all or _flagged(obj):
-            log.add(_loose(number, obj))
-        elif obj["key"] not in values:
-            # LoadGen's first record of a key: the values are all rules read, the Record waits until asked for.
-            values[obj["key"]] = obj.get("value")
-            lines[obj["key"]] = number
-            pending.append((number, obj))
-    log.line_count = number
-
-
-def _start(log: Mllog, number: int, raw: str) -> int:
-    """Where the JSON of a LoadGen line starts (after leading blanks and the marker).
-
-    -1 for a blank line or one without the marker, which is noted as malformed.
-    """
-    line = raw.strip()
-    if not line:
-        return -1
-    indent = len(raw) - len(raw.lstrip())
-    if line.startswith(MARKER):
-        return indent + len(MARKER)
-    if line.startswith(ENDPOINTS_MARKER):
-        return indent + len(ENDPOINTS_MARKER)
-    log.malformed.append(ParseError(number, "line does not start with ':::MLLOG'", line[:SHORT]))
-    return -1
-
-
-def _body(text: str, start: int, stop: int, anywhere: bool) -> str:
-    """The record text as each official reader sees it (LoadGen strips the line, training the payload)."""
-    return text[start:stop].strip() if anywhere else text[start:stop]
-
-
 # --- LoadGen entry points -------------------------------------------------------------------------------------
 
 
@@ -318,28 +157,21 @@ def parse_detail_log(path: Path, limit: int = DEFAULT_LIMIT) -> Mllog:
     return log
 
 
-def key_of(body: str) -> str | None:
-    """The key of a LoadGen record body without decoding it (LoadGen always writes ``{"key": "...`` first)."""
-    if not body.startswith(_KEY_PREFIX):
-        return None
-    end = body.find('"', len(_KEY_PREFIX))
-    return body[len(_KEY_PREFIX) : end] if end > 0 else None
-
-
 def read_header_value(path: Path, key: str, max_lines: int = 64) -> tuple[Any, int | None]:
     """One early record (e.g. ``loadgen_version``) and its line, without reading a whole, possibly huge, log.
 
     A deliberate partial read (:func:`read_head_lines`): only regular files are opened, non-blocking, and at
     most a few MiB are read, so a FIFO, a device or a sparse file in a submission cannot block or flood it.
     """
-    for number, raw in enumerate(read_head_lines(path, max_lines), start=1):
-        line = raw.strip()
-        if line.startswith(MARKER) and key_of(line[len(MARKER) :]) == key:
-            try:
-                obj = json.loads(line[len(MARKER) :])
-            except (ValueError, RecursionError):
-                return None, number
-            return (obj.get("value") if isinstance(obj, dict) else None), number
+    with closing(iter_head_lines(path, max_lines)) as lines:  # stops reading at the key's line
+        for number, raw in enumerate(lines, start=1):
+            line = raw.strip()
+            if line.startswith(MARKER) and key_of(line[len(MARKER) :]) == key:
+                try:
+                    obj = json.loads(line[len(MARKER) :])
+                except (ValueError, RecursionError):
+                    return None, number
+                return (obj.get("value") if isinstance(obj, dict) else None), number
     return None, None
 
 

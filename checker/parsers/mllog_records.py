@@ -1,5 +1,6 @@
 """The records of the one ``:::MLLOG`` reader (:mod:`checker.parsers.mllog`): a decoded record, a line that is
-not one, and how a decoded JSON object becomes either (LoadGen's loose records, training's strict ones).
+not one, how a decoded JSON object becomes either (LoadGen's loose records, training's strict ones), and the
+parsed log that holds them (:class:`Mllog`).
 """
 
 from __future__ import annotations
@@ -8,10 +9,13 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 REQUIRED_FIELDS = ("time_ms", "key", "value", "metadata")
 SHORT = 200  # characters of a broken line kept in its ParseError
+
+Keep = Literal["first", "all"]
 
 
 @dataclass(slots=True)
@@ -125,3 +129,95 @@ def _brief(value: Any) -> str:
     except ValueError:  # an int beyond Python's digit limit for str()
         return "<a number too long to print>"
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+class Mllog:
+    """A parsed log, with a view for LoadGen rules and one for training rules.
+
+    LoadGen view: ``values``/``lines`` (first record of each key), ``errors``/``warnings`` (records
+    flagged ``metadata.is_error``/``is_warning``), ``malformed`` (ParseErrors), ``get``/``has``/``line_of``.
+    Training view: ``records`` in file order, ``by_key``/``first``/``last``/``value``. With ``keep="first"``
+    ``records`` holds only the first record of each key (built when first asked for), so ``last`` is the first.
+    ``read_error`` says why the file could not be read and ``read_kind`` is the reader's failure kind
+    (``TextFile.kind``), for rules that branch on it. ``Mllog(path, records)`` builds a log from records
+    (e.g. a filtered copy) with both views.
+    """
+
+    def __init__(self, path: Path, records: list[Record] | None = None, *, keep: Keep = "all") -> None:
+        self.path = path
+        self.keep = keep
+        self.values: dict[str, Any] = {}
+        self.lines: dict[str, int] = {}
+        self.errors: list[Record] = []
+        self.warnings: list[Record] = []
+        self.malformed: list[ParseError] = []
+        self.read_error: str | None = None
+        self.read_kind: Any = None
+        self.bad_bytes_at: int | None = None
+        self.line_count = 0
+        self._records: list[Record] = []
+        self._pending: list[tuple[int, dict[str, Any]]] = []  # first records not yet built (keep="first")
+        self._by_key: dict[str, list[Record]] | None = None
+        for rec in records or ():
+            self.add(rec)
+
+    def __repr__(self) -> str:
+        return f"Mllog({str(self.path)!r}, {len(self.values)} keys, {len(self.malformed)} malformed)"
+
+    def add(self, rec: Record) -> None:
+        """Append a record to both views (the parser's path for every record it keeps whole)."""
+        if rec.metadata.get("is_error") is True:
+            self.errors.append(rec)
+        if rec.metadata.get("is_warning") is True:
+            self.warnings.append(rec)
+        if rec.key not in self.values:
+            self.values[rec.key] = rec.value
+            self.lines[rec.key] = rec.line
+        elif self.keep == "first":
+            return
+        self._records.append(rec)
+        self._by_key = None
+
+    @property
+    def records(self) -> list[Record]:
+        if self._pending:
+            self._records.extend(_loose(number, obj) for number, obj in self._pending)
+            self._records.sort(key=lambda rec: rec.line)
+            self._pending = []
+        return self._records
+
+    # --- LoadGen view -----------------------------------------------------------------------------------------
+    @property
+    def usable(self) -> bool:
+        """True when at least one record could be read."""
+        return self.read_error is None and bool(self.values)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def line_of(self, key: str) -> int | None:
+        return self.lines.get(key)
+
+    def has(self, key: str) -> bool:
+        return key in self.values
+
+    # --- training view ----------------------------------------------------------------------------------------
+    def by_key(self, key: str) -> list[Record]:
+        if self._by_key is None:
+            index: dict[str, list[Record]] = {}
+            for rec in self.records:
+                index.setdefault(rec.key, []).append(rec)
+            self._by_key = index
+        return self._by_key.get(key, [])
+
+    def first(self, key: str) -> Record | None:
+        found = self.by_key(key)
+        return found[0] if found else None
+
+    def last(self, key: str) -> Record | None:
+        found = self.by_key(key)
+        return found[-1] if found else None
+
+    def value(self, key: str, default: Any = None) -> Any:
+        rec = self.first(key)
+        return rec.value if rec is not None else default

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -140,30 +141,49 @@ HEAD_CAP = 4 * MIB  # a log header's first lines; LoadGen's bulky provenance rec
 
 
 def read_head_lines(path: Path, max_lines: int, cap: int = HEAD_CAP) -> list[str]:
-    """The first ``max_lines`` lines of a regular file, read in chunks and never more than ``cap`` bytes.
+    """The first ``max_lines`` lines of a regular file, read in chunks and never more than ``cap`` bytes."""
+    return list(iter_head_lines(path, max_lines, cap))
+
+
+def iter_head_lines(path: Path, max_lines: int, cap: int = HEAD_CAP) -> Iterator[str]:
+    """The first ``max_lines`` lines of a regular file, one at a time, never reading more than ``cap`` bytes.
 
     For deliberate partial reads of large logs (a header value): a FIFO or device is not opened for reading
-    at all, and a file without newlines (a sparse file of zeros) costs at most ``cap`` bytes. A file that cannot
+    at all, and a file without newlines (a sparse file of zeros) costs at most ``cap`` bytes. A caller that
+    stops early stops the reading too (the value sought is usually on the first lines). A file that cannot
     be read gives no lines; the full read of the same file by its parser reports why.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
-        return []
+        return
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return []
-        data = b""
-        while data.count(b"\n") < max_lines and len(data) < cap:
-            chunk = os.read(fd, min(1 << 16, cap - len(data)))
+            return
+        pieces: list[bytes] = []  # the line being read, in pieces: a 1 MB line is never copied twice
+        read, given = 0, 0
+        while given < max_lines:
+            chunk = os.read(fd, min(1 << 16, cap - read)) if read < cap else b""
             if not chunk:
-                break
-            data += chunk
+                if pieces:
+                    yield b"".join(pieces).rstrip(b"\r").decode("utf-8", errors="replace")
+                return
+            read += len(chunk)
+            if b"\n" not in chunk:
+                pieces.append(chunk)
+                continue
+            *complete, rest = chunk.split(b"\n")
+            complete[0] = b"".join([*pieces, complete[0]])
+            pieces = [rest] if rest else []
+            for line in complete:
+                yield line.rstrip(b"\r").decode("utf-8", errors="replace")
+                given += 1
+                if given == max_lines:
+                    return
     except OSError:
-        return []
+        return
     finally:
         os.close(fd)
-    return data.decode("utf-8", errors="replace").splitlines()[:max_lines]
 
 
 @dataclass(frozen=True)
@@ -202,15 +222,27 @@ def read_text(path: Path, limit: int = DEFAULT_LIMIT, *, allow_empty: bool = Fal
     bytes are replaced and their first offset remembered in ``bad_bytes_at`` (rules report it),
     unless ``strict``, where they fail as ``not_text``.
     """
+    checked = read_text_bytes(path, limit, allow_empty=allow_empty, strict=strict)
+    return checked if isinstance(checked, TextFile) else TextFile(path, checked.data.decode("ascii"))
+
+
+def read_text_bytes(
+    path: Path, limit: int = DEFAULT_LIMIT, *, allow_empty: bool = False, strict: bool = False
+) -> RawFile | TextFile:
+    """:func:`read_text` for parsers that work on bytes: ASCII text (nearly all evidence) comes back as its bytes,
+    undecoded; anything else as read_text's ``TextFile`` (a failure, or text that had to be decoded).
+    """
     raw = read_bytes_bounded(path, limit)
     if not raw.ok:
         return TextFile(path, error=raw.error, kind=raw.kind)
     data = raw.data
-    if not data.strip() and not allow_empty:
+    if (not data or data.isspace()) and not allow_empty:
         return TextFile(path, error="file is empty", kind=ReadFailure.empty)
     why = looks_like_text(data)
     if why is not None:
         return TextFile(path, error=why, kind=ReadFailure.not_text)
+    if data.isascii():
+        return raw
     try:
         return TextFile(path, data.decode("utf-8"))
     except UnicodeDecodeError as exc:

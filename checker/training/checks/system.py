@@ -10,7 +10,7 @@ import jsonschema
 from checker.findings import Problem, Severity
 from checker.numbers import shown
 from checker.registry import rule
-from checker.schemas import expected_type, load_schema, validator
+from checker.schemas import errors_of, expected_type, load_schema
 from checker.training.context import SystemContext
 
 
@@ -20,8 +20,8 @@ def _schema(name: str) -> dict[str, Any]:
 
 def _errors(ctx: SystemContext) -> list[jsonschema.ValidationError]:
     """Schema errors of the description, in a stable order (field, then message)."""
-    compiled = validator(f"training/{ctx.rules['system']['schema']}")
-    return sorted(compiled.iter_errors(ctx.desc.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    errors = errors_of(f"training/{ctx.rules['system']['schema']}", ctx.desc.data)
+    return sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.message))
 
 
 def _count_error(ctx: SystemContext, error: jsonschema.ValidationError) -> bool:
