@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from checker.options import RunOptions
 from checker.parsers.accuracy import AccuracyFile, parse_accuracy_file
 from checker.parsers.conf import ConfFile, parse_conf
 from checker.parsers.jsonfile import JSON_LIMIT, JsonDoc, parse_json_file
+from checker.parsers.memo import forget_parsed_files, per_run
 from checker.parsers.mllog import DetailLog, parse_detail_log
 from checker.parsers.summary import SummaryLog, parse_summary_log
 from checker.parsers.text import limit_for
@@ -25,28 +26,18 @@ from checker.rounds import Round
 from checker.scope import ContextBase
 
 
+@per_run(maxsize=256)
 def load_json(path: Path, limit: int = JSON_LIMIT) -> JsonDoc:
-    """System descriptions are shared by many results; parse each once per process and file version."""
-    try:
-        stat = path.stat()
-        version: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        version = None
-    return _load_json(path, version, limit)
-
-
-@lru_cache(maxsize=256)
-def _load_json(path: Path, version: tuple[int, int] | None, limit: int) -> JsonDoc:
+    """System descriptions are shared by many results; parse each once per run."""
     return parse_json_file(path, limit)
 
 
 def clear_caches() -> None:
-    """Forget parsed shared files (for long-lived processes that check a tree again after edits)."""
-    _load_json.cache_clear()
-    load_model_mapping.cache_clear()
+    """Forget parsed shared files (for long-lived processes and tests that check a tree again after edits)."""
+    forget_parsed_files()
 
 
-@lru_cache(maxsize=64)
+@per_run(maxsize=64)
 def load_model_mapping(path: Path) -> dict[str, str]:
     doc = parse_json_file(path)
     if not doc.ok or doc.data is None:
@@ -296,8 +287,10 @@ def _readlink(path: str) -> str:
 
 
 def _listing(folder: Path) -> list[Path]:
+    """The files in a folder (links followed), sorted; one ``scandir``, no ``stat`` per entry where avoidable."""
     try:
-        return sorted(p for p in folder.iterdir() if p.is_file())
+        with os.scandir(folder) as entries:
+            return sorted(folder / entry.name for entry in entries if entry.is_file())
     except OSError:
         return []
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from checker.findings import Finding, Problem, Severity
 from checker.options import RunOptions
+from checker.parsers.memo import forget_parsed_files
 from checker.registry import REGISTRY, Rule, load_all
 from checker.rounds import Round
 
@@ -243,6 +244,7 @@ def check_submitter(job: Job) -> WorkerOutput:
 
     suite = suite_named(job.suite)
     rules = Round.load(job.suite, job.version, job.rules_path)
+    forget_parsed_files()  # a worker may have checked an earlier version of the tree
     findings: list[Finding] = []
     results: list[dict[str, Any]] = []
     failed: set[str] = set()  # units with an error so far: a result without a row because of them needs no EN003
@@ -329,6 +331,7 @@ def run_checks(
     suite = suite_named(rules.suite)
     selection = selection or Selection()
     options = options or RunOptions()
+    forget_parsed_files()
     report = Report(str(tree.root), rules.version, columns=suite.columns(rules), suite=rules.suite)
     tree_ctx = suite.tree_context(rules, tree, options)
     report.findings += run_scope(rules.suite, "tree", tree_ctx, ".", selection, options)

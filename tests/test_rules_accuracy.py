@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from checker import context
-from checker.checks import compliance
 from checker.context import RunOptions
 from checker.discovery import discover
 from checker.engine import Report, Selection, run_checks
@@ -32,14 +31,8 @@ tree = trees.tree  # each test taking ``tree`` runs on the real ConnectTechInc c
 
 # --- shared helpers ---------------------------------------------------------------------------------------
 def clear_caches() -> None:
-    """Parsed files are cached per path and file version; tests rewrite files in place, sometimes within the
-    same clock tick and at the same size, so forget everything between runs."""
-    for cached in (accuracy_log._read_accuracy_log, accuracy_log._read_detail_keys, compliance._read_verify):
-        cached.cache_clear()
-    for name in ("load_json", "_load_json", "load_model_mapping"):
-        cache_clear = getattr(getattr(context, name, None), "cache_clear", None)
-        if cache_clear is not None:
-            cache_clear()
+    """Parsed files are cached per run; tests rewrite files in place between runs, so forget them."""
+    context.clear_caches()
 
 
 def check(root: Path, select: str = "", *, published: bool = False, version: str = "v4.1") -> Report:

@@ -10,7 +10,7 @@ import pytest
 
 from checker.checks import compliance as co
 from checker.checks import compliance_verdicts as cv
-from checker.context import ResultContext, RunOptions
+from checker.context import ResultContext, RunOptions, clear_caches
 from checker.discovery import discover
 from checker.findings import Severity
 from checker.rounds import Round
@@ -267,5 +267,6 @@ def test_co011_pass_and_fail(oracle: Path) -> None:
     verify.write_text("Mean output length 1300\nTEST PASS\n")
     assert list(cv.audit_verify_failed(ctx)) == []
     verify.write_text("Mean output length 900\nTEST FAIL\n")
+    clear_caches()  # parsed files are kept for one run; this is a new one
     problems = list(cv.audit_verify_failed(ctx))
     assert len(problems) == 1 and problems[0].found == "TEST FAIL"

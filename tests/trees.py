@@ -17,12 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.checks import compliance
 from checker.context import RunOptions, clear_caches
 from checker.discovery import discover
 from checker.engine import Report, Selection, run_checks
 from checker.findings import Finding
-from checker.parsers import accuracy_log
 from checker.registry import load_all
 from checker.rounds import Round
 from tests.conftest import copy_submitter
@@ -130,9 +128,7 @@ class Tree:
     def report(self, codes: tuple[str, ...] = (), *, published: bool = False) -> Report:
         """Check the tree in-process with only ``codes`` enabled (all when empty), against its round."""
         load_all()
-        clear_caches()  # the engine caches parsed files per path; tests rewrite files in place
-        for cached in (accuracy_log._read_accuracy_log, accuracy_log._read_detail_keys, compliance._read_verify):
-            cached.cache_clear()  # also within one clock tick and at the same size
+        clear_caches()  # the engine caches parsed files per run; tests rewrite files in place
         rules = self.rules()
         return run_checks(
             discover(self.root, rules["layout"]),

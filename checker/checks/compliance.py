@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from checker.checks.accuracy import ENFORCED_DIVISIONS
 from checker.context import ResultContext, as_bool, as_int
 from checker.findings import Problem, Severity
-from checker.parsers.accuracy_log import file_version
+from checker.parsers.memo import per_run
 from checker.parsers.text import DEFAULT_LIMIT, limit_for, read_text
 from checker.registry import rule
 from checker.rounds import Round
@@ -81,13 +80,9 @@ class VerifyFile:
         return "missing" if not self.exists else ("TEST PASS" if self.passed else "not TEST PASS")
 
 
+@per_run(maxsize=128)
 def read_verify(path: Path, pass_line: str = "TEST PASS", limit: int = DEFAULT_LIMIT) -> VerifyFile:
-    """A verify file, parsed once per file version (several CO rules read it)."""
-    return _read_verify(path, pass_line, file_version(path), limit)
-
-
-@lru_cache(maxsize=128)
-def _read_verify(path: Path, pass_line: str, version: tuple[int, int] | None, limit: int) -> VerifyFile:
+    """A verify file, parsed once per run (several CO rules read it)."""
     text = read_text(path, limit)
     verify = VerifyFile(path, exists=text.kind != "missing")  # present but unusable: judged, never passed
     if not text.ok:

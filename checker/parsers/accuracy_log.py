@@ -14,15 +14,15 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
+from checker.parsers.memo import per_run
 from checker.parsers.mllog import MARKER, key_of
 from checker.parsers.text import RawFile, ReadFailure, looks_like_text, stat_regular
 
 ACCURACY_JSON_LIMIT = 4 << 30  # untruncated logs reach hundreds of MB; they are memory-mapped, not read
 DETAIL_LOG_LIMIT = 1 << 30
-MAP_ABOVE = 1 << 20  # files above this are memory-mapped
+MAP_ABOVE = 64 << 20  # files above this are memory-mapped (below, one read is cheaper than paging a map)
 
 # One response record: {"seq_id": N, "qsl_idx": M, "data": "HEX" [, "token_data": ..., "token_count": K]}
 _ENTRY = re.compile(
@@ -85,22 +85,9 @@ def parse_accuracy_log_text(path: Path, text: str, size: int | None = None) -> A
     return log
 
 
-def file_version(path: Path) -> tuple[int, int] | None:
-    """(mtime, size) of a file, so caches stay right in long-lived processes that re-check edited trees."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
-
-
+@per_run(maxsize=32)
 def read_accuracy_log(path: Path, limit: int = ACCURACY_JSON_LIMIT) -> AccuracyLog:
-    """Read and parse one log, once per file version: several rules and audits read the same file."""
-    return _read_accuracy_log(path, file_version(path), limit)
-
-
-@lru_cache(maxsize=32)
-def _read_accuracy_log(path: Path, version: tuple[int, int] | None, limit: int) -> AccuracyLog:
+    """Read and parse one log, once per run: several rules and audits read the same file."""
     raw = map_bounded(path, limit)
     if isinstance(raw, RawFile):
         return AccuracyLog(path, error=raw.error, kind=raw.kind)
@@ -173,14 +160,11 @@ def map_bounded(path: Path, limit: int) -> bytes | mmap.mmap | RawFile:
         os.close(fd)
 
 
+@per_run(maxsize=64)
 def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_LIMIT) -> DetailKeys:
-    """The wanted header records and the error records of a detail log, once per file version."""
-    return _read_detail_keys(path, keys, file_version(path), limit)
+    """The wanted header records and the error records of a detail log, once per run.
 
-
-@lru_cache(maxsize=64)
-def _read_detail_keys(path: Path, keys: frozenset[str], version: tuple[int, int] | None, limit: int) -> DetailKeys:
-    """First value of each wanted key among the header lines, plus every ``is_error`` record of the whole log.
+    First value of each wanted key among the header lines, plus every ``is_error`` record of the whole log.
 
     Errors are located with a substring search over the whole text; only the lines found that
     way and the wanted header lines are JSON-decoded, so a large log costs one read.
@@ -195,22 +179,21 @@ def _read_detail_keys(path: Path, keys: frozenset[str], version: tuple[int, int]
         found.read_error = why
         found.read_kind = ReadFailure.empty if not raw else ReadFailure.not_text
         return found
-    head_end = -1
-    for _ in range(HEADER_LINES):
-        head_end = raw.find(b"\n", head_end + 1)
-        if head_end < 0:
-            head_end = len(raw)
+    pos, size = 0, len(raw)
+    for number in range(1, HEADER_LINES + 1):  # located with find: bulky header lines are never copied
+        if pos >= size:
             break
-    for number, line in enumerate(raw[:head_end].split(b"\n"), start=1):  # bytes: bulky lines are never decoded
-        if not line.startswith(_MARKER_BYTES):
-            continue
-        body = line[len(_MARKER_BYTES) :].strip().decode("utf-8", errors="replace") if _wanted(line, keys) else ""
-        key = key_of(body)
-        if key in keys and key not in found.values:
-            record = _record(body)
-            if record is not None:
-                found.values[key] = record.get("value")
-                found.lines[key] = number
+        end = raw.find(b"\n", pos)
+        end = size if end < 0 else end
+        if _at(raw, pos, _MARKER_BYTES) and _wanted(raw, pos, end, keys):
+            body = raw[pos + len(_MARKER_BYTES) : end].strip().decode("utf-8", errors="replace")
+            key = key_of(body)
+            if key in keys and key not in found.values:
+                record = _record(body)
+                if record is not None:
+                    found.values[key] = record.get("value")
+                    found.lines[key] = number
+        pos = end + 1
     found.malformed = _first_malformed(raw)
     start = raw.find(_ERROR_FLAG)
     while start >= 0:
@@ -233,14 +216,19 @@ _MARKER_BYTES = MARKER.encode()
 _KEY_START = len(_MARKER_BYTES) + len(b'{"key": "')
 
 
-def _wanted(line: bytes, keys: frozenset[str]) -> bool:
-    """The line may hold a wanted key: its ``{"key": "NAME"`` is one of them, or it is not written as LoadGen
-    writes it (decoded then, and judged by :func:`key_of` as every other reader does).
+def _at(raw: bytes | mmap.mmap, pos: int, prefix: bytes) -> bool:
+    """``raw.startswith(prefix, pos)``, also for a memory map (which has no startswith)."""
+    return raw[pos : pos + len(prefix)] == prefix
+
+
+def _wanted(raw: bytes | mmap.mmap, start: int, end: int, keys: frozenset[str]) -> bool:
+    """The record line ``raw[start:end]`` may hold a wanted key: its ``{"key": "NAME"`` is one of them, or it is
+    not written as LoadGen writes it (decoded then, and judged by :func:`key_of` as every other reader does).
     """
-    if not line.startswith(b'{"key": "', len(_MARKER_BYTES)):
+    if not _at(raw, start + len(_MARKER_BYTES), b'{"key": "'):
         return True
-    end = line.find(b'"', _KEY_START)
-    return end < 0 or line[_KEY_START:end].decode("utf-8", errors="replace") in keys
+    key_end = raw.find(b'"', start + _KEY_START, end)
+    return key_end < 0 or raw[start + _KEY_START : key_end].decode("utf-8", errors="replace") in keys
 
 
 _LINE_NOT_A_RECORD = re.compile(rb"\n(?!:::MLLOG \{)")  # a line that does not start as a record
