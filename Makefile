@@ -32,9 +32,13 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-## bench: results checked per second and peak memory on the shared data (and the official checker beside it)
+## bench: results checked per second and peak memory on the shared data, and on whole published rounds beside
+## their official checkers (ROUNDS="v4.1=/tmp/round41 v5.1=/tmp/round51", written by extract_mirror.py)
+ROUNDS ?=
+RUNS ?= 3
 bench: install
-	$(PY) -m checker.bench $(DATA)/inference-v4.1 --version v4.1 --training $(DATA)/training-v4.1
+	$(PY) -m checker.bench $(DATA)/inference-v4.1 --version v4.1 --training $(DATA)/training-v4.1 \
+		$(foreach r,$(ROUNDS),--round $(r)) --runs $(RUNS) --cold
 
 ## fixtures: regenerate the demo submissions with real LoadGen runs
 fixtures: install

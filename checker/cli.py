@@ -91,7 +91,7 @@ def main() -> None:
 )
 @shared_options("rules")
 @click.option("--submitter", default=None, help="Check only this submitter folder.")
-@shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug")
+@shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug", "no_cache")
 def check(
     path: Path,
     version: str | None,
@@ -106,6 +106,7 @@ def check(
     waivers: Path | None,
     published: bool,
     debug: bool,
+    no_cache: bool,
 ) -> None:
     """Check the submission tree at PATH and report findings (exit 0 valid, 1 errors, 2 could not run)."""
     root = resolve_root(path)
@@ -126,6 +127,7 @@ def check(
         options=RunOptions(published=published, debug=debug),
         rules_path=str(rules_file.resolve()) if rules_file else None,
         progress=_progress(sys.stderr),  # type: ignore[arg-type]
+        cache=not no_cache,
     )
     report.evidence = evidence
     if sys.stderr.isatty():

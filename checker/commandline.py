@@ -147,6 +147,13 @@ SHARED_OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = 
         help="Use this rule file instead of a bundled round (e.g. rules/demo/demo.yaml).",
     ),
     "debug": click.option("--debug", is_flag=True, help="Keep the traceback of a crashing rule in its finding."),
+    "no_cache": click.option(
+        "--no-cache",
+        "no_cache",
+        is_flag=True,
+        help="Check every submitter again instead of reusing what an unchanged one gave before "
+        "(the cache lives in ~/.cache/subcheck or $SUBCHECK_CACHE_DIR, never in the checked tree).",
+    ),
 }
 
 

@@ -233,6 +233,7 @@ class Job:
     selection: Selection
     options: RunOptions
     focus: Focus = Focus()
+    cache: bool = False  # reuse the stored output of an unchanged submitter (checker.cache)
 
 
 WorkerOutput = tuple[list[Finding], list[dict[str, Any]]]
@@ -240,6 +241,15 @@ WorkerOutput = tuple[list[Finding], list[dict[str, Any]]]
 
 def check_submitter(job: Job) -> WorkerOutput:
     """Check one submitter completely; runs in a worker process. Returns findings and result records."""
+    if job.cache:
+        from checker.cache import through_cache
+
+        rules = Round.load(job.suite, job.version, job.rules_path)
+        return through_cache(job, rules.data, lambda: _check_submitter(job))  # type: ignore[no-any-return]
+    return _check_submitter(job)
+
+
+def _check_submitter(job: Job) -> WorkerOutput:
     from checker.suites import suite_named
 
     suite = suite_named(job.suite)
@@ -319,12 +329,14 @@ def run_checks(
     progress: Callable[[int, int], None] | None = None,
     focus: dict[str, Focus] | None = None,
     require_results: bool = True,
+    cache: bool = False,
 ) -> Report:
     """Check ``tree`` (from the suite's discovery); ``jobs`` > 1 spreads submitters over processes.
 
     ``focus`` maps a submitter's ``rel`` to the part of it to check (``subcheck ci``); submitters it does not
     name are checked whole. ``require_results`` (off for ``ci``, whose change may touch no result) makes a
-    submitter or tree without results an error (EN002).
+    submitter or tree without results an error (EN002). ``cache`` reuses what an unchanged submitter gave before
+    (:mod:`checker.cache`).
     """
     from checker.suites import suite_named
 
@@ -337,7 +349,7 @@ def run_checks(
     report.findings += run_scope(rules.suite, "tree", tree_ctx, ".", selection, options)
     focus = focus or {}
     work = [
-        Job(rules.suite, rules.version, rules_path, unit, selection, options, focus.get(unit.rel, Focus()))
+        Job(rules.suite, rules.version, rules_path, unit, selection, options, focus.get(unit.rel, Focus()), cache)
         for unit in sorted(tree.submitters, key=lambda u: -suite.size(u))
     ]
     for unit in tree.submitters if require_results else ():

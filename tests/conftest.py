@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# The cache of checked submitters (checker.cache) is exercised by the tests, never in the user's own cache.
+os.environ.setdefault("SUBCHECK_CACHE_DIR", tempfile.mkdtemp(prefix="subcheck-test-cache-"))
 
 
 def data_root() -> Path:
