@@ -21,7 +21,9 @@ from checker.parsers.text import ReadFailure, limit_for
 from checker.registry import rule
 
 ENFORCED_DIVISIONS = ("closed", "network")
-_ACCURACY_KEYS = frozenset({"effective_test_mode", "effective_accuracy_sample_count", "qsl_reported_total_count"})
+_ACCURACY_KEYS = frozenset(
+    {"effective_test_mode", "effective_accuracy_sample_count", "qsl_reported_total_count", "loadgen_version"}
+)
 
 
 def enforced(ctx: ResultContext) -> bool:

@@ -5,14 +5,16 @@ the network SUT name and the primary metric.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from checker.checks.accuracy import accuracy_keys
+from checker.checks.compliance import audit
 from checker.checks.performance import at_key, log_path, usable_perf_log
 from checker.context import ResultContext
 from checker.findings import Problem, Severity
 from checker.metrics import primary_metric
 from checker.numbers import as_float, check, shown
-from checker.parsers.mllog import read_header_value
 from checker.registry import rule
 
 
@@ -27,7 +29,7 @@ def loadgen_build_mismatch(ctx: ResultContext) -> Iterator[Problem]:
     LoadGen logs its version as ``<release> @ <commit>``. Logs from different releases (4.0 and 4.1)
     are an error: the runs were not made under the same rules. Logs from different commits of the
     same release are a warning: usually a rebuild, but the audit no longer proves the very build
-    that made the result. Only the ``loadgen_version`` record at the top of each log is read.
+    that made the result.
 
     Fails: an accuracy log from LoadGen 5.1 beside a 6.0 performance log (a warning for another commit of the same
     release). Passes: one build for every log.
@@ -36,9 +38,7 @@ def loadgen_build_mismatch(ctx: ResultContext) -> Iterator[Problem]:
     build = log.get("loadgen_version") if log else None
     if not isinstance(build, str):
         return
-    others = {"accuracy": ctx.accuracy_dir / "mlperf_log_detail.txt", **ctx.audit_detail_logs()}
-    for name, path in others.items():
-        other, line = read_header_value(path, "loadgen_version")
+    for name, path, other, line in _other_builds(ctx):
         if other is None or other == build:
             continue
         same_release = isinstance(other, str) and _release(other) == _release(build)
@@ -51,6 +51,17 @@ def loadgen_build_mismatch(ctx: ResultContext) -> Iterator[Problem]:
             found=other,
             severity=Severity.WARNING if same_release else None,
         )
+
+
+def _other_builds(ctx: ResultContext) -> Iterator[tuple[str, Path, Any, int | None]]:
+    """The ``loadgen_version`` of the accuracy log and of each audit's performance log, from the reads the
+    accuracy and audit rules make anyway (no log is opened twice).
+    """
+    keys = accuracy_keys(ctx)
+    yield "accuracy", keys.path, keys.values.get("loadgen_version"), keys.lines.get("loadgen_version")
+    for name, path in ctx.audit_detail_logs().items():
+        log = audit(ctx, name).perf_log
+        yield name, path, log.get("loadgen_version"), log.line_of("loadgen_version")
 
 
 def _release(version: str) -> str:
