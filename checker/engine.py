@@ -13,11 +13,8 @@ nothing is parsed twice and workers share no state.
 from __future__ import annotations
 
 import difflib
-import gc
-import os
 import traceback
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ from checker.options import RunOptions
 from checker.parsers.memo import forget_parsed_files
 from checker.registry import REGISTRY, Rule, load_all
 from checker.rounds import Round
+from checker.workers import Focus, Job, WorkerOutput, default_jobs, plan_jobs, run_jobs  # noqa: F401 (re-exported)
 
 
 class SelectionError(ValueError):
@@ -214,31 +212,6 @@ def run_audit_runs(suite: str, ctx: Any, unit: str, selection: Selection, option
     return [f for f in out if selection.keeps(f)]
 
 
-@dataclass(frozen=True)
-class Focus:
-    """``subcheck ci`` checks only what a change touched; None fields mean the whole submitter."""
-
-    results: frozenset[str] | None = None
-    systems: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class Job:
-    """One submitter to check, with everything a worker process needs (it is pickled)."""
-
-    suite: str
-    version: str
-    rules_path: str | None
-    unit: Any
-    selection: Selection
-    options: RunOptions
-    focus: Focus = Focus()
-    cache: bool = False  # reuse the stored output of an unchanged submitter (checker.cache)
-
-
-WorkerOutput = tuple[list[Finding], list[dict[str, Any]]]
-
-
 def check_submitter(job: Job) -> WorkerOutput:
     """Check one submitter completely; runs in a worker process. Returns findings and result records."""
     if job.cache:
@@ -257,26 +230,36 @@ def _check_submitter(job: Job) -> WorkerOutput:
     forget_parsed_files()  # a worker may have checked an earlier version of the tree
     findings: list[Finding] = []
     results: list[dict[str, Any]] = []
-    failed: set[str] = set()  # units with an error so far: a result without a row because of them needs no EN003
     for unit in suite.units(rules, job.unit, job.options, job.focus):
         found = run_scope(job.suite, unit.scope, unit.ctx, unit.id, job.selection, job.options)
         if unit.scope == "result":
             found += run_audit_runs(job.suite, unit.ctx, unit.id, job.selection, job.options)
         findings += found
-        if any(f.fails for f in found):
-            failed.add(unit.id)
         if unit.scope != "result":
             continue
         rows, problem = _rows(suite, unit)
-        explained = unit.id in failed or any(dep in failed for _, dep in unit.depends)
-        if problem is None and not rows and not explained:
-            problem = Problem(
-                unit.id, "no table row could be made, and no rule said why", expected="a primary metric", found="none"
-            )
         if problem is not None:
             findings += emit("EN003", problem, unit.id, job.selection)
-        results.append({"Location": unit.id, "depends": list(unit.depends), "rows": rows, "stub": unit.stub})
+        record = {"Location": unit.id, "depends": list(unit.depends), "rows": rows, "stub": unit.stub}
+        results.append({**record, "rowless": problem is None and not rows})
     return findings, results
+
+
+def _unexplained_rowless(report: Report, selection: Selection) -> None:
+    """EN003 for a result without a row when neither it, its system nor its submitter has an error that says why
+    (decided once every worker is done: a big submitter's results and its system may be judged apart).
+    """
+    failing = {f.unit or f.path for f in report.findings if f.fails and (f.unit or f.path) != "."}
+    for result in report.results:
+        if not result.pop("rowless", False):
+            continue
+        location = result["Location"]
+        if location in failing or any(dep in failing for kind, dep in result["depends"] if kind != "tree"):
+            continue
+        problem = Problem(
+            location, "no table row could be made, and no rule said why", expected="a primary metric", found="none"
+        )
+        report.findings += emit("EN003", problem, location, selection)
 
 
 def _rows(suite: Any, unit: Any) -> tuple[list[dict[str, Any]], Problem | None]:
@@ -347,11 +330,8 @@ def run_checks(
     report = Report(str(tree.root), rules.version, columns=suite.columns(rules), suite=rules.suite)
     tree_ctx = suite.tree_context(rules, tree, options)
     report.findings += run_scope(rules.suite, "tree", tree_ctx, ".", selection, options)
-    focus = focus or {}
-    work = [
-        Job(rules.suite, rules.version, rules_path, unit, selection, options, focus.get(unit.rel, Focus()), cache)
-        for unit in sorted(tree.submitters, key=lambda u: -suite.size(u))
-    ]
+    template = Job(rules.suite, rules.version, rules_path, None, selection, options, cache=cache)
+    work = plan_jobs(suite, tree, jobs, focus or {}, template)
     for unit in tree.submitters if require_results else ():
         if not suite.size(unit):
             report.findings += emit(
@@ -364,45 +344,12 @@ def run_checks(
         report.findings += emit(
             "EN002", Problem(".", "no submitter folder to check", expected="submitters", found="none"), ".", selection
         )
-    for findings, results in _map(check_submitter, work, jobs, progress):
+    for findings, results in run_jobs(check_submitter, work, jobs, progress):
         report.findings += findings
         report.results += results
+    _unexplained_rowless(report, selection)
     report.results_checked = len(report.results)
     report.findings.sort(key=lambda f: (f.path, f.line or 0, f.code))
     report.results.sort(key=lambda r: r["Location"])
     suite.finish(report, rules)
     return report
-
-
-def _map(
-    func: Callable[[Job], WorkerOutput], work: list[Job], jobs: int, progress: Callable[[int, int], None] | None
-) -> Iterator[WorkerOutput]:
-    """The one process pool: in order, with progress after each submitter."""
-    jobs = max(1, min(jobs, len(work) or 1))
-    _fewer_collections()
-    if jobs == 1:
-        outputs: Iterable[WorkerOutput] = map(func, work)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        outputs = pool.map(func, work)
-    try:
-        for done, output in enumerate(outputs, start=1):
-            if progress:
-                progress(done, len(work))
-            yield output
-    finally:
-        if pool is not None:
-            pool.shutdown()
-
-
-def _fewer_collections() -> None:
-    """A check allocates millions of short-lived records that hold no reference cycles; Python's default cyclic
-    collector threshold (700 allocations) would walk the heap thousands of times for nothing. Collections stay
-    on, only less often; the workers inherit the setting.
-    """
-    gc.set_threshold(max(gc.get_threshold()[0], 50_000), 50, 100)
-
-
-def default_jobs() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))

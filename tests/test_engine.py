@@ -232,7 +232,7 @@ def _sources() -> dict[str, str]:
 def test_one_process_pool_and_one_mllog_reader() -> None:
     sources = _sources()
     pools = [p for p, text in sources.items() if "ProcessPoolExecutor(" in text]
-    assert pools == ["checker/engine.py"]
+    assert pools == ["checker/workers.py"]
     readers = [p for p, text in sources.items() if re.search(r"^(MARKER|TOKEN) = \":::MLLOG", text, re.M)]
     assert len(readers) == 1, readers
     assert not (REPO / "reference_sut" / "mllog.py").exists()

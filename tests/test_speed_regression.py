@@ -42,3 +42,10 @@ def test_table_verdicts_and_findings_are_unchanged() -> None:
         assert now["summary"] == golden["summary"]
         assert now["results"] == golden["results"]
         assert now["findings"] == golden["findings"]
+
+
+def test_a_submitter_shared_out_between_workers_reports_as_one(demo_tree: Path) -> None:
+    """With two workers the demo submitter is split into shares of its results; nothing else may change."""
+    from .conftest import check_demo_json
+
+    assert check_demo_json(demo_tree, "--no-cache") == check_demo_json(demo_tree, "--no-cache", "-j", "2")

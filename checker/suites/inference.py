@@ -19,6 +19,7 @@ IDENTITY = ("Division", "Organization", "Platform", "Model", "Scenario")
 
 class InferenceSuite:
     name = "inference"
+    splits = True  # units() honours Focus.submitter and Focus.results: a big submitter can be shared out
 
     def discover(self, path: Path, rules: Round, only_submitter: str | None) -> Tree:
         return discover(path, rules["layout"], only_submitter)
@@ -30,7 +31,8 @@ class InferenceSuite:
         return len(submitter.results)
 
     def units(self, rules: Round, submitter: SubmitterUnit, options: RunOptions, focus: Focus) -> Iterator[Unit]:
-        yield Unit("submitter", submitter.rel, SubmitterContext(rules, submitter, options))
+        if focus.submitter:
+            yield Unit("submitter", submitter.rel, SubmitterContext(rules, submitter, options))
         systems = focus.systems
         if systems is None:
             systems = tuple(sorted(set(submitter.systems) | set(submitter.system_jsons)))
