@@ -39,7 +39,7 @@ from checker.options import RunOptions
     default=None,
     help="Revision the change ends at, checked from its git objects (default: the working tree, untracked too).",
 )
-@shared_options("version", "rules", "format", "output", "waivers", "jobs", "select", "ignore", "published", "debug")
+@shared_options("version", "rules", "format", "output", "waivers", "jobs", "select", "ignore", "published", "debug", "view")
 def ci(
     repo: Path,
     base: str,

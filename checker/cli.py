@@ -91,7 +91,7 @@ def main() -> None:
 )
 @shared_options("rules")
 @click.option("--submitter", default=None, help="Check only this submitter folder.")
-@shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug")
+@shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug", "view")
 def check(
     path: Path,
     version: str | None,

@@ -13,9 +13,10 @@ from typing import Any, NoReturn
 import click
 
 from checker.engine import Selection, SelectionError
-from checker.reporters import load_reporters
+from checker.reporters import load_reporters, write_report
 from checker.rounds import Round
 from checker.ruleset import RulesetError, available_versions
+from checker.viewopts import VIEW_OPTIONS, view_settings
 
 EXIT_CANNOT_RUN = 2
 
@@ -84,16 +85,24 @@ def choose_round(path: Path, suite: str, version: str | None, rules_file: Path |
 
 
 def emit(report: Any, fmt: str, output: Path | None) -> None:
-    """Write the report in the chosen format to ``output`` (or standard output)."""
-    write = load_reporters()[fmt]
-    if output:
-        try:
-            with output.open("w", encoding="utf-8", newline="") as stream:
-                write(report, stream)
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}")
-    else:
-        write(report, sys.stdout)
+    """Write the report in the chosen format to ``output`` (its folder made when missing) or standard output.
+
+    With ``--output`` the one-line verdict still goes to standard error, so a terminal or CI log shows it.
+    """
+    from checker.reporters.text import verdict_line
+
+    settings = view_settings()
+    report = settings.visible(report)
+    if not output:
+        write_report(report, fmt, sys.stdout, settings.view(sys.stdout))
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with output.open("w", encoding="utf-8", newline="") as stream:
+            write_report(report, fmt, stream, settings.view(stream))
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    click.echo(verdict_line(report), err=True)
 
 
 def resolve_root(path: Path) -> Path:
@@ -147,6 +156,7 @@ SHARED_OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = 
         help="Use this rule file instead of a bundled round (e.g. rules/demo/demo.yaml).",
     ),
     "debug": click.option("--debug", is_flag=True, help="Keep the traceback of a crashing rule in its finding."),
+    **VIEW_OPTIONS,
 }
 
 
