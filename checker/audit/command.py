@@ -89,8 +89,11 @@ def audit(
     Exit code follows the check: 0 without errors, 1 with errors, 2 when it could not run. Audit findings
     are for reviewers and never fail the run on their own.
     """
-    chosen = cl.selection(select, ignore, ("inference", "audit"))
     root = cl.resolve_root(path)
+    given = cl.with_config(root, version=version, select=select, ignore=ignore, waivers=waivers,
+                           rules_file=rules_file)  # fmt: skip
+    version, select, ignore, waivers = (given[k] for k in ("version", "select", "ignore", "waivers"))
+    chosen = cl.selection(select, ignore, ("inference", "audit"))
     rules, evidence = cl.choose_round(root, "inference", version, rules_file)
     try:
         config = load_config(str(config_file) if config_file else None)
@@ -101,7 +104,7 @@ def audit(
     rules_path = str(rules_file.resolve()) if rules_file else None
     started = time.perf_counter()
     report, tree = check_round(root, rules, jobs, options, chosen, rules_path)
-    report.evidence = evidence
+    report.evidence = given["evidence"] or evidence
     checked = time.perf_counter()
     past = []
     past_rules = cl.load_round(history_version, None) if history_version else rules

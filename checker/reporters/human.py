@@ -19,7 +19,7 @@ _RST_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")
 
 def plain(text: Any) -> str:
     """``text`` without reStructuredText literals and roles (````x```` and ``:class:`x``` become `x`)."""
-    shown = printable("" if text is None else text)
+    shown = printable("" if text is None else text, keep="\n")
     if "`" not in shown:
         return shown
     return _RST_ROLE.sub(r"`\1`", _RST_LITERAL.sub(r"`\1`", shown))
