@@ -88,7 +88,7 @@ def explain(code: str) -> None:
         fail(f"unknown rule code {code!r}{hint}")
     scope = "emitted by the engine" if rule.scope == "engine" else f"checked per {rule.scope}"
     click.echo(f"{rule.code} ({rule.name}), {rule.severity.value}, {rule.suite}, {scope}\n")
-    click.echo(plain(rule.doc))
+    click.echo(plain(rule.doc, lines=True))
     click.echo(f"\nHow to fix: {plain(rule.fix)}")
     if rule.scope != "engine":
         click.echo(f"Defined at: {rule.location}")

@@ -23,6 +23,7 @@ from checker.audit.scenarios import scenario_table
 from checker.engine import Report
 from checker.findings import Finding
 from checker.registry import REGISTRY
+from checker.reporters.human import human, plain
 
 FILTERS = (
     ("division", "Division"),
@@ -134,7 +135,7 @@ def _summary(report: Report, ctx: AuditContext, findings: list[Finding]) -> str:
     html.append("</div><p>")
     for code in sorted(counts):
         rule = REGISTRY.get(code)
-        name = rule.summary if rule else code
+        name = plain(rule.summary) if rule else code
         html.append(f'<span class="code">{escape(code)}</span>{counts[code]} &times; {escape(name)}<br>')
     html.append("</p></section>")
     return "".join(html)
@@ -203,12 +204,12 @@ def _finding(ctx: AuditContext, finding: Finding, out_dir: Path, primary: str) -
     parts = [
         f'<div class="finding {escape(level)}" data-code="{escape(finding.code)}">',
         f'<span class="code {escape(level)}">{escape(finding.code)}</span><b>{escape(level)}</b> ',
-        escape(finding.message),
+        escape(plain(finding.message)),
     ]
     if finding.expected is not None or finding.found is not None:
         parts.append(
-            f'<div class="muted">expected: {escape(str(finding.expected)[:300])} &nbsp; '
-            f"found: {escape(str(finding.found)[:300])}</div>"
+            f'<div class="muted">expected: {escape(human(finding.expected, 300))} &nbsp; '
+            f"found: {escape(human(finding.found, 300))}</div>"
         )
     others = [r for r in results_of(finding) if r != primary]
     if others:
@@ -218,8 +219,9 @@ def _finding(ctx: AuditContext, finding: Finding, out_dir: Path, primary: str) -
     parts.append(f'<div class="muted">file: {_link(ctx, finding.path, out_dir)}</div>')
     if rule:
         parts.append(
-            f"<details><summary>{escape(rule.name)}: how to read this</summary><pre>{escape(rule.doc)}</pre>"
-            f"<p>How to fix: {escape(rule.fix)}</p></details>"
+            f"<details><summary>{escape(rule.name)}: how to read this</summary>"
+            f"<pre>{escape(plain(rule.doc, lines=True))}</pre>"
+            f"<p>How to fix: {escape(plain(rule.fix))}</p></details>"
         )
     parts.append("</div>")
     return "".join(parts)

@@ -13,13 +13,18 @@ from checker.reporters.safe import printable
 
 ELLIPSIS = "..."
 LIST_SHOWN = 5  # items of a list shown before "(N in all)"
+VALUE_CAP = 300  # characters of one expected/found value in the machine-readable formats' messages
 _RST_LITERAL = re.compile(r"``(.+?)``")
 _RST_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")
 
 
-def plain(text: Any) -> str:
-    """``text`` without reStructuredText literals and roles (````x```` and ``:class:`x``` become `x`)."""
-    shown = printable("" if text is None else text, keep="\n")
+def plain(text: Any, lines: bool = False, keep: str = "") -> str:
+    """``text`` without reStructuredText literals and roles (````x```` and ``:class:`x``` become `x`).
+
+    ``lines`` keeps line breaks (a rule's documentation); a message's are escaped so they cannot fake a line,
+    unless the format escapes them its own way (``keep``, as :func:`~checker.reporters.safe.printable` takes it).
+    """
+    shown = printable("" if text is None else text, keep=keep + ("\n" if lines else ""))
     if "`" not in shown:
         return shown
     return _RST_ROLE.sub(r"`\1`", _RST_LITERAL.sub(r"`\1`", shown))
