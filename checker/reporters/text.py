@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from checker.findings import Finding
@@ -90,10 +91,36 @@ def _metrics(report: Any) -> dict[str, str]:
     return {rel: ", ".join(values) for rel, values in shown.items()}
 
 
-def _header(rel: str, metric: str, verdict: str, width: int) -> str:
-    tail = "  ".join(part for part in (metric, verdict) if part)
-    room = max(20, width - len(tail) - 2)
-    return f"{middle(printable(rel), room)}  {tail}".rstrip()
+@dataclass(frozen=True)
+class Columns:
+    """Widths that line result headers up: the path (cut in the middle when needed) and the measured value."""
+
+    path: int
+    metric: int
+
+    @classmethod
+    def fit(cls, paths: list[str], metrics: list[str], verdicts: list[str], width: int) -> Columns:
+        metric = max((len(m) for m in metrics), default=0)
+        tail = metric + 2 + max((len(v) for v in verdicts), default=0)
+        path = min(max((len(p) for p in paths), default=0), max(30, width - tail - 2))
+        return cls(path, metric)
+
+    def header(self, rel: str, metric: str, verdict: str, width: int) -> str:
+        shown = printable(rel)
+        line = f"{shown:<{self.path}}  {metric:>{self.metric}}  {verdict}"
+        if len(shown) <= self.path and len(line) <= width:
+            return line
+        room = max(20, width - len(metric) - len(verdict) - 4)
+        return f"{middle(printable(rel), room)}  {metric}  {verdict}"[:width]
+
+
+def _owner(path: str, units: set[str]) -> str:
+    """The unit a round-level finding (an audit's) is about: the result folder or system its path lies in."""
+    parts = path.removesuffix(".json").split("/")
+    for end in range(len(parts), 0, -1):
+        if "/".join(parts[:end]) in units:
+            return "/".join(parts[:end])
+    return ROOT_GROUP
 
 
 def format_groups(report: Any, view: View) -> tuple[list[str], int]:
@@ -102,19 +129,24 @@ def format_groups(report: Any, view: View) -> tuple[list[str], int]:
     metrics = _metrics(report)
     results = set(metrics) | set(rejected)
     groups: dict[str, list[Finding]] = {}
+    units = results | {f.unit for f in report.findings}
     for finding in report.findings:
         if view.shows(finding):
-            unit = finding.unit if finding.unit not in ("", ".") else ROOT_GROUP
+            unit = finding.unit if finding.unit not in ("", ".") else _owner(finding.path, units)
             groups.setdefault(unit, []).append(finding)
     listed = view.show_results or len(results) <= RESULTS_LISTED
     keys = set(groups) | set(rejected) | (results if listed else set())
     fixes: set[tuple[str, str]] | None = None if view.show_results else set()
+    verdicts = {key: f"REJECTED ({printable(' '.join(rejected[key]))})" if key in rejected else "ok" for key in results}
+    shown = [key for key in keys if key in results]
+    columns = Columns.fit(
+        [printable(k) for k in shown], [metrics.get(k, "") for k in shown], [verdicts[k] for k in shown], view.width
+    )
     lines: list[str] = []
     for key in sorted(keys, key=lambda k: (k != ROOT_GROUP, k)):
         found = sorted(groups.get(key, []), key=lambda f: (ORDER[f.severity.value], f.path, f.line or 0))
         if key in results:
-            verdict = f"REJECTED ({printable(' '.join(rejected[key]))})" if key in rejected else "ok"
-            lines.append(_header(key, metrics.get(key, ""), verdict, view.width))
+            lines.append(columns.header(key, metrics.get(key, ""), verdicts[key], view.width))
         else:
             paths = {f.path for f in found}
             key = paths.pop() if len(paths) == 1 and key != ROOT_GROUP else key
@@ -133,11 +165,11 @@ def format_counts(report: Any, width: int) -> list[str]:
     if not counts:
         return []
     registry = load_all(audit=any(code.startswith("AU") for code, _ in counts))
-    lines = [f"{'code':<6} {'severity':<8} {'count':>5}  summary"]
+    lines = [f"{'code':<6} {'severity':<8}  {'count':>5}  summary"]
     for (code, severity), count in sorted(counts.items(), key=lambda i: (ORDER[i[0][1]], i[0][0])):
         rule = registry.get(code)
         summary = plain(rule.summary) if rule else ""
-        line = f"{printable(code):<6} {severity:<8} {count:>5}  {summary}"
+        line = f"{printable(code):<6} {severity:<8}  {count:>5}  {summary}"
         lines.append(line if len(line) <= width else line[: width - 3] + "...")
     return lines
 
@@ -180,10 +212,12 @@ def render(report: Any, view: View) -> str:
     hidden = [f for f in report.findings if not view.shows(f)]
     notes = []
     if clean:
-        notes.append(f"{clean} more results accepted without findings (-v lists every result)")
+        what = "result" if clean == 1 else "results"
+        notes.append(f"{clean} more {what} accepted without findings (-v lists every result)")
     if hidden:
-        codes = ", ".join(f"{code} {n}" for code, n in sorted(Counter(f.code for f in hidden).items()))
-        notes.append(f"{len(hidden)} notices that need no action not shown ({codes}); --show notices lists them")
+        codes = ", ".join(f"{code}: {n}" for code, n in sorted(Counter(f.code for f in hidden).items()))
+        what = "notice that needs" if len(hidden) == 1 else "notices that need"
+        notes.append(f"{len(hidden)} {what} no action not shown ({codes}); --show notices lists them")
     if notes and lines:
         lines.append("")
     for note in notes:
