@@ -58,4 +58,3 @@ def test_readme_example_prints_what_the_readme_shows(
     result = CliRunner().invoke(main, argv, prog_name="subcheck", terminal_width=120)
     actual = result.output.rstrip("\n").splitlines()
     assert matches(expected, actual), "\n".join(["README shows:", *expected, "", "the command prints:", *actual])
-
