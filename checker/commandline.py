@@ -108,13 +108,23 @@ def emit(report: Any, fmt: str, output: Path | None) -> None:
     if not output:
         write_report(report, fmt, sys.stdout, settings.view(sys.stdout))
         return
+    make_folder(output)
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
         with output.open("w", encoding="utf-8", newline="") as stream:
             write_report(report, fmt, stream, settings.view(stream))
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
     click.echo(verdict_line(report), err=True)
+
+
+def make_folder(output: Path) -> None:
+    """Create the folder ``output`` goes into; exit 2 when a file stands in the way or it cannot be made."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        fail(f"cannot write {output}: a file is in the way of its folder {output.parent}")
+    except OSError as exc:
+        fail(f"cannot write {output}: cannot make its folder: {exc.strerror or exc}")
 
 
 def with_config(start: Path, **given: Any) -> dict[str, Any]:

@@ -41,7 +41,6 @@ class ViewSettings:
             show_notices=self.verbose or "notices" in self.show,
             show_results=self.verbose or "results" in self.show,
             quiet=self.quiet,
-            min_severity=Severity(self.min_severity),
         )
 
 

@@ -151,7 +151,12 @@ def test_output_file_keeps_the_verdict_on_stderr_and_makes_its_folder(tmp_path: 
     blocker = tmp_path / "file"
     blocker.write_text("x")
     code, _, stderr = run("check", WRONG_SEED, "--rules", DEMO_RULES, "--output", str(blocker / "report.txt"))
-    assert code == 2 and stderr.startswith("subcheck: cannot write") and "Traceback" not in stderr
+    assert (
+        code == 2
+        and stderr == f"subcheck: cannot write {blocker / 'report.txt'}: a file is in the way of its folder {blocker}\n"
+    )
+    code, stdout, stderr = run("audit", WRONG_SEED, "--rules", DEMO_RULES, "--html", str(blocker / "a" / "r.html"))
+    assert code == 2 and stdout == "" and "a file is in the way of its folder" in stderr and "internal" not in stderr
 
 
 @pytest.mark.parametrize("fmt", ["text", "github", "junit", "sarif"])

@@ -90,6 +90,8 @@ def audit(
     are for reviewers and never fail the run on their own.
     """
     root = cl.resolve_root(path)
+    if html_file:
+        cl.make_folder(html_file)  # before the run: a report that cannot be written fails fast
     given = cl.with_config(root, version=version, select=select, ignore=ignore, waivers=waivers,
                            rules_file=rules_file)  # fmt: skip
     version, select, ignore, waivers = (given[k] for k in ("version", "select", "ignore", "waivers"))
@@ -122,7 +124,10 @@ def audit(
     if html_file:
         from checker.audit.html import write_html
 
-        write_html(result, ctx, findings, html_file)
+        try:
+            write_html(result, ctx, findings, html_file)
+        except OSError as exc:
+            cl.fail(f"cannot write {html_file}: {exc.strerror or exc}")
     if timing:
         click.echo(
             f"check {checked - started:.2f} s, history {history_done - checked:.2f} s, "

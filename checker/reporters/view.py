@@ -23,7 +23,6 @@ class View:
     show_notices: bool = False
     show_results: bool = False
     quiet: bool = False
-    min_severity: Severity = Severity.NOTICE
 
     def shows(self, finding: Finding) -> bool:
         """Whether the text report lists ``finding`` (the count table counts it either way)."""
