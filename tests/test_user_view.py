@@ -180,3 +180,15 @@ def test_published_ac009_says_there_is_nothing_to_fix() -> None:
         for f in json.loads(stdout)["findings"]
         if f["code"] == "AC009"
     )
+
+
+def test_findings_of_one_file_sit_under_that_file_with_their_line_or_key() -> None:
+    log = "Acme/results/box/bert/result_2.txt"
+    findings = [
+        Finding("TL008", Severity.WARNING, log, "no eval reaches the target", "Train longer.", "Acme/results/box/bert",
+                line=99),
+        Finding("TL002", Severity.WARNING, log, "run_stop missing", "Log it.", "Acme/results/box/bert", key="run_stop"),
+    ]  # fmt: skip
+    lines = render(Report("/root", "v4.1", findings, [], 1, []), View()).splitlines()
+    assert lines[:3] == [log, "  [run_stop]: TL002 warning: run_stop missing", "      fix: Log it."]
+    assert lines[3:5] == ["  line 99: TL008 warning: no eval reaches the target", "      fix: Train longer."]

@@ -53,7 +53,7 @@ def _where(finding: Finding, group: str) -> str:
                 break
     path = printable(path)
     if finding.line is not None:
-        return f"{path}:{finding.line}"
+        return f"{path}:{finding.line}" if path else f"line {finding.line}"
     if finding.key:
         return f"{path}[{printable(finding.key)}]"
     return path
