@@ -215,3 +215,13 @@ def test_audit_text_report_keeps_warnings_and_notices_and_takes_ignore_and_ci_fo
     code, _, stderr = run("audit", root, "--version", "4.1", "-j", "1", "--format", "sarif", "--output", str(report))
     assert code == 1 and json.loads(report.read_text())["runs"][0]["results"]
     assert stderr.strip().startswith("FAILED: 16 results checked against v4.1")
+
+
+def test_make_demo_says_how_to_run_subcheck_afterwards(capfd: pytest.CaptureFixture[str]) -> None:
+    from checker import demo
+
+    assert demo.main() == 0
+    out, err = capfd.readouterr()
+    assert "PASSED: 4 results checked against demo" in out
+    venv = os.path.relpath(Path(sys.executable).parent)
+    assert f"not on your PATH: run `source {venv}/activate`" in err and f"`{venv}/subcheck ...`" in err
