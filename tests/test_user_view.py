@@ -192,3 +192,17 @@ def test_findings_of_one_file_sit_under_that_file_with_their_line_or_key() -> No
     lines = render(Report("/root", "v4.1", findings, [], 1, []), View()).splitlines()
     assert lines[:3] == [log, "  [run_stop]: TL002 warning: run_stop missing", "      fix: Log it."]
     assert lines[3:5] == ["  line 99: TL008 warning: no eval reaches the target", "      fix: Train longer."]
+
+
+def test_result_headers_line_up_where_they_fit_and_never_overflow() -> None:
+    rows = [
+        ("closed/A/results/s/resnet50/Offline", "1,234 Samples/s", "ok"),
+        ("closed/A/results/s/resnet50/Server", "987.6 Queries/s", "REJECTED (PE006)"),
+        ("closed/A/results/" + "x" * 90 + "/resnet50/Offline", "5 Samples/s", "ok"),
+    ]
+    from checker.reporters.text import Columns
+
+    columns = Columns.fit(rows, 120)
+    lines = [columns.header(*row, 120) for row in rows]
+    assert lines[0].index("Samples/s") == lines[1].index("Queries/s") and lines[0].endswith("  ok")
+    assert len(lines[2]) <= 120 and "..." in lines[2] and lines[2].endswith("5 Samples/s  ok")

@@ -99,19 +99,25 @@ class Columns:
     metric: int
 
     @classmethod
-    def fit(cls, paths: list[str], metrics: list[str], verdicts: list[str], width: int) -> Columns:
-        metric = max((len(m) for m in metrics), default=0)
-        tail = metric + 2 + max((len(v) for v in verdicts), default=0)
-        path = min(max((len(p) for p in paths), default=0), max(30, width - tail - 2))
-        return cls(path, metric)
+    def fit(cls, rows: list[tuple[str, str, str]], width: int) -> Columns:
+        """The widths that line up the most (path, metric, verdict) rows within ``width``; the rest go unaligned."""
+        best, most = cls(0, 0), -1
+        for path in sorted({len(p) for p, _, _ in rows}):
+            for metric in sorted({len(m) for _, m, _ in rows}):
+                fits = sum(
+                    1 for p, m, v in rows if len(p) <= path and len(m) <= metric and path + metric + len(v) + 4 <= width
+                )
+                if fits > most:
+                    best, most = cls(path, metric), fits
+        return best
 
     def header(self, rel: str, metric: str, verdict: str, width: int) -> str:
         shown = printable(rel)
         line = f"{shown:<{self.path}}  {metric:>{self.metric}}  {verdict}"
-        if len(shown) <= self.path and len(line) <= width:
+        if len(shown) <= self.path and len(metric) <= self.metric and len(line) <= width:
             return line
         room = max(20, width - len(metric) - len(verdict) - 4)
-        return f"{middle(printable(rel), room)}  {metric}  {verdict}"[:width]
+        return f"{middle(shown, room)}  {metric}  {verdict}"[:width]
 
 
 def _owner(path: str, units: set[str]) -> str:
@@ -138,10 +144,7 @@ def format_groups(report: Any, view: View) -> tuple[list[str], int]:
     keys = set(groups) | set(rejected) | (results if listed else set())
     fixes: set[tuple[str, str]] | None = None if view.show_results else set()
     verdicts = {key: f"REJECTED ({printable(' '.join(rejected[key]))})" if key in rejected else "ok" for key in results}
-    shown = [key for key in keys if key in results]
-    columns = Columns.fit(
-        [printable(k) for k in shown], [metrics.get(k, "") for k in shown], [verdicts[k] for k in shown], view.width
-    )
+    columns = Columns.fit([(printable(k), metrics.get(k, ""), verdicts[k]) for k in keys if k in results], view.width)
     lines: list[str] = []
     for key in sorted(keys, key=lambda k: (k != ROOT_GROUP, k)):
         found = sorted(groups.get(key, []), key=lambda f: (ORDER[f.severity.value], f.path, f.line or 0))
