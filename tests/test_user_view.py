@@ -14,7 +14,7 @@ from checker.cli import main
 from checker.engine import Report
 from checker.findings import Finding, Severity
 from checker.reporters.human import human, middle, plain
-from checker.reporters.text import render
+from checker.reporters.text import Columns, render
 from checker.reporters.view import View, width_for
 from tests.conftest import DEMO_RULES, REPO, require_data
 
@@ -200,8 +200,6 @@ def test_result_headers_line_up_where_they_fit_and_never_overflow() -> None:
         ("closed/A/results/s/resnet50/Server", "987.6 Queries/s", "REJECTED (PE006)"),
         ("closed/A/results/" + "x" * 90 + "/resnet50/Offline", "5 Samples/s", "ok"),
     ]
-    from checker.reporters.text import Columns
-
     columns = Columns.fit(rows, 120)
     lines = [columns.header(*row, 120) for row in rows]
     assert lines[0].index("Samples/s") == lines[1].index("Queries/s") and lines[0].endswith("  ok")
