@@ -40,8 +40,9 @@ bench: install
 	$(PY) -m checker.bench $(DATA)/inference-v4.1 --version v4.1 --training $(DATA)/training-v4.1 \
 		$(foreach r,$(ROUNDS),--round $(r)) --runs $(RUNS) --cold
 
-## fixtures: regenerate the demo submissions with real LoadGen runs
+## fixtures: regenerate the demo submissions with real LoadGen runs (rewrites the tracked files under fixtures/)
 fixtures: install
+	@echo "make fixtures rewrites the tracked files under fixtures/: review with 'git diff fixtures/', undo with 'git checkout fixtures/'"
 	$(PY) -m reference_sut.fixtures fixtures/
 
 clean:

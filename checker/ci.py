@@ -16,6 +16,7 @@ from checker.commandline import (
     resolve_root,
     selection,
     shared_options,
+    with_config,
 )
 from checker.engine import Report, Selection, default_jobs
 from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files
@@ -40,6 +41,7 @@ from checker.options import RunOptions
     help="Revision the change ends at, checked from its git objects (default: the working tree, untracked too).",
 )
 @shared_options("version", "rules", "format", "output", "waivers", "jobs", "select", "ignore", "published", "debug")
+@shared_options("view")
 def ci(
     repo: Path,
     base: str,
@@ -59,6 +61,9 @@ def ci(
 
     Exit 0 when the change adds no error, 1 when it does, 2 when it cannot be checked.
     """
+    given = with_config(resolve_root(repo), version=version, select=select, ignore=ignore, waivers=waivers,
+                        rules_file=rules_file)  # fmt: skip
+    version, select, ignore, waivers = (given[k] for k in ("version", "select", "ignore", "waivers"))
     chosen = selection(select, ignore, ("inference",))
     report, affected = ci_report(
         repo,

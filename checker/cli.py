@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import json
 import os
@@ -14,20 +13,20 @@ from typing import TextIO
 import click
 
 from checker import __version__
+from checker.catalog import explain, list_rules, rounds
 from checker.commandline import (
     apply_waivers_or_fail,
     choose_round,
     emit,
     fail,
-    load_round,
     resolve_root,
     selection,
     shared_options,
+    with_config,
 )
 from checker.discovery import DiscoveryError
 from checker.engine import default_jobs, run_checks
 from checker.options import RunOptions
-from checker.registry import load_all, rule_file_keys
 from checker.suites import suite_named, suite_names
 
 
@@ -61,6 +60,10 @@ class LazyGroup(click.Group):
             raise
         except KeyboardInterrupt:
             fail("interrupted")
+        except BrokenPipeError:  # `subcheck rules | head`: the reader left; say nothing more (Python's own recipe)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: report, never crash
             if os.environ.get("SUBCHECK_DEBUG"):
                 raise
@@ -91,7 +94,7 @@ def main() -> None:
 )
 @shared_options("rules")
 @click.option("--submitter", default=None, help="Check only this submitter folder.")
-@shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug", "no_cache")
+@shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug", "no_cache", "view")
 def check(
     path: Path,
     version: str | None,
@@ -110,6 +113,10 @@ def check(
 ) -> None:
     """Check the submission tree at PATH and report findings (exit 0 valid, 1 errors, 2 could not run)."""
     root = resolve_root(path)
+    given = with_config(root, version=version, suite=None if suite == "auto" else suite, select=select,
+                        ignore=ignore, waivers=waivers, rules_file=rules_file)  # fmt: skip
+    version, select, ignore, waivers, suite = (given[k] for k in ("version", "select", "ignore", "waivers", "suite"))
+    suite = suite or "auto"
     if suite == "auto":
         suite = "training" if rules_file is None and _is_training(root) else "inference"
     chosen = selection(select, ignore, (suite,))
@@ -129,7 +136,7 @@ def check(
         progress=_progress(sys.stderr),  # type: ignore[arg-type]
         cache=not no_cache,
     )
-    report.evidence = evidence
+    report.evidence = given["evidence"] or evidence
     if sys.stderr.isatty():
         click.echo(f"({time.perf_counter() - started:.2f} s)", err=True)
     apply_waivers_or_fail(report, waivers, chosen)
@@ -143,42 +150,9 @@ def _is_training(path: Path) -> bool:
     return path.is_dir() and detect_training_tree(path)
 
 
-@main.command("rules")
-@click.option("--version", "version", default=None, help="Show this round's benchmarks too.")
-@click.option("--suite", type=click.Choice(suite_names()), default=None, help="Only this suite's rules.")
-def list_rules(version: str | None, suite: str | None) -> None:
-    """List every rule code with its one-line summary (engine codes apply to every suite)."""
-    registry = load_all(audit=True)
-    for code in sorted(registry):
-        rule = registry[code]
-        if suite and rule.suite not in (suite, "any"):
-            continue
-        click.echo(f"{code}  {rule.severity.value:<7}  {rule.summary}")
-    if version:
-        rules = load_round(version, None, suite or "inference")
-        names = rules["benchmarks"] if rules.suite == "training" else rules.models
-        click.echo(f"\nBenchmarks in {rules.suite} {version}: {', '.join(sorted(names))}")
-
-
-@main.command()
-@click.argument("code")
-def explain(code: str) -> None:
-    """Print the documentation of rule CODE: why it exists, how to fix what it finds, where it lives."""
-    registry = load_all(audit=True)
-    rule = registry.get(code.upper())
-    if rule is None:
-        close = difflib.get_close_matches(code.upper(), list(registry), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; `subcheck rules` lists them"
-        fail(f"unknown rule code {code!r}{hint}")
-    assert rule is not None
-    scope = "emitted by the engine" if rule.scope == "engine" else f"checked per {rule.scope}"
-    click.echo(f"{rule.code} ({rule.name}), {rule.severity.value}, {rule.suite}, {scope}\n")
-    click.echo(rule.doc)
-    click.echo(f"\nHow to fix: {rule.fix}")
-    if rule.scope != "engine":
-        click.echo(f"Defined at: {rule.location}")
-        keys = rule_file_keys(rule)
-        click.echo(f"Rule-file keys it reads: {', '.join(keys) if keys else 'none'}")
+main.add_command(list_rules)
+main.add_command(explain)
+main.add_command(rounds)
 
 
 @main.command()

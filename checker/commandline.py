@@ -13,9 +13,10 @@ from typing import Any, NoReturn
 import click
 
 from checker.engine import Selection, SelectionError
-from checker.reporters import load_reporters
+from checker.reporters import load_reporters, write_report
 from checker.rounds import Round
 from checker.ruleset import RulesetError, available_versions
+from checker.viewopts import VIEW_OPTIONS, remember_defaults, view_settings
 
 EXIT_CANNOT_RUN = 2
 
@@ -54,8 +55,19 @@ def selection(select: str | None, ignore: str | None, suites: tuple[str, ...]) -
     return chosen
 
 
+def round_name(version: str | None) -> str | None:
+    """``4.1`` and ``V4.1`` name the round ``v4.1``; anything else is kept for the error message."""
+    if version is None:
+        return None
+    name = version.strip()
+    if name[:1].isdigit():
+        return "v" + name
+    return "v" + name[1:] if name[:1] == "V" else name
+
+
 def load_round(version: str | None, rules_file: Path | None = None, suite: str = "inference") -> Round:
     """The round to check against: a bundled round or a rule file of the user's (exit 2 when neither works)."""
+    version = round_name(version)
     if rules_file is None:
         if not version:
             fail("no round given: pass --version (e.g. --version v4.1)")
@@ -71,6 +83,7 @@ def choose_round(path: Path, suite: str, version: str | None, rules_file: Path |
     """The round and how it was chosen: given, from a rule file, or detected from the evidence (never assumed)."""
     if version is not None and not version.strip():
         fail("--version is empty; name a round such as v4.1, or leave the option out to detect it")
+    version = round_name(version)
     if rules_file is not None or version:
         rules = load_round(version, rules_file, suite)
         return rules, ("from " + str(rules_file)) if rules_file else "as given"
@@ -84,16 +97,55 @@ def choose_round(path: Path, suite: str, version: str | None, rules_file: Path |
 
 
 def emit(report: Any, fmt: str, output: Path | None) -> None:
-    """Write the report in the chosen format to ``output`` (or standard output)."""
-    write = load_reporters()[fmt]
-    if output:
-        try:
-            with output.open("w", encoding="utf-8", newline="") as stream:
-                write(report, stream)
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}")
-    else:
-        write(report, sys.stdout)
+    """Write the report in the chosen format to ``output`` (its folder made when missing) or standard output.
+
+    With ``--output`` the one-line verdict still goes to standard error, so a terminal or CI log shows it.
+    """
+    from checker.reporters.text import verdict_line
+
+    settings = view_settings()
+    report = settings.visible(report)
+    if not output:
+        write_report(report, fmt, sys.stdout, settings.view(sys.stdout))
+        return
+    make_folder(output)
+    try:
+        with output.open("w", encoding="utf-8", newline="") as stream:
+            write_report(report, fmt, stream, settings.view(stream))
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    click.echo(verdict_line(report), err=True)
+
+
+def make_folder(output: Path) -> None:
+    """Create the folder ``output`` goes into; exit 2 when a file stands in the way or it cannot be made."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        fail(f"cannot write {output}: a file is in the way of its folder {output.parent}")
+    except OSError as exc:
+        fail(f"cannot write {output}: cannot make its folder: {exc.strerror or exc}")
+
+
+def with_config(start: Path, **given: Any) -> dict[str, Any]:
+    """Each option as given on the command line, else from the nearest settings file (``checker.config``).
+
+    Also returns ``evidence``: how a round taken from the file was chosen, for the verdict line.
+    """
+    from checker.config import ConfigError, find_config
+
+    try:
+        config = find_config(start)
+    except ConfigError as exc:
+        fail(str(exc))
+    chosen = {key: value if value is not None else config.get(key) for key, value in given.items()}
+    if "waivers" in chosen and isinstance(chosen["waivers"], str):
+        chosen["waivers"] = Path(chosen["waivers"])
+    if config.get("min_severity"):
+        remember_defaults({"min_severity": config.get("min_severity")})
+    from_file = given.get("version") is None and given.get("rules_file") is None and config.get("version")
+    chosen["evidence"] = f"set by {config.path}" if from_file else None
+    return chosen
 
 
 def resolve_root(path: Path) -> Path:
@@ -154,6 +206,7 @@ SHARED_OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = 
         help="Check every submitter again instead of reusing what an unchanged one gave before "
         "(the cache lives in ~/.cache/subcheck or $SUBCHECK_CACHE_DIR, never in the checked tree).",
     ),
+    **VIEW_OPTIONS,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
+HINT = (
+    "\nsubcheck is installed in {venv}, not on your PATH: run `source {venv}/activate` (then `subcheck ...`),\n"
+    "or call `{venv}/subcheck ...` directly."
+)
+
+
 def main() -> int:
+    status = _run()
+    print(HINT.format(venv=os.path.relpath(Path(sys.executable).parent)), file=sys.stderr)
+    return status
+
+
+def _run() -> int:
     fixture = REPO / "fixtures" / "valid"
     if fixture.is_dir() and (REPO / "rules" / "demo").is_dir():
         command = ["subcheck", "check", str(fixture), "--rules", str(REPO / "rules" / "demo" / "demo.yaml")]

@@ -292,4 +292,4 @@ def test_empty_round_is_not_valid_but_still_audited(tmp_path: Path) -> None:
     html = tmp_path / "report.html"
     result = CliRunner().invoke(audit, [str(tmp_path / "round"), "--version", "v4.1", "-j", "1", "--html", str(html)])
     assert result.exit_code == 1, result.output
-    assert "closed/Nobody: EN002 error" in result.output and 'id="results"' in html.read_text(encoding="utf-8")
+    assert "closed/Nobody\n  EN002 error" in result.output and 'id="results"' in html.read_text(encoding="utf-8")

@@ -119,3 +119,37 @@ def test_browser_renders_table_charts_and_findings(report: Path, tmp_path: Path)
         capture_output=True, timeout=120, check=True,
     )  # fmt: skip
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_reason_column_is_on_screen_at_1400_px(report: Path, tmp_path: Path) -> None:
+    """A copy of the report with a measuring script: where the Valid column (the rejection reason) ends."""
+    browser = chromium()
+    measure = (
+        "<script>var th=[].slice.call(document.querySelectorAll('#results th')).filter(function(h){"
+        "return h.textContent==='Valid';})[0];document.body.setAttribute('data-valid-right',"
+        "String(Math.round(th.getBoundingClientRect().right)));</script></body>"
+    )
+    probe = report.with_name("probe.html")
+    probe.write_text(report.read_text(encoding="utf-8").replace("</body>", measure), encoding="utf-8")
+    dom = subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,1000",
+         "--dump-dom", probe.resolve().as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    right = int(re.search(r'data-valid-right="(\d+)"', dom).group(1))  # type: ignore[union-attr]
+    assert 0 < right <= 1400
+    text = report.read_text(encoding="utf-8")
+    assert "no: AC006 AC007" in text and "no: system:SY003" in text
+
+
+def test_charts_split_divisions_legend_first_one_number_style(report: Path) -> None:
+    text = report.read_text(encoding="utf-8")
+    charts = text.split('<section id="charts">', 1)[1].split("</section>", 1)[0]
+    assert charts.index("Colours:") < charts.index("<svg")  # the legend comes before the charts
+    assert "<h3>bert-99 (closed)</h3>" in charts and "<h3>bert-99 (open)</h3>" in charts
+    assert "resnet Offline, closed: throughput per accelerator" in charts
+    assert not re.search(r"\d\.?\d*e[+-]\d", charts), "axis numbers in one style, no 5.16e+03"
+    assert re.search(r">\d{1,3},\d{3}<", charts)  # thousands with separators
+    for scatter in re.findall(r'<svg class="chart scatter".*?</svg>', charts):
+        assert scatter.count("<circle") >= 2  # a single point says nothing; it is a sentence instead
+    assert "Server vs Offline: one system" in charts

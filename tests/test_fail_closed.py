@@ -112,7 +112,7 @@ def test_fifo_without_a_suffix_at_the_submitter_root_fails_without_hanging(any_t
     os.mkfifo(root / submitter / "notes")
     done = run_cli("check", str(root), *rounds, "-j", "1")
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert f"{submitter}/notes: ST017 error: is a FIFO (named pipe), not a regular file" in done.stdout
+    assert f"{submitter}/notes\n  ST017 error: is a FIFO (named pipe), not a regular file" in done.stdout
 
 
 def test_round_detection_reads_a_bounded_head_of_each_log(any_tree) -> None:
@@ -158,6 +158,6 @@ def test_training_private_id_fifo_and_huge_params_do_not_hang_or_flood(tmp_path:
     done = run_cli("check", str(root), "--suite", "training", "--version", "v4.1", "-j", "1")
     assert done.returncode in (0, 1) and "Traceback" not in done.stderr and "MemoryError" not in done.stderr
     rel = benchmark.relative_to(root).as_posix()
-    assert f"{rel}/package_checker_params: TP008 warning: cannot read: file is 2147483648 bytes, above the" in (
+    assert f"{rel}/package_checker_params\n  TP008 warning: cannot read: file is 2147483648 bytes, above the" in (
         done.stdout
     )

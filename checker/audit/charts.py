@@ -19,8 +19,11 @@ def colour(name: str) -> str:
     return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
 
 
-def _num(value: float) -> str:
-    return f"{value:.3g}" if value < 1e4 else f"{value:,.0f}"
+def number(value: float) -> str:
+    """One style for every axis, label and cell: ``12,418``, ``5,160``, ``51.4``, ``0.125`` (no ``5.16e+03``)."""
+    if abs(value) >= 999.5:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
 
 
 def per_accelerator_bars(frame: pd.DataFrame, title: str, limit: int = 30) -> str:
@@ -42,12 +45,13 @@ def per_accelerator_bars(frame: pd.DataFrame, title: str, limit: int = 30) -> st
         length = max(1.0, (WIDTH - left - 70) * float(row.per_acc) / peak)
         label = f"{row.Organization} / {row.Platform}"
         label = label if len(label) <= 40 else label[:39] + "…"
-        tip = f"{row.Organization} {row.Platform} {row.Scenario}: {_num(row.per_acc)} per {row.accelerator_model_name}"
+        value = number(row.per_acc)
+        tip = f"{row.Organization} {row.Platform} {row.Scenario}: {value} per {row.accelerator_model_name}"
         parts.append(
             f"<g><title>{escape(tip)}</title>"
             f'<text x="{left - 6}" y="{y + bar - 3}" text-anchor="end" class="label">{escape(label)}</text>'
             f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar}" fill="{colour(str(row.Organization))}"/>'
-            f'<text x="{left + length + 4:.1f}" y="{y + bar - 3}" class="value">{escape(_num(row.per_acc))}</text></g>'
+            f'<text x="{left + length + 4:.1f}" y="{y + bar - 3}" class="value">{escape(value)}</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -58,7 +62,7 @@ def offline_vs_server(table: pd.DataFrame, title: str) -> str:
     if "Server" not in table or "Offline" not in table:
         return ""
     data = table[table["Server"].notna() & table["Offline"].notna() & (table["Server"] > 0) & (table["Offline"] > 0)]
-    if data.empty:
+    if len(data) < 2:  # one point on a log-log plot says nothing; the caller writes the ratio as text
         return ""
     size, pad = 320, 46
     lo = math.log10(min(data["Server"].min(), data["Offline"].min())) - 0.1
@@ -76,13 +80,14 @@ def offline_vs_server(table: pd.DataFrame, title: str) -> str:
         f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle" class="label">Offline (log)</text>',
         f'<text x="12" y="{size / 2}" text-anchor="middle" class="label" '
         f'transform="rotate(-90 12 {size / 2})">Server (log)</text>',
-        f'<text x="{pad}" y="{size - pad + 14}" class="value">{escape(_num(10**lo))}</text>',
-        f'<text x="{size - pad}" y="{size - pad + 14}" text-anchor="end" class="value">{escape(_num(10**hi))}</text>',
+        f'<text x="{pad}" y="{size - pad + 14}" class="value">{escape(number(10**lo))}</text>',
+        f'<text x="{size - pad}" y="{size - pad + 14}" text-anchor="end" class="value">{escape(number(10**hi))}</text>',
     ]
     for row in data.itertuples():
         x, y = at(row.Offline), size - at(row.Server)
         ratio = row.Server / row.Offline
-        tip = f"{row.Organization} {row.Platform}: Server {_num(row.Server)}, Offline {_num(row.Offline)} ({ratio:.2f})"
+        server, offline = number(row.Server), number(row.Offline)
+        tip = f"{row.Organization} {row.Platform}: Server {server}, Offline {offline} ({ratio:.2f})"
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour(str(row.Organization))}" '
             f'class="{"above" if ratio > 1 else "point"}"><title>{escape(tip)}</title></circle>'

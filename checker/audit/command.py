@@ -62,7 +62,7 @@ def audit_report(report: Report, audit_findings: list[Finding]) -> Report:
 @click.option("--history-version", default=None, help="Rules for reading the --history roots (default: --version).")
 @click.option("--html", "html_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write a self-contained HTML report to FILE.")  # fmt: skip
-@cl.shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug")
+@cl.shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug", "view")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Audit thresholds (default: rules/audit/defaults.yaml).")  # fmt: skip
 @click.option("--timing", is_flag=True, help="Print the check and audit times to standard error.")
@@ -89,8 +89,13 @@ def audit(
     Exit code follows the check: 0 without errors, 1 with errors, 2 when it could not run. Audit findings
     are for reviewers and never fail the run on their own.
     """
-    chosen = cl.selection(select, ignore, ("inference", "audit"))
     root = cl.resolve_root(path)
+    if html_file:
+        cl.make_folder(html_file)  # before the run: a report that cannot be written fails fast
+    given = cl.with_config(root, version=version, select=select, ignore=ignore, waivers=waivers,
+                           rules_file=rules_file)  # fmt: skip
+    version, select, ignore, waivers = (given[k] for k in ("version", "select", "ignore", "waivers"))
+    chosen = cl.selection(select, ignore, ("inference", "audit"))
     rules, evidence = cl.choose_round(root, "inference", version, rules_file)
     try:
         config = load_config(str(config_file) if config_file else None)
@@ -101,7 +106,7 @@ def audit(
     rules_path = str(rules_file.resolve()) if rules_file else None
     started = time.perf_counter()
     report, tree = check_round(root, rules, jobs, options, chosen, rules_path)
-    report.evidence = evidence
+    report.evidence = given["evidence"] or evidence
     checked = time.perf_counter()
     past = []
     past_rules = cl.load_round(history_version, None) if history_version else rules
@@ -119,7 +124,10 @@ def audit(
     if html_file:
         from checker.audit.html import write_html
 
-        write_html(result, ctx, findings, html_file)
+        try:
+            write_html(result, ctx, findings, html_file)
+        except OSError as exc:
+            cl.fail(f"cannot write {html_file}: {exc.strerror or exc}")
     if timing:
         click.echo(
             f"check {checked - started:.2f} s, history {history_done - checked:.2f} s, "

@@ -17,12 +17,13 @@ from urllib.parse import quote
 
 from checker import __version__
 from checker.audit.base import AuditContext
-from checker.audit.charts import colour, offline_vs_server, per_accelerator_bars
+from checker.audit.charts import colour, number, offline_vs_server, per_accelerator_bars
 from checker.audit.runner import results_of
 from checker.audit.scenarios import scenario_table
 from checker.engine import Report
 from checker.findings import Finding
 from checker.registry import REGISTRY
+from checker.reporters.human import human, plain
 
 FILTERS = (
     ("division", "Division"),
@@ -40,7 +41,8 @@ border-radius:6px;padding:12px 16px;margin:0 0 16px}h2{font-size:18px;margin:4px
 min-width:120px;background:#fafbfc}.card b{display:block;font-size:22px}.card.review b{color:#8a4b00}
 .card.error b{color:#b00020}table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid #e6e8ec;padding:3px 6px;text-align:left;vertical-align:top;white-space:nowrap}
-td.wide{max-width:220px;overflow:hidden;text-overflow:ellipsis}
+td.wide{max-width:180px;overflow:hidden;text-overflow:ellipsis}td.reason{white-space:normal;min-width:90px}
+.legend{position:sticky;top:0;background:#fff;padding:4px 0;z-index:1}
 th{background:#eef1f5;cursor:pointer;position:sticky;top:0;white-space:nowrap}
 th[data-order=asc]::after{content:" \\25B2"}th[data-order=desc]::after{content:" \\25BC"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}tr.invalid td{background:#fff1f1}
@@ -116,7 +118,7 @@ def _link(ctx: AuditContext, target: str, out_dir: Path, text: str | None = None
 def _number(value: Any) -> str:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
         return ""
-    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return number(value)
 
 
 def _summary(report: Report, ctx: AuditContext, findings: list[Finding]) -> str:
@@ -134,7 +136,7 @@ def _summary(report: Report, ctx: AuditContext, findings: list[Finding]) -> str:
     html.append("</div><p>")
     for code in sorted(counts):
         rule = REGISTRY.get(code)
-        name = rule.summary if rule else code
+        name = plain(rule.summary) if rule else code
         html.append(f'<span class="code">{escape(code)}</span>{counts[code]} &times; {escape(name)}<br>')
     html.append("</p></section>")
     return "".join(html)
@@ -151,8 +153,8 @@ def _table(ctx: AuditContext, codes: dict[str, set[str]], out_dir: Path) -> str:
         )
     html.append('<label>search<input id="search" type="search" placeholder="text in a row"></label></div>')
     heads = [("Submitter", ""), ("Division", ""), ("System", ""), ("Benchmark", ""), ("Scenario", ""),
-             ("Result", "num"), ("Units", ""), ("Per accelerator", "num"), ("Accelerators", "num"),
-             ("Accelerator", ""), ("Accuracy", ""), ("Valid", ""), ("Audit", ""), ("Files", "")]  # fmt: skip
+             ("Valid", ""), ("Audit", ""), ("Result", "num"), ("Units", ""), ("Per accelerator", "num"),
+             ("Accelerators", "num"), ("Accelerator", ""), ("Accuracy", ""), ("Files", "")]  # fmt: skip
     html.append('<div class="scroll"><table id="results"><thead><tr>')
     html += [f'<th data-type="{kind}">{escape(name)}</th>' for name, kind in heads]
     html.append("</tr></thead><tbody>")
@@ -165,6 +167,8 @@ def _table(ctx: AuditContext, codes: dict[str, set[str]], out_dir: Path) -> str:
         ]  # fmt: skip
         html.append(f'<tr class="{"" if row.Valid else "invalid"}" {data}>')
         html += [f'<td class="wide" title="{c}">{c}</td>' if i == 2 else f"<td>{c}</td>" for i, c in enumerate(cells)]
+        verdict = "yes" if row.Valid else escape("no: " + " ".join(str(row.Findings).split()))
+        html.append(f'<td class="reason">{verdict}</td><td>{found}</td>')
         html.append(f'<td class="num" data-v="{row.Result}">{escape(_number(row.Result))}</td>')
         html.append(f"<td>{escape(str(row.Units))}</td>")
         per_acc = row.per_acc if isinstance(row.per_acc, float) and math.isfinite(row.per_acc) else ""
@@ -173,28 +177,48 @@ def _table(ctx: AuditContext, codes: dict[str, set[str]], out_dir: Path) -> str:
         accelerator = escape(str(row.accelerator_model_name))
         html.append(f'<td class="wide" title="{accelerator}">{accelerator}</td>')
         html.append(f"<td>{escape(str(row.Accuracy)[:24])}</td>")
-        html.append(f"<td>{'yes' if row.Valid else escape('no ' + str(row.Findings))}</td><td>{found}</td>")
         html.append(f"<td>{_link(ctx, row.Location, out_dir, 'folder')}</td></tr>")
     html.append("</tbody></table></div></section>")
     return "".join(html)
 
 
 def _charts(ctx: AuditContext) -> str:
+    """Per benchmark and division (closed and open results are not comparable), with the colour legend first."""
     table = scenario_table(ctx)
     frame = ctx.usable
-    html = ['<section id="charts"><h2>Charts per benchmark</h2>']
-    for model in sorted(frame["MlperfModel"].dropna().unique()):
-        rows = frame[frame["MlperfModel"] == model]
-        scenario = "Offline" if (rows["Scenario"] == "Offline").any() else "Server"
-        title = f"{model} {scenario}: throughput per accelerator"
-        bars = per_accelerator_bars(rows[rows["Scenario"] == scenario], title)
-        scatter = offline_vs_server(table[table["MlperfModel"] == model], f"{model}: Server vs Offline")
-        if bars or scatter:
-            html.append(f'<h3>{escape(str(model))}</h3><div class="charts">{bars}{scatter}</div>')
     submitters = sorted(frame["Organization"].dropna().unique())
     legend = " ".join(f'<span style="color:{colour(str(s))}">&#9632;</span> {escape(str(s))}' for s in submitters)
-    html.append(f'<p class="muted">Colours: {legend}. Red ring: Server above Offline.</p></section>')
+    html = [
+        '<section id="charts"><h2>Charts per benchmark and division</h2>',
+        f'<p class="muted legend">Colours: {legend}. Red ring: Server above Offline.</p>',
+    ]
+    for model in sorted(frame["MlperfModel"].dropna().unique()):
+        for division in sorted(frame.loc[frame["MlperfModel"] == model, "Division"].dropna().unique()):
+            rows = frame[(frame["MlperfModel"] == model) & (frame["Division"] == division)]
+            pairs = table[(table["MlperfModel"] == model) & (table["Division"] == division)]
+            scenario = "Offline" if (rows["Scenario"] == "Offline").any() else "Server"
+            title = f"{model} {scenario}, {division}: throughput per accelerator"
+            bars = per_accelerator_bars(rows[rows["Scenario"] == scenario], title)
+            scatter = offline_vs_server(pairs, f"{model}, {division}: Server vs Offline") or _one_pair(pairs)
+            if bars or scatter:
+                html.append(f'<h3>{escape(f"{model} ({division})")}</h3><div class="charts">{bars}{scatter}</div>')
+    html.append("</section>")
     return "".join(html)
+
+
+def _one_pair(pairs: Any) -> str:
+    """A single Server/Offline pair as a sentence: one point on a plot says nothing."""
+    if "Server" not in pairs or "Offline" not in pairs:
+        return ""
+    both = pairs[pairs["Server"].notna() & pairs["Offline"].notna() & (pairs["Offline"] > 0)]
+    if len(both) != 1:
+        return ""
+    row = both.iloc[0]
+    return (
+        f'<p class="muted">Server vs Offline: one system ({escape(str(row["Organization"]))} '
+        f"{escape(str(row['Platform']))}): Server {escape(number(row['Server']))}, Offline "
+        f"{escape(number(row['Offline']))}, ratio {row['Server'] / row['Offline']:.2f}</p>"
+    )
 
 
 def _finding(ctx: AuditContext, finding: Finding, out_dir: Path, primary: str) -> str:
@@ -203,12 +227,12 @@ def _finding(ctx: AuditContext, finding: Finding, out_dir: Path, primary: str) -
     parts = [
         f'<div class="finding {escape(level)}" data-code="{escape(finding.code)}">',
         f'<span class="code {escape(level)}">{escape(finding.code)}</span><b>{escape(level)}</b> ',
-        escape(finding.message),
+        escape(plain(finding.message)),
     ]
     if finding.expected is not None or finding.found is not None:
         parts.append(
-            f'<div class="muted">expected: {escape(str(finding.expected)[:300])} &nbsp; '
-            f"found: {escape(str(finding.found)[:300])}</div>"
+            f'<div class="muted">expected: {escape(human(finding.expected, 300))} &nbsp; '
+            f"found: {escape(human(finding.found, 300))}</div>"
         )
     others = [r for r in results_of(finding) if r != primary]
     if others:
@@ -218,8 +242,9 @@ def _finding(ctx: AuditContext, finding: Finding, out_dir: Path, primary: str) -
     parts.append(f'<div class="muted">file: {_link(ctx, finding.path, out_dir)}</div>')
     if rule:
         parts.append(
-            f"<details><summary>{escape(rule.name)}: how to read this</summary><pre>{escape(rule.doc)}</pre>"
-            f"<p>How to fix: {escape(rule.fix)}</p></details>"
+            f"<details><summary>{escape(rule.name)}: how to read this</summary>"
+            f"<pre>{escape(plain(rule.doc, lines=True))}</pre>"
+            f"<p>How to fix: {escape(plain(rule.fix))}</p></details>"
         )
     parts.append("</div>")
     return "".join(parts)

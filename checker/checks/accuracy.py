@@ -350,9 +350,14 @@ def accuracy_extra_files(ctx: ResultContext) -> Iterator[Problem]:
     if ctx.options.published:
         severity: Severity | None = Severity.NOTICE
         why = "; published results repositories remove these folders, so the accuracy claim is taken as published"
+        fix: str | None = (
+            "Nothing to fix: the published repository removed these files on purpose; they are checked in the "
+            "submission before publication."
+        )
     else:
         severity = None if enforced(ctx) else Severity.WARNING
         why = ""
+        fix = None
     what = f"folder {folder.name}/ is missing" if stems is None else f"{len(missing)} listed file(s) are missing"
     yield Problem(
         ctx.rel(folder),
@@ -360,6 +365,7 @@ def accuracy_extra_files(ctx: ResultContext) -> Iterator[Problem]:
         expected=[f"{i}.{extra.get('ext_hint', '*')}" for i in ids],
         found="missing folder" if stems is None else missing,
         severity=severity,
+        fix=fix,
     )
 
 

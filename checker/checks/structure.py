@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from checker.config import SETTINGS_FILES
 from checker.context import ResultContext, SystemContext, TreeContext
 from checker.findings import Problem, Severity
 from checker.registry import rule
@@ -44,9 +45,13 @@ def unknown_top_level_folder(ctx: TreeContext) -> Iterator[Problem]:
 def stray_root_file(ctx: TreeContext) -> Iterator[Problem]:
     """The submission root holds a file other than Markdown or PDF documents.
 
-    Fails: ``results.csv`` at the root. Passes: a ``README.md`` at the root.
+    subcheck's own settings (``subcheck.yaml``, and the ``.subcheck.yaml`` round pin) may sit there too.
+
+    Fails: ``results.csv`` at the root. Passes: a ``README.md`` or a ``subcheck.yaml`` at the root.
     """
     for name in ctx.tree.stray_root_entries:
+        if name in SETTINGS_FILES:
+            continue
         yield Problem(
             name,
             f"file '{name}' is not allowed at the submission root",

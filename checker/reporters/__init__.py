@@ -9,16 +9,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TextIO
 
-Reporter = Callable[[Any, TextIO], None]
+Reporter = Callable[..., None]
 REPORTERS: dict[str, Reporter] = {}
+VIEWED: set[str] = set()  # formats whose reporter also takes the person's View (width, hidden notices)
 
 
-def reporter(name: str) -> Callable[[Reporter], Reporter]:
+def reporter(name: str, *, view: bool = False) -> Callable[[Reporter], Reporter]:
+    """Register ``func(report, out)`` (or ``func(report, out, view)`` with ``view=True``) as format ``name``."""
+
     def register(func: Reporter) -> Reporter:
         REPORTERS[name] = func
+        if view:
+            VIEWED.add(name)
         return func
 
     return register
+
+
+def write_report(report: Any, fmt: str, out: TextIO, view: Any = None) -> None:
+    """Write ``report`` in format ``fmt``; only formats that take a view get one."""
+    write = load_reporters()[fmt]
+    if fmt in VIEWED and view is not None:
+        write(report, out, view)
+    else:
+        write(report, out)
 
 
 def load_reporters() -> dict[str, Reporter]:

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from checker.findings import Finding, Severity
 from checker.reporters import reporter
+from checker.reporters.human import VALUE_CAP, human, plain
 from checker.reporters.safe import printable, write_safely
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "notice", Severity.REVIEW: "notice"}
@@ -50,12 +51,12 @@ def repo_path(root: str, path: str) -> str:
 
 def message_text(finding: Finding) -> str:
     """The annotation body: the message, expected/found, the fix, and the waiver if any."""
-    lines = [str(finding.message)]
+    lines = [plain(finding.message, keep="\r\n")]
     if finding.key:
-        lines[0] = f"{finding.message} [{finding.key}]"
+        lines[0] = f"{lines[0]} [{finding.key}]"
     if finding.expected is not None or finding.found is not None:
-        lines.append(f"expected: {finding.expected}; found: {finding.found}")
-    lines.append(f"fix: {finding.fix}")
+        lines.append(f"expected: {human(finding.expected, VALUE_CAP)}; found: {human(finding.found, VALUE_CAP)}")
+    lines.append("fix: " + plain(finding.fix, keep="\r\n"))
     if finding.waived:
         lines.insert(0, f"[waived: {finding.waived}]")
     return "\n".join(lines)

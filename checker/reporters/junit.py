@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from checker.findings import Finding
 from checker.reporters import reporter
+from checker.reporters.human import VALUE_CAP, human, plain
 from checker.reporters.safe import printable, write_safely
 from checker.reporters.verdicts import uncovered
 
@@ -37,10 +38,10 @@ def case_name(unit: str) -> tuple[str, str]:
 
 def _detail(finding: Finding) -> str:
     lines = [f"{printable(finding.location)}: {printable(finding.code)} {finding.severity.value}: "
-             f"{printable(finding.message)}"]  # fmt: skip
+             f"{plain(finding.message)}"]  # fmt: skip
     if finding.expected is not None or finding.found is not None:
-        lines.append(f"expected: {printable(finding.expected)}   found: {printable(finding.found)}")
-    lines.append(f"fix: {printable(finding.fix)}")
+        lines.append(f"expected: {human(finding.expected, VALUE_CAP)}   found: {human(finding.found, VALUE_CAP)}")
+    lines.append(f"fix: {plain(finding.fix)}")
     if finding.waived:
         lines.append(f"waived: {printable(finding.waived)}")
     return "\n".join(lines)

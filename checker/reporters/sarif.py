@@ -18,6 +18,7 @@ from checker.findings import Finding, Severity
 from checker.registry import Rule, load_all
 from checker.reporters import reporter
 from checker.reporters.github import repo_path
+from checker.reporters.human import VALUE_CAP, human, plain
 from checker.reporters.safe import printable, uri_path
 from checker.reporters.verdicts import uncovered
 
@@ -30,9 +31,9 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
     return {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": rule.doc},
-        "help": {"text": f"{rule.doc}\n\nHow to fix: {rule.fix}"},
+        "shortDescription": {"text": plain(rule.summary)},
+        "fullDescription": {"text": plain(rule.doc, lines=True)},
+        "help": {"text": f"{plain(rule.doc, lines=True)}\n\nHow to fix: {plain(rule.fix)}"},
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"family": rule.family, "scope": rule.scope, "suite": rule.suite},
     }
@@ -40,16 +41,16 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
 
 def sarif_result(finding: Finding, root: str, index: dict[str, int]) -> dict[str, Any]:
     """One SARIF result: rule, level, message (with expected/found and fix) and the file location."""
-    text = printable(finding.message)
+    text = plain(finding.message)
     if finding.key:
         text += f" [{printable(finding.key)}]"
     if finding.expected is not None or finding.found is not None:
-        text += f" (expected: {printable(finding.expected)}; found: {printable(finding.found)})"
+        text += f" (expected: {human(finding.expected, VALUE_CAP)}; found: {human(finding.found, VALUE_CAP)})"
     code = printable(finding.code)
     result: dict[str, Any] = {
         "ruleId": code,
         "level": LEVELS[finding.severity],
-        "message": {"text": f"{text}. Fix: {printable(finding.fix)}"},
+        "message": {"text": f"{text}. Fix: {plain(finding.fix)}"},
     }
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
