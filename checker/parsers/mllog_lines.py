@@ -79,9 +79,9 @@ def _parse_loadgen_bytes(log: Mllog, data: bytes) -> None:
                 key_end = data.find(b'"', line_start + key_at)
                 log.lines.setdefault(data[line_start + key_at : key_end].decode("ascii"), number)
                 continue
-            line = data[line_start:end]
+            body = data[line_start + len(marker) : end]
             try:
-                obj = orjson.loads(memoryview(line)[len(marker) :]) if _exact(line) else None
+                obj = orjson.loads(body) if _exact(body) else None
             except orjson.JSONDecodeError:
                 obj = None
             if type(obj) is dict and type(obj.get("key")) is str:
@@ -149,11 +149,11 @@ def _take(log: Mllog, number: int, obj: Any, keep_all: bool, strict: bool) -> st
     return None
 
 
-def _exact(line: bytes) -> bool:
-    """Say whether orjson reads this line as ``json`` does: it holds no run of 19 digits, the only numbers
+def _exact(body: bytes) -> bool:
+    """Say whether orjson reads this record as ``json`` does: it holds no run of 19 digits, the only numbers
     (integers beyond 64 bits) that orjson turns into floats where ``json`` keeps them exact.
     """
-    return _NINETEEN_ZEROS not in line.translate(_DIGITS_AS_ZERO)
+    return _NINETEEN_ZEROS not in body.translate(_DIGITS_AS_ZERO)
 
 
 def _start(log: Mllog, number: int, raw: str) -> int:
