@@ -12,7 +12,7 @@ shadow an import).
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -57,6 +57,23 @@ class Tree:
     @property
     def sub(self) -> str:
         return f"{self.division}/{self.submitter}"
+
+    def under(self, version: str) -> Tree:
+        """The real tree checked against another official round (e.g. ``v5.1``); the demo tree stays in its round.
+
+        The demo round extends v6.1, so it already has every rule a ``v5.1`` (or later) check would add.
+        """
+        return replace(self, version=version) if self.real else self
+
+    @property
+    def code(self) -> str:
+        """The submitter's code folder: ``code`` in the real split tree, ``src`` in the demo (merged) tree."""
+        return f"{self.sub}/code" if self.real else f"{self.sub}/src"
+
+    @property
+    def documentation(self) -> str:
+        """The submitter's ``documentation`` folder (both trees hold ``calibration.md`` there)."""
+        return f"{self.sub}/documentation"
 
     @property
     def system(self) -> str:
