@@ -23,11 +23,13 @@ from checker.registry import load_all
 from checker.rounds import Round
 from tests import trees
 from tests.conftest import copy_submitter, require_data
+from tests.mutate import move_division
 from tests.trees import Tree
 
 MARKER = ":::MLLOG "
 CTT_GPTJ = "closed/ConnectTechInc/results/Orin_TRT/gptj-99"
 tree = trees.tree  # each test taking ``tree`` runs on the real ConnectTechInc copy and on the demo copy
+open_tree = trees.open_tree  # CTuning's open submission (bert-99) and the demo copy moved to open
 
 
 # --- shared helpers ---------------------------------------------------------------------------------------
@@ -105,6 +107,13 @@ def copy_as(tmp_path: Path, division: str, submitter: str, into_division: str) -
     return root
 
 
+def _open_accuracy_files(tree: Tree) -> list[Path]:
+    """Every accuracy.txt of the open tree's benchmark (bert-99 on CTuning's two systems; digits' four scenarios)."""
+    paths = sorted(tree.root.glob(f"{tree.sub}/results/*/{tree.benchmark}/*/accuracy/accuracy.txt"))
+    assert paths
+    return paths
+
+
 def accuracy_dir(root: Path, scenario: str = "Offline", base: str = CTT_GPTJ) -> Path:
     return root / base / scenario / "accuracy"
 
@@ -121,13 +130,15 @@ def test_ac001_fail_closed_metric_missing(tree: Tree) -> None:
     assert metric in finding.message and finding.fails
 
 
-def test_ac001_open_needs_only_one_parsable_metric(tmp_path: Path) -> None:
-    root = copy_submitter(tmp_path, "open", "CTuning")
-    assert found(root, "AC001") == []
-    for path in root.glob("open/CTuning/results/*/bert-99/*/accuracy/accuracy.txt"):
+def test_ac001_open_needs_only_one_parsable_metric(open_tree: Tree) -> None:
+    assert open_tree.findings("AC001") == []
+    for path in _open_accuracy_files(open_tree):
         path.write_text("no metric here\nhash=abc\n")
-    finding = one(root, "AC001")
-    assert finding.found == "none" and finding.fails
+    found = open_tree.findings("AC001")
+    assert len(found) == (1 if open_tree.real else open_tree.results_count)  # one per result with that file
+    for finding in found:
+        assert finding.found == "none" and finding.fails
+        assert open_tree.path(finding.path) in _open_accuracy_files(open_tree)
 
 
 # --- AC002 below target ---------------------------------------------------------------------------------------
@@ -147,11 +158,14 @@ def test_ac002_fail_below_target(tree: Tree) -> None:
     assert (finding.key, finding.found, finding.expected) == expected
 
 
-def test_ac002_open_reports_accuracy_only(tmp_path: Path) -> None:
-    root = copy_submitter(tmp_path, "open", "CTuning")
-    for path in root.glob("open/CTuning/results/*/bert-99/*/accuracy/accuracy.txt"):
-        replace(path, '"f1": 90.', '"f1": 10.')
-    assert found(root, "AC002") == []
+def test_ac002_open_reports_accuracy_only(open_tree: Tree) -> None:
+    old, new = ('"f1": 90.', '"f1": 10.') if open_tree.real else ("accuracy=98.", "accuracy=10.")
+    for path in _open_accuracy_files(open_tree):
+        replace(path, old, new)
+    assert open_tree.findings("AC002") == []
+    if open_tree.demo:  # the same accuracy in the closed division is an AC002 error for each result
+        move_division(open_tree.root, open_tree.submitter, "open", "closed")
+        assert len(open_tree.findings("AC002")) == open_tree.results_count
 
 
 # --- AC003 above upper limit -------------------------------------------------------------------------------
@@ -207,10 +221,14 @@ def test_ac006_fail_untruncated_log_misses_samples(tree: Tree) -> None:
     assert (finding.found, finding.expected) == (100, f">= {dataset} distinct qsl_idx")
 
 
-def test_ac006_fail_truncated_log_and_small_qsl(ctt_tree: Path) -> None:
-    set_record(accuracy_dir(ctt_tree) / "mlperf_log_detail.txt", "qsl_reported_total_count", 1000)
-    finding = one(ctt_tree, "AC006")
-    assert (finding.key, finding.found) == ("qsl_reported_total_count", 1000)
+def test_ac006_fail_truncated_log_and_small_qsl(tree: Tree) -> None:
+    # The v4.1 log has only the QSL size; LoadGen 5+ logs effective_accuracy_sample_count, which then decides.
+    key = "qsl_reported_total_count" if tree.real else "effective_accuracy_sample_count"
+    small = 1000 if tree.real else 100  # below the data set: 13368 articles; 450 digits
+    set_record(tree.path(tree.accuracy_detail()), key, small)
+    finding = tree.only("AC006")
+    assert (finding.key, finding.found) == (key, small)
+    assert finding.path == tree.accuracy_detail()
 
 
 # --- AC007 mode -----------------------------------------------------------------------------------------------
@@ -269,8 +287,12 @@ def test_accuracy_log_reader_never_raises(tmp_path: Path, text: str) -> None:
 
 
 @pytest.mark.parametrize(("division", "enforced"), [("network", True), ("open", False)])
-def test_targets_apply_to_network_as_to_closed(tmp_path: Path, division: str, enforced: bool) -> None:
-    root = copy_as(tmp_path, "closed", "ConnectTechInc", division)
-    path = accuracy_dir(root, base=CTT_GPTJ.replace("closed/", f"{division}/")) / "accuracy.txt"
-    replace(path, "'rouge1': 42.9363", "'rouge1': 40.0")
-    assert len(found(root, "AC002")) == (1 if enforced else 0)
+def test_targets_apply_to_network_as_to_closed(tree: Tree, division: str, enforced: bool) -> None:
+    path = tree.path(f"{tree.results}/Offline/accuracy/accuracy.txt")
+    old, new = ("'rouge1': 42.9363", "'rouge1': 40.0") if tree.real else ("accuracy=98.000%", "accuracy=40.000%")
+    replace(path, old, new)
+    move_division(tree.root, tree.submitter, "closed", division)
+    found = tree.findings("AC002")
+    assert len(found) == (1 if enforced else 0)
+    moved = f"{division}/{tree.submitter}/results/{tree.system_name}/{tree.benchmark}/Offline/accuracy/accuracy.txt"
+    assert all(f.path == moved for f in found)

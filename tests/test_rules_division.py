@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,13 @@ from checker.metrics import primary_metric
 from checker.table import result_row
 from tests import trees
 from tests.conftest import copy_submitter
-from tests.mutate import edit_json, move_division
+from tests.mutate import edit_json
 from tests.trees import Tree
 
 tree = trees.tree  # the real ConnectTechInc copy (gptj-99, edge) and the demo copy (digits, edge)
+open_tree = trees.open_tree  # CTuning's open submission and the demo copy moved to open
 
 ORACLE_SYSTEM = "GH200-GraceHopper-Superchip_GH200-96GB_aarch64x1_TRT"
-CTUNING_SYSTEM = "cm-demo-gfursin-aws-g4dn.4xlarge-nvidia_original-gpu-tensorrt-vdefault-default_config"
 
 
 @pytest.fixture(params=["real", "demo"])
@@ -36,17 +35,6 @@ def closed_tree(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
         return trees.demo_tree(tmp_path)
     root = copy_submitter(tmp_path, "closed", "Oracle")
     return Tree("real", root, "closed", "Oracle", ORACLE_SYSTEM, "bert-99", "v4.1", None)
-
-
-@pytest.fixture(params=["real", "demo"])
-def open_tree(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
-    """CTuning's open submission (bert-99 on two systems) and the demo copy moved to the open division."""
-    if request.param == "demo":
-        demo = trees.demo_tree(tmp_path)
-        move_division(demo.root, demo.submitter, "closed", "open")
-        return replace(demo, division="open")
-    root = copy_submitter(tmp_path, "open", "CTuning")
-    return Tree("real", root, "open", "CTuning", CTUNING_SYSTEM, "bert-99", "v4.1", None)
 
 
 # A closed folder name that resolves only through the official checker's substring guesses, and the benchmark.

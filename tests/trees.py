@@ -26,7 +26,7 @@ from checker.parsers import accuracy_log
 from checker.registry import load_all
 from checker.rounds import Round
 from tests.conftest import copy_submitter
-from tests.mutate import copy_system
+from tests.mutate import copy_system, move_division
 
 REPO = Path(__file__).resolve().parent.parent
 VALID = REPO / "fixtures" / "valid"
@@ -189,6 +189,20 @@ def demo_tree(tmp_path: Path) -> Tree:
     return Tree("demo", root, "closed", "SubcheckDemo", "demo_cpu_numpy", "digits", "demo", DEMO_RULES)
 
 
+def real_open_tree(tmp_path: Path) -> Tree:
+    """CTuning's open submission (bert-99 and more on two systems); skips without the data."""
+    root = copy_submitter(tmp_path, "open", "CTuning")
+    system = "cm-demo-gfursin-aws-g4dn.4xlarge-nvidia_original-gpu-tensorrt-vdefault-default_config"
+    return Tree("real", root, "open", "CTuning", system, "bert-99", "v4.1", None)
+
+
+def demo_open_tree(tmp_path: Path) -> Tree:
+    """The demo copy moved to the open division (its system description says ``open`` too)."""
+    demo = demo_tree(tmp_path)
+    move_division(demo.root, demo.submitter, "closed", "open")
+    return replace(demo, division="open")
+
+
 @pytest.fixture(params=["real", "demo"])
 def tree(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
     """The real submitter copy (skips without data) and the bundled demo copy (always runs)."""
@@ -199,3 +213,9 @@ def tree(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
 def server_tree(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
     """A tree with a Server result: the AMD copy (skips without data) and the bundled demo copy (always runs)."""
     return real_server_tree(tmp_path) if request.param == "real" else demo_tree(tmp_path)
+
+
+@pytest.fixture(params=["real", "demo"])
+def open_tree(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
+    """An open submission: CTuning's (skips without data) and the demo copy moved to open (always runs)."""
+    return real_open_tree(tmp_path) if request.param == "real" else demo_open_tree(tmp_path)
