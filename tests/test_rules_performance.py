@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests import trees
 from tests.mutate import (
-    CTT_MEASUREMENTS,
     add_record,
     copy_system,
     drop_record,
@@ -25,11 +25,10 @@ from tests.mutate import (
     move_division,
     only,
     perf_detail,
-    perf_summary,
     set_record,
     set_summary,
 )
-from tests.trees import Tree
+from tests.trees import DEMO_RULES, Tree
 
 OFFLINE_LOG = perf_detail("Offline")
 SS_LOG = perf_detail("SingleStream")
@@ -351,46 +350,98 @@ def test_pe013_fail_not_met(tree: Tree) -> None:
 
 
 # --- PE014 equal-issue mode ---------------------------------------------------------------------------------
+EQUAL_ISSUE = "effective_sample_concatenate_permutation"
+
+
 def _drop_conf_line(path: Path, needle: str) -> None:
     path.write_text("".join(line for line in path.read_text().splitlines(True) if needle not in line))
 
 
-def test_pe014_pass_logged_true(amd_tree: Path) -> None:
-    assert get_record(amd_tree / AMD_SERVER_LOG, "effective_sample_concatenate_permutation") is True
-    conf = amd_tree / AMD / "measurements" / AMD_SYSTEM / "llama2-70b-99/Server/mlperf.conf"
+def _conf_model(tree: Tree) -> str:
+    """The model name the tree's conf files use (LoadGen's name for gptj-99; digits)."""
+    return "gptj" if tree.real else tree.benchmark
+
+
+def _equal_issue(tree: Tree, tmp_path: Path) -> Tree:
+    """The real tree as it is; the demo tree against a test-made round that lists digits for equal-issue mode.
+
+    No published round lists digits, and the demo ran without it (its LoadGen 6 logs say false), so the demo's
+    performance logs are set to say true: a tree that meets the rule, for each test to break one way.
+    """
+    if tree.real:
+        return tree
+    rules = tmp_path / "equal_issue.yaml"
+    rules.write_text(f"extends: {DEMO_RULES}\nequal_issue: {{models: [digits], divisions: [closed, network]}}\n")
+    for scenario in _scenarios(tree):
+        set_record(tree.path(tree.perf_detail(scenario)), EQUAL_ISSUE, True)
+    return replace(tree, rules_path=str(rules))
+
+
+def _log_equal_issue_off(tree: Tree) -> int:
+    """The Offline log says equal-issue mode was off while mlperf.conf enables it; returns the record's line."""
+    log = tree.path(tree.perf_detail())
+    if tree.real:  # the v4.1 build logs no such record; mlperf.conf's gptj line says 1
+        return add_record(log, EQUAL_ISSUE, False, after="effective_scenario")
+    with tree.path(f"{tree.measurements()}/mlperf.conf").open("a") as stream:
+        stream.write("digits.*.sample_concatenate_permutation = 1\n")
+    return set_record(log, EQUAL_ISSUE, False)
+
+
+def test_pe014_pass_logged_true(server_tree: Tree, tmp_path: Path) -> None:
+    tree = _equal_issue(server_tree, tmp_path)
+    assert get_record(tree.path(tree.perf_detail("Server")), EQUAL_ISSUE) is True
+    conf = tree.path(f"{tree.measurements('Server')}/mlperf.conf")
     _drop_conf_line(conf, "sample_concatenate_permutation")  # the log decides, not the conf
-    assert findings(amd_tree, "PE014") == []
+    assert tree.findings("PE014") == []
 
 
-def test_pe014_pin_fallback_to_conf_when_not_logged(ctt_tree: Path) -> None:
-    """The v4.1 LoadGen build of this run does not log the setting; mlperf.conf's gptj line decides."""
+def test_pe014_pin_fallback_to_conf_when_not_logged(tree: Tree, tmp_path: Path) -> None:
+    """The v4.1 LoadGen build of this run does not log the setting; mlperf.conf's gptj line decides.
+
+    The demo's LoadGen logs it: the record is dropped, and a digits line is added to mlperf.conf.
+    """
+    tree = _equal_issue(tree, tmp_path)
+    log, conf = tree.perf_detail(), tree.path(f"{tree.measurements()}/mlperf.conf")
+    if tree.demo:
+        drop_record(tree.path(log), EQUAL_ISSUE)
+        with conf.open("a") as stream:
+            stream.write("digits.*.sample_concatenate_permutation = 1\n")
     with pytest.raises(KeyError):
-        get_record(ctt_tree / OFFLINE_LOG, "effective_sample_concatenate_permutation")
-    assert findings(ctt_tree, "PE014") == []
-    _drop_conf_line(ctt_tree / CTT_MEASUREMENTS / "Offline/mlperf.conf", "gptj.*.sample_concatenate_permutation")
-    finding = only(ctt_tree, "PE014")
-    assert (finding.path, finding.line, finding.key) == (OFFLINE_LOG, None, "effective_sample_concatenate_permutation")
+        get_record(tree.path(log), EQUAL_ISSUE)
+    assert tree.findings("PE014") == []
+    _drop_conf_line(conf, f"{_conf_model(tree)}.*.sample_concatenate_permutation")
+    finding = tree.only("PE014")
+    assert (finding.path, finding.line, finding.key) == (log, None, EQUAL_ISSUE)
     assert (finding.expected, finding.found) == (True, "not logged and not set in mlperf.conf/user.conf")
 
 
-def test_pe014_fail_user_conf_overrides_mlperf_conf(ctt_tree: Path) -> None:
-    with (ctt_tree / CTT_MEASUREMENTS / "SingleStream/user.conf").open("a") as stream:
-        stream.write("\ngptj.SingleStream.sample_concatenate_permutation = 0\n")
-    assert only(ctt_tree, "PE014").path == SS_LOG
+def test_pe014_fail_user_conf_overrides_mlperf_conf(tree: Tree, tmp_path: Path) -> None:
+    tree = _equal_issue(tree, tmp_path)
+    model = _conf_model(tree)
+    if tree.demo:  # as on the real tree: not logged, and mlperf.conf enables it
+        drop_record(tree.path(tree.perf_detail("SingleStream")), EQUAL_ISSUE)
+        with tree.path(f"{tree.measurements('SingleStream')}/mlperf.conf").open("a") as stream:
+            stream.write(f"{model}.*.sample_concatenate_permutation = 1\n")
+    assert tree.findings("PE014") == []
+    with tree.path(f"{tree.measurements('SingleStream')}/user.conf").open("a") as stream:
+        stream.write(f"\n{model}.SingleStream.sample_concatenate_permutation = 0\n")
+    assert tree.only("PE014").path == tree.perf_detail("SingleStream")
 
 
-def test_pe014_fail_log_false_beats_conf(ctt_tree: Path) -> None:
-    number = add_record(
-        ctt_tree / OFFLINE_LOG, "effective_sample_concatenate_permutation", False, after="effective_scenario"
-    )
-    finding = only(ctt_tree, "PE014")  # mlperf.conf still says 1
-    assert (finding.path, finding.line, finding.found) == (OFFLINE_LOG, number, False)
+def test_pe014_fail_log_false_beats_conf(tree: Tree, tmp_path: Path) -> None:
+    tree = _equal_issue(tree, tmp_path)
+    log = tree.perf_detail()
+    number = _log_equal_issue_off(tree)
+    finding = tree.only("PE014")  # mlperf.conf still says 1
+    assert (finding.path, finding.line, finding.found) == (log, number, False)
 
 
-def test_pe014_pass_open_division_not_required_in_v41(ctt_tree: Path) -> None:
-    add_record(ctt_tree / OFFLINE_LOG, "effective_sample_concatenate_permutation", False, after="effective_scenario")
-    move_division(ctt_tree, "ConnectTechInc", "closed", "open")
-    assert findings(ctt_tree, "PE014") == []
+def test_pe014_pass_open_division_not_required_in_v41(tree: Tree, tmp_path: Path) -> None:
+    tree = _equal_issue(tree, tmp_path)
+    _log_equal_issue_off(tree)
+    assert len(tree.findings("PE014")) == 1  # closed: required
+    move_division(tree.root, tree.submitter, "closed", "open")
+    assert tree.findings("PE014") == []
 
 
 # --- PE015 LoadGen build mismatch ---------------------------------------------------------------------------
@@ -436,9 +487,15 @@ def test_pe016_pass_inferred_offline_on_edge(tree: Tree) -> None:
     assert tree.findings("PE016") == []
 
 
-def test_pe016_pass_interactive_is_a_server_run(amd_tree: Path) -> None:
-    _as_interactive(amd_tree)
-    assert findings(amd_tree, "PE016", "v5.1") == []
+def test_pe016_pass_interactive_is_a_server_run(server_tree: Tree) -> None:
+    if server_tree.real:
+        _as_interactive(server_tree.root)
+    else:
+        shutil.copytree(
+            server_tree.path(f"{server_tree.results}/Server"), server_tree.path(f"{server_tree.results}/Interactive")
+        )
+    assert server_tree.path(server_tree.perf_detail("Interactive")).is_file()
+    assert server_tree.under("v5.1").findings("PE016") == []
 
 
 def test_pe016_fail_server_run_in_offline_folder(tree: Tree) -> None:
@@ -470,12 +527,17 @@ def test_pe017_fail_validity(tree: Tree) -> None:
     assert (finding.expected, finding.found) == ("VALID", "INVALID")
 
 
-def test_pe017_fail_metric(ctt_tree: Path) -> None:
-    summary = perf_summary("Offline")
-    number = set_summary(ctt_tree / summary, "Samples per second", "0.92")
-    finding = only(ctt_tree, "PE017")
+def test_pe017_fail_metric(tree: Tree) -> None:
+    summary = tree.perf_summary("Offline")
+    if tree.real:
+        shown, detail = "0.92", 0.927649
+    else:  # the demo's detail log: result_samples_per_second 764522
+        detail = get_record(tree.path(tree.perf_detail()), "result_samples_per_second")
+        shown = str(round(detail * 0.99))
+    number = set_summary(tree.path(summary), "Samples per second", shown)
+    finding = tree.only("PE017")
     assert (finding.path, finding.line, finding.key) == (summary, number, "Samples per second")
-    assert (finding.expected, finding.found) == (0.927649, 0.92)
+    assert (finding.expected, finding.found) == (detail, float(shown))
 
 
 # --- PE018 network SUT name ---------------------------------------------------------------------------------
