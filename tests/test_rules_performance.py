@@ -6,6 +6,7 @@ of the bundled demo tree under the demo round, whose logs come from real LoadGen
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from dataclasses import replace
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from checker.rounds import Round
 from tests import trees
 from tests.mutate import (
     add_record,
@@ -201,10 +203,23 @@ def test_pe006_fail_changed_seed(tree: Tree) -> None:
     assert (finding.expected, finding.found) == (_seeds(tree)["sample_index_rng_seed"], 1234)
 
 
-def test_pe006_fail_v41_logs_under_v51_rules(ctt_tree: Path) -> None:
-    found = [f for f in findings(ctt_tree, "PE006", "v5.1") if f.path == SS_LOG]
+def test_pe006_fail_v41_logs_under_v51_rules(tree: Tree, tmp_path: Path) -> None:
+    """Logs judged by a round with other seeds: each of the three seeds is reported with both values.
+
+    Real: v4.1 logs under the v5.1 rules. Demo: LoadGen 6.0.17 logs (the v6.1 seeds) under a test-made round that
+    is the demo round with the v6.0 seeds.
+    """
+    log = tree.perf_detail("SingleStream")
+    if tree.real:
+        later, logged, wanted = tree.under("v5.1"), SEEDS_V41, SEEDS_V51
+    else:
+        logged, wanted = tree.rules()["seeds"], Round.load("inference", "v6.0")["seeds"]
+        rules = tmp_path / "v60_seeds.yaml"
+        rules.write_text(f"extends: {DEMO_RULES}\nseeds: {json.dumps(wanted)}\n")
+        later = replace(tree, rules_path=str(rules))
+    found = [f for f in later.findings("PE006") if f.path == log]
     assert {(f.key, f.expected, f.found) for f in found} == {
-        (f"effective_{name}", SEEDS_V51[name], SEEDS_V41[name]) for name in SEEDS_V41
+        (f"effective_{name}", wanted[name], logged[name]) for name in SEEDS_V41
     }
 
 
