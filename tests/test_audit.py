@@ -153,7 +153,9 @@ def demo_mutated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A round built from the demo tree, with one planted case per audit the demo can carry, audited once.
 
     * AU001/AU002: a second SubcheckDemo system, ``demo_cpu_numpy_2s``, under the same system name with two host
-      processors and its own hw_notes (its MultiStream result is a copy whose detail log names another process id).
+      processors, another accelerator and its own hw_notes (its MultiStream result is a copy whose detail log names
+      another process id and whose accuracy log ends in one more newline).
+    * AU032: both MultiStream accuracy.txt say 98.123456 %; the twin's has another hash line (the files differ).
     * AU010: the demo's Server throughput set to twice its Offline throughput (764522 samples/s).
     * AU012: the SingleStream early-stopping latency set to 1000 ns, an implied 1e6 samples/s above Offline.
     * AU030/AU031: a second submitter, OtherDemo, files a byte copy of the demo's Offline result on a system with
@@ -167,9 +169,18 @@ def demo_mutated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     systems = root / "closed/SubcheckDemo/systems"
     twin = systems / "demo_cpu_numpy_2s.json"
     twin.write_bytes((systems / "demo_cpu_numpy.json").read_bytes())
-    edit_json(twin, host_processors_per_node=2, hw_notes="two sockets")
+    edit_json(twin, host_processors_per_node=2, hw_notes="two sockets", accelerator_model_name="Demo accelerator")
     shutil.copytree(root / DEMO / "MultiStream", root / DEMO_2S / "MultiStream")
     set_record(root / DEMO_2S / "MultiStream" / DETAIL, "result_validity", metadata={"pid": 1})  # own bytes: no AU030
+    with (root / DEMO_2S / "MultiStream/accuracy/mlperf_log_accuracy.json").open("a") as stream:
+        stream.write("\n")  # own bytes: no AU031
+    # AU032
+    for result in (DEMO, DEMO_2S):
+        accuracy = root / result / "MultiStream/accuracy/accuracy.txt"
+        text = accuracy.read_text(encoding="utf-8").replace("accuracy=98.000%", "accuracy=98.123456%")
+        if result == DEMO_2S:
+            text = re.sub(r"hash=\w+", "hash=" + "0" * 64, text)
+        accuracy.write_text(text, encoding="utf-8")
     # AU010, AU012
     set_metric(root / DEMO / "Server" / DETAIL, SERVER_KEYS, 2 * 764522.0)
     set_metric(root / DEMO / "SingleStream" / DETAIL, ("early_stopping_latency_ss",), 1000)
@@ -217,10 +228,14 @@ def test_au001_same_system_name_different_accelerator_count(planted: dict[str, A
         (finding,) = of(planted["doc"], "AU001")
         assert finding["path"] == "closed/SubcheckDemo/systems/demo_cpu_numpy.json"
         assert finding["extra"]["differing"] == {
+            "accelerator_model_name": {
+                "closed/SubcheckDemo/systems/demo_cpu_numpy.json": "N/A (CPU only)",
+                "closed/SubcheckDemo/systems/demo_cpu_numpy_2s.json": "Demo accelerator",
+            },
             "host_processors_per_node": {
                 "closed/SubcheckDemo/systems/demo_cpu_numpy.json": 1,
                 "closed/SubcheckDemo/systems/demo_cpu_numpy_2s.json": 2,
-            }
+            },
         }
         assert "host_processors_per_node: 1 vs 2" in finding["message"] and DEMO_NAME in finding["message"]
         return
@@ -304,21 +319,25 @@ def test_au031_accuracy_run_copied_across_accelerators(planted: dict[str, Any]) 
     assert len(found) == 1
     assert "accuracy/accuracy.txt" in found[0]["extra"]["files"]
     assert len(found[0]["extra"]["accelerators"]) == 2
-    if planted["kind"] == "demo":  # the twin system shares the accelerator model: a deterministic engine may match
+    if planted["kind"] == "demo":  # the twin system's accuracy files differ
         assert of(planted["doc"], "AU031") == found
 
 
-def test_au032_accuracy_identical_to_many_decimals(mutated: dict[str, Any]) -> None:
-    found = [f for f in of(mutated["doc"], "AU032") if f["extra"]["value"] == "90.35676151551918"]
+def test_au032_accuracy_identical_to_many_decimals(planted: dict[str, Any]) -> None:
+    if planted["kind"] == "demo":
+        (finding,) = of(planted["doc"], "AU032")
+        assert finding["extra"]["value"] == "98.123456" and finding["key"] == "acc"
+        assert finding["extra"]["results"] == [f"{DEMO}/MultiStream", f"{DEMO_2S}/MultiStream"]
+        return
+    found = [f for f in of(planted["doc"], "AU032") if f["extra"]["value"] == "90.35676151551918"]
     assert len(found) == 1
     assert {f"{ORACLE}/bert-99/Offline", CTUNING_BERT} <= set(found[0]["extra"]["results"])
 
 
 def test_au033_accuracy_equal_to_fp32_reference(planted: dict[str, Any]) -> None:
-    if planted["kind"] == "demo":  # natural: every demo result is the FP32 reference run (98.000 %)
+    if planted["kind"] == "demo":  # natural: the demo results are the FP32 reference run (98.000 %), but AU032's
         found = of(planted["doc"], "AU033")
-        results = [f"{DEMO}/{s}" for s in ("MultiStream", "Offline", "Server", "SingleStream")]
-        results += [f"{DEMO_2S}/MultiStream", f"{COPIER}/Offline"]
+        results = [f"{DEMO}/{s}" for s in ("Offline", "Server", "SingleStream")] + [f"{COPIER}/Offline"]
         assert sorted(f["path"] for f in found) == sorted(f"{r}/accuracy/accuracy.txt" for r in results)
         assert all(f["extra"]["reference"] == 98.0 and f["found"] == "98.000" for f in found)
         return
