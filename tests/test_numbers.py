@@ -9,18 +9,12 @@ import pytest
 
 from checker.numbers import DOMAINS, BadNumber, as_float, as_int, check, expected, quantity, shown
 from tests import trees
-from tests.mutate import copy_system, only, set_record
-from tests.test_rules_performance import AMD_SERVER_LOG, AMD_SYSTEM, TTFT
+from tests.mutate import set_record
+from tests.test_rules_performance import TTFT, with_tokens
 from tests.trees import Tree
 
 TOKENS = "result_completed_tokens_per_second"
 server_tree = trees.server_tree  # the real AMD llama2-70b Server copy (skips without data) and the demo copy
-
-
-@pytest.fixture
-def amd_tree(tmp_path: Path) -> Path:
-    """A real llama2-70b Server result with token latencies (AMD, 1x MI300X)."""
-    return copy_system(tmp_path, "closed", "AMD", AMD_SYSTEM)
 
 
 @pytest.mark.parametrize(
@@ -89,17 +83,20 @@ def test_shown_keeps_findings_readable_and_json_safe() -> None:
 
 
 # --- the converter in the PE rules, on a copy of a real v4.1 submitter (AMD, llama2-70b Server) ---------------
-def test_pe012_overflowing_ttft_is_an_error_not_a_crash(amd_tree: Path) -> None:
-    number = set_record(amd_tree / AMD_SERVER_LOG, TTFT, 10**400)
-    finding = only(amd_tree, "PE012")
-    assert (finding.path, finding.line, finding.key) == (AMD_SERVER_LOG, number, TTFT)
+def test_pe012_overflowing_ttft_is_an_error_not_a_crash(server_tree: Tree, tmp_path: Path) -> None:
+    tree = with_tokens(server_tree, tmp_path)
+    log = tree.perf_detail("Server")
+    number = set_record(tree.path(log), TTFT, 10**400)
+    finding = tree.only("PE012")
+    assert (finding.path, finding.line, finding.key) == (log, number, TTFT)
     assert finding.found == "100000... (401 digits)" and "too large" in finding.message
     assert finding.severity.name == "ERROR"
 
 
-def test_pe012_negative_ttft_fails(amd_tree: Path) -> None:
-    set_record(amd_tree / AMD_SERVER_LOG, TTFT, -5)
-    finding = only(amd_tree, "PE012")
+def test_pe012_negative_ttft_fails(server_tree: Tree, tmp_path: Path) -> None:
+    tree = with_tokens(server_tree, tmp_path)
+    set_record(tree.path(tree.perf_detail("Server")), TTFT, -5)
+    finding = tree.only("PE012")
     assert (finding.key, finding.found) == (TTFT, -5) and "negative" in finding.message
 
 

@@ -25,7 +25,6 @@ from tests.mutate import (
     get_record,
     line_of,
     move_division,
-    only,
     perf_detail,
     set_record,
     set_summary,
@@ -66,12 +65,6 @@ LOADGEN_BUILD = {"real": "4.1 @ 2ed9555be0", "demo": "6.0.17 @ d6147c7eb7"}
 
 def _seeds(tree: Tree) -> dict[str, int]:
     return SEEDS_V41 if tree.real else tree.rules()["seeds"]
-
-
-@pytest.fixture
-def amd_tree(tmp_path: Path) -> Path:
-    """A real datacenter llama2-70b Server + Offline result with token latencies (AMD, 1x MI300X)."""
-    return copy_system(tmp_path, "closed", "AMD", AMD_SYSTEM)
 
 
 def _as_interactive(root: Path) -> str:
@@ -305,49 +298,95 @@ def test_pe011_fail_server_target_above_bound(server_tree: Tree) -> None:
 
 
 # --- PE012 token latencies ----------------------------------------------------------------------------------
-def test_pe012_pass_real_server(amd_tree: Path) -> None:
-    assert findings(amd_tree, "PE012") == []
+# p99 TTFT/TPOT limits: llama2-70b-99's (Server in v4.1, Interactive in v5.1), and a test-made round's for digits.
+TOKEN_LIMITS = {
+    "real": {"Server": {"ttft": 2000000000, "tpot": 200000000}, "Interactive": {"ttft": 450000000, "tpot": 40000000}},
+    "demo": {"Server": {"ttft": 10000000, "tpot": 1000000}, "Interactive": {"ttft": 1000000, "tpot": 100000}},
+}
+DEMO_TOKENS = {TTFT: 1330000, TPOT: 200000}  # the demo Server run's p99 latency (1.33 ms) as its TTFT
 
 
-def test_pe012_fail_ttft_at_limit(amd_tree: Path) -> None:
-    number = set_record(amd_tree / AMD_SERVER_LOG, TTFT, 2000000000)
-    finding = only(amd_tree, "PE012")
-    assert (finding.path, finding.line, finding.key) == (AMD_SERVER_LOG, number, TTFT)
-    assert (finding.expected, finding.found) == ("< 2000000000", 2000000000)
+def with_tokens(tree: Tree, tmp_path: Path, *, interactive: bool = False) -> Tree:
+    """Real: the AMD llama2-70b copy as it is (token latencies measured, v4.1 limits).
+
+    Demo: no published round gives digits token-latency limits and the demo ran without token latencies, so the
+    tree is checked against a test-made round with TOKEN_LIMITS["demo"] (Server only, or Interactive too), and its
+    Server log gets the three records LoadGen writes in token mode (requested_use_token_latencies, p99 TTFT, TPOT).
+    """
+    if tree.real:
+        return tree
+    limits = {k: v for k, v in TOKEN_LIMITS["demo"].items() if interactive or k == "Server"}
+    rules = tmp_path / "token_latencies.yaml"
+    rules.write_text(f"extends: {DEMO_RULES}\nmodels: {{digits: {{llm_p99_limits_ns: {json.dumps(limits)}}}}}\n")
+    log = tree.path(tree.perf_detail("Server"))
+    add_record(log, "requested_use_token_latencies", True, after="requested_sample_concatenate_permutation")
+    for key, value in DEMO_TOKENS.items():
+        add_record(log, key, value, after="result_validity")
+    return replace(tree, rules_path=str(rules))
 
 
-def test_pe012_fail_token_latencies_not_measured(amd_tree: Path) -> None:
-    number = set_record(amd_tree / AMD_SERVER_LOG, "requested_use_token_latencies", False)
-    finding = only(amd_tree, "PE012")
+def test_pe012_pass_real_server(server_tree: Tree, tmp_path: Path) -> None:
+    assert with_tokens(server_tree, tmp_path).findings("PE012") == []
+
+
+def test_pe012_fail_ttft_at_limit(server_tree: Tree, tmp_path: Path) -> None:
+    tree = with_tokens(server_tree, tmp_path)
+    log, limit = tree.perf_detail("Server"), TOKEN_LIMITS[tree.kind]["Server"]["ttft"]  # 2000000000 on the real tree
+    number = set_record(tree.path(log), TTFT, limit)
+    finding = tree.only("PE012")
+    assert (finding.path, finding.line, finding.key) == (log, number, TTFT)
+    assert (finding.expected, finding.found) == (f"< {limit}", limit)
+
+
+def test_pe012_fail_token_latencies_not_measured(server_tree: Tree, tmp_path: Path) -> None:
+    tree = with_tokens(server_tree, tmp_path)
+    number = set_record(tree.path(tree.perf_detail("Server")), "requested_use_token_latencies", False)
+    finding = tree.only("PE012")
     assert (finding.line, finding.key) == (number, "requested_use_token_latencies")
     assert (finding.expected, finding.found) == (True, False)
 
 
-def test_pe012_pin_interactive_judged_by_interactive_limits(amd_tree: Path) -> None:
+def test_pe012_pin_interactive_judged_by_interactive_limits(server_tree: Tree, tmp_path: Path) -> None:
     """Deliberate difference: the newest official checker applies Server limits to Interactive folders.
 
     The real run (p99 TTFT 785 ms, TPOT 190 ms) is inside the Server limits (2 s, 200 ms) but not the
-    Interactive ones (450 ms, 40 ms), so the same log passes as Server and fails as Interactive.
+    Interactive ones (450 ms, 40 ms), so the same log passes as Server and fails as Interactive. The demo's
+    Server log (TTFT 1.33 ms, TPOT 0.2 ms) is judged the same way by a test-made round (10 ms/1 ms; 1 ms/0.1 ms).
     """
-    interactive = _as_interactive(amd_tree)
-    ttft, tpot = get_record(amd_tree / interactive, TTFT), get_record(amd_tree / interactive, TPOT)
-    assert 450000000 <= ttft < 2000000000 and 40000000 <= tpot < 200000000
-    found = findings(amd_tree, "PE012", "v5.1")
+    tree = with_tokens(server_tree, tmp_path, interactive=True)
+    if tree.real:
+        interactive, later = _as_interactive(tree.root), tree.under("v5.1")
+    else:
+        results = tree.path(tree.results)
+        shutil.copytree(results / "Server", results / "Interactive")
+        interactive, later = tree.perf_detail("Interactive"), tree
+    limits = TOKEN_LIMITS[tree.kind]
+    ttft, tpot = get_record(tree.path(interactive), TTFT), get_record(tree.path(interactive), TPOT)
+    assert limits["Interactive"]["ttft"] <= ttft < limits["Server"]["ttft"]
+    assert limits["Interactive"]["tpot"] <= tpot < limits["Server"]["tpot"]
+    found = later.findings("PE012")
     assert not [f for f in found if "/Server/" in f.path]
     assert {(f.path, f.key, f.expected, f.found) for f in found} == {
-        (interactive, TTFT, "< 450000000", ttft),
-        (interactive, TPOT, "< 40000000", tpot),
+        (interactive, TTFT, f"< {limits['Interactive']['ttft']}", ttft),
+        (interactive, TPOT, f"< {limits['Interactive']['tpot']}", tpot),
     }
 
 
-def test_pe012_interactive_falls_back_to_server_limits_when_round_has_none(amd_tree: Path) -> None:
-    _as_interactive(amd_tree)  # v4.1 defines only Server limits for llama2-70b-99
-    assert findings(amd_tree, "PE012", "v4.1") == []
+def test_pe012_interactive_falls_back_to_server_limits_when_round_has_none(server_tree: Tree, tmp_path: Path) -> None:
+    tree = with_tokens(server_tree, tmp_path)  # v4.1 (and the demo's token round) define only Server limits
+    if tree.real:
+        _as_interactive(tree.root)
+    else:
+        results = tree.path(tree.results)
+        shutil.copytree(results / "Server", results / "Interactive")
+    assert tree.path(tree.perf_detail("Interactive")).is_file()
+    assert tree.findings("PE012") == []
 
 
-def test_pe012_nan_latency_must_not_pass(amd_tree: Path) -> None:
-    set_record(amd_tree / AMD_SERVER_LOG, TTFT, math.nan)
-    assert [f.key for f in findings(amd_tree, "PE012")] == [TTFT]
+def test_pe012_nan_latency_must_not_pass(server_tree: Tree, tmp_path: Path) -> None:
+    tree = with_tokens(server_tree, tmp_path)
+    set_record(tree.path(tree.perf_detail("Server")), TTFT, math.nan)
+    assert [f.key for f in tree.findings("PE012")] == [TTFT]
 
 
 # --- PE013 early stopping -----------------------------------------------------------------------------------
