@@ -5,6 +5,7 @@ The helpers here are shared by the other audit-rule tests (compliance, power, di
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -169,16 +170,35 @@ def test_ac002_open_reports_accuracy_only(open_tree: Tree) -> None:
 
 
 # --- AC003 above upper limit -------------------------------------------------------------------------------
-def test_ac003_pass_and_fail_tokens_per_sample(tmp_path: Path) -> None:
-    root = copy_submitter(tmp_path, "closed", "RedHat")
-    assert found(root, "AC003") == []
-    path = next(root.glob("closed/RedHat/results/*/llama2-70b-99.9/Offline/accuracy/accuracy.txt"))
-    text = path.read_text()
-    start = text.index("'tokens_per_sample': ") + len("'tokens_per_sample': ")
-    end = text.index("}", start)
-    path.write_text(text[:start] + "400.0" + text[end:])
-    finding = one(root, "AC003")
-    assert (finding.key, finding.found, finding.expected) == ("TOKENS_PER_SAMPLE", 400.0, "<= 323.895")
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_ac003_pass_and_fail_tokens_per_sample(tmp_path: Path, kind: str) -> None:
+    """Real: RedHat's llama2-70b-99.9 tokens per sample (upper limit 323.895).
+
+    Demo: no published round gives digits an upper limit, so a test-made round caps ``acc`` at 101 % of the
+    reference, 98.98 (98.000 passes, 99.5 does not).
+    """
+    if kind == "real":
+        root = copy_submitter(tmp_path, "closed", "RedHat")
+        assert found(root, "AC003") == []
+        path = next(root.glob("closed/RedHat/results/*/llama2-70b-99.9/Offline/accuracy/accuracy.txt"))
+        text = path.read_text()
+        start = text.index("'tokens_per_sample': ") + len("'tokens_per_sample': ")
+        end = text.index("}", start)
+        path.write_text(text[:start] + "400.0" + text[end:])
+        finding = one(root, "AC003")
+        assert (finding.key, finding.found, finding.expected) == ("TOKENS_PER_SAMPLE", 400.0, "<= 323.895")
+        return
+    demo = trees.demo_tree(tmp_path)
+    rules = tmp_path / "upper_limit.yaml"
+    cap = "{digits: {accuracy_upper_limits: [{metric: acc, reference: 98.0, fraction: 1.01, max: 98.98}]}}"
+    rules.write_text(f"extends: {trees.DEMO_RULES}\nmodels: {cap}\n")
+    capped = dataclasses.replace(demo, rules_path=str(rules))
+    assert capped.findings("AC003") == []
+    accuracy = f"{demo.results}/Offline/accuracy/accuracy.txt"
+    replace(demo.path(accuracy), "accuracy=98.000%", "accuracy=99.500%")
+    finding = capped.only("AC003")
+    assert (finding.path, finding.line) == (accuracy, 1)
+    assert (finding.key, finding.found, finding.expected) == ("acc", 99.5, "<= 98.98")
 
 
 # --- AC004 hash ---------------------------------------------------------------------------------------------
