@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -281,13 +282,35 @@ def test_co009_fail_delta_too_large(audited: Tree) -> None:
 
 
 # --- CO010 TEST06 ------------------------------------------------------------------------------------------------
-def test_co010_pass_and_fail(tmp_path: Path) -> None:
-    root = copy_submitter(tmp_path, "closed", "RedHat")
-    assert found(root, "CO010") == []
-    verify = next(root.glob("closed/RedHat/compliance/*/llama2-70b-99.9/Offline/TEST06/verify_accuracy.txt"))
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_co010_pass_and_fail(tmp_path: Path, kind: str) -> None:
+    """Real: RedHat's llama2-70b-99.9 TEST06. Demo: a test-made round that also audits digits with TEST06, and a
+    TEST06 verify file of the upstream script's four lines in the Offline result."""
+    if kind == "real":
+        root = copy_submitter(tmp_path, "closed", "RedHat")
+        assert found(root, "CO010") == []
+        verify = next(root.glob("closed/RedHat/compliance/*/llama2-70b-99.9/Offline/TEST06/verify_accuracy.txt"))
+        replace(verify, "EOS check pass: True", "EOS check pass: False")
+        finding = one(root, "CO010")
+        assert finding.expected == ["EOS check pass: True"]
+        return
+    demo = trees.demo_tree(tmp_path / "tree")
+    rules = tmp_path / "test06.yaml"
+    rules.write_text(
+        f"extends: {trees.DEMO_RULES}\nmodels: {{digits: {{compliance_tests: [TEST01, TEST04, TEST06]}}}}\n"
+    )
+    audited = dataclasses.replace(demo, rules_path=str(rules))
+    verify = audited.path(audited.audit("TEST06")) / "verify_accuracy.txt"
+    verify.parent.mkdir()
+    verify.write_text(
+        "First token check pass: Skipped\nEOS check pass: True\nSample length check pass: True\n"
+        "TEST06 verification complete\n"
+    )
+    assert audited.findings("CO010") == []
     replace(verify, "EOS check pass: True", "EOS check pass: False")
-    finding = one(root, "CO010")
-    assert finding.expected == ["EOS check pass: True"]
+    finding = audited.only("CO010")
+    assert finding.path == f"{audited.audit('TEST06')}/verify_accuracy.txt"
+    assert (finding.expected, finding.found) == (["EOS check pass: True"], "absent")
 
 
 # --- CO011 TEST07/08/09 -------------------------------------------------------------------------------------------
