@@ -268,11 +268,39 @@ def test_ac008_pass_and_fail(tree: Tree) -> None:
 
 
 # --- AC009 extra files (SDXL images) ----------------------------------------------------------------------------
+DEMO_IMAGES = ["12", "345", "6"]  # the test-made round's listed sample ids for digits
+
+
+def _demo_with_images(tmp_path: Path, division: str) -> Tree:
+    """The demo tree (in ``division``) against a test-made round that, like SDXL's, lists generated samples that
+    must sit in accuracy/images/ (no published round lists any for digits)."""
+    demo = trees.demo_tree(tmp_path / "tree")
+    if division != "closed":
+        move_division(demo.root, demo.submitter, "closed", division)
+        demo = dataclasses.replace(demo, division=division)
+    rules = tmp_path / "images.yaml"
+    listed = json.dumps({"dir": "images", "ids": DEMO_IMAGES, "ext_hint": "png"})
+    rules.write_text(f"extends: {trees.DEMO_RULES}\nmodels: {{digits: {{extra_accuracy_files: {listed}}}}}\n")
+    return dataclasses.replace(demo, rules_path=str(rules))
+
+
 def _sdxl_accuracy(root: Path, division: str) -> Path:
     return next(root.glob(f"{division}/CTuning/results/*/stable-diffusion-xl/*/accuracy"))
 
 
-def test_ac009_closed_missing_images_is_an_error_and_a_notice_when_published(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_ac009_closed_missing_images_is_an_error_and_a_notice_when_published(tmp_path: Path, kind: str) -> None:
+    if kind == "demo":
+        demo = _demo_with_images(tmp_path, "closed")
+        errors = demo.findings("AC009")
+        assert len(errors) == demo.results_count  # one per digits result
+        for finding in errors:
+            assert finding.fails and finding.found == "missing folder" and finding.path.endswith("/accuracy/images")
+            assert finding.expected == [f"{i}.png" for i in DEMO_IMAGES]
+        notices = demo.findings("AC009", published=True)
+        assert len(notices) == demo.results_count
+        assert all(n.severity is Severity.NOTICE and "published" in n.message for n in notices)
+        return
     root = copy_as(tmp_path, "open", "CTuning", "closed")
     finding = one(root, "AC009")
     assert finding.fails and finding.found == "missing folder"
@@ -280,7 +308,19 @@ def test_ac009_closed_missing_images_is_an_error_and_a_notice_when_published(tmp
     assert notice.severity is Severity.NOTICE and "published" in notice.message
 
 
-def test_ac009_pass_with_listed_images(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_ac009_pass_with_listed_images(tmp_path: Path, kind: str) -> None:
+    if kind == "demo":
+        demo = _demo_with_images(tmp_path, "closed")
+        for accuracy in demo.root.glob(f"{demo.results}/*/accuracy"):
+            (accuracy / "images").mkdir()
+            for name in DEMO_IMAGES:
+                (accuracy / "images" / f"{name}.png").write_bytes(b"\x89PNG")
+        assert demo.findings("AC009") == []
+        demo.path(f"{demo.results}/Offline/accuracy/images/{DEMO_IMAGES[0]}.png").unlink()
+        finding = demo.only("AC009")
+        assert (finding.path, finding.found) == (f"{demo.results}/Offline/accuracy/images", [DEMO_IMAGES[0]])
+        return
     root = copy_as(tmp_path, "open", "CTuning", "closed")
     images = _sdxl_accuracy(root, "closed") / "images"
     images.mkdir()
@@ -292,7 +332,14 @@ def test_ac009_pass_with_listed_images(tmp_path: Path) -> None:
     assert one(root, "AC009").found == [ids[0]]
 
 
-def test_ac009_open_missing_images_is_a_warning(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_ac009_open_missing_images_is_a_warning(tmp_path: Path, kind: str) -> None:
+    if kind == "demo":
+        demo = _demo_with_images(tmp_path, "open")
+        warnings = demo.findings("AC009")
+        assert len(warnings) == demo.results_count
+        assert all(f.severity is Severity.WARNING and not f.fails for f in warnings)
+        return
     root = copy_submitter(tmp_path, "open", "CTuning")
     finding = one(root, "AC009")
     assert finding.severity is Severity.WARNING and not finding.fails
