@@ -16,7 +16,7 @@ from checker.discovery import discover
 from checker.findings import Severity
 from checker.rounds import Round
 from tests import trees
-from tests.conftest import copy_submitter
+from tests.conftest import copy_submitter, require_data
 from tests.test_rules_accuracy import found, one, replace, set_record
 from tests.trees import Tree
 
@@ -197,11 +197,21 @@ def test_co007_pass_and_fail_same_sample_run_too_fast(audited: Tree) -> None:
     assert finding.fails and "must be below +10%" in finding.message
 
 
-def test_recomputed_verdicts_agree_with_every_real_verify_file(v41: Path) -> None:
-    """Every real TEST01/TEST04 performance verdict recomputed from the logs equals the submitter's file."""
-    rules = Round.load("inference", "v4.1")
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_recomputed_verdicts_agree_with_every_real_verify_file(kind: str) -> None:
+    """Every TEST01/TEST04 performance verdict recomputed from the logs equals the submitter's file: in the real v4.1
+    sample (skips without the data) and in the demo tree (real LoadGen audit runs)."""
+    if kind == "real":
+        root, rules, expected = (
+            require_data("inference-v4.1"),
+            Round.load("inference", "v4.1"),
+            {"TEST01": 41, "TEST04": 29},
+        )
+    else:
+        root, rules = trees.VALID, Round.load("inference", "demo", trees.DEMO_RULES)
+        expected = {"TEST01": 4, "TEST04": 4}  # digits in four scenarios, each audited by both tests
     counts = {"TEST01": 0, "TEST04": 0}
-    for submitter in discover(v41, "split").submitters:
+    for submitter in discover(root, rules["layout"]).submitters:
         for unit in submitter.results:
             ctx = ResultContext(rules, unit, RunOptions())
             for test in ("TEST01", "TEST04"):
@@ -211,7 +221,7 @@ def test_recomputed_verdicts_agree_with_every_real_verify_file(v41: Path) -> Non
                 claimed = "TEST PASS" in (unit.compliance_dir / test / "verify_performance.txt").read_text()
                 assert verdict is not None and verdict.passed == claimed, (unit.rel, test, verdict)
                 counts[test] += 1
-    assert counts == {"TEST01": 41, "TEST04": 29}  # every closed result of the sample with these audits
+    assert counts == expected  # every closed result of the sample with these audits
 
 
 # --- CO008 recomputed TEST01 accuracy ------------------------------------------------------------------------

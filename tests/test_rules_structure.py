@@ -9,7 +9,10 @@ import importlib
 import json
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from checker.findings import Severity
 from checker.registry import load_all
@@ -205,18 +208,40 @@ def test_st009_fail_required_scenario_removed(tree: Tree) -> None:
         assert (finding.expected, finding.found) == (["Offline"], ["MultiStream", "Server", "SingleStream"])
 
 
-def test_st009_server_or_interactive_v51(tmp_path: Path) -> None:
-    root = copy_system(tmp_path, "closed", "AMD", "1xMI300X_2xEPYC-9374F")
-    bench = root / "closed/AMD/results/1xMI300X_2xEPYC-9374F/llama2-70b-99"
-    assert findings(root, "ST009", "v5.1") == []
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_st009_server_or_interactive_v51(tmp_path: Path, kind: str) -> None:
+    """Real: AMD's llama2-70b-99 under v5.1 (Server and Interactive both optional). Demo: digits under a test-made
+    round whose edge table makes Server and Interactive both optional."""
+    if kind == "real":
+        root = copy_system(tmp_path, "closed", "AMD", "1xMI300X_2xEPYC-9374F")
+        bench_rel = "closed/AMD/results/1xMI300X_2xEPYC-9374F/llama2-70b-99"
+
+        def st009() -> list:
+            return findings(root, "ST009", "v5.1")
+
+        remaining = ["Offline"]
+    else:
+        demo = trees.demo_tree(tmp_path)
+        rules = tmp_path / "server_or_interactive.yaml"
+        table = "{digits: {scenarios: {edge: {required: [Offline], optional: [Server, Interactive]}}}}"
+        rules.write_text(f"extends: {trees.DEMO_RULES}\nmodels: {table}\n")
+        later = replace(demo, rules_path=str(rules))
+        root, bench_rel = demo.root, demo.results
+
+        def st009() -> list:
+            return later.findings("ST009")
+
+        remaining = ["MultiStream", "Offline", "SingleStream"]
+    bench = root / bench_rel
+    assert st009() == []
     shutil.copytree(bench / "Server", bench / "Interactive")
     shutil.rmtree(bench / "Server")
-    assert findings(root, "ST009", "v5.1") == []  # Interactive alone satisfies the pair
+    assert st009() == []  # Interactive alone satisfies the pair
     shutil.rmtree(bench / "Interactive")
-    found = [f for f in findings(root, "ST009", "v5.1") if f.path.endswith("llama2-70b-99")]
+    found = [f for f in st009() if f.path.endswith(bench_rel.rsplit("/", 1)[1])]
     assert len(found) == 1
-    assert found[0].path == "closed/AMD/results/1xMI300X_2xEPYC-9374F/llama2-70b-99"
-    assert (found[0].expected, found[0].found) == (["Server", "Interactive"], ["Offline"])
+    assert found[0].path == bench_rel
+    assert (found[0].expected, found[0].found) == (["Server", "Interactive"], remaining)
 
 
 # --- ST010 performance files missing ------------------------------------------------------------------------
