@@ -1,4 +1,9 @@
-"""subcheck audit: every AU finding on real v4.1 results, natural or in a mutated copy, through the click command."""
+"""subcheck audit: every AU finding on real v4.1 results, natural or in a mutated copy, through the click command.
+
+Tests taking ``planted`` (or parametrized by ``kind``) also run on a small round built from the demo tree: the demo
+submitter, a second system of it under the same system name, and a second submitter that files a copy of the demo's
+Offline result (see ``demo_mutated``). Those run without the shared data.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,9 @@ from checker.audit.command import audit
 from checker.audit.config import default_path, load_config
 from checker.audit.runner import audit_rules
 from checker.ruleset import RulesetError
+from tests import trees
 from tests.conftest import REPO, require_data
+from tests.mutate import edit_json, set_record
 
 ORACLE = "closed/Oracle/results/GH200-GraceHopper-Superchip_GH200-96GB_aarch64x1_TRT"
 AMD_1X = "closed/AMD/results/1xMI300X_2xEPYC-9374F"
@@ -31,6 +38,11 @@ CTUNING_BERT = (
     "/bert-99/offline"
 )
 DETAIL = "performance/run_1/mlperf_log_detail.txt"
+# The demo round (demo_mutated): the demo submission, a second system under its system name, and a copying submitter.
+DEMO = "closed/SubcheckDemo/results/demo_cpu_numpy/digits"
+DEMO_2S = "closed/SubcheckDemo/results/demo_cpu_numpy_2s/digits"
+COPIER = "closed/OtherDemo/results/other_cpu/digits"
+DEMO_NAME = "Subcheck demo CPU (numpy reference SUT)"
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
@@ -71,11 +83,13 @@ def set_metric(path: Path, keys: tuple[str, ...], value: Any = None, scale: floa
     path.write_text("".join(lines), encoding="utf-8")
 
 
-def run_audit(root: Path, tmp: Path, *args: str) -> tuple[int, dict[str, Any]]:
+def run_audit(
+    root: Path, tmp: Path, *args: str, round_args: tuple[str, ...] = ("--version", "v4.1")
+) -> tuple[int, dict[str, Any]]:
     fresh_caches()
     out = tmp / f"audit-{len(list(tmp.glob('audit-*.json')))}.json"
     result = CliRunner().invoke(
-        audit, [str(root), "--version", "v4.1", "--jobs", "1", "--format", "json", "--output", str(out), *args]
+        audit, [str(root), *round_args, "--jobs", "1", "--format", "json", "--output", str(out), *args]
     )
     assert result.exit_code in (0, 1), result.output + repr(result.exception)
     return result.exit_code, json.loads(out.read_text(encoding="utf-8"))
@@ -134,39 +148,125 @@ def mutated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"root": root, "code": code, "doc": document}
 
 
-def test_report_is_valid_json_report_with_audit_column(mutated: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def demo_mutated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A round built from the demo tree, with one planted case per audit the demo can carry, audited once.
+
+    * AU001/AU002: a second SubcheckDemo system, ``demo_cpu_numpy_2s``, under the same system name with two host
+      processors, another accelerator and its own hw_notes (its MultiStream result is a copy whose detail log names
+      another process id and whose accuracy log ends in one more newline).
+    * AU032: both MultiStream accuracy.txt say 98.123456 %; the twin's has another hash line (the files differ).
+    * AU010: the demo's Server throughput set to twice its Offline throughput (764522 samples/s).
+    * AU012: the SingleStream early-stopping latency set to 1000 ns, an implied 1e6 samples/s above Offline.
+    * AU030/AU031: a second submitter, OtherDemo, files a byte copy of the demo's Offline result on a system with
+      another accelerator.
+    * AU033: natural: the demo model is the FP32 reference (98.000 %).
+    """
+    tmp = tmp_path_factory.mktemp("audit-demo")
+    demo = trees.demo_tree(tmp)
+    root = demo.root
+    # AU001/AU002
+    systems = root / "closed/SubcheckDemo/systems"
+    twin = systems / "demo_cpu_numpy_2s.json"
+    twin.write_bytes((systems / "demo_cpu_numpy.json").read_bytes())
+    edit_json(twin, host_processors_per_node=2, hw_notes="two sockets", accelerator_model_name="Demo accelerator")
+    shutil.copytree(root / DEMO / "MultiStream", root / DEMO_2S / "MultiStream")
+    set_record(root / DEMO_2S / "MultiStream" / DETAIL, "result_validity", metadata={"pid": 1})  # own bytes: no AU030
+    with (root / DEMO_2S / "MultiStream/accuracy/mlperf_log_accuracy.json").open("a") as stream:
+        stream.write("\n")  # own bytes: no AU031
+    # AU032
+    for result in (DEMO, DEMO_2S):
+        accuracy = root / result / "MultiStream/accuracy/accuracy.txt"
+        text = accuracy.read_text(encoding="utf-8").replace("accuracy=98.000%", "accuracy=98.123456%")
+        if result == DEMO_2S:
+            text = re.sub(r"hash=\w+", "hash=" + "0" * 64, text)
+        accuracy.write_text(text, encoding="utf-8")
+    # AU010, AU012
+    set_metric(root / DEMO / "Server" / DETAIL, SERVER_KEYS, 2 * 764522.0)
+    set_metric(root / DEMO / "SingleStream" / DETAIL, ("early_stopping_latency_ss",), 1000)
+    # AU030, AU031
+    other = root / "closed/OtherDemo"
+    (other / "systems").mkdir(parents=True)
+    shutil.copyfile(systems / "demo_cpu_numpy.json", other / "systems/other_cpu.json")
+    edit_json(
+        other / "systems/other_cpu.json",
+        submitter="OtherDemo",
+        system_name="Other demo system",
+        accelerator_model_name="Other accelerator",
+        accelerators_per_node=1,
+    )
+    shutil.copytree(root / DEMO / "Offline", root / COPIER / "Offline")
+    code, document = run_audit(root, tmp, round_args=demo.round_args)
+    return {"root": root, "code": code, "doc": document, "kind": "demo"}
+
+
+@pytest.fixture(scope="module", params=["real", "demo"])
+def planted(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The audited, mutated v4.1 sample (skips without the data) and the audited demo round."""
+    if request.param == "real":
+        return {**request.getfixturevalue("mutated"), "kind": "real"}
+    return request.getfixturevalue("demo_mutated")
+
+
+def test_report_is_valid_json_report_with_audit_column(planted: dict[str, Any]) -> None:
     schema = json.loads((REPO / "schemas/report.schema.json").read_text(encoding="utf-8"))
-    jsonschema.validate(mutated["doc"], schema)
-    audited = [r for r in mutated["doc"]["results"] if r["Audit"]]
+    jsonschema.validate(planted["doc"], schema)
+    audited = [r for r in planted["doc"]["results"] if r["Audit"]]
     assert audited and all(re.fullmatch(r"(AU\d{3} ?)+", r["Audit"]) for r in audited)
 
 
-def test_review_findings_never_set_the_exit_code(mutated: dict[str, Any]) -> None:
-    doc = mutated["doc"]
+def test_review_findings_never_set_the_exit_code(planted: dict[str, Any]) -> None:
+    doc = planted["doc"]
     reviews = [f for f in doc["findings"] if f["code"].startswith("AU")]
     assert reviews and all(f["severity"] == "review" for f in reviews)
-    assert mutated["code"] == (1 if doc["summary"]["errors"] else 0)
+    assert planted["code"] == (1 if doc["summary"]["errors"] else 0)
     assert not [f for f in doc["findings"] if f["code"] == "EN001"], "an audit crashed"
 
 
-def test_au001_same_system_name_different_accelerator_count(mutated: dict[str, Any]) -> None:
+def test_au001_same_system_name_different_accelerator_count(planted: dict[str, Any]) -> None:
+    if planted["kind"] == "demo":  # the planted twin: one more host processor
+        (finding,) = of(planted["doc"], "AU001")
+        assert finding["path"] == "closed/SubcheckDemo/systems/demo_cpu_numpy.json"
+        assert finding["extra"]["differing"] == {
+            "accelerator_model_name": {
+                "closed/SubcheckDemo/systems/demo_cpu_numpy.json": "N/A (CPU only)",
+                "closed/SubcheckDemo/systems/demo_cpu_numpy_2s.json": "Demo accelerator",
+            },
+            "host_processors_per_node": {
+                "closed/SubcheckDemo/systems/demo_cpu_numpy.json": 1,
+                "closed/SubcheckDemo/systems/demo_cpu_numpy_2s.json": 2,
+            },
+        }
+        assert "host_processors_per_node: 1 vs 2" in finding["message"] and DEMO_NAME in finding["message"]
+        return
     # Natural in v4.1: AMD files a 1-GPU and two 8-GPU systems under one system_name.
-    found = [f for f in of(mutated["doc"], "AU001") if "Supermicro AS-8125GS-TNMR2" in f["message"]]
+    found = [f for f in of(planted["doc"], "AU001") if "Supermicro AS-8125GS-TNMR2" in f["message"]]
     assert len(found) == 1
     differing = found[0]["extra"]["differing"]["accelerators_per_node"]
     assert sorted(differing.values()) == [1, 8, 8]
     assert "accelerators_per_node: 1 vs 8" in found[0]["message"]
 
 
-def test_au002_same_system_name_different_notes(mutated: dict[str, Any]) -> None:
-    found = [f for f in of(mutated["doc"], "AU002") if "Supermicro AS-8125GS-TNMR2" in f["message"]]
+def test_au002_same_system_name_different_notes(planted: dict[str, Any]) -> None:
+    name = DEMO_NAME if planted["kind"] == "demo" else "Supermicro AS-8125GS-TNMR2"
+    found = [f for f in of(planted["doc"], "AU002") if name in f["message"]]
     assert len(found) == 1 and len(found[0]["extra"]["variants"]) == 2
+    if planted["kind"] == "demo":
+        assert found[0]["key"] == "notes"
+        assert found[0]["extra"]["variants"]["two sockets. Generated by python -m reference_sut.fixtures"] == [
+            f"{DEMO_2S}/MultiStream"
+        ]
 
 
-def test_au010_server_above_offline(mutated: dict[str, Any]) -> None:
-    (finding,) = about(of(mutated["doc"], "AU010"), f"{ORACLE}/resnet50/Server")
-    assert finding["extra"]["server"] == 120000.0 and finding["extra"]["offline"] == 95104.5
-    assert finding["found"] == round(120000.0 / 95104.5, 4)
+def test_au010_server_above_offline(planted: dict[str, Any]) -> None:
+    location, server, offline = (
+        (f"{ORACLE}/resnet50/Server", 120000.0, 95104.5)
+        if planted["kind"] == "real"
+        else (f"{DEMO}/Server", 2 * 764522.0, 764522)
+    )
+    (finding,) = about(of(planted["doc"], "AU010"), location)
+    assert finding["extra"]["server"] == server and finding["extra"]["offline"] == offline
+    assert finding["found"] == round(server / offline, 4)
 
 
 def test_au011_server_far_below_offline_against_round(mutated: dict[str, Any]) -> None:
@@ -176,10 +276,13 @@ def test_au011_server_far_below_offline_against_round(mutated: dict[str, Any]) -
     assert extra["ratio"] < 0.5 * extra["median_ratio"]
 
 
-def test_au012_single_stream_faster_than_offline(mutated: dict[str, Any]) -> None:
-    (finding,) = about(of(mutated["doc"], "AU012"), UNTETHER_SS)
-    assert finding["extra"]["implied_rate"] == pytest.approx(100000.0)
-    assert finding["extra"]["offline"] == pytest.approx(70348.2)
+def test_au012_single_stream_faster_than_offline(planted: dict[str, Any]) -> None:
+    location, rate, offline = (
+        (UNTETHER_SS, 100000.0, 70348.2) if planted["kind"] == "real" else (f"{DEMO}/SingleStream", 1e6, 764522)
+    )
+    (finding,) = about(of(planted["doc"], "AU012"), location)
+    assert finding["extra"]["implied_rate"] == pytest.approx(rate)
+    assert finding["extra"]["offline"] == pytest.approx(offline)
 
 
 def test_au020_per_accelerator_outlier(mutated: dict[str, Any]) -> None:
@@ -188,39 +291,69 @@ def test_au020_per_accelerator_outlier(mutated: dict[str, Any]) -> None:
     assert finding["extra"]["population"] == 3 and len(finding["extra"]["compared"]) == 3
 
 
-def test_au030_detail_log_copied_to_another_submitter(mutated: dict[str, Any]) -> None:
-    found = about(of(mutated["doc"], "AU030"), f"{GOOGLE_DGX}/3d-unet-99/Offline")
+def test_au030_detail_log_copied_to_another_submitter(planted: dict[str, Any]) -> None:
+    if planted["kind"] == "demo":
+        found = about(of(planted["doc"], "AU030"), f"{COPIER}/Offline")
+        assert len(found) == 1 and of(planted["doc"], "AU030") == found  # the twin's log differs: not one
+        assert set(found[0]["extra"]["results"]) == {f"{DEMO}/Offline", f"{COPIER}/Offline"}
+        assert found[0]["extra"]["submitters"] == ["OtherDemo", "SubcheckDemo"]
+        return
+    found = about(of(planted["doc"], "AU030"), f"{GOOGLE_DGX}/3d-unet-99/Offline")
     assert len(found) == 1
     assert set(found[0]["extra"]["results"]) == {f"{ORACLE}/resnet50/Offline", f"{GOOGLE_DGX}/3d-unet-99/Offline"}
     assert found[0]["extra"]["submitters"] == ["Google", "Oracle"]
 
 
-def test_au030_ignores_the_99_and_999_variants_of_one_result(mutated: dict[str, Any]) -> None:
-    for finding in of(mutated["doc"], "AU030"):
+def test_au030_ignores_the_99_and_999_variants_of_one_result(planted: dict[str, Any]) -> None:
+    assert of(planted["doc"], "AU030")
+    for finding in of(planted["doc"], "AU030"):
         stems = {re.sub(r"-99(\.9)?(?=/)", "", r) for r in finding["extra"]["results"]}
         assert len(stems) > 1
 
 
-def test_au031_accuracy_run_copied_across_accelerators(mutated: dict[str, Any]) -> None:
-    found = [f for f in about(of(mutated["doc"], "AU031"), UNTETHER) if f"{ORACLE}/resnet50/Offline" in f["found"]]
+def test_au031_accuracy_run_copied_across_accelerators(planted: dict[str, Any]) -> None:
+    copied, source = (UNTETHER, f"{ORACLE}/resnet50/Offline")
+    if planted["kind"] == "demo":
+        copied, source = f"{COPIER}/Offline", f"{DEMO}/Offline"
+    found = [f for f in about(of(planted["doc"], "AU031"), copied) if source in f["found"]]
     assert len(found) == 1
     assert "accuracy/accuracy.txt" in found[0]["extra"]["files"]
     assert len(found[0]["extra"]["accelerators"]) == 2
+    if planted["kind"] == "demo":  # the twin system's accuracy files differ
+        assert of(planted["doc"], "AU031") == found
 
 
-def test_au032_accuracy_identical_to_many_decimals(mutated: dict[str, Any]) -> None:
-    found = [f for f in of(mutated["doc"], "AU032") if f["extra"]["value"] == "90.35676151551918"]
+def test_au032_accuracy_identical_to_many_decimals(planted: dict[str, Any]) -> None:
+    if planted["kind"] == "demo":
+        (finding,) = of(planted["doc"], "AU032")
+        assert finding["extra"]["value"] == "98.123456" and finding["key"] == "acc"
+        assert finding["extra"]["results"] == [f"{DEMO}/MultiStream", f"{DEMO_2S}/MultiStream"]
+        return
+    found = [f for f in of(planted["doc"], "AU032") if f["extra"]["value"] == "90.35676151551918"]
     assert len(found) == 1
     assert {f"{ORACLE}/bert-99/Offline", CTUNING_BERT} <= set(found[0]["extra"]["results"])
 
 
-def test_au033_accuracy_equal_to_fp32_reference(mutated: dict[str, Any]) -> None:
-    (finding,) = of(mutated["doc"], "AU033")
+def test_au033_accuracy_equal_to_fp32_reference(planted: dict[str, Any]) -> None:
+    if planted["kind"] == "demo":  # natural: the demo results are the FP32 reference run (98.000 %), but AU032's
+        found = of(planted["doc"], "AU033")
+        results = [f"{DEMO}/{s}" for s in ("Offline", "Server", "SingleStream")] + [f"{COPIER}/Offline"]
+        assert sorted(f["path"] for f in found) == sorted(f"{r}/accuracy/accuracy.txt" for r in results)
+        assert all(f["extra"]["reference"] == 98.0 and f["found"] == "98.000" for f in found)
+        return
+    (finding,) = of(planted["doc"], "AU033")
     assert finding["path"] == f"{ORACLE}/retinanet/Offline/accuracy/accuracy.txt"
     assert finding["extra"]["reference"] == 37.55 and finding["found"] == "37.550"
 
 
-def test_unmutated_sample_has_no_planted_findings(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_unmutated_sample_has_no_planted_findings(tmp_path: Path, kind: str) -> None:
+    if kind == "demo":
+        demo = trees.demo_tree(tmp_path)
+        _, doc = run_audit(demo.root, tmp_path, round_args=demo.round_args)
+        assert {f["code"] for f in doc["findings"] if f["code"].startswith("AU")} == {"AU033"}  # natural, see above
+        assert len(of(doc, "AU033")) == demo.results_count
+        return
     _, doc = run_audit(require_data("inference-v4.1"), tmp_path)
     for code in ("AU030", "AU033"):
         assert not of(doc, code), of(doc, code)
@@ -251,8 +384,8 @@ def test_au040_au041_speedup_beyond_round(tmp_path: Path) -> None:
     assert accelerator[0]["extra"]["speedup"] == pytest.approx(3.0, rel=1e-3)
 
 
-def test_no_history_no_history_findings(mutated: dict[str, Any]) -> None:
-    assert not of(mutated["doc"], "AU040") and not of(mutated["doc"], "AU041")
+def test_no_history_no_history_findings(planted: dict[str, Any]) -> None:
+    assert not of(planted["doc"], "AU040") and not of(planted["doc"], "AU041")
 
 
 # --- rules, thresholds, formats -----------------------------------------------------------------------------
@@ -273,13 +406,20 @@ def test_default_thresholds_validate_and_broken_ones_are_refused(tmp_path: Path)
     assert result.exit_code == 2
 
 
-def test_text_and_csv_formats(tmp_path: Path) -> None:
-    root = copy_tree(require_data("inference-v4.1"), tmp_path / "tree", ("closed/AMD",))
-    text = CliRunner().invoke(audit, [str(root), "--version", "v4.1", "-j", "1"])
-    assert text.exit_code in (0, 1) and "AU001 review" in text.output
-    csv = CliRunner().invoke(audit, [str(root), "--version", "v4.1", "-j", "1", "--format", "csv"])
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_text_and_csv_formats(tmp_path: Path, kind: str) -> None:
+    if kind == "demo":  # the demo's natural AU033 (see test_au033_accuracy_equal_to_fp32_reference)
+        demo = trees.demo_tree(tmp_path)
+        root, round_args, code = demo.root, demo.round_args, "AU033"
+    else:
+        root = copy_tree(require_data("inference-v4.1"), tmp_path / "tree", ("closed/AMD",))
+        round_args, code = ("--version", "v4.1"), "AU001"
+    fresh_caches()
+    text = CliRunner().invoke(audit, [str(root), *round_args, "-j", "1"])
+    assert text.exit_code in (0, 1) and f"{code} review" in text.output
+    csv = CliRunner().invoke(audit, [str(root), *round_args, "-j", "1", "--format", "csv"])
     header = csv.output.splitlines()[0].split(",")
-    assert header[-1] == "Audit" and "AU001" in csv.output
+    assert header[-1] == "Audit" and code in csv.output
 
 
 def test_missing_round_exits_2(tmp_path: Path) -> None:

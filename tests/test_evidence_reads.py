@@ -19,12 +19,11 @@ from checker.parsers.conf import parse_conf
 from checker.parsers.jsonfile import parse_json_file, parse_json_text
 from checker.parsers.summary import parse_summary_log
 from checker.parsers.text import ReadFailure, limit_for, read_bytes_bounded, read_text
-from tests.conftest import REPO, copy_submitter
-from tests.mutate import findings, only
+from tests import trees
+from tests.conftest import REPO
+from tests.trees import Tree
 
-SUB = "closed/ConnectTechInc"
-RESULT = f"{SUB}/results/Orin_TRT/gptj-99/Offline"
-MEASURE = f"{SUB}/measurements/Orin_TRT/gptj-99/Offline"
+tree = trees.tree  # each rule test runs on the real ConnectTechInc copy (v4.1) and on the demo copy
 
 
 # --- the reader -----------------------------------------------------------------------------------------------
@@ -130,106 +129,112 @@ def test_accuracy_log_empty_and_cut_in_half(tmp_path: Path) -> None:
 
 
 # --- rules ------------------------------------------------------------------------------------------------------
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    return copy_submitter(tmp_path, "closed", "ConnectTechInc")
+def _result(tree: Tree) -> str:
+    """The Offline result folder (performance, accuracy; and the audits in the merged layout)."""
+    return f"{tree.results}/Offline"
 
 
-def test_ac010_pass_clean_copy(tree: Path) -> None:
-    assert findings(tree, "AC010") == []
+def test_ac010_pass_clean_copy(tree: Tree) -> None:
+    assert tree.findings("AC010") == []
 
 
-def test_st017_pass_clean_copy(tree: Path) -> None:
-    assert findings(tree, "ST017") == []
+def test_st017_pass_clean_copy(tree: Tree) -> None:
+    assert tree.findings("ST017") == []
 
 
-def test_st018_pass_clean_copy(tree: Path) -> None:
-    assert findings(tree, "ST018") == []
+def test_st018_pass_clean_copy(tree: Tree) -> None:
+    assert tree.findings("ST018") == []
 
 
-def test_rh007_pass_rh008_pass_rh009_pass_rh010_pass_clean_copy(tree: Path) -> None:
+def test_rh007_pass_rh008_pass_rh009_pass_rh010_pass_clean_copy(tree: Tree) -> None:
     for code in ("RH007", "RH008", "RH009", "RH010"):
-        assert findings(tree, code) == [], code
+        assert tree.findings(code) == [], code
 
 
-def test_ac010_fail_accuracy_txt_of_random_bytes(tree: Path) -> None:
-    path = tree / RESULT / "accuracy" / "accuracy.txt"
-    path.write_bytes(bytes(range(256)))
-    finding = only(tree, "AC010")
+def test_ac010_fail_accuracy_txt_of_random_bytes(tree: Tree) -> None:
+    result = _result(tree)
+    tree.path(f"{result}/accuracy/accuracy.txt").write_bytes(bytes(range(256)))
+    finding = tree.only("AC010")
     assert (finding.path, finding.found) == (
-        f"{RESULT}/accuracy/accuracy.txt",
+        f"{result}/accuracy/accuracy.txt",
         "is binary, not text (NUL byte at offset 0)",
     )
     assert finding.expected == "UTF-8 text with the metric lines"
 
 
-def test_ac010_fail_accuracy_log_empty_and_detail_log_cut(tree: Path) -> None:
-    (tree / RESULT / "accuracy" / "mlperf_log_accuracy.json").write_bytes(b"")
-    detail = tree / RESULT / "accuracy" / "mlperf_log_detail.txt"
+def test_ac010_fail_accuracy_log_empty_and_detail_log_cut(tree: Tree) -> None:
+    result = _result(tree)
+    tree.path(f"{result}/accuracy/mlperf_log_accuracy.json").write_bytes(b"")
+    detail = tree.path(f"{result}/accuracy/mlperf_log_detail.txt")
     text = detail.read_bytes()
     detail.write_bytes(text[: len(text) // 2])
-    by_path = {f.path: f for f in findings(tree, "AC010")}
-    assert by_path[f"{RESULT}/accuracy/mlperf_log_accuracy.json"].found == "file is empty"
-    cut = by_path[f"{RESULT}/accuracy/mlperf_log_detail.txt"]
+    by_path = {f.path: f for f in tree.findings("AC010")}
+    assert set(by_path) == {f"{result}/accuracy/mlperf_log_accuracy.json", f"{result}/accuracy/mlperf_log_detail.txt"}
+    assert by_path[f"{result}/accuracy/mlperf_log_accuracy.json"].found == "file is empty"
+    cut = by_path[f"{result}/accuracy/mlperf_log_detail.txt"]
     assert cut.line == text[: len(text) // 2].count(b"\n") + 1 and cut.expected == ":::MLLOG records"
 
 
-def test_st017_fail_fifo_where_a_file_should_be(tree: Path) -> None:
-    path = tree / RESULT / "accuracy" / "accuracy.txt"
+def test_st017_fail_fifo_where_a_file_should_be(tree: Tree) -> None:
+    result = _result(tree)
+    path = tree.path(f"{result}/accuracy/accuracy.txt")
     path.unlink()
     os.mkfifo(path)
-    finding = only(tree, "ST011")
+    finding = tree.only("ST011")
     assert (finding.path, finding.found) == (
-        f"{RESULT}/accuracy/accuracy.txt",
+        f"{result}/accuracy/accuracy.txt",
         "is a FIFO (named pipe), not a regular file",
     )
-    st017 = only(tree, "ST017")
-    assert (st017.path, st017.expected) == (f"{RESULT}/accuracy/accuracy.txt", "a readable regular file or folder")
+    st017 = tree.only("ST017")
+    assert (st017.path, st017.expected) == (f"{result}/accuracy/accuracy.txt", "a readable regular file or folder")
 
 
-def test_st018_fail_submitter_without_results(tree: Path) -> None:
-    shutil.rmtree(tree / SUB / "results")
-    finding = only(tree, "ST018")
-    assert (finding.path, finding.found) == (f"{SUB}/results", "missing")
+def test_st018_fail_submitter_without_results(tree: Tree) -> None:
+    shutil.rmtree(tree.path(f"{tree.sub}/results"))
+    finding = tree.only("ST018")
+    assert (finding.path, finding.found) == (f"{tree.sub}/results", "missing")
 
 
-def test_rh007_fail_rh008_fail_duplicate_keys(tree: Path) -> None:
-    system = tree / SUB / "systems" / "Orin_TRT.json"
+def test_rh007_fail_rh008_fail_duplicate_keys(tree: Tree) -> None:
+    system = tree.path(tree.system)
     system.write_text('{"status": "preview", ' + system.read_text(encoding="utf-8").lstrip()[1:])
-    finding = only(tree, "RH007")
-    assert (finding.path, finding.key, finding.found) == (f"{SUB}/systems/Orin_TRT.json", "status", ["status"])
-    measurements = tree / MEASURE / "Orin_TRT_Offline.json"
+    finding = tree.only("RH007")
+    assert (finding.path, finding.key, finding.found) == (tree.system, "status", ["status"])
+    measurements = tree.path(tree.measurements_json())
     measurements.write_text('{"retraining": "yes", ' + measurements.read_text(encoding="utf-8").lstrip()[1:])
-    finding = only(tree, "RH008")
-    assert (finding.path, finding.found) == (f"{MEASURE}/Orin_TRT_Offline.json", ["retraining"])
+    finding = tree.only("RH008")
+    assert (finding.path, finding.found) == (tree.measurements_json(), ["retraining"])
 
 
-def test_rh009_fail_link_out_of_the_submitter(tree: Path, tmp_path: Path) -> None:
-    path = tree / MEASURE / "user.conf"
+def test_rh009_fail_link_out_of_the_submitter(tree: Tree, tmp_path: Path) -> None:
+    conf = f"{tree.measurements()}/user.conf"
+    path = tree.path(conf)
     outside = tmp_path / "user.conf"
     shutil.copy(path, outside)
     path.unlink()
     path.symlink_to(outside)
-    finding = only(tree, "RH009")
-    assert (finding.path, finding.found, finding.severity.value) == (f"{MEASURE}/user.conf", str(outside), "error")
-    assert findings(tree, "RH006") == []  # a link inside the submitter stays RH006's warning
+    finding = tree.only("RH009")
+    assert (finding.path, finding.found, finding.severity.value) == (conf, str(outside), "error")
+    assert tree.findings("RH006") == []  # a link inside the submitter stays RH006's warning
 
 
 # --- unreadable evidence, checked as an unprivileged user (root reads everything) ----------------------------
 SETPRIV = shutil.which("setpriv")
 
 
-@pytest.fixture
-def world_tree() -> Iterator[Path]:
-    """A copy in a world-traversable temporary folder (pytest's own is private to its user)."""
+@pytest.fixture(params=["real", "demo"])
+def world_tree(request: pytest.FixtureRequest) -> Iterator[Tree]:
+    """A copy in a world-traversable temporary folder (pytest's own is private to its user): real and demo."""
     base = Path(tempfile.mkdtemp(prefix="subcheck-evidence-"))
     try:
         base.chmod(0o755)
-        root = copy_submitter(base, "closed", "ConnectTechInc")
+        copy = trees.real_tree(base) if request.param == "real" else trees.demo_tree(base)
         for path in [base, *base.rglob("*")]:
             if path.is_dir():
                 path.chmod(0o755)
-        yield root
+            elif not path.is_symlink():
+                path.chmod(0o644)
+        yield copy
     finally:
         for path in base.rglob("*"):
             if path.is_dir() and not path.is_symlink():
@@ -237,12 +242,12 @@ def world_tree() -> Iterator[Path]:
         shutil.rmtree(base)
 
 
-def _check_as_nobody(root: Path, select: str) -> list[dict[str, object]]:
+def _check_as_nobody(tree: Tree, select: str) -> list[dict[str, object]]:
     if SETPRIV is None or os.geteuid() != 0:
         pytest.skip("needs setpriv and root to drop to an unprivileged user (root would read a mode-000 file)")
     command = [SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "checker.cli"]
     done = subprocess.run(
-        [*command, "check", str(root), "--version", "v4.1", "--jobs", "1", "--select", select, "--format", "json"],
+        [*command, "check", str(tree.root), *tree.round_args, "--jobs", "1", "--select", select, "--format", "json"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -253,25 +258,27 @@ def _check_as_nobody(root: Path, select: str) -> list[dict[str, object]]:
     return [f for f in json.loads(done.stdout)["findings"] if f["code"] in select.split(",")]
 
 
-def test_unreadable_accuracy_txt_fails(world_tree: Path) -> None:
-    (world_tree / RESULT / "accuracy" / "accuracy.txt").chmod(0)
+def test_unreadable_accuracy_txt_fails(world_tree: Tree) -> None:
+    accuracy = f"{_result(world_tree)}/accuracy/accuracy.txt"
+    world_tree.path(accuracy).chmod(0)
     found = {(f["code"], f["path"]) for f in _check_as_nobody(world_tree, "AC010,ST017")}
-    assert found == {("AC010", f"{RESULT}/accuracy/accuracy.txt"), ("ST017", f"{RESULT}/accuracy/accuracy.txt")}
+    assert found == {("AC010", accuracy), ("ST017", accuracy)}
 
 
-def test_unreadable_systems_folder_fails(world_tree: Path) -> None:
-    (world_tree / SUB / "systems").chmod(0)
+def test_unreadable_systems_folder_fails(world_tree: Tree) -> None:
+    world_tree.path(f"{world_tree.sub}/systems").chmod(0)
     found = _check_as_nobody(world_tree, "ST017")
     assert [(f["path"], f["found"]) for f in found] == [
-        (f"{SUB}/systems", "folder cannot be listed (permission denied)")
+        (f"{world_tree.sub}/systems", "folder cannot be listed (permission denied)")
     ]
 
 
-def test_rh010_fail_user_conf_of_garbage_or_cut_mid_line(tree: Path) -> None:
-    path = tree / MEASURE / "user.conf"
+def test_rh010_fail_user_conf_of_garbage_or_cut_mid_line(tree: Tree) -> None:
+    conf = f"{tree.measurements()}/user.conf"
+    path = tree.path(conf)
     path.write_bytes(b"*.Offline.target_qps = 0.72\n*.Offline.p")
-    finding = only(tree, "RH010")
-    assert (finding.path, finding.line, finding.found) == (f"{MEASURE}/user.conf", 2, "*.Offline.p")
+    finding = tree.only("RH010")
+    assert (finding.path, finding.line, finding.found) == (conf, 2, "*.Offline.p")
     path.write_bytes("*.Offline.target_qps = 0.72\n".encode("utf-16"))
-    finding = only(tree, "RH010")
-    assert (finding.path, finding.found) == (f"{MEASURE}/user.conf", "is UTF-16/UTF-32 encoded, expected UTF-8 text")
+    finding = tree.only("RH010")
+    assert (finding.path, finding.found) == (conf, "is UTF-16/UTF-32 encoded, expected UTF-8 text")

@@ -1,9 +1,10 @@
 """Corrupted real inputs end in findings, never in a traceback (hypothesis).
 
-Real files of a small submission (ConnectTechInc, gptj-99 Offline) are truncated, given invalid
-UTF-8, lose or repeat lines, get values of the wrong type or lose keys. Each corrupted file is
-written into one writable copy of the submission and the whole engine runs in-process. When the
-corruption is one a checker must notice, an error-level finding for that file must exist.
+Real files of a small submission (ConnectTechInc, gptj-99 Offline; and the bundled demo tree's digits Offline,
+written by real LoadGen) are truncated, given invalid UTF-8, lose or repeat lines, get values of the wrong type or
+lose keys. Each corrupted file is written into one writable copy of the submission and the whole engine runs
+in-process against the tree's round. When the corruption is one a checker must notice, an error-level finding for
+that file must exist. Every test runs on both trees; the real one is skipped without the shared data.
 """
 
 from __future__ import annotations
@@ -24,25 +25,21 @@ from checker.parsers.conf import parse_conf_text
 from checker.parsers.jsonfile import parse_json_text
 from checker.parsers.mllog import parse_detail_text
 from checker.parsers.summary import parse_summary_text
-from checker.rounds import Round
+from tests import trees
 from tests.conftest import require_data
-from tests.mutate import (
-    CTT_MEASUREMENTS,
-    CTT_RESULTS,
-    CTT_SYSTEM,
-    add_record,
-    perf_detail,
-    perf_summary,
-    report,
-    set_record,
-)
+from tests.mutate import add_record, set_record
+from tests.trees import DEMO_RULES, VALID, Tree
+
+tree = trees.tree  # the real ConnectTechInc copy (v4.1) and the demo copy (demo round)
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 PARSE_FUZZ = settings(max_examples=60, deadline=None)
 
-DETAIL = perf_detail("Offline")
-SUMMARY = perf_summary("Offline")
-RESULT = f"{CTT_RESULTS}/Offline"
+# The two trees' relative paths, for the parser tests that read a pristine file and need no copy.
+LAYOUTS = {
+    "real": Tree("real", Path(), "closed", "ConnectTechInc", "Orin_TRT", "gptj-99", "v4.1", None),
+    "demo": Tree("demo", Path(), "closed", "SubcheckDemo", "demo_cpu_numpy", "digits", "demo", DEMO_RULES),
+}
 BAD_BYTES = [b"\xff", b"\xfe", b"\x80", b"\xc3\x28", b"\xed\xa0\x80", b"\xf0\x28\x8c\x28"]
 # Records of an Offline detail log that a rule judges: any wrong value or absence must be reported.
 JUDGED_KEYS = frozenset(
@@ -63,14 +60,19 @@ JUDGED_KEYS = frozenset(
 
 
 @functools.cache
-def real(rel: str) -> bytes:
-    """Bytes of one file of the shared v4.1 data, read once per process (skips when the data is absent)."""
-    return (require_data("inference-v4.1") / rel).read_bytes()
+def pristine(kind: str, rel: str) -> bytes:
+    """Bytes of one file of the shared v4.1 data (skips when absent) or of fixtures/valid, read once per process."""
+    base = require_data("inference-v4.1") if kind == "real" else VALID
+    return (base / rel).read_bytes()
 
 
-def check(root: Path) -> Report:
-    """All inference rules on ``root``: the run must finish and no rule may crash."""
-    result = report(root)
+def _result(tree: Tree) -> str:
+    return f"{tree.results}/Offline"
+
+
+def check(tree: Tree) -> Report:
+    """All inference rules on the tree, against its round: the run must finish and no rule may crash."""
+    result = tree.report()
     crashed = [f.to_record() for f in result.findings if f.code == "EN001"]
     assert not crashed
     return result
@@ -92,10 +94,6 @@ def _wrong_type(value: Any) -> st.SearchStrategy[Any]:
 
 
 # --- detail log ---------------------------------------------------------------------------------------------
-def _detail_lines() -> list[bytes]:
-    return real(DETAIL).split(b"\n")
-
-
 def _key(line: bytes) -> str | None:
     try:
         return json.loads(line.decode()[len(":::MLLOG ") :]).get("key")
@@ -104,10 +102,10 @@ def _key(line: bytes) -> str | None:
 
 
 @st.composite
-def corrupted_detail(draw: st.DrawFn) -> tuple[str, bytes, bool]:
-    """(operation, new bytes, must the checker notice?) for the real Offline detail log."""
-    raw = real(DETAIL)
-    lines = _detail_lines()
+def corrupted_detail(draw: st.DrawFn, tree: Tree) -> tuple[str, bytes, bool]:
+    """(operation, new bytes, must the checker notice?) for the tree's Offline detail log."""
+    raw = pristine(tree.kind, tree.perf_detail())
+    lines = raw.split(b"\n")
     op = draw(st.sampled_from(["truncate", "bad_bytes", "delete_lines", "duplicate", "wrong_type", "drop_field"]))
     if op == "truncate":
         offset = draw(st.integers(0, len(raw) - 1))
@@ -142,19 +140,19 @@ def corrupted_detail(draw: st.DrawFn) -> tuple[str, bytes, bool]:
 
 
 @FUZZ
-@given(case=corrupted_detail())
-def test_corrupted_detail_log_ends_in_findings(ctt_tree: Path, case: tuple[str, bytes, bool]) -> None:
-    op, data, must_notice = case
-    (ctt_tree / DETAIL).write_bytes(data)
-    result = check(ctt_tree)
+@given(draw=st.data())
+def test_corrupted_detail_log_ends_in_findings(tree: Tree, draw: st.DataObject) -> None:
+    op, data, must_notice = draw.draw(corrupted_detail(tree))
+    tree.path(tree.perf_detail()).write_bytes(data)
+    result = check(tree)
     if must_notice:
-        assert errors_under(result, RESULT), op
+        assert errors_under(result, _result(tree)), op
 
 
 # --- summary log --------------------------------------------------------------------------------------------
 @st.composite
-def corrupted_summary(draw: st.DrawFn) -> tuple[str, bytes, bool]:
-    raw = real(SUMMARY)
+def corrupted_summary(draw: st.DrawFn, tree: Tree) -> tuple[str, bytes, bool]:
+    raw = pristine(tree.kind, tree.perf_summary())
     lines = raw.split(b"\n")
     op = draw(st.sampled_from(["truncate", "bad_bytes", "delete_lines", "duplicate", "validity"]))
     if op == "truncate":
@@ -174,21 +172,16 @@ def corrupted_summary(draw: st.DrawFn) -> tuple[str, bytes, bool]:
 
 
 @FUZZ
-@given(case=corrupted_summary())
-def test_corrupted_summary_log_ends_in_findings(ctt_tree: Path, case: tuple[str, bytes, bool]) -> None:
-    op, data, must_notice = case
-    (ctt_tree / SUMMARY).write_bytes(data)
-    result = check(ctt_tree)
+@given(draw=st.data())
+def test_corrupted_summary_log_ends_in_findings(tree: Tree, draw: st.DataObject) -> None:
+    op, data, must_notice = draw.draw(corrupted_summary(tree))
+    tree.path(tree.perf_summary()).write_bytes(data)
+    result = check(tree)
     if must_notice:
-        assert "PE017" in errors_under(result, SUMMARY), op
+        assert "PE017" in errors_under(result, tree.perf_summary()), op
 
 
 # --- system description -------------------------------------------------------------------------------------
-@functools.cache
-def _system_rules() -> dict[str, Any]:
-    return Round.load("inference", "v4.1")["system_description"]
-
-
 def _valid_count(value: Any) -> bool:
     if isinstance(value, bool):
         return False
@@ -197,16 +190,16 @@ def _valid_count(value: Any) -> bool:
     return isinstance(value, str) and value.strip().isdigit()
 
 
-def _system_must_fail(data: bytes) -> bool:
-    """An oracle for the corruptions below: what the SY rules must report on the Orin_TRT description."""
+def _system_must_fail(tree: Tree, data: bytes) -> bool:
+    """An oracle for the corruptions below: what the SY rules must report on the tree's system description."""
     try:
         doc = json.loads(data.decode("utf-8"))
     except ValueError:
         return True
     if not isinstance(doc, dict):
         return True
-    original = json.loads(real(CTT_SYSTEM))
-    rules = _system_rules()
+    original = json.loads(pristine(tree.kind, tree.system))
+    rules = tree.rules()["system_description"]
     if any(name not in doc for name in rules["required_fields"]):
         return True
     if any(not _valid_count(doc[name]) for name in rules["integer_fields"]):
@@ -217,8 +210,8 @@ def _system_must_fail(data: bytes) -> bool:
 
 
 @st.composite
-def corrupted_system(draw: st.DrawFn) -> tuple[str, bytes]:
-    raw = real(CTT_SYSTEM)
+def corrupted_system(draw: st.DrawFn, tree: Tree) -> tuple[str, bytes]:
+    raw = pristine(tree.kind, tree.system)
     op = draw(st.sampled_from(["truncate", "bad_bytes", "delete_lines", "duplicate", "wrong_type", "drop_keys"]))
     if op == "truncate":
         return op, raw[: draw(st.integers(0, len(raw) - 1))]
@@ -244,20 +237,20 @@ def corrupted_system(draw: st.DrawFn) -> tuple[str, bytes]:
 
 
 @FUZZ
-@given(case=corrupted_system())
-def test_corrupted_system_json_ends_in_findings(ctt_tree: Path, case: tuple[str, bytes]) -> None:
-    op, data = case
-    (ctt_tree / CTT_SYSTEM).write_bytes(data)
-    result = check(ctt_tree)
-    if _system_must_fail(data):
-        assert errors_under(result, CTT_SYSTEM), op
+@given(draw=st.data())
+def test_corrupted_system_json_ends_in_findings(tree: Tree, draw: st.DataObject) -> None:
+    op, data = draw.draw(corrupted_system(tree))
+    tree.path(tree.system).write_bytes(data)
+    result = check(tree)
+    if _system_must_fail(tree, data):
+        assert errors_under(result, tree.system), op
         assert result.exit_code == 1
 
 
 # --- parsers on arbitrary text ------------------------------------------------------------------------------
-def _real_text(rel: str) -> st.SearchStrategy[str]:
+def _real_text(kind: str, rel: str) -> st.SearchStrategy[str]:
     """Real lines of a file, shuffled, cut and mixed with arbitrary text."""
-    lines = real(rel).decode("utf-8", errors="replace").splitlines()
+    lines = pristine(kind, rel).decode("utf-8", errors="replace").splitlines()
     piece = st.one_of(st.sampled_from(lines), st.text(max_size=80))
     cut = st.tuples(piece, st.integers(0, 200)).map(lambda p: p[0][: p[1]])
     return st.lists(st.one_of(piece, cut), max_size=30).map("\n".join)
@@ -266,43 +259,62 @@ def _real_text(rel: str) -> st.SearchStrategy[str]:
 ANY_TEXT = st.text(max_size=400)
 
 
+def _texts(kind: str, rel: str) -> st.SearchStrategy[str]:
+    return st.one_of(ANY_TEXT, _real_text(kind, rel))
+
+
+KINDS = pytest.mark.parametrize("kind", ["real", "demo"])
+
+
+@KINDS
 @PARSE_FUZZ
-@given(text=st.one_of(ANY_TEXT, st.deferred(lambda: _real_text(DETAIL))))
-def test_detail_parser_never_raises(text: str) -> None:
+@given(draw=st.data())
+def test_detail_parser_never_raises(kind: str, draw: st.DataObject) -> None:
+    text = draw.draw(_texts(kind, LAYOUTS[kind].perf_detail()))
     log = parse_detail_text(Path("x"), text)
     # lines are counted as editors and LoadGen do: separated by "\n" only
     assert log.line_count == text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     assert all(isinstance(bad.line, int) for bad in log.malformed)
 
 
+@KINDS
 @PARSE_FUZZ
-@given(text=st.one_of(ANY_TEXT, st.deferred(lambda: _real_text(SUMMARY))))
-def test_summary_parser_never_raises(text: str) -> None:
+@given(draw=st.data())
+def test_summary_parser_never_raises(kind: str, draw: st.DataObject) -> None:
+    text = draw.draw(_texts(kind, LAYOUTS[kind].perf_summary()))
     log = parse_summary_text(Path("x"), text)
     assert all(isinstance(v, str) for v in log.fields.values())
     for name in log.fields:
         log.number(name)
 
 
+@KINDS
 @PARSE_FUZZ
-@given(text=st.one_of(ANY_TEXT, st.deferred(lambda: _real_text(CTT_SYSTEM))))
-def test_json_parser_never_raises(text: str) -> None:
+@given(draw=st.data())
+def test_json_parser_never_raises(kind: str, draw: st.DataObject) -> None:
+    text = draw.draw(_texts(kind, LAYOUTS[kind].system))
     doc = parse_json_text(Path("x"), text)
     assert doc.ok == (doc.error is None)
     assert doc.data is None or isinstance(doc.data, dict)
 
 
+@KINDS
 @PARSE_FUZZ
-@given(text=st.one_of(ANY_TEXT, st.deferred(lambda: _real_text(f"{CTT_MEASUREMENTS}/Offline/mlperf.conf"))))
-def test_conf_parser_never_raises(text: str) -> None:
+@given(draw=st.data())
+def test_conf_parser_never_raises(kind: str, draw: st.DataObject) -> None:
+    layout = LAYOUTS[kind]
+    text = draw.draw(_texts(kind, f"{layout.measurements()}/mlperf.conf"))
     conf = parse_conf_text(Path("x"), text)
-    conf.lookup("sample_concatenate_permutation", "gptj", "Offline")
+    conf.lookup("sample_concatenate_permutation", "gptj" if layout.real else layout.benchmark, "Offline")
 
 
+@KINDS
 @PARSE_FUZZ
-@given(text=st.one_of(ANY_TEXT, st.deferred(lambda: _real_text(f"{RESULT}/accuracy/accuracy.txt"))))
-def test_accuracy_parser_never_raises(text: str) -> None:
-    rules = Round.load("inference", "v4.1")
+@given(draw=st.data())
+def test_accuracy_parser_never_raises(kind: str, draw: st.DataObject) -> None:
+    layout = LAYOUTS[kind]
+    text = draw.draw(_texts(kind, f"{_result(layout)}/accuracy/accuracy.txt"))
+    rules = layout.rules()
     parsed = parse_accuracy_text(Path("x"), text, rules["accuracy_patterns"], rules["accuracy_hash_pattern"])
     for metric, found in parsed.values.items():
         assert metric in rules["accuracy_patterns"]
@@ -319,10 +331,10 @@ def test_detail_parser_huge_integer() -> None:
     assert log.malformed and log.malformed[0].line == 1
 
 
-def test_engine_huge_integer_in_detail_log(ctt_tree: Path) -> None:
-    path = ctt_tree / DETAIL
+def test_engine_huge_integer_in_detail_log(tree: Tree) -> None:
+    path = tree.path(tree.perf_detail())
     path.write_text(path.read_text() + ':::MLLOG {"key": "x", "value": ' + HUGE_INT + "}\n")
-    assert errors_under(check(ctt_tree), DETAIL)
+    assert errors_under(check(tree), tree.perf_detail())
 
 
 @pytest.mark.parametrize("parser", ["detail", "json"])
@@ -333,15 +345,16 @@ def test_parsers_deep_nesting(parser: str) -> None:
         parse_json_text(Path("x"), '{"a": ' + DEEP + "}")
 
 
-def test_engine_deeply_nested_system_json(ctt_tree: Path) -> None:
-    (ctt_tree / CTT_SYSTEM).write_text(DEEP)
-    assert "SY001" in errors_under(check(ctt_tree), CTT_SYSTEM)
+def test_engine_deeply_nested_system_json(tree: Tree) -> None:
+    tree.path(tree.system).write_text(DEEP)
+    assert "SY001" in errors_under(check(tree), tree.system)
 
 
-def test_engine_inferred_offline_subnormal_latency(ctt_tree: Path) -> None:
-    set_record(ctt_tree / DETAIL, "effective_scenario", "MultiStream")
-    add_record(ctt_tree / DETAIL, "result_mean_query_latency_ns", 5e-324)
-    assert errors_under(check(ctt_tree), DETAIL)
+def test_engine_inferred_offline_subnormal_latency(tree: Tree) -> None:
+    detail = tree.path(tree.perf_detail())
+    set_record(detail, "effective_scenario", "MultiStream")
+    add_record(detail, "result_mean_query_latency_ns", 5e-324)
+    assert errors_under(check(tree), tree.perf_detail())
 
 
 def test_summary_parser_long_blank_line_is_fast() -> None:

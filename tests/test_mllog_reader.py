@@ -24,7 +24,7 @@ from checker.parsers.mllog import (
 )
 from checker.parsers.text import read_text
 
-from .conftest import require_data
+from .conftest import REPO, require_data
 
 
 def _train(time_ms: str, value: str = "1") -> str:
@@ -205,8 +205,13 @@ def _naive_detail(path: Path) -> tuple[dict, list]:
     return values, errors
 
 
-def test_real_detail_logs_read_as_a_naive_reader_reads_them() -> None:
-    paths = sorted(require_data("inference-v4.1").rglob("mlperf_log_detail.txt"))[::20]
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_real_detail_logs_read_as_a_naive_reader_reads_them(kind: str) -> None:
+    """Every 20th detail log of the v4.1 sample (skips without the data); every detail log of fixtures/ (LoadGen 6)."""
+    if kind == "real":
+        paths = sorted(require_data("inference-v4.1").rglob("mlperf_log_detail.txt"))[::20]
+    else:
+        paths = sorted((REPO / "fixtures").rglob("mlperf_log_detail.txt"))
     assert paths
     for path in paths:
         log = parse_detail_log(path)

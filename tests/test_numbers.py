@@ -8,16 +8,13 @@ from pathlib import Path
 import pytest
 
 from checker.numbers import DOMAINS, BadNumber, as_float, as_int, check, expected, quantity, shown
-from tests.mutate import copy_system, findings, only, set_record
-from tests.test_rules_performance import AMD_SERVER_LOG, AMD_SYSTEM, TTFT
+from tests import trees
+from tests.mutate import set_record
+from tests.test_rules_performance import TTFT, with_tokens
+from tests.trees import Tree
 
 TOKENS = "result_completed_tokens_per_second"
-
-
-@pytest.fixture
-def amd_tree(tmp_path: Path) -> Path:
-    """A real llama2-70b Server result with token latencies (AMD, 1x MI300X)."""
-    return copy_system(tmp_path, "closed", "AMD", AMD_SYSTEM)
+server_tree = trees.server_tree  # the real AMD llama2-70b Server copy (skips without data) and the demo copy
 
 
 @pytest.mark.parametrize(
@@ -86,31 +83,38 @@ def test_shown_keeps_findings_readable_and_json_safe() -> None:
 
 
 # --- the converter in the PE rules, on a copy of a real v4.1 submitter (AMD, llama2-70b Server) ---------------
-def test_pe012_overflowing_ttft_is_an_error_not_a_crash(amd_tree: Path) -> None:
-    number = set_record(amd_tree / AMD_SERVER_LOG, TTFT, 10**400)
-    finding = only(amd_tree, "PE012")
-    assert (finding.path, finding.line, finding.key) == (AMD_SERVER_LOG, number, TTFT)
+def test_pe012_overflowing_ttft_is_an_error_not_a_crash(server_tree: Tree, tmp_path: Path) -> None:
+    tree = with_tokens(server_tree, tmp_path)
+    log = tree.perf_detail("Server")
+    number = set_record(tree.path(log), TTFT, 10**400)
+    finding = tree.only("PE012")
+    assert (finding.path, finding.line, finding.key) == (log, number, TTFT)
     assert finding.found == "100000... (401 digits)" and "too large" in finding.message
     assert finding.severity.name == "ERROR"
 
 
-def test_pe012_negative_ttft_fails(amd_tree: Path) -> None:
-    set_record(amd_tree / AMD_SERVER_LOG, TTFT, -5)
-    finding = only(amd_tree, "PE012")
+def test_pe012_negative_ttft_fails(server_tree: Tree, tmp_path: Path) -> None:
+    tree = with_tokens(server_tree, tmp_path)
+    set_record(tree.path(tree.perf_detail("Server")), TTFT, -5)
+    finding = tree.only("PE012")
     assert (finding.key, finding.found) == (TTFT, -5) and "negative" in finding.message
 
 
-def test_pe011_negative_target_latency_fails(amd_tree: Path) -> None:
+def test_pe011_negative_target_latency_fails(server_tree: Tree) -> None:
     key = "effective_target_latency_ns"
-    assert findings(amd_tree, "PE011") == []  # the real log's 0 (no target: TTFT/TPOT bind) passes
-    number = set_record(amd_tree / AMD_SERVER_LOG, key, -1)
-    finding = only(amd_tree, "PE011")
-    assert (finding.path, finding.line, finding.key, finding.found) == (AMD_SERVER_LOG, number, key, -1)
+    log = server_tree.perf_detail("Server")
+    # The real log's 0 (no target: TTFT/TPOT bind) passes; so does the demo's 10 ms.
+    assert server_tree.findings("PE011") == []
+    number = set_record(server_tree.path(log), key, -1)
+    finding = server_tree.only("PE011")
+    assert (finding.path, finding.line, finding.key, finding.found) == (log, number, key, -1)
 
 
 @pytest.mark.parametrize(("value", "reason"), [(10**400, "too large"), ("1e400", "infinite"), (-2520.27, "negative")])
-def test_pe019_unusable_throughput_rejects_the_result(amd_tree: Path, value: object, reason: str) -> None:
-    number = set_record(amd_tree / AMD_SERVER_LOG, TOKENS, value)
-    finding = only(amd_tree, "PE019")
-    assert (finding.path, finding.line, finding.key) == (AMD_SERVER_LOG, number, TOKENS)
+def test_pe019_unusable_throughput_rejects_the_result(server_tree: Tree, value: object, reason: str) -> None:
+    log = server_tree.perf_detail("Server")
+    key = TOKENS if server_tree.real else "result_completed_samples_per_sec"  # llama2 is scored by tokens
+    number = set_record(server_tree.path(log), key, value)
+    finding = server_tree.only("PE019")
+    assert (finding.path, finding.line, finding.key) == (log, number, key)
     assert reason in finding.message and finding.expected == "a positive number"

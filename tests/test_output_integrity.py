@@ -7,7 +7,6 @@ import io
 import json
 import os
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -18,7 +17,11 @@ from checker.engine import Report
 from checker.findings import Finding, Severity
 from checker.reporters import load_reporters
 from checker.reporters.safe import printable, spreadsheet_cell, uri_path, write_safely
+from tests import trees
 from tests.test_ci_formats import sarif_schema
+from tests.trees import Tree
+
+tree = trees.tree  # the real ConnectTechInc copy (v4.1) and the demo copy (demo round)
 
 FORMATS = ["text", "json", "csv", "github", "junit", "sarif"]
 SUB = "closed/Bad\udcffCo"
@@ -183,24 +186,22 @@ def test_an_ascii_stream_gets_escapes_instead_of_an_error() -> None:
     assert raw.getvalue() == b"\\xe9\n"
 
 
-def damaged_tree(tmp_path: Path) -> Path:
-    from tests.conftest import copy_submitter
-
-    root = copy_submitter(tmp_path, "closed", "ConnectTechInc")
-    system = root / "closed/ConnectTechInc/systems/Orin_TRT.json"
+def damaged_tree(tree: Tree) -> Tree:
+    """The tree with a formula as system name and a stray file whose name holds control bytes and bad UTF-8."""
+    system = tree.path(tree.system)
     data = json.loads(system.read_text())
     data["system_name"] = FORMULA
     system.write_text(json.dumps(data))
-    stray = os.fsencode(root / "closed/ConnectTechInc") + b"/stray\xff\x1b[31m\nFAKE: PASSED\r\t.txt"
+    stray = os.fsencode(tree.path(tree.sub)) + b"/stray\xff\x1b[31m\nFAKE: PASSED\r\t.txt"
     with open(stray, "wb") as handle:
         handle.write(b"x")
-    return root
+    return tree
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_check_on_a_tree_with_damaged_names(tmp_path: Path, fmt: str) -> None:
-    root = damaged_tree(tmp_path)
-    result = CliRunner().invoke(main, ["check", str(root), "--version", "v4.1", "--format", fmt, "-j", "1"])
+def test_check_on_a_tree_with_damaged_names(tree: Tree, fmt: str) -> None:
+    root = damaged_tree(tree).root
+    result = CliRunner().invoke(main, ["check", str(root), *tree.round_args, "--format", fmt, "-j", "1"])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code == 1, result.output  # the stray file's name breaks naming rules
     output = result.output
@@ -211,7 +212,7 @@ def test_check_on_a_tree_with_damaged_names(tmp_path: Path, fmt: str) -> None:
         assert rows and {r["SystemName"] for r in rows} == {"'" + FORMULA}
     elif fmt == "json":
         paths = {f["path"] for f in json.loads(output)["findings"]}
-        assert "closed/ConnectTechInc/stray\\xff\\x1b[31m\\x0aFAKE: PASSED\\x0d\\x09.txt" in paths
+        assert f"{tree.sub}/stray\\xff\\x1b[31m\\x0aFAKE: PASSED\\x0d\\x09.txt" in paths
     elif fmt == "sarif":
         jsonschema.validate(json.loads(output), sarif_schema())
     elif fmt == "junit":

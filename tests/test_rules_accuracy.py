@@ -5,6 +5,7 @@ The helpers here are shared by the other audit-rule tests (compliance, power, di
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -22,11 +23,13 @@ from checker.registry import load_all
 from checker.rounds import Round
 from tests import trees
 from tests.conftest import copy_submitter, require_data
+from tests.mutate import move_division
 from tests.trees import Tree
 
 MARKER = ":::MLLOG "
 CTT_GPTJ = "closed/ConnectTechInc/results/Orin_TRT/gptj-99"
 tree = trees.tree  # each test taking ``tree`` runs on the real ConnectTechInc copy and on the demo copy
+open_tree = trees.open_tree  # CTuning's open submission (bert-99) and the demo copy moved to open
 
 
 # --- shared helpers ---------------------------------------------------------------------------------------
@@ -98,6 +101,13 @@ def copy_as(tmp_path: Path, division: str, submitter: str, into_division: str) -
     return root
 
 
+def _open_accuracy_files(tree: Tree) -> list[Path]:
+    """Every accuracy.txt of the open tree's benchmark (bert-99 on CTuning's two systems; digits' four scenarios)."""
+    paths = sorted(tree.root.glob(f"{tree.sub}/results/*/{tree.benchmark}/*/accuracy/accuracy.txt"))
+    assert paths
+    return paths
+
+
 def accuracy_dir(root: Path, scenario: str = "Offline", base: str = CTT_GPTJ) -> Path:
     return root / base / scenario / "accuracy"
 
@@ -114,13 +124,15 @@ def test_ac001_fail_closed_metric_missing(tree: Tree) -> None:
     assert metric in finding.message and finding.fails
 
 
-def test_ac001_open_needs_only_one_parsable_metric(tmp_path: Path) -> None:
-    root = copy_submitter(tmp_path, "open", "CTuning")
-    assert found(root, "AC001") == []
-    for path in root.glob("open/CTuning/results/*/bert-99/*/accuracy/accuracy.txt"):
+def test_ac001_open_needs_only_one_parsable_metric(open_tree: Tree) -> None:
+    assert open_tree.findings("AC001") == []
+    for path in _open_accuracy_files(open_tree):
         path.write_text("no metric here\nhash=abc\n")
-    finding = one(root, "AC001")
-    assert finding.found == "none" and finding.fails
+    found = open_tree.findings("AC001")
+    assert len(found) == (1 if open_tree.real else open_tree.results_count)  # one per result with that file
+    for finding in found:
+        assert finding.found == "none" and finding.fails
+        assert open_tree.path(finding.path) in _open_accuracy_files(open_tree)
 
 
 # --- AC002 below target ---------------------------------------------------------------------------------------
@@ -140,24 +152,46 @@ def test_ac002_fail_below_target(tree: Tree) -> None:
     assert (finding.key, finding.found, finding.expected) == expected
 
 
-def test_ac002_open_reports_accuracy_only(tmp_path: Path) -> None:
-    root = copy_submitter(tmp_path, "open", "CTuning")
-    for path in root.glob("open/CTuning/results/*/bert-99/*/accuracy/accuracy.txt"):
-        replace(path, '"f1": 90.', '"f1": 10.')
-    assert found(root, "AC002") == []
+def test_ac002_open_reports_accuracy_only(open_tree: Tree) -> None:
+    old, new = ('"f1": 90.', '"f1": 10.') if open_tree.real else ("accuracy=98.", "accuracy=10.")
+    for path in _open_accuracy_files(open_tree):
+        replace(path, old, new)
+    assert open_tree.findings("AC002") == []
+    if open_tree.demo:  # the same accuracy in the closed division is an AC002 error for each result
+        move_division(open_tree.root, open_tree.submitter, "open", "closed")
+        assert len(open_tree.findings("AC002")) == open_tree.results_count
 
 
 # --- AC003 above upper limit -------------------------------------------------------------------------------
-def test_ac003_pass_and_fail_tokens_per_sample(tmp_path: Path) -> None:
-    root = copy_submitter(tmp_path, "closed", "RedHat")
-    assert found(root, "AC003") == []
-    path = next(root.glob("closed/RedHat/results/*/llama2-70b-99.9/Offline/accuracy/accuracy.txt"))
-    text = path.read_text()
-    start = text.index("'tokens_per_sample': ") + len("'tokens_per_sample': ")
-    end = text.index("}", start)
-    path.write_text(text[:start] + "400.0" + text[end:])
-    finding = one(root, "AC003")
-    assert (finding.key, finding.found, finding.expected) == ("TOKENS_PER_SAMPLE", 400.0, "<= 323.895")
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_ac003_pass_and_fail_tokens_per_sample(tmp_path: Path, kind: str) -> None:
+    """Real: RedHat's llama2-70b-99.9 tokens per sample (upper limit 323.895).
+
+    Demo: no published round gives digits an upper limit, so a test-made round caps ``acc`` at 101 % of the
+    reference, 98.98 (98.000 passes, 99.5 does not).
+    """
+    if kind == "real":
+        root = copy_submitter(tmp_path, "closed", "RedHat")
+        assert found(root, "AC003") == []
+        path = next(root.glob("closed/RedHat/results/*/llama2-70b-99.9/Offline/accuracy/accuracy.txt"))
+        text = path.read_text()
+        start = text.index("'tokens_per_sample': ") + len("'tokens_per_sample': ")
+        end = text.index("}", start)
+        path.write_text(text[:start] + "400.0" + text[end:])
+        finding = one(root, "AC003")
+        assert (finding.key, finding.found, finding.expected) == ("TOKENS_PER_SAMPLE", 400.0, "<= 323.895")
+        return
+    demo = trees.demo_tree(tmp_path)
+    rules = tmp_path / "upper_limit.yaml"
+    cap = "{digits: {accuracy_upper_limits: [{metric: acc, reference: 98.0, fraction: 1.01, max: 98.98}]}}"
+    rules.write_text(f"extends: {trees.DEMO_RULES}\nmodels: {cap}\n")
+    capped = dataclasses.replace(demo, rules_path=str(rules))
+    assert capped.findings("AC003") == []
+    accuracy = f"{demo.results}/Offline/accuracy/accuracy.txt"
+    replace(demo.path(accuracy), "accuracy=98.000%", "accuracy=99.500%")
+    finding = capped.only("AC003")
+    assert (finding.path, finding.line) == (accuracy, 1)
+    assert (finding.key, finding.found, finding.expected) == ("acc", 99.5, "<= 98.98")
 
 
 # --- AC004 hash ---------------------------------------------------------------------------------------------
@@ -200,10 +234,14 @@ def test_ac006_fail_untruncated_log_misses_samples(tree: Tree) -> None:
     assert (finding.found, finding.expected) == (100, f">= {dataset} distinct qsl_idx")
 
 
-def test_ac006_fail_truncated_log_and_small_qsl(ctt_tree: Path) -> None:
-    set_record(accuracy_dir(ctt_tree) / "mlperf_log_detail.txt", "qsl_reported_total_count", 1000)
-    finding = one(ctt_tree, "AC006")
-    assert (finding.key, finding.found) == ("qsl_reported_total_count", 1000)
+def test_ac006_fail_truncated_log_and_small_qsl(tree: Tree) -> None:
+    # The v4.1 log has only the QSL size; LoadGen 5+ logs effective_accuracy_sample_count, which then decides.
+    key = "qsl_reported_total_count" if tree.real else "effective_accuracy_sample_count"
+    small = 1000 if tree.real else 100  # below the data set: 13368 articles; 450 digits
+    set_record(tree.path(tree.accuracy_detail()), key, small)
+    finding = tree.only("AC006")
+    assert (finding.key, finding.found) == (key, small)
+    assert finding.path == tree.accuracy_detail()
 
 
 # --- AC007 mode -----------------------------------------------------------------------------------------------
@@ -223,11 +261,39 @@ def test_ac008_pass_and_fail(tree: Tree) -> None:
 
 
 # --- AC009 extra files (SDXL images) ----------------------------------------------------------------------------
+DEMO_IMAGES = ["12", "345", "6"]  # the test-made round's listed sample ids for digits
+
+
+def _demo_with_images(tmp_path: Path, division: str) -> Tree:
+    """The demo tree (in ``division``) against a test-made round that, like SDXL's, lists generated samples that
+    must sit in accuracy/images/ (no published round lists any for digits)."""
+    demo = trees.demo_tree(tmp_path / "tree")
+    if division != "closed":
+        move_division(demo.root, demo.submitter, "closed", division)
+        demo = dataclasses.replace(demo, division=division)
+    rules = tmp_path / "images.yaml"
+    listed = json.dumps({"dir": "images", "ids": DEMO_IMAGES, "ext_hint": "png"})
+    rules.write_text(f"extends: {trees.DEMO_RULES}\nmodels: {{digits: {{extra_accuracy_files: {listed}}}}}\n")
+    return dataclasses.replace(demo, rules_path=str(rules))
+
+
 def _sdxl_accuracy(root: Path, division: str) -> Path:
     return next(root.glob(f"{division}/CTuning/results/*/stable-diffusion-xl/*/accuracy"))
 
 
-def test_ac009_closed_missing_images_is_an_error_and_a_notice_when_published(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_ac009_closed_missing_images_is_an_error_and_a_notice_when_published(tmp_path: Path, kind: str) -> None:
+    if kind == "demo":
+        demo = _demo_with_images(tmp_path, "closed")
+        errors = demo.findings("AC009")
+        assert len(errors) == demo.results_count  # one per digits result
+        for finding in errors:
+            assert finding.fails and finding.found == "missing folder" and finding.path.endswith("/accuracy/images")
+            assert finding.expected == [f"{i}.png" for i in DEMO_IMAGES]
+        notices = demo.findings("AC009", published=True)
+        assert len(notices) == demo.results_count
+        assert all(n.severity is Severity.NOTICE and "published" in n.message for n in notices)
+        return
     root = copy_as(tmp_path, "open", "CTuning", "closed")
     finding = one(root, "AC009")
     assert finding.fails and finding.found == "missing folder"
@@ -235,7 +301,19 @@ def test_ac009_closed_missing_images_is_an_error_and_a_notice_when_published(tmp
     assert notice.severity is Severity.NOTICE and "published" in notice.message
 
 
-def test_ac009_pass_with_listed_images(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_ac009_pass_with_listed_images(tmp_path: Path, kind: str) -> None:
+    if kind == "demo":
+        demo = _demo_with_images(tmp_path, "closed")
+        for accuracy in demo.root.glob(f"{demo.results}/*/accuracy"):
+            (accuracy / "images").mkdir()
+            for name in DEMO_IMAGES:
+                (accuracy / "images" / f"{name}.png").write_bytes(b"\x89PNG")
+        assert demo.findings("AC009") == []
+        demo.path(f"{demo.results}/Offline/accuracy/images/{DEMO_IMAGES[0]}.png").unlink()
+        finding = demo.only("AC009")
+        assert (finding.path, finding.found) == (f"{demo.results}/Offline/accuracy/images", [DEMO_IMAGES[0]])
+        return
     root = copy_as(tmp_path, "open", "CTuning", "closed")
     images = _sdxl_accuracy(root, "closed") / "images"
     images.mkdir()
@@ -247,7 +325,14 @@ def test_ac009_pass_with_listed_images(tmp_path: Path) -> None:
     assert one(root, "AC009").found == [ids[0]]
 
 
-def test_ac009_open_missing_images_is_a_warning(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_ac009_open_missing_images_is_a_warning(tmp_path: Path, kind: str) -> None:
+    if kind == "demo":
+        demo = _demo_with_images(tmp_path, "open")
+        warnings = demo.findings("AC009")
+        assert len(warnings) == demo.results_count
+        assert all(f.severity is Severity.WARNING and not f.fails for f in warnings)
+        return
     root = copy_submitter(tmp_path, "open", "CTuning")
     finding = one(root, "AC009")
     assert finding.severity is Severity.WARNING and not finding.fails
@@ -262,8 +347,12 @@ def test_accuracy_log_reader_never_raises(tmp_path: Path, text: str) -> None:
 
 
 @pytest.mark.parametrize(("division", "enforced"), [("network", True), ("open", False)])
-def test_targets_apply_to_network_as_to_closed(tmp_path: Path, division: str, enforced: bool) -> None:
-    root = copy_as(tmp_path, "closed", "ConnectTechInc", division)
-    path = accuracy_dir(root, base=CTT_GPTJ.replace("closed/", f"{division}/")) / "accuracy.txt"
-    replace(path, "'rouge1': 42.9363", "'rouge1': 40.0")
-    assert len(found(root, "AC002")) == (1 if enforced else 0)
+def test_targets_apply_to_network_as_to_closed(tree: Tree, division: str, enforced: bool) -> None:
+    path = tree.path(f"{tree.results}/Offline/accuracy/accuracy.txt")
+    old, new = ("'rouge1': 42.9363", "'rouge1': 40.0") if tree.real else ("accuracy=98.000%", "accuracy=40.000%")
+    replace(path, old, new)
+    move_division(tree.root, tree.submitter, "closed", division)
+    found = tree.findings("AC002")
+    assert len(found) == (1 if enforced else 0)
+    moved = f"{division}/{tree.submitter}/results/{tree.system_name}/{tree.benchmark}/Offline/accuracy/accuracy.txt"
+    assert all(f.path == moved for f in found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -15,7 +16,7 @@ from checker.discovery import discover
 from checker.findings import Severity
 from checker.rounds import Round
 from tests import trees
-from tests.conftest import copy_submitter
+from tests.conftest import copy_submitter, require_data
 from tests.test_rules_accuracy import found, one, replace, set_record
 from tests.trees import Tree
 
@@ -45,6 +46,26 @@ def audit(root: Path, test: str, scenario: str = "Offline", model: str = "resnet
 
 def detail(root: Path, test: str, scenario: str = "Offline") -> Path:
     return audit(root, test, scenario) / "performance" / "run_1" / "mlperf_log_detail.txt"
+
+
+def _audit_detail(tree: Tree, test: str, scenario: str = "Offline") -> Path:
+    return tree.path(tree.audit(test, scenario)) / "performance" / "run_1" / "mlperf_log_detail.txt"
+
+
+def _fallback(tree: Tree, compliance: str) -> Path:
+    """A TEST01 accuracy failure with the baseline/compliance fallback files; returns compliance_accuracy.txt.
+
+    Real: Oracle's bert-99.9 Server audit already is one. Demo: the Offline TEST01 verify file is turned to TEST FAIL
+    and the two files are written with the accuracy script's line (baseline 98.000 %, compliance as given).
+    """
+    if tree.real:
+        return tree.path(f"{COMPLIANCE}/bert-99.9/Server/TEST01/accuracy/compliance_accuracy.txt")
+    folder = tree.path(tree.audit("TEST01"))
+    replace(folder / "verify_accuracy.txt", "TEST PASS", "TEST FAIL")
+    (folder / "accuracy" / "baseline_accuracy.txt").write_text("accuracy=98.000%, good=441, total=450\n")
+    path = folder / "accuracy" / "compliance_accuracy.txt"
+    path.write_text(f"accuracy={compliance}%, good=239, total=245\n")
+    return path
 
 
 def in_paths(findings: list, fragment: str) -> list:  # type: ignore[type-arg]
@@ -85,18 +106,23 @@ def test_co002_fallback_files_required_when_test01_accuracy_fails(audited: Tree)
 
 
 # --- CO003 audit performance rules -------------------------------------------------------------------------
-def test_co003_pass_test05_uses_alternate_seeds(oracle: Path) -> None:
-    assert found(oracle, "CO003") == []
+def test_co003_pass_test05_uses_alternate_seeds(audited: Tree) -> None:
+    # Real: Oracle's TEST05 runs use the round's alternate seeds; demo: TEST01/TEST04 use the round's seeds.
+    assert audited.findings("CO003") == []
 
 
-def test_co003_fail_audit_log_breaks_a_performance_rule(oracle: Path) -> None:
-    seeds = Round.load("inference", "v4.1")["seeds"]
-    set_record(detail(oracle, "TEST05"), "effective_qsl_rng_seed", seeds["qsl_rng_seed"])
-    set_record(detail(oracle, "TEST04"), "result_validity", "INVALID")
-    messages = sorted(f.message.split(" ", 4)[3] + " " + f.message.split()[0] for f in found(oracle, "CO003"))
+def test_co003_fail_audit_log_breaks_a_performance_rule(audited: Tree) -> None:
+    seeds = audited.rules()["seeds"]
+    seeded = "TEST05" if audited.real else "TEST01"  # TEST05 must not use the round's seeds; TEST01 must
+    seed = seeds["qsl_rng_seed"] if audited.real else seeds["qsl_rng_seed"] + 1
+    set_record(_audit_detail(audited, seeded), "effective_qsl_rng_seed", seed)
+    set_record(_audit_detail(audited, "TEST04"), "result_validity", "INVALID")
+    found = audited.findings("CO003")
+    messages = sorted(f.message.split(" ", 4)[3] + " " + f.message.split()[0] for f in found)
     # The edited TEST04 detail log now also disagrees with its summary log (PE017).
     # PE020: the edited TEST04 log's criteria no longer agree with its INVALID verdict.
-    assert messages == ["PE003 TEST04", "PE006 TEST05", "PE017 TEST04", "PE020 TEST04"]
+    assert messages == ["PE003 TEST04", f"PE006 {seeded}", "PE017 TEST04", "PE020 TEST04"]
+    assert all(f.path.startswith(audited.audit(f.message.split()[0])) for f in found)
 
 
 # --- CO004 audit.config applied ----------------------------------------------------------------------------
@@ -107,16 +133,18 @@ def test_co004_pass_real_audits(audited: Tree) -> None:
 @pytest.mark.parametrize(
     ("test", "key", "value", "expected"),
     [
-        ("TEST01", "effective_accuracy_log_sampling_target", 0, 4096),
+        ("TEST01", "effective_accuracy_log_sampling_target", 0, {"real": 4096, "demo": 256}),
         ("TEST01", "effective_accuracy_log_rng_seed", 0, 720381539243781796),
         ("TEST04", "effective_performance_issue_same", False, 1),
         ("TEST04", "effective_performance_issue_same_index", 0, 3),
     ],
 )
-def test_co004_fail_setting_not_in_log(oracle: Path, test: str, key: str, value: object, expected: int) -> None:
-    set_record(detail(oracle, test), key, value)
-    finding = one(oracle, "CO004")
-    assert (finding.key, finding.expected, finding.found) == (key, expected, value)
+def test_co004_fail_setting_not_in_log(audited: Tree, test: str, key: str, value: object, expected: object) -> None:
+    set_record(_audit_detail(audited, test), key, value)
+    finding = audited.only("CO004")
+    wanted = expected[audited.kind] if isinstance(expected, dict) else expected
+    assert (finding.key, finding.expected, finding.found) == (key, wanted, value)
+    assert finding.path.startswith(audited.audit(test))
 
 
 # --- CO005 verify_performance ---------------------------------------------------------------------------------
@@ -169,11 +197,21 @@ def test_co007_pass_and_fail_same_sample_run_too_fast(audited: Tree) -> None:
     assert finding.fails and "must be below +10%" in finding.message
 
 
-def test_recomputed_verdicts_agree_with_every_real_verify_file(v41: Path) -> None:
-    """Every real TEST01/TEST04 performance verdict recomputed from the logs equals the submitter's file."""
-    rules = Round.load("inference", "v4.1")
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_recomputed_verdicts_agree_with_every_real_verify_file(kind: str) -> None:
+    """Every TEST01/TEST04 performance verdict recomputed from the logs equals the submitter's file: in the real v4.1
+    sample (skips without the data) and in the demo tree (real LoadGen audit runs)."""
+    if kind == "real":
+        root, rules, expected = (
+            require_data("inference-v4.1"),
+            Round.load("inference", "v4.1"),
+            {"TEST01": 41, "TEST04": 29},
+        )
+    else:
+        root, rules = trees.VALID, Round.load("inference", "demo", trees.DEMO_RULES)
+        expected = {"TEST01": 4, "TEST04": 4}  # digits in four scenarios, each audited by both tests
     counts = {"TEST01": 0, "TEST04": 0}
-    for submitter in discover(v41, "split").submitters:
+    for submitter in discover(root, rules["layout"]).submitters:
         for unit in submitter.results:
             ctx = ResultContext(rules, unit, RunOptions())
             for test in ("TEST01", "TEST04"):
@@ -183,12 +221,13 @@ def test_recomputed_verdicts_agree_with_every_real_verify_file(v41: Path) -> Non
                 claimed = "TEST PASS" in (unit.compliance_dir / test / "verify_performance.txt").read_text()
                 assert verdict is not None and verdict.passed == claimed, (unit.rel, test, verdict)
                 counts[test] += 1
-    assert counts == {"TEST01": 41, "TEST04": 29}  # every closed result of the sample with these audits
+    assert counts == expected  # every closed result of the sample with these audits
 
 
 # --- CO008 recomputed TEST01 accuracy ------------------------------------------------------------------------
-def _visible_reference(root: Path) -> dict[int, str]:
-    text = (root / RESULTS / "resnet50/Offline/accuracy/mlperf_log_accuracy.json").read_text()
+def _visible_reference(tree: Tree) -> dict[int, str]:
+    """The complete records the truncated Offline accuracy log still shows: qsl_idx -> response."""
+    text = (tree.path(tree.results) / "Offline/accuracy/mlperf_log_accuracy.json").read_text()
     entries = {}
     for line in text.splitlines():
         line = line.strip().rstrip(",")
@@ -211,58 +250,92 @@ def test_co008_truncated_logs_fall_back_to_verify_file_with_a_notice(audited: Tr
     assert "verify_accuracy.txt says TEST PASS" in notices[0].message
 
 
-def test_co008_fail_audited_responses_differ_while_verify_passes(oracle: Path) -> None:
-    reference = _visible_reference(oracle)
+def test_co008_fail_audited_responses_differ_while_verify_passes(audited: Tree) -> None:
+    reference = _visible_reference(audited)
     changed = {idx: ("FF" + data[2:]) for idx, data in list(reference.items())[:20]}
-    _write_log(audit(oracle, "TEST01") / "performance" / "run_1" / "mlperf_log_accuracy.json", changed)
-    finding = one_error = [f for f in found(oracle, "CO008") if f.fails]
+    _write_log(audited.path(audited.audit("TEST01")) / "performance" / "run_1" / "mlperf_log_accuracy.json", changed)
+    one_error = [f for f in audited.findings("CO008") if f.fails]
     assert len(one_error) == 1
     finding = one_error[0]
     assert "20 of 20 compared TEST01 responses differ" in finding.message
     assert (finding.expected, finding.found) == ("TEST FAIL", "TEST PASS")
+    assert finding.path == f"{audited.audit('TEST01')}/verify_accuracy.txt"
 
 
-def test_co008_pass_complete_logs_that_agree(oracle: Path) -> None:
-    reference = dict(list(_visible_reference(oracle).items())[:20])
-    _write_log(oracle / RESULTS / "resnet50/Offline/accuracy/mlperf_log_accuracy.json", reference)
-    _write_log(audit(oracle, "TEST01") / "performance" / "run_1" / "mlperf_log_accuracy.json", reference)
-    assert in_paths(found(oracle, "CO008"), "resnet50/Offline") == []
+def test_co008_pass_complete_logs_that_agree(audited: Tree) -> None:
+    reference = dict(list(_visible_reference(audited).items())[:20])
+    _write_log(audited.path(audited.results) / "Offline/accuracy/mlperf_log_accuracy.json", reference)
+    _write_log(audited.path(audited.audit("TEST01")) / "performance" / "run_1" / "mlperf_log_accuracy.json", reference)
+    assert in_paths(audited.findings("CO008"), f"{audited.benchmark}/Offline") == []
 
 
 # --- CO009 TEST01 accuracy fallback ------------------------------------------------------------------------------
-def test_co009_pass_real_fallback_within_delta(oracle: Path) -> None:
-    # bert-99.9 Server: verify says TEST FAIL (33 responses differ); the F1 delta is 0.0075 %, within 0.1 %.
-    assert found(oracle, "CO009") == []
+def test_co009_pass_real_fallback_within_delta(audited: Tree) -> None:
+    # Real: bert-99.9 Server: verify says TEST FAIL (33 responses differ); the F1 delta is 0.0075 %, within 0.1 %.
+    # Demo: a TEST FAIL with baseline 98.000 % and compliance 97.500 % (0.51 %, within the demo's 1 %).
+    _fallback(audited, "97.500")
+    assert audited.findings("CO009") == []
 
 
-def test_co009_fail_delta_too_large(oracle: Path) -> None:
-    path = audit(oracle, "TEST01", "Server", "bert-99.9") / "accuracy" / "compliance_accuracy.txt"
-    replace(path, '"f1": 28.65851378117268', '"f1": 27.0')
-    finding = one(oracle, "CO009")
-    assert finding.key == "F1" and finding.expected == "<= 0.1 %"
+def test_co009_fail_delta_too_large(audited: Tree) -> None:
+    path = _fallback(audited, "97.500")
+    if audited.real:
+        replace(path, '"f1": 28.65851378117268', '"f1": 27.0')
+    else:
+        replace(path, "accuracy=97.500%", "accuracy=90.000%")
+    finding = audited.only("CO009")
+    key, allowed = ("F1", "0.1") if audited.real else ("acc", "1")
+    assert finding.key == key and finding.expected == f"<= {allowed} %"
+    assert finding.path == str(path.relative_to(audited.root))
+    if audited.demo:
+        assert finding.found == round(abs(1 - 98.0 / 90.0) * 100, 6)
 
 
 # --- CO010 TEST06 ------------------------------------------------------------------------------------------------
-def test_co010_pass_and_fail(tmp_path: Path) -> None:
-    root = copy_submitter(tmp_path, "closed", "RedHat")
-    assert found(root, "CO010") == []
-    verify = next(root.glob("closed/RedHat/compliance/*/llama2-70b-99.9/Offline/TEST06/verify_accuracy.txt"))
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_co010_pass_and_fail(tmp_path: Path, kind: str) -> None:
+    """Real: RedHat's llama2-70b-99.9 TEST06. Demo: a test-made round that also audits digits with TEST06, and a
+    TEST06 verify file of the upstream script's four lines in the Offline result."""
+    if kind == "real":
+        root = copy_submitter(tmp_path, "closed", "RedHat")
+        assert found(root, "CO010") == []
+        verify = next(root.glob("closed/RedHat/compliance/*/llama2-70b-99.9/Offline/TEST06/verify_accuracy.txt"))
+        replace(verify, "EOS check pass: True", "EOS check pass: False")
+        finding = one(root, "CO010")
+        assert finding.expected == ["EOS check pass: True"]
+        return
+    demo = trees.demo_tree(tmp_path / "tree")
+    rules = tmp_path / "test06.yaml"
+    rules.write_text(
+        f"extends: {trees.DEMO_RULES}\nmodels: {{digits: {{compliance_tests: [TEST01, TEST04, TEST06]}}}}\n"
+    )
+    audited = dataclasses.replace(demo, rules_path=str(rules))
+    verify = audited.path(audited.audit("TEST06")) / "verify_accuracy.txt"
+    verify.parent.mkdir()
+    verify.write_text(
+        "First token check pass: Skipped\nEOS check pass: True\nSample length check pass: True\n"
+        "TEST06 verification complete\n"
+    )
+    assert audited.findings("CO010") == []
     replace(verify, "EOS check pass: True", "EOS check pass: False")
-    finding = one(root, "CO010")
-    assert finding.expected == ["EOS check pass: True"]
+    finding = audited.only("CO010")
+    assert finding.path == f"{audited.audit('TEST06')}/verify_accuracy.txt"
+    assert (finding.expected, finding.found) == (["EOS check pass: True"], "absent")
 
 
 # --- CO011 TEST07/08/09 -------------------------------------------------------------------------------------------
-def test_co011_pass_and_fail(oracle: Path) -> None:
-    """No real round with TEST09 is in the sample: resnet is given TEST09 in a copy of the v4.1 rules."""
-    base = Round.load("inference", "v4.1")
+def test_co011_pass_and_fail(audited: Tree) -> None:
+    """No real round with TEST09 is in the sample: the benchmark is given TEST09 in a copy of the tree's rules."""
+    base = audited.rules()
     data = json.loads(json.dumps(base.data))
-    data["models"]["resnet"]["compliance_tests"] = ["TEST09"]
+    model = "resnet" if audited.real else audited.benchmark
+    data["models"][model]["compliance_tests"] = ["TEST09"]
     rules = Round(base.suite, base.version, data)
-    units = [u for s in discover(oracle, "split").submitters for u in s.results]
-    unit = next(u for u in units if u.rel.endswith("resnet50/Offline"))
+    units = [u for s in discover(audited.root, rules["layout"]).submitters for u in s.results]
+    unit = next(u for u in units if u.rel.endswith(f"{audited.benchmark}/Offline"))
     ctx = ResultContext(rules, unit, RunOptions())
     verify = unit.compliance_dir / "TEST09" / "verify_output_len.txt"
+    assert verify.parent == audited.path(audited.audit("TEST09"))
     verify.parent.mkdir()
     verify.write_text("Mean output length 1300\nTEST PASS\n")
     assert list(cv.audit_verify_failed(ctx)) == []

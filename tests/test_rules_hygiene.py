@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-from checker.discovery import discover
-from checker.engine import Selection, run_checks
 from checker.findings import Severity
-from checker.registry import load_all
-from checker.rounds import Round
 from tests import trees
 from tests.trees import Tree
 
-SUB = "closed/ConnectTechInc"
-RESULT = f"{SUB}/results/Orin_TRT/gptj-99/Offline"
 tree = trees.tree  # each test taking ``tree`` runs on the real ConnectTechInc copy and on the demo copy
-
-
-def rh(root: Path) -> set[tuple[str, str, str]]:
-    load_all()
-    report = run_checks(discover(root, "split"), Round.load("inference", "v4.1"), selection=Selection(("RH",)))
-    return {(f.code, f.path, f.severity.value) for f in report.findings}
 
 
 def rh_of(tree: Tree) -> set[tuple[str, str, str]]:
@@ -61,18 +48,19 @@ def test_binaries_under_results_by_content_and_extension(tree: Tree) -> None:
     }
 
 
-def test_untruncated_accuracy_logs_outside_accuracy(ctt_tree: Path) -> None:
+def test_untruncated_accuracy_logs_outside_accuracy(tree: Tree) -> None:
     big = "[" + ",".join(['{"qsl_idx": 1, "data": "00"}'] * 500) + "]"
-    test01 = ctt_tree / SUB / "compliance/Orin_TRT/gptj-99/Offline/TEST01/accuracy"
-    test06 = ctt_tree / SUB / "compliance/Orin_TRT/gptj-99/Offline/TEST06/accuracy"
+    test01 = tree.path(tree.audit("TEST01")) / "accuracy"
+    test06 = tree.path(tree.audit("TEST06")) / "accuracy"  # TEST06 keeps its whole log
     for folder in (test01, test06):
-        folder.mkdir(parents=True)
+        folder.mkdir(parents=True, exist_ok=True)  # the demo's TEST01 has a truncated copy there
         (folder / "mlperf_log_accuracy.json").write_text(big)
-    (ctt_tree / RESULT / "performance/run_1/mlperf_log_accuracy.json").write_text(big)
-    (ctt_tree / RESULT / "accuracy/mlperf_log_accuracy.json").write_text(big)  # the AC rules' business
-    assert rh(ctt_tree) == {
-        ("RH004", f"{SUB}/compliance/Orin_TRT/gptj-99/Offline/TEST01/accuracy/mlperf_log_accuracy.json", "error"),
-        ("RH004", f"{RESULT}/performance/run_1/mlperf_log_accuracy.json", "error"),
+    result = tree.path(f"{tree.results}/Offline")
+    (result / "performance/run_1/mlperf_log_accuracy.json").write_text(big)
+    (result / "accuracy/mlperf_log_accuracy.json").write_text(big)  # the AC rules' business
+    assert rh_of(tree) == {
+        ("RH004", f"{tree.audit('TEST01')}/accuracy/mlperf_log_accuracy.json", "error"),
+        ("RH004", f"{tree.results}/Offline/performance/run_1/mlperf_log_accuracy.json", "error"),
     }
 
 

@@ -9,17 +9,17 @@ import importlib
 import json
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from checker.findings import Severity
 from checker.registry import load_all
-from checker.rounds import Round
 from tests import trees
 from tests.conftest import require_data
 from tests.mutate import (
-    CTT,
     CTT_RESULTS,
-    CTT_SYSTEM,
     copy_system,
     edit_json,
     findings,
@@ -90,16 +90,17 @@ def test_st004_fail_description_renamed(tree: Tree) -> None:
 
 
 # --- ST005 system without results (v5.1 on) ---------------------------------------------------------------
-def test_st005_pass_in_v41_and_when_results_exist(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ST005", "v5.1") == []
-    shutil.copy(ctt_tree / CTT_SYSTEM, ctt_tree / CTT / "systems" / "Spare.json")
-    assert findings(ctt_tree, "ST005", "v4.1") == []  # v4.1 did not require it
+def test_st005_pass_in_v41_and_when_results_exist(tree: Tree) -> None:
+    assert tree.under("v5.1").findings("ST005") == []
+    if tree.real:  # v4.1 did not require it (the demo round, v6.1 on, has no such round to compare)
+        shutil.copy(tree.path(tree.system), tree.path(f"{tree.sub}/systems/Spare.json"))
+        assert tree.findings("ST005") == []
 
 
-def test_st005_fail_unused_description_v51(ctt_tree: Path) -> None:
-    shutil.copy(ctt_tree / CTT_SYSTEM, ctt_tree / CTT / "systems" / "Spare.json")
-    finding = only(ctt_tree, "ST005", "v5.1")
-    assert finding.path == f"{CTT}/systems/Spare.json"
+def test_st005_fail_unused_description_v51(tree: Tree) -> None:
+    shutil.copy(tree.path(tree.system), tree.path(f"{tree.sub}/systems/Spare.json"))
+    finding = tree.under("v5.1").only("ST005")
+    assert finding.path == f"{tree.sub}/systems/Spare.json"
     assert (finding.expected, finding.found) == ("results/Spare/", "missing")
 
 
@@ -115,23 +116,23 @@ def test_st005_real_google_descriptions_without_results_v51(tmp_path: Path) -> N
 
 
 # --- ST006 unknown benchmark --------------------------------------------------------------------------------
-def test_st006_pass_open_division_model_mapping(ctt_tree: Path) -> None:
-    move_division(ctt_tree, "ConnectTechInc", "closed", "open")
-    sub = ctt_tree / "open" / "ConnectTechInc"
-    (sub / "results/Orin_TRT/gptj-99").rename(sub / "results/Orin_TRT/my-gpt")
-    (sub / "model_mapping.json").write_text(json.dumps({"my-gpt": "gptj-99"}))
-    assert findings(ctt_tree, "ST006") == []
+def test_st006_pass_open_division_model_mapping(tree: Tree) -> None:
+    move_division(tree.root, tree.submitter, "closed", "open")
+    results = tree.path(f"open/{tree.submitter}/results/{tree.system_name}")
+    (results / tree.benchmark).rename(results / "my-model")
+    tree.path(f"open/{tree.submitter}/model_mapping.json").write_text(json.dumps({"my-model": tree.benchmark}))
+    assert tree.findings("ST006") == []
 
 
-def test_st006_fail_unknown_name_and_mapping_ignored_in_closed(ctt_tree: Path) -> None:
-    (ctt_tree / CTT_RESULTS).rename(ctt_tree / CTT / "results/Orin_TRT/my-gpt")
-    (ctt_tree / CTT / "model_mapping.json").write_text(json.dumps({"my-gpt": "gptj-99"}))
-    found = findings(ctt_tree, "ST006")
-    assert len(found) == 2  # one per scenario folder
+def test_st006_fail_unknown_name_and_mapping_ignored_in_closed(tree: Tree) -> None:
+    tree.path(tree.results).rename(tree.path(f"{tree.sub}/results/{tree.system_name}/my-model"))
+    tree.path(f"{tree.sub}/model_mapping.json").write_text(json.dumps({"my-model": tree.benchmark}))
+    found = tree.findings("ST006")
+    assert len(found) == tree.results_count  # one per scenario folder
     for finding in found:
-        assert finding.path == f"{CTT}/results/Orin_TRT/my-gpt"
-        assert finding.found == "my-gpt"
-        assert finding.expected == sorted(Round.load("inference", "v4.1").models)
+        assert finding.path == f"{tree.sub}/results/{tree.system_name}/my-model"
+        assert finding.found == "my-model"
+        assert finding.expected == sorted(tree.rules().models)
 
 
 def test_st006_fail_gptj_retired_in_v51(ctt_tree: Path) -> None:
@@ -153,68 +154,103 @@ def test_st007_fail_not_a_scenario(tree: Tree) -> None:
     assert finding.expected == ["SingleStream", "MultiStream", "Server", "Offline", "Interactive"]
 
 
-def test_st007_fail_scenario_not_allowed_on_edge(ctt_tree: Path) -> None:
-    rename_scenario(ctt_tree, CTT, "Orin_TRT", "gptj-99", "SingleStream", "Server")
-    finding = only(ctt_tree, "ST007")
-    assert finding.path == f"{CTT_RESULTS}/Server"
-    assert (finding.expected, finding.found) == (["SingleStream", "Offline"], "Server")
+def test_st007_fail_scenario_not_allowed_on_edge(tree: Tree) -> None:
+    # gptj-99 on edge allows SingleStream and Offline; digits on edge allows all but Interactive.
+    new = "Server" if tree.real else "Interactive"
+    rename_scenario(tree.root, tree.sub, tree.system_name, tree.benchmark, "SingleStream", new)
+    finding = tree.only("ST007")
+    assert finding.path == f"{tree.results}/{new}"
+    allowed = ["SingleStream", "Offline"] if tree.real else ["Offline", "SingleStream", "MultiStream", "Server"]
+    assert (finding.expected, finding.found) == (allowed, new)
 
 
-def test_st007_pass_any_scenario_in_open(ctt_tree: Path) -> None:
-    rename_scenario(ctt_tree, CTT, "Orin_TRT", "gptj-99", "SingleStream", "Server")
-    move_division(ctt_tree, "ConnectTechInc", "closed", "open")
-    assert findings(ctt_tree, "ST007") == []
+def test_st007_pass_any_scenario_in_open(tree: Tree) -> None:
+    new = "Server" if tree.real else "Interactive"
+    rename_scenario(tree.root, tree.sub, tree.system_name, tree.benchmark, "SingleStream", new)
+    move_division(tree.root, tree.submitter, "closed", "open")
+    assert tree.findings("ST007") == []
 
 
 # --- ST008 benchmark not for system type -------------------------------------------------------------------
-def test_st008_pass_benchmark_allowed(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ST008") == []
-    edit_json(ctt_tree / CTT_SYSTEM, system_type="datacenter")  # gptj-99 has a datacenter table too
-    assert findings(ctt_tree, "ST008") == []
+def test_st008_pass_benchmark_allowed(tree: Tree) -> None:
+    assert tree.findings("ST008") == []
+    edit_json(tree.path(tree.system), system_type="datacenter")  # gptj-99 and digits have a datacenter table too
+    assert tree.findings("ST008") == []
 
 
-def test_st008_fail_datacenter_benchmark_on_edge(ctt_tree: Path) -> None:
-    (ctt_tree / CTT_RESULTS).rename(ctt_tree / CTT / "results/Orin_TRT/llama2-70b-99")
-    found = findings(ctt_tree, "ST008")
-    assert len(found) == 2
+def test_st008_fail_datacenter_benchmark_on_edge(tree: Tree) -> None:
+    other = "llama2-70b-99" if tree.real else "rgat"  # a benchmark of the round with no edge table
+    tree.path(tree.results).rename(tree.path(f"{tree.sub}/results/{tree.system_name}/{other}"))
+    found = tree.findings("ST008")
+    assert len(found) == tree.results_count
     for finding in found:
-        assert finding.path == f"{CTT}/results/Orin_TRT/llama2-70b-99"
+        assert finding.path == f"{tree.sub}/results/{tree.system_name}/{other}"
         assert finding.found == "edge"
 
 
 # --- ST009 required scenario missing ------------------------------------------------------------------------
-def test_st009_pass_complete_and_open(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ST009") == []
-    shutil.rmtree(ctt_tree / CTT_RESULTS / "SingleStream")
-    move_division(ctt_tree, "ConnectTechInc", "closed", "open")
-    assert findings(ctt_tree, "ST009") == []
+def test_st009_pass_complete_and_open(tree: Tree) -> None:
+    assert tree.findings("ST009") == []
+    required = "SingleStream" if tree.real else "Offline"  # digits on edge requires only Offline
+    shutil.rmtree(tree.path(f"{tree.results}/{required}"))
+    move_division(tree.root, tree.submitter, "closed", "open")
+    assert tree.findings("ST009") == []
 
 
-def test_st009_fail_required_scenario_removed(ctt_tree: Path) -> None:
-    shutil.rmtree(ctt_tree / CTT_RESULTS / "SingleStream")
-    finding = only(ctt_tree, "ST009")
-    assert finding.path == CTT_RESULTS
-    assert (finding.expected, finding.found) == (["SingleStream", "Offline"], ["Offline"])
+def test_st009_fail_required_scenario_removed(tree: Tree) -> None:
+    required = "SingleStream" if tree.real else "Offline"
+    shutil.rmtree(tree.path(f"{tree.results}/{required}"))
+    finding = tree.only("ST009")
+    assert finding.path == tree.results
+    if tree.real:
+        assert (finding.expected, finding.found) == (["SingleStream", "Offline"], ["Offline"])
+    else:
+        assert (finding.expected, finding.found) == (["Offline"], ["MultiStream", "Server", "SingleStream"])
 
 
-def test_st009_server_or_interactive_v51(tmp_path: Path) -> None:
-    root = copy_system(tmp_path, "closed", "AMD", "1xMI300X_2xEPYC-9374F")
-    bench = root / "closed/AMD/results/1xMI300X_2xEPYC-9374F/llama2-70b-99"
-    assert findings(root, "ST009", "v5.1") == []
+@pytest.mark.parametrize("kind", ["real", "demo"])
+def test_st009_server_or_interactive_v51(tmp_path: Path, kind: str) -> None:
+    """Real: AMD's llama2-70b-99 under v5.1 (Server and Interactive both optional). Demo: digits under a test-made
+    round whose edge table makes Server and Interactive both optional."""
+    if kind == "real":
+        root = copy_system(tmp_path, "closed", "AMD", "1xMI300X_2xEPYC-9374F")
+        bench_rel = "closed/AMD/results/1xMI300X_2xEPYC-9374F/llama2-70b-99"
+
+        def st009() -> list:
+            return findings(root, "ST009", "v5.1")
+
+        remaining = ["Offline"]
+    else:
+        demo = trees.demo_tree(tmp_path)
+        rules = tmp_path / "server_or_interactive.yaml"
+        table = "{digits: {scenarios: {edge: {required: [Offline], optional: [Server, Interactive]}}}}"
+        rules.write_text(f"extends: {trees.DEMO_RULES}\nmodels: {table}\n")
+        later = replace(demo, rules_path=str(rules))
+        root, bench_rel = demo.root, demo.results
+
+        def st009() -> list:
+            return later.findings("ST009")
+
+        remaining = ["MultiStream", "Offline", "SingleStream"]
+    bench = root / bench_rel
+    assert st009() == []
     shutil.copytree(bench / "Server", bench / "Interactive")
     shutil.rmtree(bench / "Server")
-    assert findings(root, "ST009", "v5.1") == []  # Interactive alone satisfies the pair
+    assert st009() == []  # Interactive alone satisfies the pair
     shutil.rmtree(bench / "Interactive")
-    found = [f for f in findings(root, "ST009", "v5.1") if f.path.endswith("llama2-70b-99")]
+    found = [f for f in st009() if f.path.endswith(bench_rel.rsplit("/", 1)[1])]
     assert len(found) == 1
-    assert found[0].path == "closed/AMD/results/1xMI300X_2xEPYC-9374F/llama2-70b-99"
-    assert (found[0].expected, found[0].found) == (["Server", "Interactive"], ["Offline"])
+    assert found[0].path == bench_rel
+    assert (found[0].expected, found[0].found) == (["Server", "Interactive"], remaining)
 
 
 # --- ST010 performance files missing ------------------------------------------------------------------------
-def test_st010_pass_complete(ctt_tree: Path) -> None:
-    (ctt_tree / CTT_RESULTS / "Offline/performance/run_1/mlperf_log_accuracy.json").unlink()  # optional
-    assert findings(ctt_tree, "ST010") == []
+def test_st010_pass_complete(tree: Tree) -> None:
+    optional = tree.path(f"{tree.results}/Offline/performance/run_1/mlperf_log_accuracy.json")
+    if tree.real:
+        optional.unlink()  # optional
+    assert not optional.exists()  # the demo's performance runs have none
+    assert tree.findings("ST010") == []
 
 
 def test_st010_fail_summary_missing(tree: Tree) -> None:
@@ -248,34 +284,36 @@ def test_st011_fail_accuracy_txt_missing(tree: Tree) -> None:
 
 
 # --- ST012 code folder missing ------------------------------------------------------------------------------
-def test_st012_pass_code_folder_present(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ST012") == []
+def test_st012_pass_code_folder_present(tree: Tree) -> None:
+    assert tree.findings("ST012") == []
 
 
-def test_st012_fail_reported_once_per_benchmark(ctt_tree: Path) -> None:
-    shutil.rmtree(ctt_tree / CTT / "code" / "gptj-99")
-    finding = only(ctt_tree, "ST012")  # not once per scenario
-    assert finding.path == f"{CTT}/code/gptj-99"
-    assert (finding.expected, finding.found) == (["code/gptj-99"], "missing")
+def test_st012_fail_reported_once_per_benchmark(tree: Tree) -> None:
+    shutil.rmtree(tree.path(f"{tree.code}/{tree.benchmark}"))
+    finding = tree.only("ST012")  # not once per scenario
+    assert finding.path == f"{tree.code}/{tree.benchmark}"
+    expected = [f"code/{tree.benchmark}"] if tree.real else [f"src/{tree.benchmark}", f"code/{tree.benchmark}"]
+    assert (finding.expected, finding.found) == (expected, "missing")
 
 
 # --- ST013 calibration document (v5.1 on) -------------------------------------------------------------------
-def test_st013_pass_documentation_and_open(ctt_tree: Path) -> None:
-    assert findings(ctt_tree, "ST013", "v5.1") == []  # documentation/calibration.md
-    (ctt_tree / CTT / "documentation/calibration.md").unlink()
-    assert findings(ctt_tree, "ST013", "v4.1") == []
-    (ctt_tree / CTT / "calibration.md").write_text("# Calibration\n")
-    assert findings(ctt_tree, "ST013", "v5.1") == []
+def test_st013_pass_documentation_and_open(tree: Tree) -> None:
+    assert tree.under("v5.1").findings("ST013") == []  # documentation/calibration.md
+    tree.path(f"{tree.documentation}/calibration.md").unlink()
+    if tree.real:
+        assert tree.findings("ST013") == []  # v4.1 did not require it
+    tree.path(f"{tree.sub}/calibration.md").write_text("# Calibration\n")
+    assert tree.under("v5.1").findings("ST013") == []
 
 
-def test_st013_fail_no_calibration_v51(ctt_tree: Path) -> None:
-    (ctt_tree / CTT / "documentation/calibration.md").unlink()
-    finding = only(ctt_tree, "ST013", "v5.1")
-    assert finding.path == f"{CTT}/calibration.md"
+def test_st013_fail_no_calibration_v51(tree: Tree) -> None:
+    tree.path(f"{tree.documentation}/calibration.md").unlink()
+    finding = tree.under("v5.1").only("ST013")
+    assert finding.path == f"{tree.sub}/calibration.md"
     assert finding.expected == ["calibration.md", "documentation/calibration.md"]
     assert finding.found == "missing"
-    move_division(ctt_tree, "ConnectTechInc", "closed", "open")
-    assert findings(ctt_tree, "ST013", "v5.1") == []
+    move_division(tree.root, tree.submitter, "closed", "open")
+    assert tree.under("v5.1").findings("ST013") == []
 
 
 # --- ST014 git-unfriendly names -----------------------------------------------------------------------------
@@ -283,28 +321,28 @@ def test_st014_pass_real_tree(tree: Tree) -> None:
     assert tree.findings("ST014") == []
 
 
-def test_st014_fail_dot_space_pycache(ctt_tree: Path) -> None:
-    docs = ctt_tree / CTT / "documentation"
+def test_st014_fail_dot_space_pycache(tree: Tree) -> None:
+    docs = tree.path(tree.documentation)
     (docs / ".DS_Store").write_bytes(b"\0")
     (docs / "run notes.md").write_text("x")
-    (ctt_tree / CTT / "code" / "__pycache__").mkdir()
-    (ctt_tree / CTT / "code" / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"\0")
-    found = {f.path: f for f in findings(ctt_tree, "ST014")}
+    tree.path(f"{tree.code}/__pycache__").mkdir()
+    tree.path(f"{tree.code}/__pycache__/main.cpython-311.pyc").write_bytes(b"\0")
+    found = {f.path: f for f in tree.findings("ST014")}
     assert set(found) == {
-        f"{CTT}/documentation/.DS_Store",
-        f"{CTT}/documentation/run notes.md",
-        f"{CTT}/code/__pycache__",
+        f"{tree.documentation}/.DS_Store",
+        f"{tree.documentation}/run notes.md",
+        f"{tree.code}/__pycache__",
     }
-    assert found[f"{CTT}/documentation/.DS_Store"].expected == "no hidden entries"
-    assert found[f"{CTT}/documentation/run notes.md"].found == "run notes.md"
-    assert found[f"{CTT}/code/__pycache__"].found == "__pycache__"
+    assert found[f"{tree.documentation}/.DS_Store"].expected == "no hidden entries"
+    assert found[f"{tree.documentation}/run notes.md"].found == "run notes.md"
+    assert found[f"{tree.code}/__pycache__"].found == "__pycache__"
 
 
 # --- ST015 empty folder -------------------------------------------------------------------------------------
-def test_st015_pass_folder_with_file(ctt_tree: Path) -> None:
-    (ctt_tree / CTT / "documentation/extra").mkdir()
-    (ctt_tree / CTT / "documentation/extra/a.md").write_text("x")
-    assert findings(ctt_tree, "ST015") == []
+def test_st015_pass_folder_with_file(tree: Tree) -> None:
+    tree.path(f"{tree.documentation}/extra").mkdir()
+    tree.path(f"{tree.documentation}/extra/a.md").write_text("x")
+    assert tree.findings("ST015") == []
 
 
 def test_st015_fail_empty_folder(tree: Tree) -> None:
@@ -315,12 +353,12 @@ def test_st015_fail_empty_folder(tree: Tree) -> None:
 
 
 # --- ST016 broken link or large file ------------------------------------------------------------------------
-def test_st016_pass_good_link_and_file_at_limit(ctt_tree: Path) -> None:
-    docs = ctt_tree / CTT / "documentation"
-    os.symlink("FAQ.md", docs / "faq-link.md")
+def test_st016_pass_good_link_and_file_at_limit(tree: Tree) -> None:
+    docs = tree.path(tree.documentation)
+    os.symlink("FAQ.md" if tree.real else "calibration.md", docs / "faq-link.md")
     with (docs / "big.bin").open("wb") as stream:
         stream.truncate(50 * 2**20)  # exactly the limit: allowed
-    assert findings(ctt_tree, "ST016") == []
+    assert tree.findings("ST016") == []
 
 
 def test_st016_fail_broken_link(tree: Tree) -> None:
@@ -330,11 +368,11 @@ def test_st016_fail_broken_link(tree: Tree) -> None:
     assert (finding.expected, finding.found) == ("a file", "broken link to /nonexistent/user.conf")
 
 
-def test_st016_fail_file_over_limit(ctt_tree: Path) -> None:
-    with (ctt_tree / CTT / "documentation" / "big.bin").open("wb") as stream:
+def test_st016_fail_file_over_limit(tree: Tree) -> None:
+    with tree.path(f"{tree.documentation}/big.bin").open("wb") as stream:
         stream.truncate(50 * 2**20 + 1)
-    finding = only(ctt_tree, "ST016")
-    assert finding.path == f"{CTT}/documentation/big.bin"
+    finding = tree.only("ST016")
+    assert finding.path == f"{tree.documentation}/big.bin"
     assert (finding.expected, finding.found) == ("<= 50 MiB", 50 * 2**20 + 1)
 
 
@@ -359,22 +397,9 @@ def test_every_rule_has_a_passing_and_a_failing_test() -> None:
     assert not missing
 
 
-def test_st011_published_tree_missing_accuracy_log_is_a_notice(ctt_tree: Path) -> None:
-    from checker.context import RunOptions
-    from checker.discovery import discover
-    from checker.engine import Selection, run_checks
-    from checker.rounds import Round
-
-    target = ctt_tree / "closed/ConnectTechInc/results/Orin_TRT/gptj-99/Offline/accuracy/mlperf_log_accuracy.json"
-    target.unlink()
-    rules = Round.load("inference", "v4.1")
+def test_st011_published_tree_missing_accuracy_log_is_a_notice(tree: Tree) -> None:
+    target = f"{tree.results}/Offline/accuracy/mlperf_log_accuracy.json"
+    tree.path(target).unlink()
     for published, severity in ((False, "error"), (True, "notice")):
-        report = run_checks(
-            discover(ctt_tree, "split"),
-            rules,
-            selection=Selection(("ST011",), ()),
-            options=RunOptions(published=published),
-        )
-        assert [(f.path.endswith("accuracy/mlperf_log_accuracy.json"), f.severity.value) for f in report.findings] == [
-            (True, severity)
-        ]
+        found = [(f.path, f.severity.value) for f in tree.findings("ST011", published=published)]
+        assert found == [(target, severity)]

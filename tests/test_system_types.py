@@ -14,7 +14,7 @@ import pytest
 
 from checker.training.run import check_training
 from tests import trees
-from tests.conftest import require_data
+from tests.conftest import REPO, require_data
 from tests.mutate import edit_json
 from tests.trees import Tree
 
@@ -93,32 +93,45 @@ def test_me002_fail_nan(tree: Tree) -> None:
 
 
 # --- training system description (TS002/TS003) ----------------------------------------------------------------
-@pytest.fixture
-def krai(tmp_path: Path) -> Path:
+TRAINING_FIXTURE = REPO / "tests" / "training" / "data" / "v4.1"
+
+
+@pytest.fixture(params=["real", "fixture"])
+def training(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
+    """(root, system JSON) of Krai's real v4.1 training submission (skips without the data) and of the bundled
+    training fixture (Google gpt3, tests/training/data/v4.1), writable."""
     root = tmp_path / "training"
-    shutil.copytree(require_data("training-v4.1", "Krai"), root / "Krai")
+    if request.param == "real":
+        shutil.copytree(require_data("training-v4.1", "Krai"), root / "Krai")
+        system = KRAI_SYSTEM
+    else:
+        shutil.copytree(TRAINING_FIXTURE, root)
+        system = "Google/systems/cloud-tpu-trillium-2048-maxtext.json"
     for path in root.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)
-    return root
+    return root, system
 
 
 KRAI_SYSTEM = "Krai/systems/7920T_2xA5000_hdd.json"
 
 
-def _codes(root: Path, code: str) -> dict[str | None, object]:
+def _codes(training: tuple[Path, str], code: str) -> dict[str | None, object]:
+    root, system = training
     report = check_training(root, "v4.1")
-    return {f.key: f for f in report.findings if f.code == code and f.path == KRAI_SYSTEM}
+    return {f.key: f for f in report.findings if f.code == code and f.path == system}
 
 
-def test_training_real_description_passes(krai: Path) -> None:
-    assert _codes(krai, "TS002") == {} and _codes(krai, "TS003") == {}
+def test_training_real_description_passes(training: tuple[Path, str]) -> None:
+    assert _codes(training, "TS002") == {} and _codes(training, "TS003") == {}
 
 
-def test_training_submitter_list_is_a_finding_not_a_traceback(krai: Path) -> None:
-    edit_json(krai / KRAI_SYSTEM, submitter=["Krai"], framework=True, number_of_nodes=0)
-    ts002, ts003 = _codes(krai, "TS002"), _codes(krai, "TS003")
+def test_training_submitter_list_is_a_finding_not_a_traceback(training: tuple[Path, str]) -> None:
+    root, system = training
+    submitter = system.split("/", 1)[0]
+    edit_json(root / system, submitter=[submitter], framework=True, number_of_nodes=0)
+    ts002, ts003 = _codes(training, "TS002"), _codes(training, "TS003")
     assert set(ts002) == {"submitter", "framework"}
-    assert (ts002["submitter"].expected, ts002["submitter"].found) == ("non-empty text", ["Krai"])
+    assert (ts002["submitter"].expected, ts002["submitter"].found) == ("non-empty text", [submitter])
     assert (ts002["framework"].expected, ts002["framework"].found) == ("text", True)
     assert set(ts003) == {"number_of_nodes"}
     assert (ts003["number_of_nodes"].expected, ts003["number_of_nodes"].found) == ("positive whole number", 0)

@@ -12,7 +12,7 @@ shadow an import).
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from checker.findings import Finding
 from checker.registry import load_all
 from checker.rounds import Round
 from tests.conftest import copy_submitter
-from tests.mutate import copy_system
+from tests.mutate import copy_system, move_division
 
 REPO = Path(__file__).resolve().parent.parent
 VALID = REPO / "fixtures" / "valid"
@@ -55,6 +55,23 @@ class Tree:
     @property
     def sub(self) -> str:
         return f"{self.division}/{self.submitter}"
+
+    def under(self, version: str) -> Tree:
+        """The real tree checked against another official round (e.g. ``v5.1``); the demo tree stays in its round.
+
+        The demo round extends v6.1, so it already has every rule a ``v5.1`` (or later) check would add.
+        """
+        return replace(self, version=version) if self.real else self
+
+    @property
+    def code(self) -> str:
+        """The submitter's code folder: ``code`` in the real split tree, ``src`` in the demo (merged) tree."""
+        return f"{self.sub}/code" if self.real else f"{self.sub}/src"
+
+    @property
+    def documentation(self) -> str:
+        """The submitter's ``documentation`` folder (both trees hold ``calibration.md`` there)."""
+        return f"{self.sub}/documentation"
 
     @property
     def system(self) -> str:
@@ -168,6 +185,20 @@ def demo_tree(tmp_path: Path) -> Tree:
     return Tree("demo", root, "closed", "SubcheckDemo", "demo_cpu_numpy", "digits", "demo", DEMO_RULES)
 
 
+def real_open_tree(tmp_path: Path) -> Tree:
+    """CTuning's open submission (bert-99 and more on two systems); skips without the data."""
+    root = copy_submitter(tmp_path, "open", "CTuning")
+    system = "cm-demo-gfursin-aws-g4dn.4xlarge-nvidia_original-gpu-tensorrt-vdefault-default_config"
+    return Tree("real", root, "open", "CTuning", system, "bert-99", "v4.1", None)
+
+
+def demo_open_tree(tmp_path: Path) -> Tree:
+    """The demo copy moved to the open division (its system description says ``open`` too)."""
+    demo = demo_tree(tmp_path)
+    move_division(demo.root, demo.submitter, "closed", "open")
+    return replace(demo, division="open")
+
+
 @pytest.fixture(params=["real", "demo"])
 def tree(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
     """The real submitter copy (skips without data) and the bundled demo copy (always runs)."""
@@ -178,3 +209,9 @@ def tree(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
 def server_tree(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
     """A tree with a Server result: the AMD copy (skips without data) and the bundled demo copy (always runs)."""
     return real_server_tree(tmp_path) if request.param == "real" else demo_tree(tmp_path)
+
+
+@pytest.fixture(params=["real", "demo"])
+def open_tree(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
+    """An open submission: CTuning's (skips without data) and the demo copy moved to open (always runs)."""
+    return real_open_tree(tmp_path) if request.param == "real" else demo_open_tree(tmp_path)
