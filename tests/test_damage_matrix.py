@@ -54,6 +54,21 @@ EVIDENCE: dict[str, tuple[str, str, bool]] = {
     "demo-test04_detail": (DEMO, f"{DEMO_RESULT}/TEST04/performance/run_1/mlperf_log_detail.txt", False),
     "demo-verify_performance": (DEMO, f"{DEMO_RESULT}/TEST01/verify_performance.txt", False),
 }
+# The latency scenarios are judged by other rules (latency bounds, early stopping, query counts): their evidence
+# must fail closed as well.
+for _scenario in ("Server", "SingleStream"):
+    _result = f"{DEMO}/results/demo_cpu_numpy/digits/{_scenario}"
+    EVIDENCE |= {
+        f"demo-{_scenario}-perf_detail": (DEMO, f"{_result}/performance/run_1/mlperf_log_detail.txt", False),
+        f"demo-{_scenario}-perf_summary": (DEMO, f"{_result}/performance/run_1/mlperf_log_summary.txt", False),
+        f"demo-{_scenario}-accuracy_detail": (DEMO, f"{_result}/accuracy/mlperf_log_detail.txt", False),
+        f"demo-{_scenario}-accuracy_txt": (DEMO, f"{_result}/accuracy/accuracy.txt", False),
+        f"demo-{_scenario}-accuracy_json": (DEMO, f"{_result}/accuracy/mlperf_log_accuracy.json", False),
+        f"demo-{_scenario}-measurements_json": (DEMO, f"{_result}/measurements.json", True),
+        f"demo-{_scenario}-user_conf": (DEMO, f"{_result}/user.conf", False),
+        f"demo-{_scenario}-test01_detail": (DEMO, f"{_result}/TEST01/performance/run_1/mlperf_log_detail.txt", False),
+        f"demo-{_scenario}-test04_detail": (DEMO, f"{_result}/TEST04/performance/run_1/mlperf_log_detail.txt", False),
+    }
 DEMO_ARGS = ["--rules", str(REPO / "rules" / "demo" / "demo.yaml")]
 REAL_ARGS = ["--version", "v4.1"]
 
