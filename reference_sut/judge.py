@@ -38,11 +38,15 @@ def shortfall(claimed: float, measured: float, better: str) -> float:
     return measured / claimed - 1 if claimed else math.inf
 
 
-def primary_stats(claimed: float | None, values: list[float], better: str, tolerance: float) -> dict[str, Any]:
+def primary_stats(
+    claimed: float | None, values: list[float], better: str, tolerance: float, busy: bool = False
+) -> dict[str, Any]:
     """min/median/max/spread of the runs and the verdict of the best one: ok, miss or inconclusive.
 
     ``spread`` is max/min - 1, the same for throughput and latency; ``excess`` is how much better
-    than the best run the claim is, on the same scale, so the two can be compared directly.
+    than the best run the claim is, on the same scale, so the two can be compared directly. A miss
+    is inconclusive when the miss lies within a spread wider than the tolerance, or when other work
+    already filled the machine's CPUs (``busy``): neither says anything about the claim.
     """
     if not values or claimed is None:
         return {"runs": values, "verdict": None}
@@ -51,10 +55,13 @@ def primary_stats(claimed: float | None, values: list[float], better: str, toler
     spread = high / low - 1 if low > 0 else math.inf
     excess = (claimed / best if better == "higher" else best / claimed) - 1 if best > 0 and claimed > 0 else math.inf
     short = shortfall(claimed, best, better)
+    why = None
     if short <= tolerance:
         verdict = "ok"
     elif spread > tolerance and excess <= spread:
-        verdict = "inconclusive"
+        verdict, why = "inconclusive", "spread"
+    elif busy:
+        verdict, why = "inconclusive", "busy"
     else:
         verdict = "miss"
     return {
@@ -67,6 +74,7 @@ def primary_stats(claimed: float | None, values: list[float], better: str, toler
         "shortfall": short,
         "excess": excess,
         "verdict": verdict,
+        "inconclusive_because": why,
     }
 
 

@@ -64,11 +64,14 @@ def primary_item(
     return {**item, "primary": True, "stats": stats}
 
 
-def validity_item(claimed: Any, runs: list[dict[str, Any]], judged: bool) -> dict[str, Any]:
-    """How many re-runs LoadGen called VALID; for Server that means the latency bound held at the rate."""
+def validity_item(claimed: Any, runs: list[dict[str, Any]], judged: bool, busy: bool) -> dict[str, Any]:
+    """How many re-runs LoadGen called VALID; for Server that means the latency bound held at the rate.
+
+    No VALID run on a busy machine is inconclusive: the latency bound was missed for want of CPU.
+    """
     valid = sum(1 for r in runs if r.get("result_validity") == "VALID")
     item = row("LoadGen validity", "result_validity", "runs", None, None, "higher", 0.0, informational=not judged)
-    verdict = "ok" if valid or claimed != "VALID" else "miss"
+    verdict = "ok" if valid or claimed != "VALID" else ("inconclusive" if busy else "miss")
     return {**item, "claimed": claimed, "measured": f"{valid}/{len(runs)} VALID", "verdict": verdict}
 
 

@@ -77,16 +77,25 @@ def _load(report: dict[str, Any]) -> list[str]:
     peak = max((v for v in (load.get("before"), load.get("after")) if v is not None), default=None)
     if peak is None:
         return []
-    busy = peak > load["cpus"]
+    busy = (load.get("before") or 0) >= load["cpus"]
     note = ": busy, so throughput may read low and latency high" if busy else ""
-    return [f"  machine load: {peak:g} (1-minute average) on {load['cpus']} CPUs{note}"]
+    return [
+        f"  machine load: {load.get('before')} before, {load.get('after')} after the runs (1-minute average)"
+        f" on {load['cpus']} CPUs{note}"
+    ]
 
 
 def _closing(report: dict[str, Any]) -> list[str]:
     stats = report.get("primary") or {}
     primary = next((it for it in report.get("items", []) if it.get("primary")), None)
     lines = _load(report)
-    if report["status"] == "inconclusive":
+    if report["status"] == "inconclusive" and stats.get("inconclusive_because") != "spread":
+        load = report.get("load") or {}
+        lines.append(
+            f"  inconclusive: the claim was missed while other work filled the machine (load {load.get('before')}"
+            f" on {load.get('cpus')} CPUs before the runs): re-run on an idle machine"
+        )
+    elif report["status"] == "inconclusive":
         lines.append(
             f"  inconclusive: the runs vary by {stats['spread']:.1%}"
             f" (more than the {report['tolerance']:.0%} tolerance)"

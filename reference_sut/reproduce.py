@@ -217,7 +217,9 @@ def judged(
     pairs = [(v * scale, r) for r in runs if (v := num(r.get(key))) is not None]
     values = [v for v, _ in pairs]
     claimed = num(log.get(key))
-    stats = primary_stats(claimed * scale if claimed is not None else None, values, better, tolerance)
+    load = base.get("load") or {}
+    busy = (load.get("before") or 0) >= load.get("cpus", 1)
+    stats = primary_stats(claimed * scale if claimed is not None else None, values, better, tolerance, busy)
     best_run = next((r for v, r in pairs if v == stats.get("best")), runs[0])
     if scenario == "Server":
         match = schedule_match(
@@ -227,7 +229,7 @@ def judged(
         checks = [*checks, match] if match else checks
     items = [
         primary_item(units, key, claimed, scale, stats, better, tolerance, informational=not same_hardware),
-        validity_item(base.get("claimed_validity"), runs, judged=scenario == "Server" and same_hardware),
+        validity_item(base.get("claimed_validity"), runs, scenario == "Server" and same_hardware, busy),
         *latency_items(log, best_run, tolerance),
         accuracy_item(claimed_acc, measured_acc, ACCURACY_TOLERANCE),
     ]

@@ -12,7 +12,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from checker.parsers.mllog import parse_detail_log
 from reference_sut import SCENARIOS
+from reference_sut.compliance import LATENCY_SCENARIOS, RESULT_FIELD
 from reference_sut.fixtures.generate import calibrate_offline, scenario_dir, write_common
 from reference_sut.fixtures.layout import USER_CONF
 from reference_sut.fixtures.scenario import PERF_FILES, copy_files, install_accuracy, loadgen_run, write_conf_files
@@ -30,21 +32,35 @@ LATENCY_KEYS = {
 }
 
 
-def build_tree(out: Path, scenarios: tuple[str, ...] = SCENARIOS) -> Path:
-    """``out/closed/SubcheckDemo/...`` with a performance and an accuracy run per scenario; returns ``out``."""
+def build_tree(out: Path, scenarios: tuple[str, ...] = SCENARIOS, best_of: int = 3) -> Path:
+    """``out/closed/SubcheckDemo/...``: per scenario the best of ``best_of`` performance runs and an accuracy run.
+
+    The best run is the claim because a claim is what the system can do (reproduce judges its best
+    run the same way); on a busy machine a single run understates it, and a claim raised 30 % above an
+    understated one is not beyond this machine.
+    """
     with tempfile.TemporaryDirectory(prefix="repro-tree-") as tmp:
         work = Path(tmp)
-        target_qps, _ = calibrate_offline(work)
         write_common(out)
-        confs = {**USER_CONF, "Offline": {**USER_CONF["Offline"], "target_qps": target_qps}}
+        confs = dict(USER_CONF)
+        if "Offline" in scenarios:
+            target_qps, _ = calibrate_offline(work)
+            confs["Offline"] = {**USER_CONF["Offline"], "target_qps": target_qps}
         for scenario in scenarios:
             scn = scenario_dir(out, scenario)
             conf = write_conf_files(scn, scenario, confs[scenario])
-            perf = loadgen_run(scenario, "PerformanceOnly", conf, work / scenario / "perf")
-            copy_files(perf, scn / "performance" / "run_1", PERF_FILES)
+            runs = [loadgen_run(scenario, "PerformanceOnly", conf, work / scenario / f"p{i}") for i in range(best_of)]
+            copy_files(max(runs, key=lambda run: _score(run, scenario)), scn / "performance" / "run_1", PERF_FILES)
             acc = loadgen_run(scenario, "AccuracyOnly", conf, work / scenario / "acc")
             install_accuracy(acc, scn / "accuracy")
     return out
+
+
+def _score(run: Path, scenario: str) -> tuple[bool, float]:
+    """VALID first, then the table's metric (higher throughput, lower latency)."""
+    log = parse_detail_log(run / "mlperf_log_detail.txt").values
+    value = float(log[RESULT_FIELD[scenario]])
+    return log.get("result_validity") == "VALID", -value if scenario in LATENCY_SCENARIOS else value
 
 
 def raise_claim(result_dir: Path, factor: float = 1.3) -> None:

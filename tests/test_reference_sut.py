@@ -169,7 +169,7 @@ def test_reproduce_valid_fixture(tmp_path: Path) -> None:
     assert report["status"] == "reproduced", format_text(report)
     primary = report["items"][0]
     assert primary["key"] == "result_completed_samples_per_sec" and primary["within_tolerance"] is True
-    accuracy = next(it for it in report["items"] if it["name"] == "accuracy")
+    accuracy = next(it for it in report["items"] if it["name"] == "accuracy (%)")
     assert accuracy["claimed"] == pytest.approx(accuracy["measured"])
 
 
