@@ -7,7 +7,6 @@ the preflight checks have said, in one line with the fix, why it could not run.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -79,4 +78,4 @@ def reproduce(
         click.echo(json.dumps(report, indent=2, default=str))
     else:
         click.echo(format_text(report), nl=False)
-    sys.exit(EXIT_CODES.get(report.get("status", ""), 2))
+    click.get_current_context().exit(EXIT_CODES.get(report.get("status", ""), 2))
