@@ -149,7 +149,8 @@ def format_block(view: dict[str, Any]) -> list[str]:
     for label, key in FIELDS:
         mark = " " if label not in view["differences"] else "*"
         left = "-" if claimed.get(key) is None else str(claimed[key])
-        lines.append(f"  {mark}{label:<19}{left[:43]:<44} {view['this_machine'][key]}")
+        left = left if len(left) <= 43 else left[:40] + "..."
+        lines.append(f"  {mark}{label:<19}{left:<44} {view['this_machine'][key]}")
     if view["claimed"] is None:
         lines.append(f"  (no readable system description at {view['claimed_file']})")
     if view["same"]:

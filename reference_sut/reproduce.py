@@ -152,10 +152,10 @@ def reproduce(
 ) -> dict[str, Any]:
     """Re-run ``results/<system>/<benchmark>/<scenario>`` ``repeat`` times and judge each claimed number."""
     started = time.perf_counter()
-    result_dir = Path(result_dir)
+    shown, result_dir = str(result_dir), Path(result_dir).resolve()  # "." and "sys/bench/Offline" have parents
     backend_name = backend or ("onnxruntime" if onnx_model else default_backend_name(device))
     base: dict[str, Any] = {
-        "result_dir": str(result_dir),
+        "result_dir": shown,
         "benchmark": result_dir.parent.name,
         "scenario": result_dir.name,
         "backend": backend_name,

@@ -150,3 +150,12 @@ def test_missing_claimed_accuracy_exit_2(tmp_path: Path) -> None:
 def test_help_documents_every_exit_status() -> None:
     out = CliRunner().invoke(main, ["reproduce", "--help"]).output
     assert "--repeat" in out and "3 inconclusive" in out and "1 not reproduced" in out
+
+
+def test_result_named_relative_to_results_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("mlperf_loadgen")
+    results = require_data("inference-v4.1/closed/ConnectTechInc/results")
+    monkeypatch.chdir(results)
+    code, out = _invoke("Orin_TRT/gptj-99/Offline")
+    assert code == 2 and "CANNOT REPRODUCE gptj-99 / Offline (Orin_TRT/gptj-99/Offline)" in out, out
+    assert "NVIDIA Jetson AGX Orin 64G" in out
