@@ -1,8 +1,9 @@
 """How often `subcheck reproduce` gives the right verdict on a tree generated on this machine.
 
-    python scripts/reproduce_trials.py [--tries 10] [--repeat 3] [--tree DIR]
+    python scripts/reproduce_trials.py [--tries 10] [--repeat 3] [--tree DIR | --best-of K]
 
-Generates a demo tree with ``python -m reference_sut.fixtures`` (unless --tree names one), then
+Generates a demo tree with ``python -m reference_sut.fixtures`` (one performance run per claim), or
+with the tests' builder keeping the best of K runs as each claim (--best-of), unless --tree names one; then
 re-runs each valid scenario and a copy whose claim is raised 30 % (tests/reproduce_trees.py) and
 prints one JSON line per try and a table of exit codes: valid should exit 0, raised should exit 1.
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.reproduce_trees import raise_claim  # noqa: E402
+from tests.reproduce_trees import build_tree, raise_claim  # noqa: E402
 
 RESULTS = Path("valid/closed/SubcheckDemo/results/demo_cpu_numpy/digits")
 SCENARIOS = ("Offline", "Server", "SingleStream", "MultiStream")
@@ -56,6 +57,7 @@ def main() -> None:
     parser.add_argument("--tries", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tree", type=Path, help="an existing output of python -m reference_sut.fixtures")
+    parser.add_argument("--best-of", type=int, help="build claims as the best of K runs (tests/reproduce_trees.py)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="repro-trials-"))
@@ -63,7 +65,10 @@ def main() -> None:
     if tree is None:
         tree = work / "generated"
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "reference_sut.fixtures", str(tree)], check=False, cwd=REPO)
+        if args.best_of:
+            build_tree(tree / "valid", best_of=args.best_of)
+        else:
+            subprocess.run([sys.executable, "-m", "reference_sut.fixtures", str(tree)], check=False, cwd=REPO)
         print(json.dumps({"generated_seconds": round(time.perf_counter() - started, 1)}), flush=True)
     counts: dict[tuple[str, str], collections.Counter] = collections.defaultdict(collections.Counter)
     for scenario in args.scenarios.split(","):
