@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import sys
 import time
@@ -45,9 +44,13 @@ def _progress(stream: TextIO) -> object:
 
 
 class LazyGroup(click.Group):
-    """A group whose heavier commands (audit: pandas; ci: git) are imported only when used."""
+    """A group whose heavier commands (audit: pandas; ci: git; reproduce: LoadGen) are imported only when used."""
 
-    lazy = {"audit": "checker.audit.command:audit", "ci": "checker.ci:ci"}
+    lazy = {
+        "audit": "checker.audit.command:audit",
+        "ci": "checker.ci:ci",
+        "reproduce": "checker.reproduce_cmd:reproduce",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
@@ -153,52 +156,6 @@ def _is_training(path: Path) -> bool:
 main.add_command(list_rules)
 main.add_command(explain)
 main.add_command(rounds)
-
-
-@main.command()
-@click.argument("result_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
-@click.option(
-    "--tolerance",
-    type=click.FloatRange(0, 1),
-    default=0.1,
-    show_default=True,
-    help="Allowed relative shortfall of each measured number against the claim.",
-)
-@click.option(
-    "--backend",
-    type=click.Choice(["numpy", "torch", "onnxruntime"]),
-    default=None,
-    help="Reference SUT backend (default: numpy on cpu, torch on cuda).",
-)
-@click.option(
-    "--onnx-model",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Run this ONNX model through onnxruntime instead of the bundled weights.",
-)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def reproduce(
-    result_dir: Path, device: str, tolerance: float, backend: str | None, onnx_model: Path | None, fmt: str
-) -> None:
-    """Re-run RESULT_DIR's benchmark on the reference SUT under its logged LoadGen settings and compare.
-
-    Exit 0 when every claim is reproduced within tolerance, 1 when one is not, 2 when the result
-    cannot be reproduced here (the report says what it would need).
-    """
-    try:
-        from reference_sut.reproduce import format_text
-        from reference_sut.reproduce import reproduce as run_reproduce
-    except ImportError as exc:
-        fail(f"reproduce needs the [sut] extra (pip install 'subcheck[sut]'): {exc}")
-    if not result_dir.is_dir():
-        fail(f"{result_dir} is not a result folder")
-    report = run_reproduce(result_dir, device=device, tolerance=tolerance, backend=backend, onnx_model=onnx_model)
-    if fmt == "json":
-        click.echo(json.dumps(report, indent=2, default=str))
-    else:
-        click.echo(format_text(report))
-    sys.exit({"reproduced": 0, "not_reproduced": 1}.get(report.get("status", ""), 2))
 
 
 if __name__ == "__main__":

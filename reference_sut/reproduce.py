@@ -1,7 +1,9 @@
 """Re-run a claimed result with the reference SUT and compare claimed vs measured numbers.
 
 Settings come from the claimed run's own ``mlperf_log_detail.txt`` (effective values, seeds
-included), so the re-run issues the same load; only the machine and backend can differ.
+included), so the re-run issues the same load; only the machine and backend can differ. The
+primary metric and its units are the results table's (the round's rule file), the performance
+run is repeated and the best run judged, and the claimed hardware is shown beside this machine.
 """
 
 from __future__ import annotations
@@ -9,37 +11,57 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import subprocess
 import sys
 import tempfile
+import time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from checker.parsers.mllog import parse_detail_log
+from checker.rounds import Round
+from checker.ruleset import data_dir
 
+from . import SCENARIOS
 from .backends import default_backend_name
-from .compliance import RESULT_FIELD
 from .digits import BENCHMARK
-from .digits.accuracy import compute
+from .hardware import hardware_view, load_average, usable_cpus
 from .harness import RunSpec
+from .judge import LATENCY_SCENARIOS, consistency, num, primary_stats, schedule_match
 from .loadgen_conf import write_user_conf
+from .preflight import DETAIL, result_problem
+from .repro_items import accuracy_item, latency_items, primary_item, validity_item
+from .repro_text import format_text
 from .requirements import needs
 from .run import launch
 
-PERCENTILES = ("50.00", "90.00", "99.00")
+__all__ = ["EXIT_CODES", "format_text", "reproduce", "settings_from_log"]
+
 #: relative accuracy drop accepted (same as MLPerf's TEST01 delta for 99 % models)
 ACCURACY_TOLERANCE = 0.01
+#: exit status of each report status; 3 (inconclusive) is documented in the README and --help
+EXIT_CODES = {"reproduced": 0, "not_reproduced": 1, "cannot_reproduce": 2, "inconclusive": 3}
 _ACC_RE = re.compile(r"^accuracy\s*=\s*([\d.]+)")
 SEED_KEYS = ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")
 
 
+@cache
+def demo_round() -> Round:
+    """The demo round's rules: which log key is the table's primary metric, and in which units."""
+    return Round.load("inference", "demo", str(data_dir("rules") / "demo" / "demo.yaml"))
+
+
 def _claimed_accuracy(result_dir: Path) -> float | None:
     path = result_dir / "accuracy" / "accuracy.txt"
-    if not path.is_file():
+    try:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError):
         return None
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         match = _ACC_RE.match(line)
         if match:
-            return float(match.group(1))
+            return num(match.group(1))
     return None
 
 
@@ -70,49 +92,54 @@ def settings_from_log(log: dict[str, Any]) -> dict[str, int | float]:
     return out
 
 
-def _item(
-    name: str,
-    key: str,
-    unit: str,
-    claimed: float | None,
-    measured: float | None,
-    better: str,
-    tolerance: float,
-    informational: bool = False,
-) -> dict[str, Any]:
-    """One claimed-vs-measured row; ``better`` is 'higher' (throughput/accuracy) or 'lower' (latency)."""
-    verdict: bool | None = None
-    if claimed is not None and measured is not None:
-        if better == "higher":
-            verdict = measured >= claimed * (1 - tolerance)
-        else:
-            verdict = measured <= claimed * (1 + tolerance)
-    ratio = (measured / claimed) if claimed and measured is not None else None
+def cannot_reproduce(base: dict[str, Any], reason: str, need: bool = False) -> dict[str, Any]:
+    """A report that runs nothing; an inconsistent claim is still a claim not reproduced (exit 1)."""
+    broken = [c for c in base.get("consistency", []) if not c["ok"]]
+    status = "not_reproduced" if broken else "cannot_reproduce"
     return {
-        "name": name,
-        "key": key,
-        "unit": unit,
-        "claimed": claimed,
-        "measured": measured,
-        "ratio": ratio,
-        "better": better,
-        "tolerance": tolerance,
-        "within_tolerance": verdict,
-        "informational": informational,
-    }
-
-
-def cannot_reproduce(result_dir: Path, benchmark: str, scenario: str | None, reason: str) -> dict[str, Any]:
-    return {
-        "status": "cannot_reproduce",
-        "reproduced": None,
-        "result_dir": str(result_dir),
-        "benchmark": benchmark,
-        "scenario": scenario,
+        **base,
+        "status": status,
+        "reproduced": False if broken else None,
         "reason": reason,
-        "needs": needs(benchmark),
+        "needs": needs(base["benchmark"]) if need else None,
         "items": [],
     }
+
+
+def _runs(
+    scenario: str, settings: dict[str, int | float], repeat: int, backend: str, device: str, onnx: Path | None
+) -> tuple[list[dict[str, Any]], Path, dict[str, Any], tempfile.TemporaryDirectory[str]]:
+    """``repeat`` performance runs and one accuracy run, each a fresh LoadGen process."""
+    tmp = tempfile.TemporaryDirectory(prefix="refsut-repro-")
+    work = Path(tmp.name)
+    header = "empty on purpose: reproduce sets TestSettings from the claimed log"
+    conf = write_user_conf(work / "user.conf", BENCHMARK, scenario, {}, header)
+
+    def one(mode: str, sub: str) -> dict[str, Any]:
+        spec = RunSpec(
+            scenario=scenario,
+            mode=mode,
+            user_conf=str(conf),
+            log_dir=str(work / sub),
+            backend=backend,
+            device=device,
+            onnx_model=str(onnx) if onnx else None,
+            overrides=settings,
+        )
+        return launch(spec)
+
+    logs = []
+    for index in range(repeat):
+        info = one("PerformanceOnly", f"perf{index}")
+        logs.append({**parse_detail_log(work / f"perf{index}" / "mlperf_log_detail.txt").values, "_info": info})
+    info = one("AccuracyOnly", "acc")
+    return logs, work / "acc" / "mlperf_log_accuracy.json", info, tmp
+
+
+def _failure(exc: BaseException) -> str:
+    """The last meaningful line of a failed LoadGen child (its own error message)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
 
 
 def reproduce(
@@ -121,163 +148,126 @@ def reproduce(
     tolerance: float = 0.1,
     backend: str | None = None,
     onnx_model: Path | None = None,
+    repeat: int = 3,
 ) -> dict[str, Any]:
-    """Re-run ``results/<system>/<benchmark>/<scenario>`` and judge each claimed number."""
-    result_dir = Path(result_dir)
-    detail = result_dir / "performance" / "run_1" / "mlperf_log_detail.txt"
-    benchmark = result_dir.parent.name
-    log = parse_detail_log(detail).values if detail.is_file() else {}
-    scenario = log.get("effective_scenario", result_dir.name)
-    if benchmark != BENCHMARK:
-        return cannot_reproduce(
-            result_dir,
-            benchmark,
-            scenario,
-            f"reference_sut can only re-run '{BENCHMARK}'; '{benchmark}' needs its own model, data set and harness",
-        )
-    if not log:
-        return {**cannot_reproduce(result_dir, benchmark, scenario, f"missing {detail}"), "needs": None}
+    """Re-run ``results/<system>/<benchmark>/<scenario>`` ``repeat`` times and judge each claimed number."""
+    started = time.perf_counter()
+    shown, result_dir = str(result_dir), Path(result_dir).resolve()  # "." and "sys/bench/Offline" have parents
     backend_name = backend or ("onnxruntime" if onnx_model else default_backend_name(device))
-    settings = settings_from_log(log)
-    with tempfile.TemporaryDirectory(prefix="refsut-repro-") as tmp:
-        work = Path(tmp)
-        conf = write_user_conf(
-            work / "user.conf",
-            BENCHMARK,
-            scenario,
-            {},
-            "empty on purpose: reproduce sets TestSettings from the claimed log",
-        )
-        runs = {}
-        for mode, sub in (("PerformanceOnly", "perf"), ("AccuracyOnly", "acc")):
-            spec = RunSpec(
-                scenario=scenario,
-                mode=mode,
-                user_conf=str(conf),
-                log_dir=str(work / sub),
-                backend=backend_name,
-                device=device,
-                onnx_model=str(onnx_model) if onnx_model else None,
-                overrides=settings,
-            )
-            runs[sub] = launch(spec)
-        new = parse_detail_log(work / "perf" / "mlperf_log_detail.txt").values
-        measured_acc = compute(work / "acc" / "mlperf_log_accuracy.json").accuracy
-    key = RESULT_FIELD[scenario]
-    throughput = scenario in ("Offline", "Server")
-    items = [
-        _item(
-            "primary metric",
-            key,
-            "samples/s" if throughput else "ns",
-            _num(log.get(key)),
-            _num(new.get(key)),
-            "higher" if throughput else "lower",
-            tolerance,
-        )
-    ]
-    for pct in PERCENTILES:
-        pkey = f"result_{pct}_percentile_latency_ns"
-        items.append(
-            _item(
-                f"p{pct.split('.')[0]} latency",
-                pkey,
-                "ns",
-                _num(log.get(pkey)),
-                _num(new.get(pkey)),
-                "lower",
-                tolerance,
-                informational=True,
-            )
-        )
-    items.append(
-        _item(
-            "accuracy",
-            "accuracy.txt accuracy=",
-            "%",
-            _claimed_accuracy(result_dir),
-            measured_acc,
-            "higher",
-            ACCURACY_TOLERANCE,
-        )
-    )
-    judged = [it["within_tolerance"] for it in items if not it["informational"]]
-    reproduced = bool(judged) and all(v is True for v in judged)
-    return {
-        "status": "reproduced" if reproduced else "not_reproduced",
-        "reproduced": reproduced,
-        "result_dir": str(result_dir),
-        "benchmark": benchmark,
-        "scenario": scenario,
-        "claimed_sut_name": log.get("sut_name"),
-        "measured_sut_name": new.get("sut_name"),
-        "backend": runs["perf"]["backend"],
-        "device": runs["perf"]["device"],
+    base: dict[str, Any] = {
+        "result_dir": shown,
+        "benchmark": result_dir.parent.name,
+        "scenario": result_dir.name,
+        "backend": backend_name,
+        "device": device,
         "tolerance": tolerance,
-        "claimed_validity": log.get("result_validity"),
-        "measured_validity": new.get("result_validity"),
-        "settings": settings,
+        "repeat": repeat,
+    }
+    problem = result_problem(result_dir)
+    if problem:
+        return cannot_reproduce(base, problem)
+    log = parse_detail_log(result_dir / DETAIL).values
+    base["scenario"] = scenario = str(log.get("effective_scenario", result_dir.name))
+    base["hardware"] = hardware = hardware_view(result_dir, backend_name, device)
+    base["consistency"] = checks = consistency(log)
+    base["claimed_validity"] = log.get("result_validity")
+    if base["benchmark"] != BENCHMARK:
+        reason = f"reference_sut can only re-run '{BENCHMARK}'; '{base['benchmark']}' needs its own model, data set"
+        return cannot_reproduce(base, reason + " and harness", need=True)
+    if scenario not in SCENARIOS:
+        return cannot_reproduce(base, f"the claimed log's effective_scenario {scenario!r} is not a LoadGen scenario")
+    claimed_acc = _claimed_accuracy(result_dir)
+    if claimed_acc is None:
+        return cannot_reproduce(base, "no claimed accuracy: accuracy/accuracy.txt lacks an 'accuracy=' line")
+    try:
+        settings = settings_from_log(log)
+    except (KeyError, TypeError, ValueError) as exc:
+        reason = f"the claimed log lacks a usable LoadGen setting ({exc}), so its load cannot be recreated"
+        return cannot_reproduce(base, reason)
+    load_before = load_average()
+    try:
+        runs, acc_log, info, tmp = _runs(scenario, settings, repeat, backend_name, device, onnx_model)
+    except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        return cannot_reproduce(base, f"the reference SUT could not run here: {_failure(exc)}")
+    with tmp:
+        from .digits.accuracy import compute  # numpy: only once the SUT ran
+
+        measured_acc = compute(acc_log).accuracy
+    base["load"] = {"before": load_before, "after": load_average(), "cpus": usable_cpus()}
+    return judged(base, log, runs, claimed_acc, measured_acc, info, hardware["same"], checks, started)
+
+
+def judged(
+    base: dict[str, Any],
+    log: dict[str, Any],
+    runs: list[dict[str, Any]],
+    claimed_acc: float,
+    measured_acc: float,
+    info: dict[str, Any],
+    same_hardware: bool,
+    checks: list[dict[str, Any]],
+    started: float,
+) -> dict[str, Any]:
+    """The report: rows, the claim's consistency (with the re-run's schedule) and one status."""
+    scenario, tolerance = base["scenario"], base["tolerance"]
+    key = demo_round().result_key(BENCHMARK, scenario) or ""
+    units = demo_round().units(BENCHMARK, scenario)
+    scale = 1e-6 if scenario in LATENCY_SCENARIOS else 1.0
+    better = "lower" if scenario in LATENCY_SCENARIOS else "higher"
+    pairs = [(v * scale, r) for r in runs if (v := num(r.get(key))) is not None]
+    values = [v for v, _ in pairs]
+    claimed = num(log.get(key))
+    load = base.get("load") or {}
+    busy = (load.get("before") or 0) >= load.get("cpus", 1)
+    stats = primary_stats(claimed * scale if claimed is not None else None, values, better, tolerance, busy)
+    best_run = next((r for v, r in pairs if v == stats.get("best")), runs[0])
+    if scenario == "Server":
+        match = schedule_match(
+            num(log.get("result_scheduled_samples_per_sec")),
+            [v for r in runs if (v := num(r.get("result_scheduled_samples_per_sec"))) is not None],
+        )
+        checks = [*checks, match] if match else checks
+    items = [
+        primary_item(units, key, claimed, scale, stats, better, tolerance, informational=not same_hardware),
+        validity_item(base.get("claimed_validity"), runs, scenario == "Server" and same_hardware, busy),
+        *latency_items(log, best_run, tolerance),
+        accuracy_item(claimed_acc, measured_acc, ACCURACY_TOLERANCE),
+    ]
+    failed = [it for it in items if not it["informational"] and it["verdict"] == "miss"]
+    broken = [c for c in checks if not c["ok"]]
+    unsure = [it for it in items if not it["informational"] and it["verdict"] == "inconclusive"]
+    status = "not_reproduced" if failed or broken else ("inconclusive" if unsure else "reproduced")
+    return {
+        **base,
+        "status": status,
+        "reproduced": {"reproduced": True, "not_reproduced": False}.get(status),
+        "consistency": checks,
+        "primary": {"key": key, "units": units, **stats},
+        "claimed_sut_name": log.get("sut_name"),
+        "measured_sut_name": runs[0].get("sut_name"),
+        "backend": info["backend"],
+        "device": info["device"],
+        "measured_validity": [r.get("result_validity") for r in runs],
+        "settings": {k: v for k, v in runs[0]["_info"]["overrides"].items()},
         "items": items,
+        "seconds": round(time.perf_counter() - started, 1),
     }
 
 
-def _num(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
-def format_text(report: dict[str, Any]) -> str:
-    """Human-readable side-by-side table of a :func:`reproduce` report."""
-    head = f"{report.get('benchmark')} / {report.get('scenario')} ({report.get('result_dir')})"
-    if report["status"] == "cannot_reproduce":
-        lines = [f"CANNOT REPRODUCE {head}", f"  reason: {report['reason']}"]
-        need = report.get("needs")
-        if need:
-            lines += [
-                f"  needs model:   {need['model']}",
-                f"  needs dataset: {need['dataset']}"
-                + (f" ({need['dataset_size']:,} samples)" if need.get("dataset_size") else ""),
-            ]
-            lines += [f"  needs:         {extra}" for extra in need["also"]]
-        return "\n".join(lines) + "\n"
-    verdict = "REPRODUCED" if report["reproduced"] else "NOT REPRODUCED"
-    lines = [
-        f"{verdict} {head}",
-        f"  backend={report['backend']} device={report['device']} tolerance={report['tolerance']:.0%}",
-        f"  claimed validity={report['claimed_validity']} measured validity={report['measured_validity']}",
-        f"  {'item':<16} {'claimed':>18} {'measured':>18} {'ratio':>7}  verdict",
-    ]
-    for it in report["items"]:
-        ok = it["within_tolerance"]
-        mark = "n/a" if ok is None else ("ok" if ok else "FAIL")
-        if it["informational"]:
-            mark += " (info)"
-        ratio = f"{it['ratio']:.3f}" if it["ratio"] is not None else "-"
-        lines.append(f"  {it['name']:<16} {_fmt(it['claimed']):>18} {_fmt(it['measured']):>18} {ratio:>7}  {mark}")
-    return "\n".join(lines) + "\n"
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``python -m reference_sut.reproduce RESULT_DIR``; exit 0 reproduced, 1 not, 2 cannot."""
+    """``python -m reference_sut.reproduce RESULT_DIR``; exit 0 reproduced, 1 not, 2 cannot, 3 inconclusive."""
     parser = argparse.ArgumentParser(description="Re-run a claimed digits result and compare")
     parser.add_argument("result_dir", type=Path)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--tolerance", type=float, default=0.1)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--backend", choices=["numpy", "torch", "onnxruntime"])
     parser.add_argument("--onnx-model", type=Path)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
-    report = reproduce(args.result_dir, args.device, args.tolerance, args.backend, args.onnx_model)
-    sys.stdout.write(json.dumps(report, indent=2) + "\n" if args.json else format_text(report))
-    return {"reproduced": 0, "not_reproduced": 1}.get(report["status"], 2)
+    report = reproduce(args.result_dir, args.device, args.tolerance, args.backend, args.onnx_model, args.repeat)
+    sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n" if args.json else format_text(report))
+    return EXIT_CODES.get(report["status"], 2)
 
 
 if __name__ == "__main__":

@@ -169,7 +169,7 @@ def test_reproduce_valid_fixture(tmp_path: Path) -> None:
     assert report["status"] == "reproduced", format_text(report)
     primary = report["items"][0]
     assert primary["key"] == "result_completed_samples_per_sec" and primary["within_tolerance"] is True
-    accuracy = next(it for it in report["items"] if it["name"] == "accuracy")
+    accuracy = next(it for it in report["items"] if it["name"] == "accuracy (%)")
     assert accuracy["claimed"] == pytest.approx(accuracy["measured"])
 
 
@@ -188,7 +188,8 @@ def test_reproduce_flags_inflated_claim(tmp_path: Path) -> None:
     report = reproduce(result)
     primary = report["items"][0]
     assert report["status"] == "not_reproduced" and report["reproduced"] is False
-    assert primary["within_tolerance"] is False
+    assert [c["check"] for c in report["consistency"] if not c["ok"]] == ["completed rate <= scheduled rate"]
+    assert primary["verdict"] in ("miss", "inconclusive")  # inconclusive when the machine is busy
     assert primary["claimed"] == pytest.approx(inflated)
     assert primary["measured"] == pytest.approx(claimed, rel=0.1)
     assert "NOT REPRODUCED" in format_text(report)
