@@ -26,7 +26,8 @@ demo: install
 
 ## test: lint, then the whole test suite
 test: install-test lint
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 -m "not timing"
+	$(PY) -m pytest -m timing
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -72,7 +72,7 @@ def reproduce(
         from reference_sut.reproduce import EXIT_CODES, format_text
         from reference_sut.reproduce import reproduce as run_reproduce
     except ImportError as exc:
-        fail(f"reproduce needs the [sut] extra: pip install 'subcheck[sut]' ({exc})")
+        fail(f"reproduce needs the [sut] extra: pip install 'mlperf-subcheck[sut]' ({exc})")
     report = run_reproduce(result_dir, device, tolerance, backend, onnx_model, repeat)
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, default=str))

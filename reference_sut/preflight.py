@@ -32,7 +32,7 @@ def sut_problem() -> str | None:
     if missing:
         return (
             f"reproduce needs the [sut] extra ({', '.join(missing)} missing): "
-            "pip install 'subcheck[sut]' (in a checkout: pip install -e '.[sut]')"
+            "pip install 'mlperf-subcheck[sut]' (in a checkout: pip install -e '.[sut]')"
         )
     return None
 
@@ -44,7 +44,7 @@ def backend_problem(device: str, backend: str | None, onnx_model: Path | None) -
         return f"--backend numpy runs on cpu only: use --device cpu, or --backend torch for --device {device}"
     if name == "torch" and not installed("torch"):
         why = f"--device {device}" if backend is None else "--backend torch"
-        return f"{why} needs PyTorch: pip install 'subcheck[torch]' (or run on the cpu with --device cpu)"
+        return f"{why} needs PyTorch: pip install 'mlperf-subcheck[torch]' (or run on the cpu with --device cpu)"
     if name == "onnxruntime":
         if onnx_model is None:
             return (
@@ -52,7 +52,7 @@ def backend_problem(device: str, backend: str | None, onnx_model: Path | None) -
                 "(write one with: python -m reference_sut.digits.export_onnx --out digits.onnx)"
             )
         if not installed("onnxruntime"):
-            return "--backend onnxruntime needs onnxruntime: pip install 'subcheck[onnx]'"
+            return "--backend onnxruntime needs onnxruntime: pip install 'mlperf-subcheck[onnx]'"
         if not onnx_model.is_file():
             return f"--onnx-model {onnx_model}: no such file"
     return None

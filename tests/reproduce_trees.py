@@ -33,11 +33,12 @@ LATENCY_KEYS = {
 
 
 def build_tree(out: Path, scenarios: tuple[str, ...] = SCENARIOS, best_of: int = 3) -> Path:
-    """``out/closed/SubcheckDemo/...``: per scenario the best of ``best_of`` performance runs and an accuracy run.
+    """``out/closed/SubcheckDemo/...``: per scenario the median of ``best_of`` performance runs and an accuracy run.
 
-    The best run is the claim because a claim is what the system can do (reproduce judges its best
-    run the same way); on a busy machine a single run understates it, and a claim raised 30 % above an
-    understated one is not beyond this machine.
+    The median run is the claim: what this machine does in a typical run. ``reproduce`` judges the best of its
+    own runs, so a valid claim reproduces even when one re-run is slowed by other work (the best of ``best_of``
+    was an outlier that a busy shared machine failed to reach again in CI), while a claim raised 30 % above the
+    typical run is still beyond it.
     """
     with tempfile.TemporaryDirectory(prefix="repro-tree-") as tmp:
         work = Path(tmp)
@@ -50,7 +51,8 @@ def build_tree(out: Path, scenarios: tuple[str, ...] = SCENARIOS, best_of: int =
             scn = scenario_dir(out, scenario)
             conf = write_conf_files(scn, scenario, confs[scenario])
             runs = [loadgen_run(scenario, "PerformanceOnly", conf, work / scenario / f"p{i}") for i in range(best_of)]
-            copy_files(max(runs, key=lambda run: _score(run, scenario)), scn / "performance" / "run_1", PERF_FILES)
+            median = sorted(runs, key=lambda run: _score(run, scenario))[len(runs) // 2]
+            copy_files(median, scn / "performance" / "run_1", PERF_FILES)
             acc = loadgen_run(scenario, "AccuracyOnly", conf, work / scenario / "acc")
             install_accuracy(acc, scn / "accuracy")
     return out

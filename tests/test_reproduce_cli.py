@@ -118,12 +118,14 @@ def test_onnxruntime_without_model_exit_2() -> None:
 @pytest.mark.parametrize("args", [("--device", "cuda"), ("--backend", "torch")])
 def test_torch_missing_exit_2(monkeypatch: pytest.MonkeyPatch, args: tuple[str, str]) -> None:
     monkeypatch.setitem(sys.modules, "torch", None)  # as on an install without the [torch] extra
-    _one_line_fix(*_invoke(str(OFFLINE), *args), f"{' '.join(args)} needs PyTorch", "pip install 'subcheck[torch]'")
+    _one_line_fix(
+        *_invoke(str(OFFLINE), *args), f"{' '.join(args)} needs PyTorch", "pip install 'mlperf-subcheck[torch]'"
+    )
 
 
 def test_without_sut_extra_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "mlperf_loadgen", None)  # as on an install without the [sut] extra
-    _one_line_fix(*_invoke(str(OFFLINE)), "needs the [sut] extra", "pip install 'subcheck[sut]'")
+    _one_line_fix(*_invoke(str(OFFLINE)), "needs the [sut] extra", "pip install 'mlperf-subcheck[sut]'")
 
 
 def test_numpy_on_cuda_exit_2() -> None:
