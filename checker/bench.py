@@ -79,10 +79,14 @@ def official_run(folder: Path, tree: Path, version: str, workdir: Path) -> dict[
         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
         "w = time.perf_counter() - t; print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
     )
-    argv = ["python3", "submission_checker.py", "--input", str(tree), "--version", version]
-    argv += ["--csv", str(workdir / f"official-{version}.csv")]
+    table = workdir / f"official-{version}.csv"
+    table.unlink(missing_ok=True)
+    argv = ["python3", "submission_checker.py", "--input", str(tree.resolve()), "--version", version]
+    argv += ["--csv", str(table)]
     out = subprocess.run([sys.executable, "-c", code, *argv], cwd=folder, capture_output=True, text=True, check=True)
     wall, peak = map(float, out.stdout.split())
+    if not table.exists():  # it stopped before writing its table: a time that measures nothing
+        raise SystemExit(f"the official {version} checker did not finish on {tree}")
     return {"process_wall_s": wall, "peak_mb": peak}
 
 
