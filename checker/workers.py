@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from checker.findings import Finding
@@ -78,8 +79,8 @@ def run_jobs(
         outputs: Iterable[WorkerOutput] = map(func, work)
         pool = None
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        outputs = pool.map(func, work)
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start)
+        outputs = pool.map(partial(_collected, func), work)
     try:
         for done, output in enumerate(outputs, start=1):
             if progress:
@@ -96,6 +97,22 @@ def _fewer_collections() -> None:
     on, only less often; the workers inherit the setting.
     """
     gc.set_threshold(max(gc.get_threshold()[0], 50_000), 50, 100)
+
+
+def _worker_start() -> None:
+    """A worker lives for one run: the heap it inherits is frozen and the cyclic collector runs once per job
+    (:func:`_collected`) instead of every 50,000 allocations (5 % of a whole round's time).
+    """
+    gc.freeze()
+    gc.disable()
+
+
+def _collected(func: Callable[[Job], WorkerOutput], job: Job) -> WorkerOutput:
+    """Run one job in a worker, then free whatever cycles it left (rare: a crash's traceback)."""
+    try:
+        return func(job)
+    finally:
+        gc.collect()
 
 
 def default_jobs() -> int:
