@@ -15,6 +15,7 @@ never counted as a pass. scripts/reproduce_trials.py measures how often each exi
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -28,6 +29,10 @@ from reference_sut import SCENARIOS  # noqa: E402
 from tests.reproduce_trees import build_tree, raise_claim  # noqa: E402
 
 RESULTS = Path("closed/SubcheckDemo/results/demo_cpu_numpy/digits")
+# These tests measure this machine against claims it made a minute earlier: on a shared CI machine the other
+# work running meanwhile decides them, so they run only when asked for, alone (`make timing`).
+if os.environ.get("SUBCHECK_TIMING") != "1":
+    pytestmark = pytest.mark.skip(reason="speed of this machine: run alone with `make timing` (SUBCHECK_TIMING=1)")
 #: the claim is the median of this many runs: what the machine does typically, not what one busy moment allowed
 #: (latency on a busy machine is bimodal, so those take more; Server's schedule needs no search)
 BEST_OF = {"Offline": 5, "SingleStream": 8, "MultiStream": 8, "Server": 2}
