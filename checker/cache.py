@@ -30,7 +30,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from checker.parsers.text import ReadFailure, read_bytes_bounded
+
 FORMAT = 1  # bump when what is stored changes shape
+ENTRY_LIMIT = 1 << 30  # far above the findings of any submitter
 _MAGIC = b"subcheck-cache\n"
 
 
@@ -52,7 +55,7 @@ def code_fingerprint() -> str:
 
     for base in (package, data_dir("rules"), data_dir("schemas")):
         for folder, dirs, files in os.walk(base):
-            dirs.sort()
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")  # compiled copies of the same code
             for name in sorted(files):
                 info = os.stat(os.path.join(folder, name))
                 digest.update(f"{folder}/{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode(errors="surrogateescape"))
@@ -142,10 +145,10 @@ def _entry(key: str) -> Path:
 def load(key: str) -> Any | None:
     """A stored output whose checksum matches, else None (a damaged entry is removed)."""
     path = _entry(key)
-    try:
-        blob = path.read_bytes()
-    except OSError:
+    raw = read_bytes_bounded(path, ENTRY_LIMIT)  # non-blocking, regular files only: nothing here can hang a run
+    if raw.kind is ReadFailure.missing:
         return None
+    blob = raw.data
     body = blob[len(_MAGIC) + 32 :]
     if blob[: len(_MAGIC)] == _MAGIC and hashlib.sha256(body).digest() == blob[len(_MAGIC) : len(_MAGIC) + 32]:
         try:
@@ -162,19 +165,22 @@ def load(key: str) -> Any | None:
 def store(key: str, output: Any) -> None:
     """Write an entry atomically; a cache that cannot be written only costs time."""
     path = _entry(key)
-    body = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
     try:
+        body = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_bytes(_MAGIC + hashlib.sha256(body).digest() + body)
         os.replace(temporary, path)
-    except OSError:
+    except Exception:  # noqa: BLE001 - unwritable folder, unpicklable value: the run goes on uncached
         pass
 
 
 def through_cache(job: Any, rules_data: dict[str, Any], compute: Callable[[], Any]) -> Any:
     """The cached output of ``job`` when its key is stored, else ``compute()`` (stored for next time)."""
-    key = job_key(job, rules_data)
+    try:
+        key = job_key(job, rules_data)
+    except OSError:  # the checker's own files could not be listed: check without the cache
+        key = None
     if key is None:
         return compute()
     cached = load(key)
