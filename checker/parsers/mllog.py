@@ -160,7 +160,7 @@ def parse_detail_log(path: Path, limit: int = DEFAULT_LIMIT) -> Mllog:
 def read_header_value(path: Path, key: str, max_lines: int = 64) -> tuple[Any, int | None]:
     """One early record (e.g. ``loadgen_version``) and its line, without reading a whole, possibly huge, log.
 
-    A deliberate partial read (:func:`read_head_lines`): only regular files are opened, non-blocking, and at
+    A deliberate partial read (:func:`iter_head_lines`): only regular files are opened, non-blocking, and at
     most a few MiB are read, so a FIFO, a device or a sparse file in a submission cannot block or flood it.
     """
     with closing(iter_head_lines(path, max_lines)) as lines:  # stops reading at the key's line

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import json.scanner
-from typing import Any, AnyStr
+from typing import Any
 
 import orjson
 
@@ -40,19 +40,13 @@ _NINETEEN_ZEROS = b"0" * 19
 _SCAN = json.scanner.make_scanner(json.JSONDecoder())
 
 
-def _split_lines(text: AnyStr, newline: AnyStr) -> list[AnyStr]:
-    """The file's lines as the official readers count them: a final line break ends the last line."""
-    lines = text.split(newline)
-    if not lines[-1]:
-        lines.pop()
-    return lines
-
-
 def _parse(log: Mllog, text: str, keep: str, strict: bool, anywhere: bool, skip_bulky: bool, universal: bool) -> None:
     """Every line of ``text``, with the options of one official reader."""
     if universal and "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")  # the same line breaks as universal newlines
-    lines = _split_lines(text, "\n")
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()  # a final line break ends the last line, as the official readers count lines
     keep_all = keep == "all"
     for number, line in enumerate(lines, start=1):
         _parse_line(log, number, line, keep_all, strict, anywhere, skip_bulky)
