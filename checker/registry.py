@@ -110,6 +110,7 @@ def load_all(*, audit: bool = False) -> dict[str, Rule]:
     ``explain``, ``audit``), so that ``check`` starts fast.
     """
     import checker.checks  # noqa: F401  (import registers the rules)
+    import checker.endpoints.checks  # noqa: F401
     import checker.engine_codes  # noqa: F401
     import checker.training.checks  # noqa: F401
 

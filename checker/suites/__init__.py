@@ -47,7 +47,11 @@ class Suite(Protocol):
     def finish(self, report: Any, rules: Round) -> None: ...
 
 
-_SUITES = {"inference": "checker.suites.inference:SUITE", "training": "checker.training.suite:SUITE"}
+_SUITES = {
+    "inference": "checker.suites.inference:SUITE",
+    "training": "checker.training.suite:SUITE",
+    "endpoints": "checker.endpoints.suite:SUITE",
+}
 
 
 def suite_named(name: str) -> Suite:
