@@ -109,7 +109,7 @@ def round_records() -> list[dict[str, Any]]:
                     "suite": suite,
                     "version": version,
                     "extends": (raw or {}).get("extends"),
-                    "layout": rules.get("layout") if suite == "inference" else "training",
+                    "layout": rules.get("layout") if suite == "inference" else suite,
                     "benchmarks": sorted(names),
                 }
             )
