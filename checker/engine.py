@@ -22,7 +22,7 @@ from typing import Any
 from checker.findings import Finding, Problem, Severity
 from checker.options import RunOptions
 from checker.parsers.memo import forget_parsed_files
-from checker.registry import REGISTRY, Rule, load_all
+from checker.registry import REGISTRY, RESULT_SCOPES, Rule, load_all
 from checker.rounds import Round
 from checker.workers import Focus, Job, WorkerOutput, default_jobs, plan_jobs, run_jobs  # noqa: F401 (re-exported)
 
@@ -235,7 +235,7 @@ def _check_submitter(job: Job) -> WorkerOutput:
         if unit.scope == "result":
             found += run_audit_runs(job.suite, unit.ctx, unit.id, job.selection, job.options)
         findings += found
-        if unit.scope != "result":
+        if unit.scope not in RESULT_SCOPES:
             continue
         rows, problem = _rows(suite, unit)
         if problem is not None:

@@ -101,3 +101,53 @@ def test_damaged_files_never_raise(data: dict[str, Any]) -> None:
     assert s.derived_system_tps is None or s.duration_ns
     accuracy(data)
     json.dumps(s.problems)
+
+
+REPORT = """----------------- Summary -----------------
+Version: 0.1.0
+Run config:
+  scheduler_random_seed: 16159082839903944936
+Total samples issued: 600000
+Total samples completed: 600000
+Total samples failed: 0
+Duration: 2318.93 seconds
+QPS: 310.08
+TPS: 1175890.22
+Accuracy:
+  Average: 81.43
+
+------------------- Latency Breakdowns -------------------
+TPS: 1
+"""
+
+
+def test_report_totals_reads_the_summary_block_only() -> None:
+    from checker.parsers.endpoints_files import report_totals
+
+    assert report_totals(REPORT) == {
+        "issued": 600000.0,
+        "completed": 600000.0,
+        "failed": 0.0,
+        "duration_s": 2318.93,
+        "qps": 310.08,
+        "tps": 1175890.22,
+    }
+
+
+def test_snapshot_reads_counters_and_series() -> None:
+    from checker.parsers.endpoints_files import snapshot
+
+    snap = snapshot(
+        {
+            "state": "complete",
+            "metrics": [
+                {"type": "counter", "name": "total_samples_failed", "value": 0},
+                {"type": "series", "name": "tpot_ns", "percentiles": {"99.0": 161422662.0}},
+                {"type": "counter", "name": "bad", "value": "x"},
+                "junk",
+            ],
+        }
+    )
+    assert snap.state == "complete" and snap.counters == {"total_samples_failed": 0.0}
+    assert snap.series == {"tpot_ns": {99.0: 161422662.0}}
+    assert snapshot({"metrics": "none"}).counters == {}
