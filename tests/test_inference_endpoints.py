@@ -1,0 +1,141 @@
+"""Inference v6.1 results measured with the MLPerf Endpoints client: NVIDIA's published deepseek-r1 results (in a
+small fixture of the published shapes) are checked by the EC rules and tabled as the official summary.json tables
+them; each EC rule fails on a damaged copy."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import math
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from checker.cli import main
+from scripts.inference_endpoints_fixture import main as write_fixture
+from tests.conftest import REPO
+
+FIXTURE = REPO / "fixtures" / "inference-v6.1-endpoints"
+DSR1 = "closed/NVIDIA/results/VR-NVL72_VR-288GB_aarch64x72_TRT/deepseek-r1"
+# The official table's rows for these results (mlcommons/inference_results_v6.1 summary.json, rows 324-326).
+OFFICIAL = {
+    "Interactive": (652750.1447708113, "80.62898814949864"),
+    "Offline": (1183326.8540322022, "81.35824977210574"),
+    "Server": (1175890.2208168239, "81.42661804922516"),
+}
+
+
+def check(path: Path) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(main, ["check", str(path), "--version", "v6.1", "--format", "json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_fixture_is_what_the_script_writes(tmp_path: Path) -> None:
+    write_fixture(tmp_path / "f")
+    compare = filecmp.dircmp(tmp_path / "f", FIXTURE)
+    stack, diffs = [compare], []
+    while stack:
+        node = stack.pop()
+        diffs += node.left_only + node.right_only + node.diff_files
+        stack += node.subdirs.values()
+    assert not diffs
+
+
+def test_nvidia_endpoints_results_pass_and_match_the_official_table() -> None:
+    code, report = check(FIXTURE)
+    assert code == 0 and [f["code"] for f in report["findings"]] == ["DV003"]  # a preview system: a notice
+    rows = {r["Scenario"]: r for r in report["results"]}
+    assert sorted(rows) == sorted(OFFICIAL)
+    for scenario, (result, accuracy) in OFFICIAL.items():
+        row = rows[scenario]
+        assert math.isclose(row["Result"], result, rel_tol=1e-12) and row["Accuracy"] == accuracy
+        assert (row["Units"], row["Availability"], row["total_accelerators"], row["Valid"]) == (
+            "Tokens/s",
+            "preview",
+            72,
+            True,
+        )
+
+
+def _edit(path: Path, change: Callable[[Any], None]) -> None:
+    data = json.loads(path.read_text()) if path.suffix == ".json" else yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data) if path.suffix == ".json" else yaml.safe_dump(data))
+
+
+def _summary(scenario: str) -> str:
+    return f"{DSR1}/{scenario}/performance/result_summary.json"
+
+
+CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
+    "EC002": (lambda t: shutil.rmtree(t / DSR1 / "Server/accuracy"), "Server", "accuracy"),
+    "EC003": (
+        lambda t: _edit(t / _summary("Server"), lambda d: d.update(n_samples_failed=3, n_samples_completed=599997)),
+        "Server",
+        "performance",
+    ),
+    "EC004": (
+        lambda t: _edit(
+            t / DSR1 / "Offline/config.yaml", lambda d: d["settings"]["runtime"].update(dataloader_random_seed=42)
+        ),
+        "Offline",
+        "config",
+    ),
+    "EC005": (
+        lambda t: _edit(
+            t / _summary("Interactive"), lambda d: d["tpot"]["early_stopping_percentiles"].update({"99.0": 16e6})
+        ),
+        "Interactive",
+        "performance",
+    ),
+    "EC006": (lambda t: _edit(t / _summary("Server"), lambda d: d.update(duration_ns=300e9)), "Server", "performance"),
+    "EC007": (
+        lambda t: _edit(
+            t / DSR1 / "Offline/accuracy/accuracy_results.json", lambda d: d["accuracy_scores"][0].update(score=79.9)
+        ),
+        "Offline",
+        "accuracy",
+    ),
+}
+WHERE = {
+    "performance": "performance/result_summary.json",
+    "accuracy": "accuracy/accuracy_results.json",
+    "config": "config.yaml",
+}
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_each_endpoints_rule_fails_on_its_damage(code: str, tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    shutil.copytree(FIXTURE, tree)
+    damage, scenario, kind = CASES[code]
+    damage(tree)
+    status, report = check(tree)
+    errors = [(f["code"], f["path"]) for f in report["findings"] if f["severity"] == "error"]
+    assert status == 1 and errors == [(code, f"{DSR1}/{scenario}/{WHERE[kind]}")]
+    assert {r["Scenario"]: r["Valid"] for r in report["results"]}[scenario] is False
+
+
+def test_a_benchmark_without_endpoints_permission_is_rejected(tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    shutil.copytree(FIXTURE, tree)
+    results = tree / "closed/NVIDIA/results/VR-NVL72_VR-288GB_aarch64x72_TRT"
+    (results / "deepseek-r1").rename(results / "llama2-70b-99.9")
+    status, report = check(tree)
+    ec001 = [f for f in report["findings"] if f["code"] == "EC001"]
+    assert status == 1 and len(ec001) == 3 and ec001[0]["found"] == "llama2-70b-99.9"
+
+
+def test_report_that_disagrees_with_the_summary_warns(tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    shutil.copytree(FIXTURE, tree)
+    report_txt = tree / DSR1 / "Server/report.txt"
+    report_txt.write_text(report_txt.read_text().replace("TPS: 1175890.22", "TPS: 1100000.00"))
+    status, report = check(tree)
+    found = [(f["code"], f["severity"], f["key"]) for f in report["findings"] if f["code"] == "EC008"]
+    assert status == 0 and found == [("EC008", "warning", "tps")]
