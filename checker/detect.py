@@ -192,6 +192,12 @@ def _detect_inference(path: Path) -> Detection:
         seen[f"LoadGen {release}"] += 1
         seed_round = next((r.version for r in rounds if isinstance(seed, int) and r.qsl_seed == seed), "no round's")
         seen[f"{seed_round} seeds"] += 1
+    if not logs:
+        from checker.endpoints.detect import client_rounds
+
+        fits, read = client_rounds(submitters)
+        if len(fits) == 1:
+            return Detection(fits[0], f"seeds of {read} Endpoints-client runs (no LoadGen logs)")
     return _decide_inference(path, votes, seen, unreadable, len(submitters), [r.version for r in rounds])
 
 

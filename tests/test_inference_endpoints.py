@@ -139,3 +139,8 @@ def test_report_that_disagrees_with_the_summary_warns(tmp_path: Path) -> None:
     status, report = check(tree)
     found = [(f["code"], f["severity"], f["key"]) for f in report["findings"] if f["code"] == "EC008"]
     assert status == 0 and found == [("EC008", "warning", "tps")]
+
+
+def test_the_round_is_detected_from_the_client_runs_seeds() -> None:
+    result = CliRunner().invoke(main, ["check", str(FIXTURE)])
+    assert result.exit_code == 0 and "against v6.1 (seeds of 3 Endpoints-client runs" in result.output

@@ -34,3 +34,30 @@ def rounds_for(path: Path) -> tuple[list[str], set[str]]:
     known = ruleset.available_versions("endpoints")
     fits = [v for v in known if named and named <= set(ruleset.load("endpoints", v)["seed_sets"])]
     return fits, named
+
+
+def client_rounds(submitters: list[Path], most: int = 50) -> tuple[list[str], int]:
+    """Inference rounds that accept Endpoints-client results and whose sample-index and schedule seeds every
+    client run below ``submitters`` carries (in its summary's run_config), and how many runs were read.
+    """
+    from checker.parsers.endpoints import read_json
+
+    pairs: set[tuple[object, object]] = set()
+    read = 0
+    for sub in submitters:
+        for path in sorted((sub / "results").glob("*/*/*/performance/result_summary.json"))[:most]:
+            config = (read_json(path).data or {}).get("run_config")
+            if isinstance(config, dict):
+                pairs.add((config.get("dataloader_random_seed"), config.get("scheduler_random_seed")))
+                read += 1
+    fits = []
+    for version in ruleset.available_versions("inference"):
+        rules = ruleset.load("inference", version)
+        seeds = rules.get("seeds") or {}
+        if (
+            "endpoints" in rules
+            and pairs
+            and pairs == {(seeds.get("sample_index_rng_seed"), seeds.get("schedule_rng_seed"))}
+        ):
+            fits.append(version)
+    return fits, read
