@@ -226,3 +226,20 @@ def test_official_submission_checker_agrees_or_the_difference_is_listed(name: st
         return
     assert official_rc == code, f"{name}: official exit {official_rc} ({sorted(official)}), ours {code}"
     assert {OFFICIAL_TO_OURS[rule] for rule in official} == errors(report)
+
+
+DAMAGE = {"empty": b"", "list": b"[1, 2]", "cut": b'{"a": ', "binary": b"\x00\xff\x00", "nan": b'{"n": NaN}'}
+
+
+@pytest.mark.parametrize("name", ["point.yaml", "result_summary.json", "system_desc.json", "accuracy_results.json"])
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_point_file_is_an_error_finding_never_a_crash_or_a_pass(
+    name: str, damage: str, tmp_path: Path
+) -> None:
+    tree = _copy(tmp_path)
+    (tree / POINT / "r20" / name).write_bytes(DAMAGE[damage])
+    code, report = check_json(tree)
+    codes = errors(report)
+    assert code == 1 and "EN001" not in codes
+    # unreadable (EP003), or for YAML, which reads {"n": NaN} as a mapping of strings: fields missing (EP004)
+    assert any(f["path"] == f"{POINT}/r20/{name}" for f in report["findings"] if f["code"] in ("EP003", "EP004"))
