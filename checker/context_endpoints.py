@@ -30,6 +30,11 @@ class EndpointsResultContext(ResultContext):
     """A :class:`ResultContext` whose evidence is the Endpoints client's files."""
 
     @property
+    def measurements_required(self) -> list[str]:
+        """No user.conf: the client has none (official: user.conf is not required of Endpoints results)."""
+        return list(self.rules["endpoints"]["measurements_required"])
+
+    @property
     def files(self) -> dict[str, str]:
         return dict(self.rules["endpoints"]["files"])
 

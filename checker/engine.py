@@ -232,6 +232,13 @@ def _check_submitter(job: Job) -> WorkerOutput:
     results: list[dict[str, Any]] = []
     for unit in suite.units(rules, job.unit, job.options, job.focus):
         found = run_scope(job.suite, unit.scope, unit.ctx, unit.id, job.selection, job.options)
+        for code in unit.also:  # rules of another scope that judge this unit too (data: the suite names them)
+            if job.selection(code):
+                found += [
+                    f
+                    for f in run_rule(REGISTRY[code], unit.ctx, unit.id, debug=job.options.debug)
+                    if job.selection.keeps(f)
+                ]
         if unit.scope == "result":
             found += run_audit_runs(job.suite, unit.ctx, unit.id, job.selection, job.options)
         findings += found

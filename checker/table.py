@@ -140,6 +140,7 @@ def endpoints_row(ctx: Any) -> list[dict[str, Any]]:
             "inferred": 0,
             "has_power": False,
             "Units": ctx.units,
+            "weight_data_types": (ctx.measurements.data or {}).get("weight_data_types", "") if ctx.measurements else "",
         }
     )
     return [row]

@@ -228,6 +228,7 @@ def main(root: Path = ROOT) -> None:
     files: dict[Path, Any] = {
         sub / "systems" / f"{SYSTEM}.json": system(),
         sub / "documentation" / "calibration.md": "# Calibration\n\nNVFP4 weights.\n",
+        sub / "src" / "deepseek-r1" / "README.md": "# deepseek-r1 with the Endpoints client\n",
     }
     for scenario, run in RUNS.items():
         base = sub / "results" / SYSTEM / "deepseek-r1" / scenario
@@ -235,6 +236,14 @@ def main(root: Path = ROOT) -> None:
         files[base / "accuracy" / "accuracy_results.json"] = accuracy(run)
         files[base / "config.yaml"] = config(scenario, run)
         files[base / "report.txt"] = report(run)
+        files[base / "README.md"] = f"# deepseek-r1 {scenario}\n\nMeasured with the MLPerf Endpoints client.\n"
+        files[base / "measurements.json"] = {
+            "input_data_types": "int32",
+            "retraining": "No",
+            "starting_weights_filename": "Original Huggingface model weights",
+            "weight_data_types": "fp4",
+            "weight_transformations": "quantization",
+        }
     for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, str):

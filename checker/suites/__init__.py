@@ -27,6 +27,7 @@ class Unit:
     depends: tuple[tuple[str, str], ...] = ()  # (kind, unit id): "system" or "submitter" or "tree"
     row: Callable[[], list[dict[str, Any]]] | None = None
     stub: dict[str, Any] = field(default_factory=dict)  # the row's identity columns when no row can be made
+    also: tuple[str, ...] = ()  # codes of rules of another scope that judge this unit too
 
 
 class Suite(Protocol):

@@ -57,7 +57,8 @@ class InferenceSuite:
             )
             if "endpoints" in rules.data and is_endpoints_result(result.result_dir):
                 ctx = EndpointsResultContext(rules, result, options)
-                yield Unit("endpoints-result", result.rel, ctx, depends, stub=stub)
+                also = tuple(rules["endpoints"]["result_rules"])
+                yield Unit("endpoints-result", result.rel, ctx, depends, stub=stub, also=also)
                 continue
             yield Unit("result", result.rel, ResultContext(rules, result, options), depends, stub=stub)
 
