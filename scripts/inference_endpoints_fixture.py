@@ -1,10 +1,11 @@
-"""Write ``fixtures/inference-v6.1-endpoints/``: NVIDIA's v6.1 deepseek-r1 results measured with the MLPerf
-Endpoints client, in the published repository's exact file shapes (keys, nesting, percentile spellings), kept
-small: histograms are cut to two buckets and the system description holds only the round's fields.
+"""Write ``fixtures/inference-v6.1-endpoints/``: NVIDIA's v6.1 deepseek-r1 and qwen3-vl-235b-a22b results
+measured with the MLPerf Endpoints client, in the published repository's exact file shapes (keys, nesting,
+percentile spellings), kept small: histograms are cut to two buckets, the system description holds only the
+round's fields.
 
-The numbers are the published ones where the published files could be read (Server's result_summary.json,
-report.txt and config.yaml of all three scenarios, and the official summary.json's Result and Accuracy); the
-Offline and Interactive output-token totals and durations are the report's rounded seconds times its TPS.
+The numbers are the published ones where the published files could be read (result_summary.json, report.txt,
+config.yaml, measurements.json, and the official summary.json's Result and Accuracy); durations the published
+summaries did not show are the report's rounded seconds (or samples / QPS), and output-token totals TPS x seconds.
 Run ``python scripts/inference_endpoints_fixture.py`` and commit the result.
 """
 
@@ -22,47 +23,87 @@ ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "inference-v6.1-end
 SYSTEM = "VR-NVL72_VR-288GB_aarch64x72_TRT"
 SEEDS = {"scheduler_random_seed": 16159082839903944936, "dataloader_random_seed": 2747215439041700203}
 
-# scenario: issued, duration (ns), tps, qps, (ttft p99, tpot p99) early-stopping estimates (ns), accuracy, load
-RUNS: dict[str, dict[str, Any]] = {
-    "Offline": dict(
+# (benchmark, scenario): samples issued (= completed), duration (ns), the client's TPS and QPS, early-stopping p99
+# estimates (ns) of TTFT and TPOT (streamed runs) and of the whole query latency, the accuracy score, its dataset
+# and size, the load pattern and config.yaml's min_duration_ms. Published values (report.txt, result_summary.json,
+# config.yaml, the official summary.json).
+_POISSON = {"type": "poisson", "target_concurrency": None, "use_legacy_loadgen_qps_metrics": True}
+_MAX = {"type": "max_throughput", "target_qps": None, "target_concurrency": None}
+_DSR1 = dict(dataset="deepseek_r1_accuracy", samples=4388)
+_Q3VL = dict(dataset="shopify_product_catalogue::q3vl", samples=48289)
+RUNS: dict[tuple[str, str], dict[str, Any]] = {
+    ("deepseek-r1", "Offline"): dict(
+        _DSR1,
         n=1600000,
         ns=5124400000000,
         tps=1183326.8540322022,
         qps=312.23,
         es=None,
+        lat=4800956300000.0,
         acc=81.35824977210574,
-        pattern={"type": "max_throughput", "target_qps": None, "target_concurrency": None},
+        pattern=_MAX,
         min_ms=5400000,
     ),
-    "Server": dict(
+    ("deepseek-r1", "Server"): dict(
+        _DSR1,
         n=600000,
         ns=2318929756903,
         tps=1175890.2208168241,
         qps=310.0842360889801,
         es=(304652135.0, 48224073.2417795),
+        lat=788341844995.0,
         acc=81.42661804922516,
-        pattern={
-            "type": "poisson",
-            "target_qps": 325.0,
-            "target_concurrency": None,
-            "use_legacy_loadgen_qps_metrics": True,
-        },
+        pattern={**_POISSON, "target_qps": 325.0},
         min_ms=1800000,
     ),
-    "Interactive": dict(
+    ("deepseek-r1", "Interactive"): dict(
+        _DSR1,
         n=330000,
         ns=2077970000000,
         tps=652750.1447708113,
         qps=168.45,
         es=(484730000.0, 12560000.0),
+        lat=196907290000.0,
         acc=80.62898814949864,
-        pattern={
-            "type": "poisson",
-            "target_qps": 170.0,
-            "target_concurrency": None,
-            "use_legacy_loadgen_qps_metrics": True,
-        },
+        pattern={**_POISSON, "target_qps": 170.0},
         min_ms=1500000,
+    ),
+    ("qwen3-vl-235b-a22b", "Offline"): dict(
+        _Q3VL,
+        n=1738404,
+        ns=726545539185,  # the report says 726.55 s; QPS 2392.6979194588 = samples / duration
+        tps=102722.30,
+        qps=2392.6979194588,
+        es=None,
+        lat=256017760000.0,
+        acc=0.7871815525981819,
+        pattern=_MAX,
+        min_ms=600000,
+    ),
+    ("qwen3-vl-235b-a22b", "Server"): dict(
+        _Q3VL,
+        n=1545248,
+        ns=667655142694,
+        tps=99742.4611703127,
+        qps=2323.2698417825063,
+        es=(4431160000.0, 161680000.0),
+        lat=10344495777.0,
+        acc=0.7874153796727632,
+        pattern={**_POISSON, "target_qps": 2340.0},
+        min_ms=600000,
+    ),
+    ("qwen3-vl-235b-a22b", "Interactive"): dict(
+        dataset="shopify_product_catalogue_8k::q3vl",
+        samples=8000,
+        n=872000,
+        ns=667830000000,
+        tps=56019.61,
+        qps=1306.6078446835,
+        es=(910490000.0, 14140000.0),
+        lat=1483690000.0,
+        acc=0.7845128091628396,
+        pattern={**_POISSON, "target_qps": 1310.0},
+        min_ms=600000,
     ),
 }
 
@@ -99,7 +140,7 @@ def summary(run: dict[str, Any]) -> dict[str, Any]:
     if run["es"] is not None:
         data["ttft"] = _series(run["es"][0] * 0.6, run["es"][0])
         data["tpot"] = _series(run["es"][1] * 0.85, run["es"][1])
-    data["latency"] = _series(8.0e10, 7.8e11)
+    data["latency"] = _series(run["lat"] * 0.5, run["lat"])
     data["output_sequence_lengths"] = {**_series(2114.0, 20000.0, early=False), "total": tokens}
     data.update({"legacy_loadgen_window_duration_ns": run["ns"], "qps": run["qps"], "tps": run["tps"]})
     data["run_config"] = {
@@ -116,22 +157,22 @@ def accuracy(run: dict[str, Any]) -> dict[str, Any]:
         "osl_tokenization_s": 3.5,
         "accuracy_scores": [
             {
-                "dataset_name": "deepseek_r1_accuracy",
+                "dataset_name": run["dataset"],
                 "extractor": None,
                 "ground_truth_column": "ground_truth",
                 "score": run["acc"],
-                "unit_samples": 4388,
+                "unit_samples": run["samples"],
                 "num_repeats": 1,
-                "total_samples": 4388,
+                "total_samples": run["samples"],
                 "duration_s": 250.0,
                 "complete": True,
                 "dataset_type": "accuracy",
                 "breakdown": {
-                    "subset_scores": {"aime1983": 83.9, "gpqa": 71.2},
-                    "total_samples": 4388,
+                    "subset_scores": {"whole": run["acc"]},
+                    "total_samples": run["samples"],
                     "complete": True,
                 },
-                "response_counts": {"issued": 4388, "scored": 4388, "empty": 0, "missing": 0},
+                "response_counts": {"issued": run["samples"], "scored": run["samples"], "empty": 0, "missing": 0},
                 "output_sequence_lengths": {**_series(2118.0, 19999.0, early=False), "total": 16425558},
                 "osl_tokenize_s": 3.5,
             }
@@ -143,7 +184,7 @@ def config(scenario: str, run: dict[str, Any]) -> dict[str, Any]:
     kind = "offline" if scenario == "Offline" else "online"
     pattern = {k: v for k, v in run["pattern"].items() if v is not None and k != "target_concurrency"}
     return {
-        "name": f"dsr1-vr-{scenario.lower()}-submission",
+        "name": f"vr-{scenario.lower()}-submission",
         "version": "1.0",
         "type": kind,
         "benchmark_mode": kind,
@@ -155,7 +196,7 @@ def config(scenario: str, run: dict[str, Any]) -> dict[str, Any]:
         },
         "datasets": [
             {"name": "dsr1-perf", "type": "performance"},
-            {"name": "deepseek_r1_accuracy", "type": "accuracy"},
+            {"name": run["dataset"], "type": "accuracy"},
         ],
         "settings": {
             "runtime": {"min_duration_ms": run["min_ms"], "n_samples_to_issue": run["n"], **SEEDS},
@@ -171,7 +212,7 @@ def report(run: dict[str, Any]) -> str:
         f"  dataloader_random_seed: {SEEDS['dataloader_random_seed']}\n"
         f"Total samples issued: {run['n']}\nTotal samples completed: {run['n']}\nTotal samples failed: 0\n"
         f"Duration: {run['ns'] / 1e9:.2f} seconds\nQPS: {run['qps']:.2f}\nTPS: {run['tps']:.2f}\nAccuracy:\n"
-        f"  deepseek_r1_accuracy: {run['acc']:.2f} (unit=4388, repeats=1, total=4388)\n\n"
+        f"  {run['dataset']}: {run['acc']:.2f} (unit={run['samples']}, repeats=1, total={run['samples']})\n\n"
         "------------------- Latency Breakdowns -------------------\n"
         "----------------- End of Report -----------------\n"
     )
@@ -229,19 +270,20 @@ def main(root: Path = ROOT) -> None:
         sub / "systems" / f"{SYSTEM}.json": system(),
         sub / "documentation" / "calibration.md": "# Calibration\n\nNVFP4 weights.\n",
         sub / "src" / "deepseek-r1" / "README.md": "# deepseek-r1 with the Endpoints client\n",
+        sub / "src" / "qwen3-vl-235b-a22b" / "README.md": "# qwen3-vl-235b-a22b with the Endpoints client\n",
     }
-    for scenario, run in RUNS.items():
-        base = sub / "results" / SYSTEM / "deepseek-r1" / scenario
+    for (model, scenario), run in RUNS.items():
+        base = sub / "results" / SYSTEM / model / scenario
         files[base / "performance" / "result_summary.json"] = summary(run)
         files[base / "accuracy" / "accuracy_results.json"] = accuracy(run)
         files[base / "config.yaml"] = config(scenario, run)
         files[base / "report.txt"] = report(run)
-        files[base / "README.md"] = f"# deepseek-r1 {scenario}\n\nMeasured with the MLPerf Endpoints client.\n"
+        files[base / "README.md"] = f"# {model} {scenario}\n\nMeasured with the MLPerf Endpoints client.\n"
         files[base / "measurements.json"] = {
             "input_data_types": "int32",
             "retraining": "No",
             "starting_weights_filename": "Original Huggingface model weights",
-            "weight_data_types": "fp4",
+            "weight_data_types": "fp4" if model == "deepseek-r1" else "bf16",
             "weight_transformations": "quantization",
         }
     for path, content in files.items():

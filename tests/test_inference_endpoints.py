@@ -26,11 +26,15 @@ from tests.conftest import REPO
 
 FIXTURE = REPO / "fixtures" / "inference-v6.1-endpoints"
 DSR1 = "closed/NVIDIA/results/VR-NVL72_VR-288GB_aarch64x72_TRT/deepseek-r1"
-# The official table's rows for these results (mlcommons/inference_results_v6.1 summary.json, rows 324-326).
+# The official table's rows for these results (mlcommons/inference_results_v6.1 summary.json, rows 324-329):
+# Result, Accuracy, Units.
 OFFICIAL = {
-    "Interactive": (652750.1447708113, "80.62898814949864"),
-    "Offline": (1183326.8540322022, "81.35824977210574"),
-    "Server": (1175890.2208168239, "81.42661804922516"),
+    ("deepseek-r1", "Interactive"): (652750.1447708113, "80.62898814949864", "Tokens/s"),
+    ("deepseek-r1", "Offline"): (1183326.8540322022, "81.35824977210574", "Tokens/s"),
+    ("deepseek-r1", "Server"): (1175890.2208168239, "81.42661804922516", "Tokens/s"),
+    ("qwen3-vl-235b-a22b", "Interactive"): (1306.6078446835, "0.7845128091628396", "Queries/s"),
+    ("qwen3-vl-235b-a22b", "Offline"): (2392.6979194588, "0.7871815525981819", "Samples/s"),
+    ("qwen3-vl-235b-a22b", "Server"): (2323.2698417825, "0.7874153796727632", "Queries/s"),
 }
 
 
@@ -53,13 +57,13 @@ def test_fixture_is_what_the_script_writes(tmp_path: Path) -> None:
 def test_nvidia_endpoints_results_pass_and_match_the_official_table() -> None:
     code, report = check(FIXTURE)
     assert code == 0 and [f["code"] for f in report["findings"]] == ["DV003"]  # a preview system: a notice
-    rows = {r["Scenario"]: r for r in report["results"]}
+    rows = {(r["Model"], r["Scenario"]): r for r in report["results"]}
     assert sorted(rows) == sorted(OFFICIAL)
-    for scenario, (result, accuracy) in OFFICIAL.items():
-        row = rows[scenario]
+    for key, (result, accuracy, units) in OFFICIAL.items():
+        row = rows[key]
         assert math.isclose(row["Result"], result, rel_tol=1e-12) and row["Accuracy"] == accuracy
         assert (row["Units"], row["Availability"], row["total_accelerators"], row["Valid"]) == (
-            "Tokens/s",
+            units,
             "preview",
             72,
             True,
@@ -122,7 +126,7 @@ def test_each_endpoints_rule_fails_on_its_damage(code: str, tmp_path: Path) -> N
     status, report = check(tree)
     errors = [(f["code"], f["path"]) for f in report["findings"] if f["severity"] == "error"]
     assert status == 1 and errors == [(code, f"{DSR1}/{scenario}/{WHERE[kind]}")]
-    assert {r["Scenario"]: r["Valid"] for r in report["results"]}[scenario] is False
+    assert {(r["Model"], r["Scenario"]): r["Valid"] for r in report["results"]}[("deepseek-r1", scenario)] is False
 
 
 def test_a_benchmark_without_endpoints_permission_is_rejected(tmp_path: Path) -> None:
@@ -132,7 +136,18 @@ def test_a_benchmark_without_endpoints_permission_is_rejected(tmp_path: Path) ->
     (results / "deepseek-r1").rename(results / "llama2-70b-99.9")
     status, report = check(tree)
     ec001 = [f for f in report["findings"] if f["code"] == "EC001"]
-    assert status == 1 and len(ec001) == 3 and ec001[0]["found"] == "llama2-70b-99.9"
+    assert status == 1 and len(ec001) == 3 and {f["found"] for f in ec001} == {"llama2-70b-99.9"}
+
+
+def test_a_vision_model_over_its_query_latency_limit_fails(tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    shutil.copytree(FIXTURE, tree)
+    q3vl = "closed/NVIDIA/results/VR-NVL72_VR-288GB_aarch64x72_TRT/qwen3-vl-235b-a22b/Interactive"
+    summary = tree / q3vl / "performance/result_summary.json"
+    _edit(summary, lambda d: d["latency"]["early_stopping_percentiles"].update({"99.0": 1.6e9}))
+    status, report = check(tree)
+    found = [(f["code"], f["key"], f["found"]) for f in report["findings"] if f["severity"] == "error"]
+    assert status == 1 and found == [("EC005", "latency", 1.6e9)]
 
 
 def test_report_that_disagrees_with_the_summary_warns(tmp_path: Path) -> None:
@@ -147,14 +162,20 @@ def test_report_that_disagrees_with_the_summary_warns(tmp_path: Path) -> None:
 
 def test_the_round_is_detected_from_the_client_runs_seeds() -> None:
     result = CliRunner().invoke(main, ["check", str(FIXTURE)])
-    assert result.exit_code == 0 and "against v6.1 (seeds of 3 Endpoints-client runs" in result.output
+    assert result.exit_code == 0 and "against v6.1 (seeds of 6 Endpoints-client runs" in result.output
 
 
 # Where the official HEAD checker's table differs from ours on these results, and why (listed in the closing note).
 HEAD_DIFFERENCES = {
-    "Offline": "HEAD tables result_samples_per_second (312.23, samples counted over the run) under Units Tokens/s; "
+    (
+        "deepseek-r1",
+        "Offline",
+    ): "HEAD tables result_samples_per_second (312.23, samples counted over the run) under Units Tokens/s; "
     "the published summary.json and subcheck give the client's TPS, 1183326.85 Tokens/s",
-    "Interactive": "HEAD tables result_completed_samples_per_sec (the client's QPS, 168.45) under Units Tokens/s; "
+    (
+        "deepseek-r1",
+        "Interactive",
+    ): "HEAD tables result_completed_samples_per_sec (the client's QPS, 168.45) under Units Tokens/s; "
     "the published summary.json and subcheck give the client's TPS, 652750.14 Tokens/s",
 }
 HEAD = os.environ.get("SUBCHECK_OFFICIAL_INFERENCE_HEAD", "")  # mlcommons/inference HEAD's tools/submission folder
@@ -177,11 +198,12 @@ def test_official_head_checker_accepts_the_same_results(tmp_path: Path) -> None:
         "--skip-power-check",
     ]
     done = subprocess.run(run, cwd=HEAD, capture_output=True, text=True, timeout=300)
-    assert "Results=3, NoResults=0" in done.stderr + done.stdout
-    official = {r["Scenario"]: r for r in csv.DictReader(out.open())}
+    assert "Results=6, NoResults=0" in done.stderr + done.stdout
+    official = {(r["Model"], r["Scenario"]): r for r in csv.DictReader(out.open())}
     _, report = check(FIXTURE)
-    ours = {r["Scenario"]: r for r in report["results"]}
-    for scenario, row in official.items():
-        assert (row["Units"], row["Accuracy"]) == (ours[scenario]["Units"], ours[scenario]["Accuracy"])
-        same = math.isclose(float(row["Result"]), ours[scenario]["Result"], rel_tol=1e-9)
-        assert same is (scenario not in HEAD_DIFFERENCES), HEAD_DIFFERENCES.get(scenario, scenario)
+    ours = {(r["Model"], r["Scenario"]): r for r in report["results"]}
+    assert sorted(official) == sorted(ours)
+    for key, row in official.items():
+        assert (row["Units"], row["Accuracy"]) == (ours[key]["Units"], ours[key]["Accuracy"])
+        same = math.isclose(float(row["Result"]), ours[key]["Result"], rel_tol=1e-9)
+        assert same is (key not in HEAD_DIFFERENCES), HEAD_DIFFERENCES.get(key, key)

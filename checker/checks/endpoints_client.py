@@ -110,37 +110,50 @@ def endpoints_seeds(ctx: EndpointsResultContext) -> Iterator[Problem]:
             )
 
 
+def _p99(ctx: EndpointsResultContext, key: str) -> float | None:
+    """The client's early-stopping p99 estimate of ``key`` (``ttft``, ``tpot``, ``latency``), in ns."""
+    block = (ctx.doc("performance").data or {}).get(key)
+    early = block.get("early_stopping_percentiles") if isinstance(block, dict) else None
+    for pct, value in early.items() if isinstance(early, dict) else ():
+        if str(pct) in ("99", "99.0") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
 @rule(
     "EC005",
-    "endpoints-llm-latency",
+    "endpoints-latency",
     scope=SCOPE,
-    fix="Meet the benchmark's p99 TTFT and TPOT limits in Server and Interactive.",
+    fix="Meet the benchmark's p99 latency limits (TTFT and TPOT for LLMs, query latency otherwise).",
 )
-def endpoints_llm_latency(ctx: EndpointsResultContext) -> Iterator[Problem]:
-    """An LLM's p99 time to first token or time per output token is at or above the scenario's limit (official
-    llm_check, on the client's early-stopping p99 estimates).
+def endpoints_latency(ctx: EndpointsResultContext) -> Iterator[Problem]:
+    """A p99 latency is at or above the scenario's limit: TTFT and TPOT for an LLM (official llm_check), the whole
+    query's latency for another benchmark with a latency constraint (official latency_check), on the client's
+    early-stopping p99 estimates.
 
-    Fails: deepseek-r1 Interactive with TPOT p99 16 ms (limit 15 ms). Passes: 12.56 ms.
+    Fails: deepseek-r1 Interactive with TPOT p99 16 ms (limit 15 ms); qwen3-vl Interactive at 1.6 s (1.5 s).
+    Passes: 12.56 ms; 1.48 s.
     """
-    limits = ctx.model.get("llm_p99_limits_ns", {}).get(ctx.scenario or "")
-    s = ctx.summary
-    if not limits or s is None:
+    if ctx.summary is None:
         return
-    raw = ctx.doc("performance").data or {}
-    for name, key in (("ttft", "ttft"), ("tpot", "tpot")):
-        block = raw.get(key) if isinstance(raw.get(key), dict) else {}
-        early = block.get("early_stopping_percentiles") if isinstance(block, dict) else None
-        value = None
-        for pct, v in (early or {}).items() if isinstance(early, dict) else ():
-            if str(pct) in ("99", "99.0") and isinstance(v, (int, float)):
-                value = float(v)
+    scenario = ctx.scenario or ""
+    llm = ctx.model.get("llm_p99_limits_ns", {}).get(scenario)
+    if llm:
+        limits = {"ttft": llm["ttft"], "tpot": llm["tpot"]}
+    elif ctx.model.get("latency_constraint_ns", {}).get(scenario):
+        limits = {"latency": ctx.model["latency_constraint_ns"][scenario]}
+    else:
+        return
+    where = _where(ctx, "performance")
+    for key, limit in limits.items():
+        value = _p99(ctx, key)
         if value is None:
-            yield Problem(_where(ctx, "performance"), f"no p99 {name.upper()} estimate", expected="a number", key=key)
-        elif value >= limits[name]:
+            yield Problem(where, f"no p99 {key} estimate", expected="a number", key=key)
+        elif value >= limit if llm else value > limit:  # the official checks: LLM strictly below, others at most
             yield Problem(
-                _where(ctx, "performance"),
-                f"p99 {name.upper()} {value / 1e6:.2f} ms >= limit {limits[name] / 1e6:.2f} ms",
-                expected=f"< {limits[name]}",
+                where,
+                f"p99 {key} {value / 1e6:.2f} ms over the limit {limit / 1e6:.2f} ms",
+                expected=f"{'<' if llm else '<='} {limit}",
                 found=value,
                 key=key,
             )
