@@ -322,6 +322,8 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "system-desc-differs": lambda f: _set(f, _at(256, "system_desc.json"), ("serving_framework",), "SGLang 0.4"),
     # EP402: point.yaml names another model (official: model-name-consistency)
     "model-name": lambda f: _set(f, _at(16, "point.yaml"), ("model_name",), "llama2-70b"),
+    # EP404: node types without their driver, at every point (official: system-description-valid)
+    "system-desc-field": lambda f: [f[_at(c, "system_desc.json")]["node_types"][0].pop("driver") for c in POINTS],
     # EP403: a seed that is not seed set A's (official: seed-runtime-match)
     "seed-mismatch": lambda f: _set(f, _at(88, "point.yaml"), ("runtime_settings", "runtime", "model_seed"), 42),
 }

@@ -49,6 +49,7 @@ EXPECTED: dict[str, tuple[set[str], str, str | None]] = {
     "system-desc-differs": ({"EP401"}, f"{POINT}/r256/system_desc.json", "serving_framework"),
     "model-name": ({"EP402"}, f"{POINT}/r16/point.yaml", "model_name"),
     "seed-mismatch": ({"EP403"}, f"{POINT}/r88/point.yaml", "model_seed"),
+    "system-desc-field": ({"EP404"}, f"{POINT}/r1000/system_desc.json", "$.node_types[0]"),
 }
 
 # The official checker's error rules and the code of ours that covers each (for the side-by-side test).
@@ -76,6 +77,7 @@ OFFICIAL_TO_OURS = {
     "model-name-valid": "EP402",
     "config-consistency-model": "EP402",
     "seed-runtime-match": "EP403",
+    "system-description-valid": "EP404",
 }
 
 # Fixtures where the verdicts differ on purpose, and why (the closing note lists these).

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from checker.endpoints.context import CurveContext
 from checker.findings import Problem
 from checker.registry import rule
+from checker.schemas import errors_of, json_path
 
 
 def _canonical(name: str) -> str:
@@ -108,3 +109,25 @@ def seed_set_mismatch(ctx: CurveContext) -> Iterator[Problem]:
                 yield Problem(
                     path, f"{name} is not seed set {chosen}'s", expected=value, found=runtime.get(name), key=name
                 )
+
+
+@rule(
+    "EP404",
+    "system-desc-invalid",
+    suite="endpoints",
+    fix="Give system_desc.json every §8.2 field (schemas/endpoints/system-desc.schema.json), with availability_url "
+    "for an Available system and target_availability_date for a Preview one.",
+)
+def system_desc_invalid(ctx: CurveContext) -> Iterator[Problem]:
+    """A point's ``system_desc.json`` breaks §8.2: a required field is missing or has the wrong type, or an
+    Available system has no ``availability_url`` (a Preview one no ``target_availability_date``).
+
+    Fails: a node type without ``driver``. Passes: the fixture's description.
+    """
+    for point in ctx.points:
+        doc = point.doc("system_desc.json")
+        if doc.data is None:
+            continue
+        for error in errors_of("endpoints/system-desc.schema.json", doc.data):
+            where = json_path(error.absolute_path)
+            yield Problem(ctx.rel(doc.path), f"{where}: {error.message}", key=where)
