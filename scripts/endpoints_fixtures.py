@@ -288,6 +288,9 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "broken-summary": lambda f: f.__setitem__(_at(256, "result_summary.json"), '{"n_samples_issued": 100,\n'),
     # EP004: concurrency written as a string (official: point-config-valid)
     "point-field-type": lambda f: _set(f, _at(38, "point.yaml"), ("warmup", "requests_issued"), "many"),
+    # EP004: a point without its warmup declaration and target cohort (official: warmup-present,
+    # point-disclosure-complete)
+    "disclosure-missing": lambda f: [f[_at(256, "point.yaml")].pop(k) for k in ("warmup", "target_cohort")],
     # EP005: folder r38 holds a point at concurrency 40 (official: point-dirname-concurrency)
     "dirname-mismatch": lambda f: _set(f, _at(38, "point.yaml"), ("concurrency",), 40),
     # EP007: no system_power.json (official: power-descriptor)
