@@ -248,3 +248,20 @@ def test_a_damaged_point_file_is_an_error_finding_never_a_crash_or_a_pass(
     assert code == 1 and "EN001" not in codes
     # unreadable (EP003), or for YAML, which reads {"n": NaN} as a mapping of strings: fields missing (EP004)
     assert any(f["path"] == f"{POINT}/r20/{name}" for f in report["findings"] if f["code"] in ("EP003", "EP004"))
+
+
+def test_short_steady_state_window_warns_as_the_official_checker_does(tmp_path: Path) -> None:
+    tree = _copy(tmp_path)
+    _edit(tree / POINT / "r256" / "point.yaml", lambda d: d["steady_state"]["window"].update(duration_s=1000.0))
+    code, report = check_json(tree)
+    found = [(f["code"], f["severity"], f["found"]) for f in report["findings"]]
+    assert code == 0 and found == [("EP207", "warning", 1000000.0)]
+
+
+def test_a_dedicated_offline_run_below_c_max_and_slower_is_flagged(tmp_path: Path) -> None:
+    tree = _copy(tmp_path)
+    _edit(tree / POINT / "r1000" / "point.yaml", lambda d: d.update(offline="none"))
+    _edit(tree / POINT / "r768" / "point.yaml", lambda d: d.update(offline="dedicated"))
+    code, report = check_json(tree)
+    ep206 = [(f["severity"], f["expected"]) for f in report["findings"] if f["code"] == "EP206"]
+    assert ep206[0] == ("warning", 1000) and len(ep206) == 2  # concurrency below C_max, TPS below 0.98 x C_max's

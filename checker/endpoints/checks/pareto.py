@@ -197,3 +197,38 @@ def offline_ordering(ctx: CurveContext) -> Iterator[Problem]:
         yield Problem(
             where, f"Offline {fast:.3f} TPS < {floor:.3f} (0.98 x C_max's {base:.3f})", expected=floor, found=fast
         )
+
+
+@rule(
+    "EP207",
+    "point-duration",
+    suite="endpoints",
+    severity=Severity.WARNING,
+    fix="Measure each point at least 600 s (concurrency <= 32) or 1,200 s above (2,400 s agentic) (§6.2).",
+)
+def point_duration(ctx: CurveContext) -> Iterator[Problem]:
+    """A point ran shorter than §6.2's minimum for its concurrency, measured on the steady-state window's
+    issue-time span where point.yaml reports one (§4.4), else on the whole run (warned, as the official checker
+    does).
+
+    Fails: r256 with a 1,000 s window. Passes: 1,230 s.
+    """
+    cfg = ctx.rules["min_duration_ms"]
+    top = ctx.rules["regions"]["ultra_low_max"]
+    for point in ctx.points:
+        if point.summary is None or point.summary.duration_ns is None:
+            continue
+        state = point.point.get("steady_state")
+        window = state.get("window") if isinstance(state, dict) else None
+        seconds = window.get("duration_s") if isinstance(window, dict) else None
+        basis = "steady-state window"
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            seconds, basis = point.summary.duration_ns / 1e9, "whole run"
+        need = cfg["ultra_low"] if point.concurrency <= top else cfg["above_agentic" if point.agentic else "above"]
+        if seconds * 1000 < need:
+            yield Problem(
+                ctx.rel(point.path / "result_summary.json"),
+                f"r{point.concurrency}: {basis} of {seconds:g} s; at least {need / 1000:g} s",
+                expected=need,
+                found=seconds * 1000,
+            )
