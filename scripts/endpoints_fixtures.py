@@ -282,6 +282,13 @@ def _set(files: dict[str, Any], key: str, path: tuple[str, ...], value: Any) -> 
 VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     # EP001: no src/ folder (official: src-dir, required-dir)
     "no-src": lambda f: [f.pop(k) for k in [k for k in f if "/src/" in k]],
+    # EP008: an implementation folder without README.md (official: src-readme)
+    "src-readme": lambda f: (
+        f.pop(f"{ORG}/{SUBMISSION}/src/{MODEL}/README.md"),
+        f.__setitem__(f"{ORG}/{SUBMISSION}/src/{MODEL}/serve.sh", "vllm serve\n"),
+    ),
+    # EP009: shared_docs pointing out of the submission (official: shared-path-resolution)
+    "shared-path": lambda f: _set(f, _at(88, "point.yaml"), ("shared_docs",), "../docs"),
     # EP002: a point without config.yaml (official: config-file-present)
     "missing-config": lambda f: f.pop(_at(88, "config.yaml")),
     # EP003: a result summary cut off (official: result-file-valid)

@@ -30,7 +30,9 @@ POINT = "acme/acme-2026-10/results/acme_h100x8/llama3_1-8b"
 
 # What each violation fixture must produce: our error codes, and a path and key of the first finding.
 EXPECTED: dict[str, tuple[set[str], str, str | None]] = {
-    "no-src": ({"EP001"}, "acme/acme-2026-10/src", None),
+    "no-src": ({"EP001", "EP009"}, "acme/acme-2026-10/src", None),
+    "src-readme": ({"EP008"}, "acme/acme-2026-10/src/llama3_1-8b/README.md", None),
+    "shared-path": ({"EP009"}, f"{POINT}/r88/point.yaml", "shared_docs"),
     "missing-config": ({"EP002"}, f"{POINT}/r88/config.yaml", None),
     "broken-summary": ({"EP003"}, f"{POINT}/r256/result_summary.json", None),
     "point-field-type": ({"EP004"}, f"{POINT}/r38/point.yaml", "$.warmup.requests_issued"),
@@ -56,7 +58,8 @@ EXPECTED: dict[str, tuple[set[str], str, str | None]] = {
 # The official checker's error rules and the code of ours that covers each (for the side-by-side test).
 OFFICIAL_TO_OURS = {
     "src-dir": "EP001",
-    "shared-path-resolution": "EP001",
+    "src-readme": "EP008",
+    "shared-path-resolution": "EP009",
     "required-dir": "EP001",
     "config-file-present": "EP002",
     "result-file-valid": "EP003",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from checker.endpoints.context import CurveContext, SubmissionContext, SystemContext
 from checker.findings import Problem
@@ -25,6 +26,62 @@ def submission_layout(ctx: SubmissionContext) -> Iterator[Problem]:
     for name in ctx.rules["layout"]["submission_dirs"]:
         if not (ctx.submission.path / name).is_dir():
             yield Problem(ctx.rel(ctx.submission.path / name), f"{name}/ is missing (§1)", expected="a folder")
+
+
+@rule(
+    "EP008",
+    "implementation-undocumented",
+    scope="submitter",
+    suite="endpoints",
+    fix="Put one folder per implementation under src/, each with a README.md that says how to reproduce a point (§1).",
+)
+def implementation_undocumented(ctx: SubmissionContext) -> Iterator[Problem]:
+    """``src/`` holds no implementation folder, or an implementation folder has no ``README.md`` (§1).
+
+    Fails: ``src/vllm/`` without ``README.md``. Passes: ``src/llama3_1-8b/README.md``.
+    """
+    src = ctx.submission.path / "src"
+    if not src.is_dir():
+        return  # EP001
+    impls = sorted(p for p in src.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not impls:
+        yield Problem(ctx.rel(src), "src/ holds no implementation folder (§1)", expected="src/<implementation>/")
+    for impl in impls:
+        if not (impl / "README.md").is_file():
+            yield Problem(ctx.rel(impl / "README.md"), f"src/{impl.name}/ has no README.md (§1)", expected="README.md")
+
+
+def _resolves(root: Path, value: object) -> bool:
+    """A root-relative pointer without ``..`` naming an existing folder under the submission (§9.1)."""
+    if not isinstance(value, str) or not value.strip() or value.strip().startswith(("/", "~")):
+        return False
+    parts = [p for p in value.strip().replace("\\", "/").split("/") if p and p != "."]
+    return bool(parts) and ".." not in parts and root.joinpath(*parts).is_dir()
+
+
+@rule(
+    "EP009",
+    "shared-path-unresolved",
+    suite="endpoints",
+    fix="Point shared_src and shared_docs at folders under the submission root, root-relative (src, docs) (§9.1).",
+)
+def shared_path_unresolved(ctx: CurveContext) -> Iterator[Problem]:
+    """A point's ``shared_src`` or ``shared_docs`` does not name a folder under the submission root (absolute,
+    with ``..``, or missing) (§9.1).
+
+    Fails: ``shared_docs: ../docs``. Passes: ``shared_docs: docs`` with ``docs/`` present.
+    """
+    for point in ctx.points:
+        for field in ("shared_src", "shared_docs"):
+            value = point.point.get(field)
+            if value is not None and not _resolves(ctx.submission.path, value):
+                yield Problem(
+                    ctx.rel(point.path / "point.yaml"),
+                    f"{field} {value!r} is not a folder under the submission root",
+                    expected="a root-relative folder",
+                    found=value,
+                    key=field,
+                )
 
 
 @rule(
