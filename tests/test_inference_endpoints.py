@@ -150,6 +150,15 @@ def test_a_vision_model_over_its_query_latency_limit_fails(tmp_path: Path) -> No
     assert status == 1 and found == [("EC005", "latency", 1.6e9)]
 
 
+def test_a_run_configured_shorter_than_the_minimum_fails(tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    shutil.copytree(FIXTURE, tree)
+    _edit(tree / DSR1 / "Server/config.yaml", lambda d: d["settings"]["runtime"].update(min_duration_ms=60000))
+    status, report = check(tree)
+    found = [(f["code"], f["path"], f["found"]) for f in report["findings"] if f["severity"] == "error"]
+    assert status == 1 and found == [("EC006", f"{DSR1}/Server/config.yaml", 60000)]
+
+
 def test_report_that_disagrees_with_the_summary_warns(tmp_path: Path) -> None:
     tree = tmp_path / "t"
     shutil.copytree(FIXTURE, tree)
