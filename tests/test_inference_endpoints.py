@@ -216,3 +216,35 @@ def test_official_head_checker_accepts_the_same_results(tmp_path: Path) -> None:
         assert (row["Units"], row["Accuracy"]) == (ours[key]["Units"], ours[key]["Accuracy"])
         same = math.isclose(float(row["Result"]), ours[key]["Result"], rel_tol=1e-9)
         assert same is (key not in HEAD_DIFFERENCES), HEAD_DIFFERENCES.get(key, key)
+
+
+# Damages the official HEAD checker lets through while subcheck rejects them, and why subcheck is right.
+HEAD_ACCEPTS = {
+    "EC003": "HEAD maps n_samples_failed to num_errors but its loadgen_errors_check reads LoadGen's error records, "
+    "which a client run has none of: 3 failed samples pass",
+    "EC006": "HEAD judges the configured min_duration_ms (config.yaml) only; a run that lasted 300 s passes",
+    "EC007": "HEAD gates Endpoints accuracy for qwen3-vl-235b-a22b only (accuracy_check.py); deepseek-r1 at 79.9 "
+    "(target 80.5446) passes",
+}
+
+
+@pytest.mark.skipif(not (HEAD and Path(HEAD, "submission_checker").is_dir()), reason="official HEAD checker absent")
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_official_head_checker_rejects_the_same_damage_or_the_difference_is_listed(code: str, tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE / "closed", tmp_path / "tree" / "closed")
+    CASES[code][0](tmp_path / "tree")
+    run = [
+        sys.executable,
+        "-m",
+        "submission_checker.main",
+        "--input",
+        str(tmp_path / "tree"),
+        "--version",
+        "v6.1",
+        "--csv",
+        str(tmp_path / "official.csv"),
+        "--skip-power-check",
+    ]
+    done = subprocess.run(run, cwd=HEAD, capture_output=True, text=True, timeout=300)
+    official_rejects = "Results=5, NoResults=1" in done.stdout + done.stderr
+    assert official_rejects is (code not in HEAD_ACCEPTS), HEAD_ACCEPTS.get(code, code)
