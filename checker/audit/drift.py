@@ -215,8 +215,8 @@ def metric_drift(ctx: AuditContext) -> Iterator[AuditProblem]:
     Fails: an H100 result at 2x the weighted mean of the H100 results of this and earlier rounds.
     Passes: a result within the band of its series.
     """
-    k = ctx.config["drift"]["k"]
-    floor = ctx.config["drift"]["min_log_spread"]
+    cfg = ctx.config["drift"]
+    k, floor = cfg["k"], cfg["min_log_spread"]
     for point, band in _judged(ctx, metric_points(ctx), SERIES, lambda _mean: floor):
         mean = math.exp(band["mean"])
         low, high = math.exp(band["mean"] - k * band["spread"]), math.exp(band["mean"] + k * band["spread"])
@@ -249,8 +249,8 @@ def accuracy_drift(ctx: AuditContext) -> Iterator[AuditProblem]:
     Fails: ROUGE1 40.1 where the series' weighted mean is 44.5 with a spread of 0.05.
     Passes: an accuracy within the band.
     """
-    k = ctx.config["drift"]["k"]
-    floor = ctx.config["drift"]["min_accuracy_spread"]
+    cfg = ctx.config["drift"]
+    k, floor = cfg["k"], cfg["min_accuracy_spread"]
     for point, band in _judged(ctx, accuracy_points(ctx), [*SERIES, "metric"], lambda mean: floor * abs(mean)):
         mean = float(band["mean"])
         low, high = mean - k * band["spread"], mean + k * band["spread"]
