@@ -132,13 +132,13 @@ def bands(points: pd.DataFrame, keys: list[str], alpha: float, last: int) -> pd.
     steps = range(last + 1)
     wide = sums.unstack("round", fill_value=0.0).reindex(columns=pd.MultiIndex.from_product([["n", "d", "d2"], steps]))
     wide = wide.fillna(0.0)
-    wide.columns = [f"{name}{step}" for name, step in wide.columns]
+    wide.columns = [f"{name}@{step}" for name, step in wide.columns]
     joined = data.loc[current.index, [*keys, "n", "d", "d2", "centre"]].merge(
         wide, left_on=keys, right_index=True, how="left"
     )
     smoothed, counts = {}, np.zeros((last + 1, len(joined)))
     for name in ("n", "d", "d2"):
-        matrix = joined[[f"{name}{step}" for step in steps]].to_numpy(dtype=float).T.copy()  # rounds x points
+        matrix = joined[[f"{name}@{step}" for step in steps]].to_numpy(dtype=float).T.copy()  # rounds x points
         matrix[last] -= joined[name].to_numpy(dtype=float)  # leave the point out of its own band
         smoothed[name] = pd.DataFrame(matrix).ewm(alpha=alpha, adjust=True).mean().iloc[-1].to_numpy()
         counts = matrix if name == "n" else counts
