@@ -112,7 +112,8 @@ def drift_band(
     lo, hi = scale(min(values)), scale(max(values))
     pad_v = (hi - lo) * 0.08 or 1.0
     lo, hi = lo - pad_v, hi + pad_v
-    width, height, left, top, bottom = 360, 170, 64, 24, 30
+    width, height, left, top, bottom = 420, 170, 64, 24, 30
+    shown = title if len(title) <= 62 else title[:61] + "…"
     step = (width - left - 10) / max(len(series), 1)
 
     def y(v: float) -> float:
@@ -122,7 +123,7 @@ def drift_band(
     parts = [
         f'<svg class="chart drift" role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
-        f'<text x="4" y="14" class="title">{escape(title)}</text>',
+        f'<text x="4" y="14" class="title"><title>{escape(title)}</title>{escape(shown)}</text>',
         f'<rect x="{left}" y="{top}" width="{width - left - 10}" height="{height - top - bottom}" class="frame"/>',
         f'<rect x="{left}" y="{band_top:.1f}" width="{width - left - 10}" '
         f'height="{max(band_bottom - band_top, 1):.1f}" class="band">'

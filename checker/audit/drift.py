@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -158,7 +158,7 @@ def bands(points: pd.DataFrame, keys: list[str], alpha: float, last: int) -> pd.
 
 
 def _judged(
-    ctx: AuditContext, points: pd.DataFrame, keys: list[str], floor: Any
+    ctx: AuditContext, points: pd.DataFrame, keys: list[str], floor: Callable[[float], float]
 ) -> Iterator[tuple[pd.Series, pd.Series]]:
     """(point, band) for each audited result whose series is long enough and that lies outside its band.
 

@@ -259,7 +259,7 @@ def _drift_chart(ctx: AuditContext, finding: Finding) -> str:
     extra = finding.extra
     if finding.code not in ("AU050", "AU051") or not isinstance(extra.get("band"), list) or len(extra["band"]) != 2:
         return ""
-    title = f"{extra.get('metric') or 'metric'}: {extra.get('series', '')}"
+    title = f"{extra['metric'] + ': ' if extra.get('metric') else ''}{extra.get('series', '')}"
     low, high = (float(v) for v in extra["band"])
     chart = drift_band(title, series_points(ctx, extra), (low, high), float(extra["mean"]), float(extra["value"]),
                        log=finding.code == "AU050")  # fmt: skip
