@@ -13,8 +13,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.audit import drift
 from checker.audit.base import AuditContext, HistoryRound
@@ -99,6 +102,34 @@ def test_synthetic_rules_flag_only_the_point_outside_its_band(synthetic: AuditCo
     assert metric.expected == "within mean ± 3.0·spread: 2.374 .. 4.643"
 
 
+values = st.lists(st.floats(-1e3, 1e6, allow_nan=False, width=32), min_size=0, max_size=4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rounds=st.lists(values, min_size=1, max_size=3), current=st.lists(values.filter(bool), min_size=1, max_size=1),
+       alpha=st.floats(0.05, 0.99), data=st.data())  # fmt: skip
+def test_band_is_the_round_weighted_mean_and_variance_whatever_the_order(
+    rounds: list[list[float]], current: list[list[float]], alpha: float, data: st.DataObject
+) -> None:
+    """An independent oracle: weights (1 - alpha) ** age per result, the judged point left out; shuffling the
+    results within their rounds changes nothing."""
+    all_rounds = [*rounds, current[0]]
+    last = len(all_rounds) - 1
+    rows = [{"key": "s", "round": r, "y": float(v)} for r, vs in enumerate(all_rounds) for v in vs]
+    order = data.draw(st.permutations(range(len(rows))))
+    points = pd.DataFrame([rows[i] for i in order])
+    band = drift.bands(points, ["key"], alpha, last)
+    for index, row in band.iterrows():
+        others = points.drop(index)
+        weights = (1 - alpha) ** (last - others["round"].to_numpy())
+        mean = float(np.average(others["y"], weights=weights))
+        variance = float(np.average((others["y"] - mean) ** 2, weights=weights))
+        scale = 1 + float(points["y"].abs().max())
+        assert row["mean"] == pytest.approx(mean, abs=1e-9 * scale)
+        assert row["spread"] ** 2 == pytest.approx(variance, abs=1e-9 * scale**2)
+        assert row["count"] == len(others) and row["history"] == int((others["round"] < last).sum())
+
+
 def test_short_series_and_no_history_are_not_judged(synthetic: AuditContext) -> None:
     synthetic.config["drift"]["min_series"] = 5  # the band of each audited point holds 4 results
     assert not list(drift.accuracy_drift(synthetic)) and not list(drift.metric_drift(synthetic))
@@ -181,5 +212,6 @@ def test_drift_thresholds_are_validated(tmp_path: Path) -> None:
     from tests.test_audit import test_config
 
     assert load_config()["drift"]["alpha"] == 0.5
-    with pytest.raises(RulesetError, match=r"\$\.drift\.alpha"):
-        load_config(str(test_config(tmp_path, drift__alpha=1.5)))
+    for alpha in (0, 1.0):  # alpha 1 would forget every earlier round
+        with pytest.raises(RulesetError, match=r"\$\.drift\.alpha"):
+            load_config(str(test_config(tmp_path, drift__alpha=alpha)))

@@ -154,7 +154,7 @@ def bands(points: pd.DataFrame, keys: list[str], alpha: float, last: int) -> pd.
         },
         index=current.index,
     )
-    return out[out["count"] > 0]
+    return out[(out["count"] > 0) & np.isfinite(out["mean"])]
 
 
 def _judged(
