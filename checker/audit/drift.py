@@ -109,12 +109,12 @@ def _number(text: str) -> float | None:
 def bands(points: pd.DataFrame, keys: list[str], alpha: float, last: int) -> pd.DataFrame:
     """Exponentially weighted mean and spread of each round-``last`` point's series, the point itself left out.
 
-    Rounds are the steps of the smoothing: round ``last - j`` weighs ``(1 - alpha) ** j`` (pandas ``ewm`` with
-    ``adjust=True``), and every result of a round counts once within its round. pandas smooths the per-round
+    Rounds are the steps of the smoothing: each result of round ``last - j`` weighs ``(1 - alpha) ** j`` (pandas
+    ``ewm`` with ``adjust=True``), whatever order the results of one round come in. pandas smooths the per-round
     count, sum and sum of squares of the values; their ratios give the weighted mean and the weighted
     (population) variance, E[y²] - E[y]², of all results of the series, so the spread holds both the peers'
     scatter within a round and the drift between rounds. A round without results in the series still counts as
-    a step. Values are centred on the series' median first, which keeps the sum of squares exact for large
+    a step. Values are centred on the series' median first, so that E[y²] - E[y]² does not cancel for large
     numbers such as tokens per second. The point itself is left out of its own band, so that one wild result
     cannot widen the band that judges it.
 
@@ -136,12 +136,18 @@ def bands(points: pd.DataFrame, keys: list[str], alpha: float, last: int) -> pd.
     joined = data.loc[current.index, [*keys, "n", "d", "d2", "centre"]].merge(
         wide, left_on=keys, right_index=True, how="left"
     )
-    smoothed, counts = {}, np.zeros((last + 1, len(joined)))
-    for name in ("n", "d", "d2"):
-        matrix = joined[[f"{name}@{step}" for step in steps]].to_numpy(dtype=float).T.copy()  # rounds x points
-        matrix[last] -= joined[name].to_numpy(dtype=float)  # leave the point out of its own band
-        smoothed[name] = pd.DataFrame(matrix).ewm(alpha=alpha, adjust=True).mean().iloc[-1].to_numpy()
-        counts = matrix if name == "n" else counts
+
+    def per_round(name: str) -> np.ndarray:
+        """Rounds x points: the series' per-round ``name`` with the point left out of its own band."""
+        matrix = joined[[f"{name}@{step}" for step in steps]].to_numpy(dtype=float).T.copy()
+        matrix[last] -= joined[name].to_numpy(dtype=float)
+        return matrix
+
+    counts = per_round("n")
+    smoothed = {
+        name: pd.DataFrame(matrix).ewm(alpha=alpha, adjust=True).mean().iloc[-1].to_numpy()  # one ewm per column
+        for name, matrix in (("n", counts), ("d", per_round("d")), ("d2", per_round("d2")))
+    }
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = smoothed["d"] / smoothed["n"]
         variance = np.clip(smoothed["d2"] / smoothed["n"] - mean**2, 0.0, None)
