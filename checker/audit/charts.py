@@ -113,7 +113,7 @@ def drift_band(
     pad_v = (hi - lo) * 0.08 or 1.0
     lo, hi = lo - pad_v, hi + pad_v
     width, height, left, top, bottom = 420, 170, 64, 24, 30
-    shown = title if len(title) <= 62 else title[:61] + "…"
+    shown = title if len(title) <= 52 else title[:51] + "…"
     step = (width - left - 10) / max(len(series), 1)
 
     def y(v: float) -> float:
