@@ -91,7 +91,7 @@ def prepare(
         fail(f"cannot write {out}: {exc.strerror or exc} ({getattr(exc, 'filename', '') or 'no file'}); free space "
              "or choose another --output")  # fmt: skip
     for line in log.lines():
-        click.echo(line)
+        click.echo(line, err=fmt != "text")  # a machine format's standard output is the report alone
     emit(report, fmt, None)
     click.echo(f"prepare: {len(log.actions)} actions, see {out / LOG_NAME}", err=True)
     sys.exit(report.exit_code)
