@@ -69,21 +69,43 @@ def _regular(path: Path) -> os.stat_result | None:
 
 
 def plan(tree: Tree, rules: Round, log: ActionLog) -> list[Truncation]:
-    """The logs of ``tree`` the round's official tool would truncate (read only)."""
+    """The logs of ``tree`` the round's official tool would truncate (read only).
+
+    Walked as the official tool walks them, folder by folder: ``results/<system>/<model>/<scenario>/accuracy``,
+    and the audits' ``<TEST>/accuracy`` under ``compliance/`` (split layout) or the scenario folder (merged),
+    whether or not a result folder matches them.
+    """
     conf = settings(rules)
     if not conf.get("hash_line"):
         return []
     found: list[Truncation] = []
     for submitter in tree.submitters:
-        for result in submitter.results:
-            places: list[tuple[Path, str | None]] = [(result.result_dir / "accuracy", None)]
-            if result.division in conf.get("audit_divisions", []):
-                places += [(result.compliance_dir / t / "accuracy", t) for t in conf.get("audit_tests", [])]
-            for folder, test in places:
-                item = _one(tree.root, folder, test, conf, log)
-                if item is not None:
-                    found.append(item)
+        places: list[tuple[Path, str | None]] = []
+        for scenario in _scenarios(submitter.path / "results"):
+            if _folders(scenario):  # the official walk looks only below scenario folders that hold folders
+                places.append((scenario / "accuracy", None))
+        if submitter.division in conf.get("audit_divisions", []):
+            audits = submitter.path / ("results" if submitter.layout == "merged" else "compliance")
+            for scenario in _scenarios(audits):
+                places += [(scenario / t / "accuracy", t) for t in conf.get("audit_tests", []) if (scenario / t).is_dir()]
+        for folder, test in places:
+            item = _one(tree.root, folder, test, conf, log)
+            if item is not None:
+                found.append(item)
     return found
+
+
+def _folders(path: Path) -> list[Path]:
+    """Sub-folders in name order (links not followed: RH006/RH009 judge them)."""
+    try:
+        return sorted(p for p in path.iterdir() if p.is_dir() and not p.is_symlink())
+    except OSError:
+        return []
+
+
+def _scenarios(base: Path) -> list[Path]:
+    """``base/<system>/<model>/<scenario>`` folders."""
+    return [scenario for system in _folders(base) for model in _folders(system) for scenario in _folders(model)]
 
 
 def _one(root: Path, folder: Path, test: str | None, conf: dict[str, Any], log: ActionLog) -> Truncation | None:
