@@ -22,7 +22,8 @@ else:  # pragma: no cover - Python 3.10
 
 CONFIG_FILE = "subcheck.yaml"
 PREPARE_LOG = "prepare_log.txt"  # what `subcheck prepare` did to the tree it wrote
-SETTINGS_FILES = frozenset({CONFIG_FILE, ".subcheck.yaml", PREPARE_LOG})  # subcheck's own files, allowed at a results root
+# subcheck's own files, allowed at a results root
+SETTINGS_FILES = frozenset({CONFIG_FILE, ".subcheck.yaml", PREPARE_LOG})
 PYPROJECT = "pyproject.toml"
 CONFIG_CAP = 1024 * 1024
 KEYS = {

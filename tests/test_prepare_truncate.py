@@ -20,7 +20,6 @@ from click.testing import CliRunner
 from checker.cli import main
 from checker.discovery import discover
 from checker.prepare import truncate
-from checker.prepare.log import ActionLog
 from checker.rounds import Round
 from tests.conftest import require_data
 
@@ -54,7 +53,7 @@ def one_result(tmp_path: Path, log: bytes, txt: bytes | None) -> tuple[Path, Pat
 
 def run(root: Path, version: str) -> list[truncate.Truncation]:
     rules = Round.load("inference", version)
-    items = truncate.plan(discover(root, rules["layout"]), rules, ActionLog())
+    items = truncate.plan(discover(root, rules["layout"]), rules, [])
     for item in items:
         truncate.apply(root, item, rules)
     return items

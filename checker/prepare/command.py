@@ -102,7 +102,8 @@ def _plan(
 ) -> tuple[set[str], list[truncate.Truncation], list[infer.Inference]]:
     """What to leave out, truncate and infer, worked out on SRC without writing; each step logged."""
     results = {r.rel: r for r in tree.results}
-    truncations = truncate.plan(tree, rules, log)
+    notes: list[tuple[str, str]] = []
+    truncations = truncate.plan(tree, rules, notes)
     inferred = {posixpath.dirname(made.result) for made in infer.plan(tree, rules, set())}
     verdict = drop.judge(tree, rules, truncations, inferred, *engine)
     skip: set[str] = set()
@@ -119,6 +120,9 @@ def _plan(
             log.add("remove", path, why)
             skip.add(path)
     truncations = [t for t in truncations if not drop.under(t.log, skip)]
+    for path, why in notes:
+        if not drop.under(path, skip):
+            log.add("skip", path, why)
     for item in truncations:
         log.add("truncate", item.log, truncate.describe(item, rules))
     inferences = infer.plan(tree, rules, dropped)

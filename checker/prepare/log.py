@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from checker.config import PREPARE_LOG as LOG_NAME  # at OUT's root; ST002 tolerates it as subcheck's own file
 
 

@@ -1,8 +1,8 @@
-"""Accuracy-log truncation exactly as the round's official ``truncate_accuracy_log.py`` does it.
+r"""Accuracy-log truncation exactly as the round's official ``truncate_accuracy_log.py`` does it.
 
 The official rule (v4.1 to v6.x): an ``mlperf_log_accuracy.json`` whose ``accuracy.txt`` has no
 ``hash=`` line, or that is 10240 bytes or more, gets the SHA-256 of the whole log appended to
-``accuracy.txt`` and is cut to its first and last 4096 bytes around ``\\n\\n...\\n\\n`` (a log under
+``accuracy.txt`` and is cut to its first and last 4096 bytes around ``\n\n...\n\n`` (a log under
 4096 bytes is kept whole). Which logs (the result's own, which audits, which divisions) and the
 exact ``hash=`` line are the round's, in ``rules/inference/<round>.yaml`` under ``prepare.truncation``.
 """
@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from checker.discovery import Tree
-from checker.prepare.log import ActionLog
 from checker.rounds import Round
 
 LOG_NAME = "mlperf_log_accuracy.json"
@@ -68,8 +67,8 @@ def _regular(path: Path) -> os.stat_result | None:
     return info if stat.S_ISREG(info.st_mode) else None
 
 
-def plan(tree: Tree, rules: Round, log: ActionLog) -> list[Truncation]:
-    """The logs of ``tree`` the round's official tool would truncate (read only).
+def plan(tree: Tree, rules: Round, notes: list[tuple[str, str]]) -> list[Truncation]:
+    """The logs of ``tree`` the round's official tool would truncate (read only); ``notes`` gets the skipped ones.
 
     Walked as the official tool walks them, folder by folder: ``results/<system>/<model>/<scenario>/accuracy``,
     and the audits' ``<TEST>/accuracy`` under ``compliance/`` (split layout) or the scenario folder (merged),
@@ -86,10 +85,11 @@ def plan(tree: Tree, rules: Round, log: ActionLog) -> list[Truncation]:
                 places.append((scenario / "accuracy", None))
         if submitter.division in conf.get("audit_divisions", []):
             audits = submitter.path / ("results" if submitter.layout == "merged" else "compliance")
+            tests = conf.get("audit_tests", [])
             for scenario in _scenarios(audits):
-                places += [(scenario / t / "accuracy", t) for t in conf.get("audit_tests", []) if (scenario / t).is_dir()]
+                places += [(scenario / t / "accuracy", t) for t in tests if (scenario / t).is_dir()]
         for folder, test in places:
-            item = _one(tree.root, folder, test, conf, log)
+            item = _one(tree.root, folder, test, conf, notes)
             if item is not None:
                 found.append(item)
     return found
@@ -108,7 +108,9 @@ def _scenarios(base: Path) -> list[Path]:
     return [scenario for system in _folders(base) for model in _folders(system) for scenario in _folders(model)]
 
 
-def _one(root: Path, folder: Path, test: str | None, conf: dict[str, Any], log: ActionLog) -> Truncation | None:
+def _one(
+    root: Path, folder: Path, test: str | None, conf: dict[str, Any], notes: list[tuple[str, str]]
+) -> Truncation | None:
     info = _regular(folder / LOG_NAME)
     if info is None:
         return None
@@ -116,7 +118,7 @@ def _one(root: Path, folder: Path, test: str | None, conf: dict[str, Any], log: 
     fresh = test is not None and test in conf.get("fresh_hash_tests", [])
     rel_log, rel_txt = str((folder / LOG_NAME).relative_to(root)), str(txt.relative_to(root))
     if test is None and _regular(txt) is None:
-        log.add("skip", rel_log, "no accuracy.txt beside it to hold the hash (the official tool skips it too)")
+        notes.append((rel_log, "no accuracy.txt beside it to hold the hash (the official tool skips it too)"))
         return None
     if not fresh and _regular(txt) is not None and has_hash(txt) and info.st_size < conf["limit"]:
         return None
