@@ -8,20 +8,25 @@ are rebuilt full (the published ones are truncated), and requires our output to 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
+import string
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from checker.cli import main
 from checker.discovery import discover
 from checker.prepare import truncate
+from checker.prepare.truncate import LOG_NAME
 from checker.rounds import Round
-from tests.conftest import require_data
+from tests.conftest import DEMO_RULES, REPO, require_data
 
 OFFICIAL = Path(os.environ.get("SUBCHECK_OFFICIAL_TOOLS", "/work/ext/official_v41")) / "truncate_accuracy_log.py"
 KEEP = 4096
@@ -106,12 +111,47 @@ def test_hash_line_never_glued_to_an_unterminated_last_line(tmp_path: Path) -> N
     assert txt.read_bytes() == f"accuracy=76.1\nhash={hashlib.sha256(data).hexdigest()}\n".encode()
 
 
+@pytest.mark.skipif(not OFFICIAL.is_file(), reason=f"official truncate_accuracy_log.py not at {OFFICIAL}")
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=string.printable.replace("\r", ""), max_size=20_000))
+def test_kept_bytes_equal_the_official_truncate_file_for_any_log(tmp_path: Path, text: str) -> None:
+    """Any ASCII log without carriage returns (LoadGen writes ASCII JSON with \\n line ends)."""
+    official = official_module()
+    path = tmp_path / "log.json"
+    path.write_bytes(text.encode())
+    data = path.read_bytes()
+    official.truncate_file(str(path))
+    kept = truncate.truncated(data[:KEEP], data[-KEEP:] if data else b"", len(data), KEEP)
+    assert path.read_bytes() == (data if kept is None else kept)
+
+
+def official_module() -> object:
+    spec = importlib.util.spec_from_file_location("official_truncate", OFFICIAL)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+@pytest.mark.skipif(not OFFICIAL.is_file(), reason=f"official truncate_accuracy_log.py not at {OFFICIAL}")
+def test_carriage_returns_are_kept_as_bytes_unlike_the_official_text_mode_read(tmp_path: Path) -> None:
+    """Pinned difference: the official tool reads 4096 *characters* in text mode, turning \\r\\n into \\n; we keep
+    the first and last 4096 bytes as they are, so the kept parts are exactly the bytes the recorded hash covers."""
+    data = full_log(20_000).replace(b"\n", b"\r\n")
+    path = tmp_path / "log.json"
+    path.write_bytes(data)
+    official_module().truncate_file(str(path))  # type: ignore[attr-defined]
+    ours = truncate.truncated(data[:KEEP], data[-KEEP:], len(data), KEEP)
+    official = path.read_bytes()
+    assert ours == data[:KEEP] + b"\n\n...\n\n" + data[-KEEP:]
+    assert b"\r" not in official and official != ours
+
+
 # --- side by side with the official tool on real v4.1 submitters ------------------------------------------------
 # Oracle has TEST01 audit logs; both are small (2 MB, 10 MB). SUBCHECK_PREPARE_SUBMITTERS=A,B compares others.
 SUBMITTERS = tuple(os.environ.get("SUBCHECK_PREPARE_SUBMITTERS", "ConnectTechInc,Oracle").split(","))
 
 
-def rebuild_full(root: Path) -> dict[str, int]:
+def rebuild_full(root: Path, drop_test01_txt: bool = True) -> dict[str, int]:
     """Turn every published (truncated) accuracy log back into a full one, and take the hash out of accuracy.txt.
 
     Rebuilt logs are the published head and tail around new records, so truncating them gives the published
@@ -128,7 +168,7 @@ def rebuild_full(root: Path) -> dict[str, int]:
         log.write_bytes(head[:3000] if middle is None else head + middle + tail)
         counts["small"] += middle is None
         txt = log.parent / "accuracy.txt"
-        if "TEST01" in log.parts and n % 3 == 0:
+        if drop_test01_txt and "TEST01" in log.parts and n % 3 == 0:
             txt.unlink(missing_ok=True)
             counts["txt_removed"] += 1
         elif txt.is_file():
@@ -142,35 +182,87 @@ def files(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.skipif(not OFFICIAL.is_file(), reason=f"official truncate_accuracy_log.py not at {OFFICIAL}")
-def test_byte_identical_to_the_official_tool_on_real_v41_submitters(tmp_path: Path) -> None:
-    src = tmp_path / "src"
-    for name in SUBMITTERS:
-        shutil.copytree(require_data("inference-v4.1", "closed", name), src / "closed" / name)
-    for path in src.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    counts = rebuild_full(src)
+def side_by_side(tmp_path: Path, tool: Path, src: Path, submitters: list[str], args: list[str]) -> dict[str, int]:
+    """Run the official tool per submitter and ``prepare`` on ``src``; every file the tool wrote must match ours."""
     before = files(src)
-    for name in SUBMITTERS:
+    for name in submitters:
         done = subprocess.run(
-            [sys.executable, str(OFFICIAL), "--input", str(src), "--submitter", name, "--output", str(tmp_path / name)],
+            [sys.executable, str(tool), "--input", str(src), "--submitter", name, "--output", str(tmp_path / name)],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
     ours = tmp_path / "ours"
-    result = CliRunner().invoke(main, ["prepare", str(src), "--output", str(ours), "--version", "v4.1", "-j", "1"])
-    assert result.exit_code in (0, 1), result.output
+    result = CliRunner().invoke(main, ["prepare", str(src), "--output", str(ours), "-j", "1", *args])
+    assert result.exit_code in (0, 1), result.output  # rebuilt logs are not real runs: AC rules may fail them
     assert files(src) == before
+    mine = files(ours)
     compared = changed = 0
-    for name in SUBMITTERS:
+    for name in submitters:
         official = files(tmp_path / name)
-        mine = {k: v for k, v in files(ours).items() if k.startswith(f"closed/{name}/")}
         assert sorted(k for k in official if k not in mine) == []
         for rel, data in official.items():
             assert mine[rel] == data, rel
             compared += 1
             changed += before.get(rel) != data
-    truncations = result.output.count("\ntruncate  ") + result.output.startswith("truncate")
-    print(f"official v4.1 side by side: {counts}, {compared} files compared, {changed} changed by both, all identical")
+    truncations = sum(line.startswith("truncate  ") for line in result.output.splitlines())
+    return {"compared": compared, "changed": changed, "truncations": truncations}
+
+
+def real_v41(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    for name in SUBMITTERS:
+        shutil.copytree(require_data("inference-v4.1", "closed", name), src / "closed" / name)
+    for path in src.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return src
+
+
+V51_TOOL = Path(os.environ.get("SUBCHECK_OFFICIAL_TOOLS_V51", "/work/ext/official_v511")) / OFFICIAL.name
+
+
+@pytest.mark.parametrize(("tool", "version"), [(OFFICIAL, "v4.1"), (V51_TOOL, "v5.1")], ids=["v4.1", "v5.1.1"])
+def test_byte_identical_to_the_official_tool_on_real_v41_submitters(tmp_path: Path, tool: Path, version: str) -> None:
+    if not tool.is_file():
+        pytest.skip(f"official truncate_accuracy_log.py not at {tool}")
+    src = real_v41(tmp_path)
+    counts = rebuild_full(src)
+    seen = side_by_side(tmp_path, tool, src, list(SUBMITTERS), ["--version", version])
+    print(f"official {version} side by side: {counts} {seen}, all identical")
     assert counts["logs"] >= 20 and counts["txt_removed"] >= 3
-    assert changed == 2 * counts["logs"] - counts["small"] and truncations == counts["logs"]  # a small log stays
+    assert seen["changed"] == 2 * counts["logs"] - counts["small"]  # a small log keeps its bytes; its txt changes
+    assert seen["truncations"] == counts["logs"]
+
+
+HEAD_TOOL = Path(os.environ.get("SUBCHECK_OFFICIAL_TOOLS_HEAD", "/work/ext/official_head")) / OFFICIAL.name
+
+
+@pytest.mark.skipif(not HEAD_TOOL.is_file(), reason=f"official truncate_accuracy_log.py not at {HEAD_TOOL}")
+def test_byte_identical_to_the_newest_official_tool_on_the_merged_layout(tmp_path: Path) -> None:
+    """The demo tree (merged layout, TEST01 inside the result folder) against mlcommons/inference master."""
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "fixtures" / "valid", src)
+    counts = rebuild_full(src, drop_test01_txt=False)
+    seen = side_by_side(tmp_path, HEAD_TOOL, src, ["SubcheckDemo"], ["--rules", str(REPO / "rules/demo/demo.yaml")])
+    print(f"official master side by side: {counts} {seen}, all identical")
+    assert counts["logs"] == 8 and seen["truncations"] == 8
+
+
+@pytest.mark.skipif(not HEAD_TOOL.is_file(), reason=f"official truncate_accuracy_log.py not at {HEAD_TOOL}")
+def test_newest_official_tool_skips_an_audit_log_without_accuracy_txt_we_do_not(tmp_path: Path) -> None:
+    """Pinned difference: master only makes accuracy.txt for split-layout compliance folders, so in the merged
+    layout a TEST01 log without one stays untruncated (RH004). We truncate it and write the hash, as v4.1 did."""
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "fixtures" / "valid", src)
+    audit = Path("closed/SubcheckDemo/results/demo_cpu_numpy/digits/Offline/TEST01/accuracy")
+    (src / audit / "accuracy.txt").unlink()
+    data = full_log(30_000)
+    (src / audit / LOG_NAME).write_bytes(data)
+    done = subprocess.run(
+        [sys.executable, str(HEAD_TOOL), "--input", str(src), "--submitter", "SubcheckDemo", "--output",
+         str(tmp_path / "official")], capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0 and (tmp_path / "official" / audit / LOG_NAME).read_bytes() == data
+    CliRunner().invoke(main, ["prepare", str(src), "--output", str(tmp_path / "ours"), "--rules", DEMO_RULES])
+    assert (tmp_path / "ours" / audit / LOG_NAME).read_bytes() == data[:KEEP] + b"\n\n...\n\n" + data[-KEEP:]
+    digest = hashlib.sha256(data).hexdigest()
+    assert (tmp_path / "ours" / audit / "accuracy.txt").read_text(encoding="utf-8") == f"\nhash={digest}\n"
