@@ -92,6 +92,35 @@ def test_dry_run_lists_and_writes_nothing(mixed_src: Path, tmp_path: Path) -> No
     assert not out.exists() and hashes(mixed_src) == before
 
 
+def test_a_drop_that_fails_the_other_scenarios_drops_them_too(tmp_path: Path) -> None:
+    """Datacenter digits requires Offline: once the invalid Offline is left out, the others fail ST009."""
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "fixtures" / "valid", src)
+    shutil.rmtree(src / DIGITS / "Offline")
+    shutil.copytree(REPO / "fixtures" / "invalid_run" / DIGITS / "Offline", src / DIGITS / "Offline")
+    system = src / "closed/SubcheckDemo/systems/demo_cpu_numpy.json"
+    system.write_text(system.read_text(encoding="utf-8").replace('"edge"', '"datacenter"'), encoding="utf-8")
+    out = tmp_path / "out"
+    result = prepare(str(src), "--output", str(out), "--drop-invalid")
+    log = (out / "prepare_log.txt").read_text(encoding="utf-8").splitlines()
+    assert f"drop      {DIGITS}/Offline: fails PE003" in log
+    for scenario in ("MultiStream", "Server", "SingleStream"):
+        assert f"drop      {DIGITS}/{scenario}: fails system:ST009 once the results above are left out" in log
+    assert "remove    closed/SubcheckDemo/results/demo_cpu_numpy: folder left empty by what was removed from it" in log
+    assert result.exit_code == 1 and "EN002" in result.output  # nothing left to submit is not a pass
+
+
+def test_an_invalid_edge_offline_is_dropped_and_inferred_from_multistream(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "fixtures" / "valid", src)
+    shutil.rmtree(src / DIGITS / "Offline")
+    shutil.copytree(REPO / "fixtures" / "invalid_run" / DIGITS / "Offline", src / DIGITS / "Offline")
+    result = prepare(str(src), "--output", str(tmp_path / "out"), "--drop-invalid")
+    assert result.exit_code == 0, result.output
+    assert f"drop      {DIGITS}/Offline: fails PE003" in result.output
+    assert f"infer     {DIGITS}/Offline: copied from MultiStream; the table marks it inferred" in result.output
+
+
 def test_inferred_results_are_written_and_marked(tmp_path: Path) -> None:
     src = tmp_path / "src"
     shutil.copytree(REPO / "fixtures" / "valid", src)

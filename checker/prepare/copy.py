@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import stat
 from pathlib import Path
@@ -82,3 +83,11 @@ def _emptied(folder: Path, rel: str, skip: set[str]) -> bool:
     """A folder is empty in OUT because of ``skip`` (an empty folder of SRC is copied as it is)."""
     prefix = rel + "/"
     return any(s.startswith(prefix) for s in skip)
+
+
+def prune(out: Path, rel: str, log: ActionLog) -> None:
+    """Remove ``rel`` and its parents while they are empty, down to ``<division>/<submitter>/<results>``."""
+    while rel.count("/") >= 3 and (out / rel).is_dir() and not any((out / rel).iterdir()):
+        (out / rel).rmdir()
+        log.add("remove", rel, "folder left empty by what was removed from it")
+        rel = posixpath.dirname(rel)
