@@ -121,6 +121,22 @@ def test_an_invalid_edge_offline_is_dropped_and_inferred_from_multistream(tmp_pa
     assert f"infer     {DIGITS}/Offline: copied from MultiStream; the table marks it inferred" in result.output
 
 
+def test_links_are_never_written_through(tmp_path: Path) -> None:
+    """An audit's accuracy.txt linking back into SRC (absolute, so RH006 keeps it) is not appended to."""
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "fixtures" / "valid", src)
+    audit = src / DIGITS / "Offline/TEST01/accuracy"
+    (audit / "mlperf_log_accuracy.json").write_bytes(b"[\n" + b"x" * 30_000 + b"\n]\n")
+    (audit / "accuracy.txt").unlink()
+    (audit / "accuracy.txt").symlink_to(src / DIGITS / "Offline/accuracy/accuracy.txt")
+    before = hashes(src)
+    result = prepare(str(src), "--output", str(tmp_path / "out"))
+    assert hashes(src) == before
+    rel = f"{DIGITS}/Offline/TEST01/accuracy/mlperf_log_accuracy.json"
+    why = "accuracy.txt is a link or not a file: never written through (RH006/RH009)"
+    assert f"skip      {rel}: {why}" in result.output
+
+
 def test_inferred_results_are_written_and_marked(tmp_path: Path) -> None:
     src = tmp_path / "src"
     shutil.copytree(REPO / "fixtures" / "valid", src)

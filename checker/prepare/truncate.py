@@ -120,6 +120,9 @@ def _one(
     if test is None and _regular(txt) is None:
         notes.append((rel_log, "no accuracy.txt beside it to hold the hash (the official tool skips it too)"))
         return None
+    if _regular(txt) is None and (txt.exists() or txt.is_symlink()):
+        notes.append((rel_log, "accuracy.txt is a link or not a file: never written through (RH006/RH009)"))
+        return None
     if not fresh and _regular(txt) is not None and has_hash(txt) and info.st_size < conf["limit"]:
         return None
     return Truncation(rel_log, rel_txt, fresh, info.st_size)
@@ -138,7 +141,7 @@ def apply(root: Path, item: Truncation, rules: Round) -> str:
     keep = int(conf["keep_bytes"])
     path, txt = root / item.log, root / item.txt
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
@@ -148,17 +151,23 @@ def apply(root: Path, item: Truncation, rules: Round) -> str:
         tail = fh.read(keep)
     hexdigest = digest.hexdigest()
     if item.fresh:
-        txt.write_bytes(conf["fresh_hash_line"].replace("{hash}", hexdigest).encode("utf-8"))
+        _write(txt, conf["fresh_hash_line"].replace("{hash}", hexdigest).encode("utf-8"), os.O_TRUNC)
     else:
         line = conf["hash_line"].replace("{hash}", hexdigest)
         if not line.startswith("\n") and _ends_mid_line(txt):
             line = "\n" + line  # the official tool would glue the hash to the last line, where no one finds it
-        with open(txt, "ab") as fh:
-            fh.write(line.encode("utf-8"))
+        _write(txt, line.encode("utf-8"), os.O_APPEND)
     kept = truncated(head, tail, size, keep)
     if kept is not None:
-        path.write_bytes(kept)
+        _write(path, kept, os.O_TRUNC)
     return hexdigest
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    """Write without following a link: a link copied into OUT may point back into SRC."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def _ends_mid_line(txt: Path) -> bool:
