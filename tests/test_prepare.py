@@ -193,6 +193,16 @@ def test_pack_refuses_to_overwrite(tmp_path: Path) -> None:
     result = prepare(str(REPO / "fixtures" / "valid"), "--output", str(tmp_path / "out"), "--pack")
     assert result.exit_code == 2 and "exists; move it away" in result.output
     assert (tmp_path / "mlperf_submission_SubcheckDemo.tar.gz").read_bytes() == b"old"
+    assert "no-pack   .: " in (tmp_path / "out" / "prepare_log.txt").read_text(encoding="utf-8")
+
+
+def test_pack_of_several_submitters_needs_a_name_before_anything_is_written(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "fixtures" / "valid", src)
+    shutil.copytree(src / "closed" / "SubcheckDemo", src / "closed" / "Other")
+    result = prepare(str(src), "--output", str(tmp_path / "out"), "--pack")
+    assert result.exit_code == 2 and "--pack needs --submitter-name: the tree holds 2 submitters" in result.output
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")

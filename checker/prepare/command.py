@@ -66,6 +66,7 @@ def prepare(
     jobs = jobs or default_jobs()
     rules_path = str(rules_file.resolve()) if rules_file else None  # worker processes load the round from it
     tree = discover(src, rules["layout"])
+    pack_name = _pack_name(tree, submitter_name) if do_pack else ""
     log = ActionLog()
     log.add("copy", ".", f"from {given}")
     skip, truncations, inferences = _plan(tree, rules, drop_invalid, (jobs, rules_path), log)
@@ -85,7 +86,12 @@ def prepare(
         report.evidence = evidence
         log.add("check", ".", "passes" if not report.errors else f"fails: {report.errors} error finding(s)")
         if do_pack:
-            _pack(out, pack_dir or out.parent, submitter_name, encrypt, not report.errors, tree, log)
+            try:
+                _pack(out, pack_dir or out.parent, pack_name, encrypt, not report.errors, log)
+            except PrepareError as exc:
+                log.add("no-pack", ".", str(exc))
+                log.write(out)
+                raise
         log.write(out)
     except PrepareError as exc:
         fail(str(exc))
@@ -154,15 +160,23 @@ def _plan(
     return skip, truncations, inferences
 
 
-def _pack(out: Path, dest: Path, name: str | None, encrypt: bool, passed: bool, tree: Tree, log: ActionLog) -> None:
+def _pack_name(tree: Tree, given: str | None) -> str:
+    """SUBMITTER in the tarball's name, settled before anything is written."""
+    submitters = sorted({s.submitter for s in tree.submitters})
+    if given is None and len(submitters) != 1:
+        fail(f"--pack needs --submitter-name: the tree holds {len(submitters)} submitters")
+    name = given or submitters[0]
+    if not name or "/" in name or name.startswith("."):
+        fail(f"--submitter-name {name!r} cannot be part of a file name")
+    return name
+
+
+def _pack(out: Path, dest: Path, name: str, encrypt: bool, passed: bool, log: ActionLog) -> None:
     """Pack OUT only when it passes: a tarball of a failing tree is not a submission."""
     if not passed:
         log.add("no-pack", ".", "OUT fails check; nothing packed")
         return
-    submitters = sorted({s.submitter for s in tree.submitters})
-    if name is None and len(submitters) != 1:
-        raise PrepareError(f"--pack needs --submitter-name: the tree holds {len(submitters)} submitters")
     if not dest.is_dir():
         raise PrepareError(f"--pack-dir {dest} is not a folder")
-    tarball, sha = write_pack(out, dest, name or submitters[0], encrypt)
+    tarball, sha = write_pack(out, dest, name, encrypt)
     log.add("pack", str(tarball), ("encrypted, " if encrypt else "") + f"sha1 in {sha.name}")
