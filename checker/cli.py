@@ -49,6 +49,7 @@ class LazyGroup(click.Group):
     lazy = {
         "audit": "checker.audit.command:audit",
         "ci": "checker.ci:ci",
+        "prepare": "checker.prepare.command:prepare",
         "reproduce": "checker.reproduce_cmd:reproduce",
     }
 

@@ -45,7 +45,8 @@ def unknown_top_level_folder(ctx: TreeContext) -> Iterator[Problem]:
 def stray_root_file(ctx: TreeContext) -> Iterator[Problem]:
     """The submission root holds a file other than Markdown or PDF documents.
 
-    subcheck's own settings (``subcheck.yaml``, and the ``.subcheck.yaml`` round pin) may sit there too.
+    subcheck's own files (``subcheck.yaml``, the ``.subcheck.yaml`` round pin, and the ``prepare_log.txt`` that
+    ``subcheck prepare`` writes) may sit there too.
 
     Fails: ``results.csv`` at the root. Passes: a ``README.md`` or a ``subcheck.yaml`` at the root.
     """
