@@ -11,6 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from checker.parsers.mllog import parse_file
+from checker.training.scoring import run_window
+
 ORG, SYSTEM, BENCH = "Acme", "acme-8xgpu", "qwen35_397b_grpo"
 GBS = 256
 FIRST_EVAL = GBS * 18  # GBS * ceil(2.5 + 3840 / GBS)
@@ -110,19 +113,36 @@ def qwen_log(run: int, evals: tuple[tuple[int, float], ...] | None = None, **ove
     return "\n".join(out) + "\n"
 
 
-def node_log(run: int, watts: tuple[float, ...] = (1000.0, 1200.0), eff: float | None = 0.9) -> str:
-    """Readings every minute from power_measurement_start to _stop (covering the run), ``watts`` cycled."""
-    start = T0 + run * 10_000_000 + 60_000
-    stop = start + RUN_MS[run]
-    out = [line(start, "power_measurement_start")] + ([line(start, "conversion_eff", eff)] if eff is not None else [])
-    for i, t in enumerate(range(start + 60_000, stop + 1, 60_000)):
-        out.append(line(t, "power_reading", watts[i % len(watts)]))
-    out.append(line(stop, "power_measurement_stop"))
+def node_log(start: float, stop: float, step_ms: int, offset: float = 0.0, eff: float | None = 0.9) -> str:
+    """A node's power log: the window opens 1 s before ``start`` and closes 1 s after ``stop``."""
+    out = [line(start - 1000, "power_measurement_start")]
+    out += [line(start - 1000, "conversion_eff", eff)] if eff is not None else []
+    t, i = start - 1000 + step_ms, 0
+    while t < stop + 1000:
+        out.append(line(t, "power_reading", 1000.0 + 37 * i + offset))
+        t, i = t + step_ms, i + 1
+    out.append(line(stop + 1000, "power_measurement_stop"))
     return "\n".join(out) + "\n"
 
 
-def sw_log(watts: float = 300.0, eff: float = 0.95) -> str:
-    return line(T0, "conversion_eff", eff) + "\n" + line(T0, "interconnect_power_est", watts) + "\n"
+def sw_log(start: float, watts: float, eff: float = 0.95) -> str:
+    return line(start, "conversion_eff", eff) + "\n" + line(start, "interconnect_power_est", watts) + "\n"
+
+
+def add_power(bench: Path, nodes: int = 2, switches: int = 1) -> None:
+    """Write ``power/result_<k>/`` for every run of ``bench``, each window covering its run.
+
+    Run k is read every 7 s x (k + 1); node n adds 11 W x n; switch j of run k estimates 250 + k W.
+    """
+    for k, result in enumerate(sorted(bench.glob("result_*.txt"))):
+        window = run_window(parse_file(result))
+        assert window is not None
+        folder = bench / "power" / result.stem
+        folder.mkdir(parents=True)
+        for n in range(nodes):
+            (folder / f"node_{n}.txt").write_text(node_log(*window, step_ms=7000 * (k + 1), offset=11.0 * n))
+        for j in range(switches):
+            (folder / f"sw_{j}.txt").write_text(sw_log(window[0], 250.0 + k))
 
 
 def build(root: Path, power: bool = False, nodes: int = 2, switches: int = 1) -> Path:
@@ -133,11 +153,6 @@ def build(root: Path, power: bool = False, nodes: int = 2, switches: int = 1) ->
     bench.mkdir(parents=True)
     for run in range(3):
         (bench / f"result_{run}.txt").write_text(qwen_log(run))
-        if power:
-            folder = bench / "power" / f"result_{run}"
-            folder.mkdir(parents=True)
-            for i in range(nodes):
-                (folder / f"node_{i}.txt").write_text(node_log(run))
-            for j in range(switches):
-                (folder / f"sw_{j}.txt").write_text(sw_log())
+    if power:
+        add_power(bench, nodes, switches)
     return bench

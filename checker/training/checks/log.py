@@ -21,7 +21,7 @@ def _report(ctx: BenchmarkContext, code: str) -> Iterator[Problem]:
     noncompliant = set(ctx.noncompliant)
     for p in ctx.problems(code):
         if ctx.tolerated and p.path in noncompliant and p.severity in (None, Severity.ERROR):
-            n, allowed = len(noncompliant), ctx.meta["allowed_failures"]
+            n, allowed = len(ctx.bad_runs), ctx.meta["allowed_failures"]
             note = f"tolerated: {n} failing run(s), {allowed} allowed; the run is not scored"
             yield replace(p, severity=Severity.WARNING, message=f"{p.message} ({note})")
         else:
