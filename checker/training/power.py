@@ -86,7 +86,11 @@ def _run_files(folder: Path, name: str) -> RunPower:
     nodes: list[Path] = []
     switches: list[Path] = []
     strays: list[str] = []
-    for entry in sorted(folder.iterdir()):
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        return RunPower(name, folder, True, naming=(f"cannot list the folder: {exc.strerror or exc}",))
+    for entry in entries:
         m = _POWER_FILE.match(entry.name)
         if not m or not entry.is_file():
             strays.append(entry.name)
@@ -139,7 +143,10 @@ def run_energy(rp: RunPower, ttt_ms: float, root: Path, limit: int) -> RunEnergy
         problems += probs
         total += joules
     failed = any(p.severity in (None, Severity.ERROR) for p in problems)
-    return RunEnergy(rp.run, None if failed or not math.isfinite(total) else total, tuple(problems))
+    if not failed and not math.isfinite(total):
+        problems.append(Problem(_rel(rp.folder, root), f"the energy of {rp.run} is not a finite number", found=total))
+        failed = True
+    return RunEnergy(rp.run, None if failed else total, tuple(problems))
 
 
 def _readable(log: Mllog, where: str) -> list[Problem]:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import math
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from checker.findings import Severity
 
@@ -175,3 +178,36 @@ def v61_system() -> str:
     from .harness import SYSTEM
 
     return SYSTEM
+
+
+# --- damaged power logs: a finding or an energy, never a crash ----------------------------------------------------
+
+_KEYS = ["power_measurement_start", "power_measurement_stop", "power_reading", "conversion_eff", "other"]
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.floats(allow_nan=True), st.integers(-(10**30), 10**30), st.text(max_size=5)
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    records=st.lists(
+        st.tuples(st.sampled_from(_KEYS), st.integers(-(10**6), 10**13), _VALUES), min_size=0, max_size=12
+    ),
+    junk=st.sampled_from(["", ":::MLLOG {broken\n", "\x00\xff\n"]),
+)
+def test_damaged_node_log_never_crashes(powered: Path, records: list, junk: str) -> None:
+    node = _power(powered, 0) / "node_0.txt"
+    node.write_text("".join(v61.line(t, k, v) + "\n" for k, t, v in records) + junk, encoding="latin-1")
+    report = run(powered)
+    assert not findings(report, "EN001")
+    energy = report.rows[0]["Energy"]
+    assert energy is None or math.isfinite(energy)
+    if energy is None:
+        assert [f for f in findings(report, "TE004") if f.severity is Severity.ERROR]
+
+
+def test_energy_overflow_is_te004(powered: Path) -> None:
+    edit([_power(powered, 0) / "node_0.txt"], set_field("power_reading", 1e308, nth=None))
+    report = run(powered)
+    assert report.rows[0]["Energy"] is None
+    assert [f.path.rsplit("/", 1)[-1] for f in findings(report, "TE004")] == ["result_0"]
