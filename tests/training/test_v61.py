@@ -134,3 +134,23 @@ def test_v60_benchmarks_gone_in_v61(tmp_path: Path) -> None:
     got = findings(run(tmp_path / "tree", "v6.1"), "TP002")
     assert [f.found for f in got] == ["dlrm_dcnv2"]
     assert json.loads(json.dumps(got[0].expected)) == sorted(OFFICIAL["benchmarks"])
+
+
+def test_official_package_checker_disagrees_only_on_eval_samples(qwen: Path, tmp_path: Path) -> None:
+    """PyPI mlperf-logging 4.1.68 wants qwen eval_samples 251; the reference 6.1 rules (7bbf792) say 256."""
+    import os
+    import subprocess
+    import sys
+    from importlib.util import find_spec
+
+    python = sys.executable if find_spec("mlperf_logging") else os.environ.get("MLPERF_LOGGING_PYTHON")
+    if python is None:
+        pytest.skip("mlperf_logging not installed (set MLPERF_LOGGING_PYTHON)")
+    org = qwen.parents[2]
+    cmd = [python, "-m", "mlperf_logging.package_checker", str(org), "training", "6.1.0"]
+    out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    text = out.stdout + out.stderr
+    failed = {line.split("CHECK for '", 1)[1].split("'")[0] for line in text.splitlines() if "CHECK for '" in line}
+    missing = [line for line in text.splitlines() if "Required EXACTLY_ONE" in line]
+    assert failed == {"eval_samples"} and "v['value'] == 251" in text and missing == []
+    assert run(qwen.parents[3], "v6.1").findings == []

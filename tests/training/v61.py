@@ -79,6 +79,16 @@ HPARAMS: dict[str, Any] = {
     "num_prompts_per_step": 16,
     "num_generations_per_prompt": 16,
     "gradient_accumulation_steps": 1,
+    # the disclosure keys (optional in the reference 6.1 rules, mandatory in PyPI mlperf-logging 4.1.68)
+    "lowest_numerical_precision_in_linear": "bfloat16",
+    "lowest_numerical_precision_in_attn": "bfloat16",
+    "lowest_numerical_precision_in_comm": "bfloat16",
+    "tensor_parallelism": 8,
+    "pipeline_parallelism": 1,
+    "context_parallelism": 1,
+    "expert_parallelism": 8,
+    "micro_batch_size": 1,
+    "config_filename": "config_qwen.yaml",
 }
 
 
