@@ -175,6 +175,15 @@ def test_fast_run_on_the_shared_data_has_every_difference_explained(tmp_path: Pa
     assert code == 0, out
     assert "6 differences, 6 explained, 0 unexplained" in out
     assert "official-v4.1: ran (kept output inference-v4.1.official-summary.csv)" in out
+    assert "official-HEAD: n/a (has no v4.1 rules; checks v5.0, v5.1, v6.0, v6.1)" in out
+
+
+def test_the_checker_never_imports_the_differential_package() -> None:
+    """The differential run is for people and CI; a check run must not load it (nor the official tools' paths)."""
+    for path in (REPO / "checker").rglob("*.py"):
+        if "differential" in path.parts:
+            continue
+        assert "checker.differential" not in path.read_text(encoding="utf-8"), path
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from checker.differential.compare import SUBCHECK, Comparison, compare, load_explanations, summary
-from checker.differential.tools import applicable, run_subcheck, run_tool
+from checker.differential.tools import TOOLS, ToolRun, applicable, run_subcheck, run_tool
 
 REPO = Path(__file__).resolve().parents[2]
 NAMED = re.compile(r"^(inference|training|endpoints)-(v\d+\.\d+)$")
@@ -59,7 +59,12 @@ def targets(items: list[str]) -> list[tuple[Path, str, str]]:
 
 def run_one(tree: Path, suite: str, version: str, workdir: Path, fast: bool, jobs: int) -> Comparison:
     runs = {SUBCHECK: run_subcheck(tree, version, suite, jobs)}
-    for tool in applicable(suite, version):
+    for tool in TOOLS:
+        if tool.suite != suite:
+            continue
+        if tool not in applicable(suite, version):  # listed, so that the table says why it has no column of verdicts
+            runs[tool.name] = ToolRun("n/a", note=f"has no {version} rules; checks {', '.join(tool.versions)}")
+            continue
         print(f"  {tool.name} on {tree.name} ({version}) ...", file=sys.stderr, flush=True)
         runs[tool.name] = run_tool(tool, tree, version, workdir, fast)
     return compare(tree.name, version, suite, runs, load_explanations())
