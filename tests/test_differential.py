@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from checker.differential import tools
-from checker.differential.__main__ import main, targets
+from checker.differential.__main__ import TargetError, main, targets
 from checker.differential.compare import SUBCHECK, WHOLE_TREE, Explanation, compare, load_explanations, summary
 from checker.differential.mirror import git_dir, sample_1
 from checker.differential.tools import ToolRun, Verdict, applicable, crash_line, read_summary_csv
@@ -143,7 +143,7 @@ def test_targets_expand_a_data_root_and_need_a_round_otherwise(tmp_path: Path) -
     tree = tmp_path / "mine"
     (tree / "closed").mkdir(parents=True)
     assert targets([f"{tree}=v6.1"]) == [(tree, "inference", "v6.1")]
-    with pytest.raises(SystemExit):
+    with pytest.raises(TargetError, match="give the round"):
         targets([str(tree)])
     assert main([str(tree), "--table", str(tmp_path / "t.csv")]) == 2
 

@@ -23,6 +23,10 @@ REPO = Path(__file__).resolve().parents[2]
 NAMED = re.compile(r"^(inference|training|endpoints)-(v\d+\.\d+)$")
 
 
+class TargetError(Exception):
+    """A tree argument that names no folder, or no round (exit 2)."""
+
+
 def default_data() -> Path:
     return Path(os.environ.get("SUBCHECK_DATA", REPO.parent / "shared" / "data"))
 
@@ -45,14 +49,14 @@ def targets(items: list[str]) -> list[tuple[Path, str, str]]:
         path_text, _, version = item.partition("=")
         path = Path(path_text)
         if not path.is_dir():
-            raise SystemExit(f"{path}: not a folder (give a submission tree, or the shared data folder)")
+            raise TargetError(f"{path}: not a folder (give a submission tree, or the shared data folder)")
         named = NAMED.match(path.name)
         if version or named:
             found.append((path, suite_of(path), version or named.group(2)))  # type: ignore[union-attr]
             continue
         children = sorted(p for p in path.iterdir() if p.is_dir() and NAMED.match(p.name))
         if not children:
-            raise SystemExit(f"{path}: give the round as {path}=VERSION (e.g. =v6.1), or name it <suite>-<version>")
+            raise TargetError(f"{path}: give the round as {path}=VERSION (e.g. =v6.1), or name it <suite>-<version>")
         found += [(c, NAMED.match(c.name).group(1), NAMED.match(c.name).group(2)) for c in children]  # type: ignore[union-attr]
     return found
 
@@ -112,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         chosen = targets(args.trees)
-    except SystemExit as stop:
+    except TargetError as stop:
         print(f"differential: {stop}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="subcheck-differential-") as work:
