@@ -166,6 +166,18 @@ def test_every_explanation_names_a_rule_and_an_existing_test() -> None:
         assert name in defined, entry.test
 
 
+def test_the_pinned_v41_rejections_are_the_explained_ones() -> None:
+    """rules/differential.yaml covers exactly the results tests/test_official_v41.py pins, with one of their rules."""
+    from tests.test_official_v41 import OUR_REJECTIONS
+
+    known = [e for e in load_explanations() if e.tool == "official-v4.1" and e.tree == "inference-v4.1"]
+    for location, codes in OUR_REJECTIONS.items():
+        tokens = tuple(codes.split())
+        covering = [e for e in known if e.matches("official-v4.1", "inference-v4.1", "v4.1", location,
+                                                   "subcheck-rejects", tokens)]  # fmt: skip
+        assert len(covering) == 1, location
+
+
 # --- the differential run itself ------------------------------------------------------------------------------
 def test_fast_run_on_the_shared_data_has_every_difference_explained(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     require_data("inference-v4.1.official-summary.csv")

@@ -110,6 +110,36 @@ def test_st019_fail_round_accepting_both_layouts_flags_a_mixed_folder(ctt_tree: 
 # v4.1 (no measurement_dir for every result), v5.1.1 and HEAD --version v5.x (FileNotFoundError on measurements/),
 # HEAD --version v6.0/v6.1 (TypeError in lower_list: a model or system type with no scenario table).
 SAMPLE_1_VERDICTS = {
+    # v4.1 and v5.0 as v5.1, plus what those rounds lack: llama3.1-405b (v4.1) and llama3.1-8b-edge (ST006), the
+    # Interactive scenario (ST007) and so Server required where only Interactive was run (ST009), v5.1's seeds
+    "v4.1": {
+        "AC007": 2,
+        "AC009": 2,
+        "CO003": 12,
+        "CO008": 2,
+        "PE006": 66,
+        "PE015": 1,
+        "ST006": 2,
+        "ST007": 4,
+        "ST009": 2,
+        "ST012": 11,
+        "ST019": 2,
+        "SY003": 1,
+    },
+    "v5.0": {
+        "AC007": 2,
+        "AC009": 2,
+        "CO003": 12,
+        "CO008": 2,
+        "PE006": 66,
+        "PE015": 1,
+        "ST006": 1,
+        "ST007": 4,
+        "ST009": 2,
+        "ST012": 11,
+        "ST019": 2,
+        "SY003": 1,
+    },
     # split rounds: one ST019 per submitter folder instead of 66 ME003 + 22 ME001 + 22 CO001 per-file findings
     "v5.1": {"AC007": 2, "AC009": 2, "CO008": 2, "PE015": 1, "ST012": 11, "ST019": 2, "SY003": 1},
     # v6.0: the layout fits; the logs carry v5.1's seeds (PE006 x3 runs x22, CO003 in the audits)
