@@ -72,6 +72,8 @@ def run_subcheck(tree: Path, version: str, suite: str, jobs: int = 2) -> ToolRun
         for row in result["rows"]:
             if suite == "training" and isinstance(row.get("score"), float):
                 metrics[row.get("unit", "minutes")] = row["score"]
+                if isinstance(row.get("Energy"), float):  # power results: energy to train, as the summarizer's
+                    metrics[row.get("energy_unit", "J")] = row["Energy"]
             elif isinstance(row.get("Result"), (int, float)):
                 metrics[str(row.get("Units"))] = float(row["Result"])
         codes = tuple(result["Findings"].split())
@@ -181,7 +183,9 @@ def package_checker(tree: Path, version: str, workdir: Path) -> ToolRun:
 
 
 def read_summary_csv(path: Path) -> ToolRun:
-    """The result summarizer's table: one row per system, minutes per benchmark column; a score is an acceptance."""
+    """The result summarizer's table: one row per system, minutes per benchmark column (and joules per
+    ``<benchmark>:Energy`` column with power results); a score is an acceptance.
+    """
     fixed = {"division", "availability", "submitter", "system", "number_of_nodes", "host_processor_model_name"}
     fixed |= {"host_processors_count", "accelerator_model_name", "accelerators_count", "framework", "notes"}
     fixed |= {"private_id", "details_url", "code_url"}
@@ -189,11 +193,13 @@ def read_summary_csv(path: Path) -> ToolRun:
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             system = Path(row["details_url"]).stem  # .../<submitter>/systems/<system>.json
-            for benchmark, value in row.items():
-                if benchmark in fixed or not value:
+            for column, value in row.items():
+                if column in fixed or not value:
                     continue
+                benchmark, _, energy = column.partition(":")  # "<benchmark>:Energy" (joules) with power results
                 location = f"{row['submitter']}/results/{system}/{benchmark}"
-                run.verdicts[location] = Verdict(True, {"minutes": float(value)})
+                verdict = run.verdicts.setdefault(location, Verdict(True))
+                verdict.metrics["J" if energy else "minutes"] = float(value)
     return run
 
 
