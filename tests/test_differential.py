@@ -113,9 +113,9 @@ def test_crash_line_is_the_exception_of_a_traceback() -> None:
 def test_summarizer_rows_become_per_benchmark_results(tmp_path: Path) -> None:
     table = tmp_path / "s.csv"
     table.write_text(
-        "division,availability,submitter,system,notes,bert,gpt3,gpt3:Energy,details_url\n"
-        "closed,Available,Acme,Box 1,,5.5,,,https://github.com/mlcommons/r/blob/main/Acme/systems/box_1.json\n"
-        "closed,Available,Acme,Box 2,,,90.5,1.6e7,https://github.com/mlcommons/r/blob/main/Acme/systems/box_2.json\n"
+        "division,availability,submitter,system,notes,bert,gpt3,gpt3:Energy,gpt3:GBS,details_url\n"
+        "closed,Available,Acme,Box 1,,5.5,,,,https://github.com/mlcommons/r/blob/main/Acme/systems/box_1.json\n"
+        "closed,Available,Acme,Box 2,,,90.5,1.6e7,64,https://github.com/mlcommons/r/blob/main/Acme/systems/box_2.json\n"
     )
     run = read_summary_csv(table)
     assert {k: (v.accepted, v.metrics) for k, v in run.verdicts.items()} == {

@@ -183,8 +183,9 @@ def package_checker(tree: Path, version: str, workdir: Path) -> ToolRun:
 
 
 def read_summary_csv(path: Path) -> ToolRun:
-    """The result summarizer's table: one row per system, minutes per benchmark column (and joules per
-    ``<benchmark>:Energy`` column with power results); a score is an acceptance.
+    """The result summarizer's table: one row per system, minutes per benchmark column; a score is an acceptance.
+
+    Its detailed table (``<name>_detailed.csv``) adds ``<benchmark>:Energy`` (joules) for power results.
     """
     fixed = {"division", "availability", "submitter", "system", "number_of_nodes", "host_processor_model_name"}
     fixed |= {"host_processors_count", "accelerator_model_name", "accelerators_count", "framework", "notes"}
@@ -196,10 +197,12 @@ def read_summary_csv(path: Path) -> ToolRun:
             for column, value in row.items():
                 if column in fixed or not value:
                     continue
-                benchmark, _, energy = column.partition(":")  # "<benchmark>:Energy" (joules) with power results
+                benchmark, _, detail = column.partition(":")  # the detailed table: "<benchmark>:Energy" (joules)
+                if detail not in ("", "Energy"):
+                    continue
                 location = f"{row['submitter']}/results/{system}/{benchmark}"
                 verdict = run.verdicts.setdefault(location, Verdict(True))
-                verdict.metrics["J" if energy else "minutes"] = float(value)
+                verdict.metrics["J" if detail else "minutes"] = float(value)
     return run
 
 
@@ -218,6 +221,11 @@ def result_summarizer(tree: Path, version: str, workdir: Path) -> ToolRun:
         if not table.exists():
             return ToolRun("crashed", note=f"{folder.name}: {crash_line(done.stdout + done.stderr)}")
         run.verdicts.update(read_summary_csv(table).verdicts)
+        detailed = table.with_name(f"{table.stem}_detailed.csv")
+        if detailed.is_file():
+            for location, verdict in read_summary_csv(detailed).verdicts.items():
+                if "J" in verdict.metrics and location in run.verdicts:
+                    run.verdicts[location].metrics["J"] = verdict.metrics["J"]
     return run
 
 
