@@ -271,11 +271,16 @@ def _rows(suite: Any, unit: Any) -> tuple[list[dict[str, Any]], Problem | None]:
     return rows, None
 
 
+# Folder-wide errors that reject every result under the folder (a submitter in a layout the round refuses).
+REJECTS_DEPENDENTS = frozenset({"ST019"})
+
+
 def settle(report: Report, stub: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
     """Each result's verdict from the findings on it and on the units it depends on; rebuild rows and rejected.
 
-    A result fails on its own error findings, on any error of its system description (``system:CODE``), and on
-    engine errors (EN) of its submitter or of the tree: whatever could not be judged is not accepted. A result
+    A result fails on its own error findings, on any error of its system description (``system:CODE``), on
+    engine errors (EN) of its submitter or of the tree (whatever could not be judged is not accepted), and on the
+    few folder-wide errors that make every result in the folder unacceptable (``REJECTS_DEPENDENTS``). A result
     without a row is in the table all the same, as a stub row with its identity and verdict.
     """
     failing: dict[str, set[str]] = {}
@@ -289,7 +294,7 @@ def settle(report: Report, stub: Callable[[dict[str, Any]], dict[str, Any]] | No
         codes = sorted(failing.get(location, ()))
         for kind, dep in result["depends"]:
             for code in sorted(failing.get(dep, ())):
-                if kind == "system" or code.startswith("EN"):
+                if kind == "system" or code.startswith("EN") or code in REJECTS_DEPENDENTS:
                     codes.append(f"{kind}:{code}")
         result["Valid"] = not codes
         result["Findings"] = " ".join(codes)

@@ -1021,6 +1021,13 @@ CASES: list[Case] = [
     passes("ST017"),
     fails("ST018", "a submitter without results/", delete(f"{SUB}/results"), path=f"{SUB}/results"),
     passes("ST018"),
+    fails(
+        "ST019",
+        "a split-layout measurements/ folder beside the merged result folders",
+        write(f"{SUB}/measurements/demo_cpu_numpy/digits/Offline/README.md", "# settings\n"),
+        path=SUB,
+    ),
+    passes("ST019"),
     # EN: what the engine itself reports
     fails(
         "EN002",
