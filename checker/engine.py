@@ -328,8 +328,10 @@ def run_checks(
     options = options or RunOptions()
     forget_parsed_files()
     report = Report(str(tree.root), rules.version, columns=suite.columns(rules), suite=rules.suite)
+    from checker.plugins.discovery import requested
     from checker.plugins.findings import plugin_findings, stamp
 
+    options = replace(options, plugins=options.plugins or requested())  # --plugin modules reach the workers
     report.findings += plugin_findings(rules, selection, options.plugins)  # EN004/EN005; loads the plugins
     options = replace(options, plugin_stamp=stamp())
     tree_ctx = suite.tree_context(rules, tree, options)

@@ -39,6 +39,7 @@ class PluginInfo:
 
 
 _FOUND: list[PluginInfo] = []
+_REQUESTED: list[str] = []  # --plugin modules of this command
 _DONE: set[str] = set()  # "entry points" once loaded, and each --plugin module
 
 
@@ -56,6 +57,15 @@ def load_plugins(modules: Iterable[str] = ()) -> list[PluginInfo]:
             _DONE.add(module)
             _FOUND.append(_load_module(module))
     return list(_FOUND)
+
+
+def request(modules: Iterable[str]) -> None:
+    """Remember ``--plugin`` modules for this process's runs (the command line calls this)."""
+    _REQUESTED.extend(m for m in modules if m not in _REQUESTED)
+
+
+def requested() -> tuple[str, ...]:
+    return tuple(_REQUESTED)
 
 
 def failures() -> list[PluginInfo]:
