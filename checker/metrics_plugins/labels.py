@@ -6,36 +6,12 @@ function returning the label of each ``qsl_idx`` in order), so no benchmark is n
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from checker.plugins.api import MetricError, MetricResult, metric
+from checker.plugins.api import MetricError, MetricResult, ground_truth, metric
 
 _WIDTHS = {"int8": 1, "int16": 2, "int32": 4, "int64": 8}
-
-
-def load_object(reference: str) -> Any:
-    """``package.module:attribute`` -> the object; any failure is a :class:`MetricError` that names it."""
-    module_name, _, attribute = str(reference).partition(":")
-    if not module_name or not attribute:
-        raise MetricError(f"{reference!r} is not package.module:attribute")
-    try:
-        module = importlib.import_module(module_name)
-        return getattr(module, attribute)
-    except Exception as exc:  # noqa: BLE001 - any import failure means there is no ground truth
-        raise MetricError(f"ground truth {reference} cannot be loaded: {type(exc).__name__}: {exc}") from exc
-
-
-def ground_truth(params: Mapping[str, Any], key: str = "labels") -> Any:
-    """Call the function the rule file names under ``params[key]`` and return what it gives."""
-    if key not in params:
-        raise MetricError(f"the rule file gives no params.{key} for this metric")
-    loader: Callable[[], Any] = load_object(params[key])
-    try:
-        return loader()
-    except Exception as exc:  # noqa: BLE001
-        raise MetricError(f"ground truth {params[key]} failed: {type(exc).__name__}: {exc}") from exc
 
 
 @metric("top1_label")

@@ -17,6 +17,8 @@ from checker.plugins.api import (
     Outcome,
     Registered,
     Violation,
+    ground_truth,
+    load_object,
     metric,
     validator,
 )
@@ -29,6 +31,8 @@ __all__ = [
     "Outcome",
     "Registered",
     "Violation",
+    "ground_truth",
+    "load_object",
     "metric",
     "validator",
 ]

@@ -9,6 +9,7 @@ checked when the rule file is used, so a typo in a parameter is reported rather 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,3 +102,26 @@ def validator(name: str, params: Mapping[str, Any] | None = None) -> Callable[[V
 
 def _summary(func: Callable[..., Any]) -> str:
     return ((func.__doc__ or "").strip().splitlines() or [""])[0]
+
+
+def load_object(reference: str) -> Any:
+    """``package.module:attribute`` -> the object; any failure is a :class:`MetricError` that names it."""
+    module_name, _, attribute = str(reference).partition(":")
+    if not module_name or not attribute:
+        raise MetricError(f"{reference!r} is not package.module:attribute")
+    try:
+        module = importlib.import_module(module_name)
+        return getattr(module, attribute)
+    except Exception as exc:  # noqa: BLE001 - any import failure means there is no ground truth
+        raise MetricError(f"ground truth {reference} cannot be loaded: {type(exc).__name__}: {exc}") from exc
+
+
+def ground_truth(params: Mapping[str, Any], key: str = "labels") -> Any:
+    """Call the function the rule file names under ``params[key]`` and return what it gives."""
+    if key not in params:
+        raise MetricError(f"the rule file gives no params.{key} for this metric")
+    loader: Callable[[], Any] = load_object(params[key])
+    try:
+        return loader()
+    except Exception as exc:  # noqa: BLE001
+        raise MetricError(f"ground truth {params[key]} failed: {type(exc).__name__}: {exc}") from exc
