@@ -99,3 +99,31 @@ def test_segmentation_sut_runs_all_four_scenarios_with_real_loadgen(tmp_path: Pa
     # scenario's Dice is computed from its outputs by the plugin and passes its validators.
     findings = [f for f in check(tmp_path / "valid") if f.fails and f.code[:2] in ("AC", "EN", "ST")]
     assert findings == [], [f.message for f in findings]
+
+
+def _dice_row(report: dict) -> dict:
+    (row,) = [item for item in report["items"] if item["name"] == "dice"]
+    return row
+
+
+@pytest.mark.slow
+def test_reproduce_recomputes_dice_of_the_rerun() -> None:
+    """`subcheck reproduce` re-runs the SUT and computes Dice of the re-run with the same plugin as `check`."""
+    pytest.importorskip("mlperf_loadgen")
+    from reference_sut.reproduce import reproduce
+
+    honest = reproduce(FIXTURES / "valid" / OFFLINE, repeat=1)
+    assert _dice_row(honest)["measured"] == pytest.approx(0.854483, abs=1e-6) and _dice_row(honest)["verdict"] == "ok"
+    overstated = reproduce(FIXTURES / "dice_overstated" / OFFLINE, repeat=1)
+    assert _dice_row(overstated)["claimed"] == 0.88448 and _dice_row(overstated)["verdict"] == "miss"
+    assert overstated["status"] == "not_reproduced"
+
+
+@pytest.mark.slow
+def test_reproduce_without_the_plugin_says_which_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("mlperf_loadgen")
+    from reference_sut.reproduce import reproduce
+
+    monkeypatch.delitem(METRICS, "dice")
+    report = reproduce(FIXTURES / "valid" / OFFLINE, repeat=1)
+    assert report["status"] == "cannot_reproduce" and "install the plugin subcheck-dice" in report["reason"]
