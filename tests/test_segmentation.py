@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from checker.discovery import discover
 from checker.engine import run_checks
@@ -127,3 +129,52 @@ def test_reproduce_without_the_plugin_says_which_to_install(monkeypatch: pytest.
     monkeypatch.delitem(METRICS, "dice")
     report = reproduce(FIXTURES / "valid" / OFFLINE, repeat=1)
     assert report["status"] == "cannot_reproduce" and "install the plugin subcheck-dice" in report["reason"]
+
+
+def _copy(tmp_path: Path, name: str = "valid") -> Path:
+    import shutil
+
+    return Path(shutil.copytree(FIXTURES / name, tmp_path / name))
+
+
+def test_audited_responses_that_differ_fail_the_spread_validator(tmp_path: Path) -> None:
+    """TEST01's audited masks are not the accuracy run's: Dice on the same samples moves beyond 0.01."""
+    tree = _copy(tmp_path)
+    log = tree / OFFLINE / "TEST01" / "performance" / "run_1" / "mlperf_log_accuracy.json"
+    entries = yaml.safe_load(log.read_text())
+    blank = "00" * 36
+    lines = [
+        "[",
+        *(f'{{ "seq_id" : {e["seq_id"]}, "qsl_idx" : {e["qsl_idx"]}, "data" : "{blank}" }},' for e in entries),
+    ]
+    log.write_text("\n".join(lines)[:-1] + "\n]\n")  # every audited mask is all background
+    (finding,) = [f for f in check(tree) if f.code == "AC012"]
+    assert "dice on TEST01's" in finding.message and "(validator max_test01_spread)" in finding.message
+    assert finding.key == "metrics.dice.validators[2]" and finding.expected == "spread <= 0.01"
+
+
+def test_a_response_too_short_for_its_mask_fails_closed(tmp_path: Path) -> None:
+    tree = _copy(tmp_path)
+    log = tree / OFFLINE / "accuracy" / "mlperf_log_accuracy.json"
+    text = log.read_text()
+    first = text.index('"data" : "') + len('"data" : "')
+    log.write_text(text[:first] + text[first + 8 :])  # 4 bytes fewer in the first response
+    (finding,) = [f for f in check(tree) if f.code == "AC011"]
+    assert finding.fails and "dice cannot be computed from the outputs" in finding.message
+    assert "fewer than 144 pixels" in finding.message
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.integers(-3, 40), st.binary(max_size=48), max_size=30))
+def test_damaged_responses_give_a_value_or_a_metric_error(responses: dict[int, bytes]) -> None:
+    """Any bytes for any qsl_idx: Dice and top-1 answer with a value or a MetricError, never another exception."""
+    from checker.plugins.api import MetricError, MetricResult
+
+    rules = Round.load("inference", "demo-segmentation", RULES)["models"]
+    for model, metric in (("segmentation", "dice"), ("digits", "acc")):
+        spec = rules[model]["metrics"][metric]
+        try:
+            result = METRICS[spec["compute"]].func(responses, spec["params"])
+        except MetricError:
+            continue
+        assert isinstance(result, MetricResult) and 0 <= result.value <= 100
