@@ -145,3 +145,13 @@ def test_plugin_metric_and_validator_apply_with_plugin_option(tmp_path: Path) ->
     proc = run(tmp_path, "check", TREE, "--rules", str(rules), "--no-cache", "-j1", "--format", "json")
     (missing,) = codes(json.loads(proc.stdout), "EN005")
     assert "no installed plugin provides the metric count (models.digits.metrics.acc.compute)" in missing["message"]
+
+
+def test_broken_plugin_shows_whatever_is_selected_unless_ignored(tmp_path: Path) -> None:
+    install(
+        tmp_path, "boom-plugin", {"boom_mod": "raise RuntimeError('boom')\n"}, {"subcheck.rules": {"b": "boom_mod"}}
+    )
+    _, report = check_json(tmp_path, "--select", "PE")
+    assert len(codes(report, "EN004")) == 1
+    _, report = check_json(tmp_path, "--ignore", "EN004")
+    assert not codes(report, "EN004")

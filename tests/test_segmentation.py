@@ -178,3 +178,16 @@ def test_damaged_responses_give_a_value_or_a_metric_error(responses: dict[int, b
         except MetricError:
             continue
         assert isinstance(result, MetricResult) and 0 <= result.value <= 100
+
+
+def test_plugins_command_lists_the_installed_dice_plugin() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    result = CliRunner().invoke(main, ["plugins", "--format", "json"])
+    rows = {(r["kind"], r["name"]): r for r in json.loads(result.output)["plugins"]}
+    assert result.exit_code == 0 and rows[("metric", "dice")]["origin"].startswith("subcheck-dice ")
+    assert rows[("subcheck.metrics", "dice")]["origin"].startswith("subcheck_dice:dice (subcheck-dice ")

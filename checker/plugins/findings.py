@@ -70,9 +70,15 @@ def plugin_findings(rules: Any, selection: Callable[[str], bool], modules: tuple
     from checker.engine import stamp as make_finding
 
     load_plugins(modules)
-    out = [make_finding(REGISTRY["EN004"], problem, ".") for problem in _failed()]
-    out += [make_finding(REGISTRY["EN005"], problem, ".") for problem in _unavailable(rules)]
-    return [f for f in out if selection(f.code)]
+    ignored = tuple(getattr(selection, "ignore", ()))
+    out: list[Finding] = []
+    # Like a crashing rule (EN001), a broken plugin shows whatever was selected: it may hold rules of any family.
+    if not any("EN004".startswith(i) for i in ignored):
+        out += [make_finding(REGISTRY["EN004"], problem, ".") for problem in _failed()]
+    # A missing metric matters when the rules that compute it run (or EN005 itself is selected).
+    if not any("EN005".startswith(i) for i in ignored) and any(selection(c) for c in ("AC011", "AC012", "EN005")):
+        out += [make_finding(REGISTRY["EN005"], problem, ".") for problem in _unavailable(rules)]
+    return out
 
 
 def _failed() -> Iterator[Problem]:
