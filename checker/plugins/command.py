@@ -5,7 +5,6 @@ failed to load (exit 1 then, so an install script notices).
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
@@ -44,4 +43,4 @@ def plugins(fmt: str) -> None:
                 click.echo(f"{'':<{kind_width}}  {'':<{width}}  error: {r['summary']}")
         failed = sum(1 for r in rows if r["status"] != "ok")
         click.echo(f"{len(rows)} plugins, {failed} failed to load" if failed else f"{len(rows)} plugins, all loaded")
-    sys.exit(1 if any(not info.ok for info in found) else 0)
+    click.get_current_context().exit(1 if any(not info.ok for info in found) else 0)
