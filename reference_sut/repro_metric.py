@@ -52,6 +52,7 @@ def measured_metric(accuracy_log: Path, benchmark: str) -> float | str:
     """The metric of the re-run's accuracy log by its plugin, or why it could not be computed (a str)."""
     from checker.plugins.api import METRICS, MetricError
     from checker.plugins.discovery import load_plugins
+    from checker.plugins.outcome import responses
 
     load_plugins()
     _, spec = metric_spec(benchmark)
@@ -62,8 +63,7 @@ def measured_metric(accuracy_log: Path, benchmark: str) -> float | str:
     log = read_accuracy_log(accuracy_log)
     if not log.complete:
         return f"the re-run's accuracy log cannot be read whole: {log.error or 'incomplete'}"
-    responses = {idx: bytes.fromhex(data) for idx, data in log.entries.items()}
     try:
-        return float(found.func(responses, dict(spec.get("params") or {})).value)
+        return float(found.func(responses(log), dict(spec.get("params") or {})).value)
     except MetricError as exc:
         return f"metric {spec['compute']} ({found.origin}): {exc}"

@@ -191,3 +191,13 @@ def test_plugins_command_lists_the_installed_dice_plugin() -> None:
     rows = {(r["kind"], r["name"]): r for r in json.loads(result.output)["plugins"]}
     assert result.exit_code == 0 and rows[("metric", "dice")]["origin"].startswith("subcheck-dice ")
     assert rows[("subcheck.metrics", "dice")]["origin"].startswith("subcheck_dice:dice (subcheck-dice ")
+
+
+def test_a_response_with_an_odd_hex_digit_count_fails_closed(tmp_path: Path) -> None:
+    tree = _copy(tmp_path)
+    log = tree / OFFLINE / "accuracy" / "mlperf_log_accuracy.json"
+    text = log.read_text()
+    first = text.index('"data" : "') + len('"data" : "')
+    log.write_text(text[:first] + text[first + 1 :])
+    (finding,) = [f for f in check(tree) if f.code == "AC011"]
+    assert "odd number of hex digits (71)" in finding.message and not [f for f in check(tree) if f.code == "EN001"]

@@ -25,8 +25,15 @@ def metric_specs(model: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def responses(log: AccuracyLog) -> dict[int, bytes]:
-    """qsl_idx -> the response bytes (first occurrence), decoded from the log's hex."""
-    return {idx: bytes.fromhex(data) for idx, data in log.entries.items()}
+    """qsl_idx -> the response bytes (first occurrence), decoded from the log's hex (an odd digit count is an
+    error that names the sample, never a crash).
+    """
+    out: dict[int, bytes] = {}
+    for idx, data in log.entries.items():
+        if len(data) % 2:
+            raise MetricError(f"the response of qsl_idx {idx} has an odd number of hex digits ({len(data)})")
+        out[idx] = bytes.fromhex(data)
+    return out
 
 
 @per_run(maxsize=64)
@@ -42,7 +49,10 @@ def _computed(path: Path, name: str, params_json: str, limit: int, only: frozens
     found = METRICS.get(name)
     if found is None:
         return f"no plugin provides the metric {name}"
-    chosen = responses(log)
+    try:
+        chosen = responses(log)
+    except MetricError as exc:
+        return exc
     if only is not None:
         chosen = {idx: data for idx, data in chosen.items() if idx in only}
     try:
