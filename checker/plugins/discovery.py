@@ -49,8 +49,9 @@ def load_plugins(modules: Iterable[str] = ()) -> list[PluginInfo]:
 
     if "entry points" not in _DONE:
         _DONE.add("entry points")
+        every = entry_points()  # one scan of the installed distributions for all four groups
         for group in GROUPS:
-            for point in sorted(entry_points(group=group), key=lambda p: p.name):
+            for point in sorted(every.select(group=group), key=lambda p: p.name):
                 _FOUND.append(_load_entry_point(group, point))
     for module in modules:
         if module not in _DONE:
