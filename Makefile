@@ -12,8 +12,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[sut]"
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+$(VENV)/.installed-test: $(VENV)/.installed examples/subcheck-dice/pyproject.toml
 	$(PY) -m pip install -q -e ".[sut,test]"
+	$(PY) -m pip install -q -e examples/subcheck-dice   # the example Dice plugin the segmentation tests need
 	touch $@
 
 install: $(VENV)/.installed

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     help="Revision the change ends at, checked from its git objects (default: the working tree, untracked too).",
 )
 @shared_options("version", "rules", "format", "output", "waivers", "jobs", "select", "ignore", "published", "debug")
-@shared_options("view")
+@shared_options("plugin", "view")
 def ci(
     repo: Path,
     base: str,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -333,6 +333,12 @@ def run_checks(
     options = options or RunOptions()
     forget_parsed_files()
     report = Report(str(tree.root), rules.version, columns=suite.columns(rules), suite=rules.suite)
+    from checker.plugins.discovery import requested
+    from checker.plugins.findings import plugin_findings, stamp
+
+    options = replace(options, plugins=options.plugins or requested())  # --plugin modules reach the workers
+    report.findings += plugin_findings(rules, selection, options.plugins)  # EN004/EN005; loads the plugins
+    options = replace(options, plugin_stamp=stamp())
     tree_ctx = suite.tree_context(rules, tree, options)
     report.findings += run_scope(rules.suite, "tree", tree_ctx, ".", selection, options)
     template = Job(rules.suite, rules.version, rules_path, None, selection, options, cache=cache)

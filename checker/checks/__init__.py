@@ -7,6 +7,7 @@ from checker.checks import (  # noqa: F401  (import registers the rules)
     division,
     hygiene,
     measurements,
+    metrics,
     performance,
     performance_limits,
     performance_provenance,
