@@ -62,7 +62,7 @@ def audit_report(report: Report, audit_findings: list[Finding]) -> Report:
 @click.option("--history-version", default=None, help="Rules for reading the --history roots (default: --version).")
 @click.option("--html", "html_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write a self-contained HTML report to FILE.")  # fmt: skip
-@cl.shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug", "view")
+@cl.shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug", "view", "plugin")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Audit thresholds (default: rules/audit/defaults.yaml).")  # fmt: skip
 @click.option("--timing", is_flag=True, help="Print the check and audit times to standard error.")
