@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DATA ?= $(if $(SUBCHECK_DATA),$(SUBCHECK_DATA),../shared/data)
 
-.PHONY: install install-test demo test timing lint bench fixtures clean
+.PHONY: install install-test demo test timing lint bench differential fixtures clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[sut]"
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+$(VENV)/.installed-test: $(VENV)/.installed examples/subcheck-dice/pyproject.toml
 	$(PY) -m pip install -q -e ".[sut,test]"
+	$(PY) -m pip install -q -e examples/subcheck-dice   # the example Dice plugin the segmentation tests need
 	touch $@
 
 install: $(VENV)/.installed
@@ -43,6 +44,14 @@ RUNS ?= 3
 bench: install
 	$(PY) -m checker.bench $(DATA)/inference-v4.1 --version v4.1 --training $(DATA)/training-v4.1 \
 		$(foreach r,$(ROUNDS),--round $(r)) --runs $(RUNS) --cold
+
+## differential: subcheck beside every official tool that applies (inference checkers v4.1, v5.1.1 and HEAD from the
+## mlcommons/inference mirror, mlperf-logging's package checker and summarizer) on the shared data, or on
+## TREES="DIR=v6.1 ..."; one table (differential.csv), and it fails on a difference rules/differential.yaml does not
+## explain. FAST=1 reads the official outputs kept beside the shared data instead of running those tools.
+TREES ?= $(DATA)
+differential: install
+	$(PY) -m checker.differential $(TREES) $(if $(FAST),--fast) --table differential.csv
 
 ## fixtures: regenerate the demo submissions with real LoadGen runs (rewrites the tracked files under fixtures/)
 fixtures: install

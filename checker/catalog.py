@@ -11,6 +11,7 @@ import click
 import yaml
 
 from checker.commandline import fail, load_round, round_name
+from checker.discovery import allowed_layouts
 from checker.registry import Rule, load_all, rule_file_keys
 from checker.reporters.human import plain
 from checker.ruleset import available_versions, data_dir
@@ -109,7 +110,7 @@ def round_records() -> list[dict[str, Any]]:
                     "suite": suite,
                     "version": version,
                     "extends": (raw or {}).get("extends"),
-                    "layout": rules.get("layout") if suite == "inference" else suite,
+                    "layout": "+".join(allowed_layouts(rules["layout"])) if suite == "inference" else suite,
                     "benchmarks": sorted(names),
                 }
             )

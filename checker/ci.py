@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,6 +24,10 @@ from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files
 from checker.gitsnapshot import snapshot
 from checker.incremental import run_incremental
 from checker.options import RunOptions
+from checker.rounds import Round
+
+if TYPE_CHECKING:
+    from checker.training.ci import Touched
 
 
 @click.command("ci")
@@ -41,7 +46,7 @@ from checker.options import RunOptions
     help="Revision the change ends at, checked from its git objects (default: the working tree, untracked too).",
 )
 @shared_options("version", "rules", "format", "output", "waivers", "jobs", "select", "ignore", "published", "debug")
-@shared_options("view")
+@shared_options("plugin", "view")
 def ci(
     repo: Path,
     base: str,
@@ -64,7 +69,8 @@ def ci(
     given = with_config(resolve_root(repo), version=version, select=select, ignore=ignore, waivers=waivers,
                         rules_file=rules_file)  # fmt: skip
     version, select, ignore, waivers = (given[k] for k in ("version", "select", "ignore", "waivers"))
-    chosen = selection(select, ignore, ("inference",))
+    suite = "training" if rules_file is None and is_training(resolve_root(repo)) else "inference"
+    chosen = selection(select, ignore, (suite,))
     report, affected = ci_report(
         repo,
         base,
@@ -74,6 +80,7 @@ def ci(
         jobs=jobs or default_jobs(),
         selection=chosen,
         options=RunOptions(published=published, debug=debug),
+        suite=suite,
     )
     apply_waivers_or_fail(report, waivers, chosen, today=date.today(),
                           checked_paths=affected.paths | affected.ancestors)  # fmt: skip
@@ -91,10 +98,13 @@ def ci_report(
     jobs: int = 1,
     selection: Selection | None = None,
     options: RunOptions | None = None,
-) -> tuple[Report, Affected]:
+    suite: str = "inference",
+) -> tuple[Report, Affected | Touched]:
     """Compute the change, check what it touched; the filtered report and the change (exits 2 on trouble)."""
     repo = resolve_root(repo)  # `--repo .` and a relative path give the findings of the absolute path
-    rules, evidence = choose_round(repo, "inference", version, rules_file)
+    rules, evidence = choose_round(repo, suite, version, rules_file)
+    if suite == "training":
+        return training_ci_report(repo, base, head, rules, evidence, jobs, selection, options)
     rules_path = str(rules_file.resolve()) if rules_file else None
     try:
         affected = affected_by(changed_files(repo, base, head))
@@ -112,3 +122,37 @@ def ci_report(
     except GitChangeError as exc:
         fail(str(exc))
     return report, affected
+
+
+def is_training(root: Path) -> bool:
+    from checker.training.discovery import detect_training_tree
+
+    return root.is_dir() and detect_training_tree(root)
+
+
+def training_ci_report(
+    repo: Path,
+    base: str,
+    head: str | None,
+    rules: Round,
+    evidence: str,
+    jobs: int,
+    selection: Selection | None,
+    options: RunOptions | None,
+) -> tuple[Report, Touched]:
+    """The training tree's change: its touched benchmark folders checked (see checker.training.ci)."""
+    from checker.training.ci import run_training_ci, touched_by, training_snapshot
+    from checker.training.discovery import is_submitter
+
+    try:
+        touched = touched_by(changed_files(repo, base, head), single=is_submitter(repo))
+        if head is None:
+            report = run_training_ci(repo, rules, touched, jobs=jobs, selection=selection, options=options)
+        else:
+            with training_snapshot(repo, head, touched) as tree:
+                report = run_training_ci(tree, rules, touched, jobs=jobs, selection=selection, options=options)
+            report.root = str(repo)
+        report.evidence = evidence
+    except GitChangeError as exc:
+        fail(str(exc))
+    return report, touched

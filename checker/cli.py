@@ -49,6 +49,8 @@ class LazyGroup(click.Group):
     lazy = {
         "audit": "checker.audit.command:audit",
         "ci": "checker.ci:ci",
+        "plugins": "checker.plugins.command:plugins",
+        "prepare": "checker.prepare.command:prepare",
         "reproduce": "checker.reproduce_cmd:reproduce",
     }
 
@@ -97,7 +99,8 @@ def main() -> None:
 )
 @shared_options("rules")
 @click.option("--submitter", default=None, help="Check only this submitter folder.")
-@shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug", "no_cache", "view")
+@shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug", "plugin", "no_cache")
+@shared_options("view")
 def check(
     path: Path,
     version: str | None,

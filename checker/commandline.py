@@ -156,8 +156,19 @@ def resolve_root(path: Path) -> Path:
         fail(f"{path} cannot be read: {getattr(exc, 'strerror', None) or exc}")
 
 
+def _request_plugins(modules: tuple[str, ...]) -> None:
+    """``--plugin``: remembered for the run; :func:`checker.engine.run_checks` loads them (and tells the workers)."""
+    from checker.plugins.discovery import request
+
+    request(modules)
+
+
 # --- the options every checking command shares, declared once ------------------------------------------------
 def _formats() -> list[str]:
+    """Built-in reporters and those of ``subcheck.reporters`` entry points (a broken one is EN004 in the run)."""
+    from checker.plugins.discovery import load_plugins
+
+    load_plugins()
     return sorted(load_reporters())
 
 
@@ -199,6 +210,16 @@ SHARED_OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = 
         help="Use this rule file instead of a bundled round (e.g. rules/demo/demo.yaml).",
     ),
     "debug": click.option("--debug", is_flag=True, help="Keep the traceback of a crashing rule in its finding."),
+    "plugin": click.option(
+        "--plugin",
+        "plugins",
+        multiple=True,
+        metavar="PACKAGE.MODULE",
+        expose_value=False,
+        callback=lambda _ctx, _param, value: _request_plugins(value),
+        help="Also load this plugin module for the run (its metrics, validators, rules, reporters); repeatable. "
+        "One that fails to import is an EN004 finding.",
+    ),
     "no_cache": click.option(
         "--no-cache",
         "no_cache",

@@ -21,7 +21,9 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CONFIG_FILE = "subcheck.yaml"
-SETTINGS_FILES = frozenset({CONFIG_FILE, ".subcheck.yaml"})  # subcheck's own files, allowed at a results root
+PREPARE_LOG = "prepare_log.txt"  # what `subcheck prepare` did to the tree it wrote
+# subcheck's own files, allowed at a results root
+SETTINGS_FILES = frozenset({CONFIG_FILE, ".subcheck.yaml", PREPARE_LOG})
 PYPROJECT = "pyproject.toml"
 CONFIG_CAP = 1024 * 1024
 KEYS = {

@@ -72,6 +72,7 @@ class SubmitterUnit:
     division: str
     submitter: str
     layout: str
+    shown_layout: str | None = None  # what the folder itself shows (split, merged, mixed), None when nothing
     systems: list[str] = field(default_factory=list)
     system_jsons: list[str] = field(default_factory=list)
     results: list[ResultUnit] = field(default_factory=list)
@@ -131,14 +132,28 @@ def locate_root(path: Path) -> tuple[Path, str | None, str | None]:
     )
 
 
-def detect_layout(submitter_dir: Path, default: str) -> str:
-    """Split layout keeps ``measurements/`` beside ``results/``; merged keeps everything under results."""
-    if (submitter_dir / "measurements").is_dir() or (submitter_dir / "compliance").is_dir():
-        return "split"
-    return default if default in ("split", "merged") else "merged"
+LAYOUTS = ("split", "merged")
 
 
-def discover(path: Path, default_layout: str, only_submitter: str | None = None) -> Tree:
+def allowed_layouts(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The layouts a round accepts: its rule file names one (``layout: split``) or several (``[split, merged]``)."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def shown_layout(submitter_dir: Path, scenario_dirs: list[Path]) -> str | None:
+    """The layout the folder itself shows: ``split``, ``merged``, ``mixed``, or None when it shows neither.
+
+    Split keeps ``measurements/`` or ``compliance/`` beside ``results/``; merged keeps ``measurements.json`` in
+    each scenario folder. One stat per result at most, stopping at the first merged one.
+    """
+    split = (submitter_dir / "measurements").is_dir() or (submitter_dir / "compliance").is_dir()
+    merged = any(os.path.isfile(folder / "measurements.json") for folder in scenario_dirs)
+    if split and merged:
+        return "mixed"
+    return "split" if split else "merged" if merged else None
+
+
+def discover(path: Path, default_layout: str | list[str], only_submitter: str | None = None) -> Tree:
     """Walk the tree down to scenario folders; nothing below them is listed here."""
     root, only_division, path_submitter = locate_root(path)
     only_submitter = only_submitter or path_submitter
@@ -166,14 +181,22 @@ def top_level(root: Path, only_division: str | None = None) -> Tree:
     return tree
 
 
-def discover_submitter(root: Path, division: str, submitter: str, default_layout: str) -> SubmitterUnit:
-    """One ``<division>/<submitter>`` folder down to its scenario folders."""
+def discover_submitter(root: Path, division: str, submitter: str, default_layout: str | list[str]) -> SubmitterUnit:
+    """One ``<division>/<submitter>`` folder down to its scenario folders, read in the layout the folder shows.
+
+    A folder in a layout the round does not allow is still read in its own layout, so that the one ST019
+    finding says what is wrong instead of every file being reported missing where the round's layout puts it.
+    """
     sub_dir = root / division / submitter
-    unit = SubmitterUnit(root, division, submitter, detect_layout(sub_dir, default_layout))
+    unit = SubmitterUnit(root, division, submitter, allowed_layouts(default_layout)[0])
     unit.systems = _subdirs(sub_dir / "results")
     unit.system_jsons = [f[: -len(".json")] for f in _files(sub_dir / "systems") if f.endswith(".json")]
+    found: list[tuple[str, str, str]] = []
     for system in unit.systems:
         for benchmark in _subdirs(sub_dir / "results" / system):
-            for scenario in _subdirs(sub_dir / "results" / system / benchmark):
-                unit.results.append(ResultUnit(root, division, submitter, system, benchmark, scenario, unit.layout))
+            found += [(system, benchmark, scenario) for scenario in _subdirs(sub_dir / "results" / system / benchmark)]
+    unit.shown_layout = shown_layout(sub_dir, [sub_dir.joinpath("results", *names) for names in found])
+    if unit.shown_layout in LAYOUTS:
+        unit.layout = unit.shown_layout
+    unit.results = [ResultUnit(root, division, submitter, *names, unit.layout) for names in found]
     return unit

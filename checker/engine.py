@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -278,11 +278,16 @@ def _rows(suite: Any, unit: Any) -> tuple[list[dict[str, Any]], Problem | None]:
     return rows, None
 
 
+# Folder-wide errors that reject every result under the folder (a submitter in a layout the round refuses).
+REJECTS_DEPENDENTS = frozenset({"ST019"})
+
+
 def settle(report: Report, stub: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
     """Each result's verdict from the findings on it and on the units it depends on; rebuild rows and rejected.
 
-    A result fails on its own error findings, on any error of its system description (``system:CODE``), and on
-    engine errors (EN) of its submitter or of the tree: whatever could not be judged is not accepted. A result
+    A result fails on its own error findings, on any error of its system description (``system:CODE``), on
+    engine errors (EN) of its submitter or of the tree (whatever could not be judged is not accepted), and on the
+    few folder-wide errors that make every result in the folder unacceptable (``REJECTS_DEPENDENTS``). A result
     without a row is in the table all the same, as a stub row with its identity and verdict.
     """
     failing: dict[str, set[str]] = {}
@@ -296,7 +301,7 @@ def settle(report: Report, stub: Callable[[dict[str, Any]], dict[str, Any]] | No
         codes = sorted(failing.get(location, ()))
         for kind, dep in result["depends"]:
             for code in sorted(failing.get(dep, ())):
-                if kind == "system" or code.startswith("EN"):
+                if kind == "system" or code.startswith("EN") or code in REJECTS_DEPENDENTS:
                     codes.append(f"{kind}:{code}")
         result["Valid"] = not codes
         result["Findings"] = " ".join(codes)
@@ -335,6 +340,12 @@ def run_checks(
     options = options or RunOptions()
     forget_parsed_files()
     report = Report(str(tree.root), rules.version, columns=suite.columns(rules), suite=rules.suite)
+    from checker.plugins.discovery import requested
+    from checker.plugins.findings import plugin_findings, stamp
+
+    options = replace(options, plugins=options.plugins or requested())  # --plugin modules reach the workers
+    report.findings += plugin_findings(rules, selection, options.plugins)  # EN004/EN005; loads the plugins
+    options = replace(options, plugin_stamp=stamp())
     tree_ctx = suite.tree_context(rules, tree, options)
     report.findings += run_scope(rules.suite, "tree", tree_ctx, ".", selection, options)
     template = Job(rules.suite, rules.version, rules_path, None, selection, options, cache=cache)

@@ -115,3 +115,6 @@ WAIVER_FILE_INVALID = declare(
 
     Passes: a list of waivers valid against the schema. Fails: a waiver without ``approved_by`` (exit 2).""",
 )
+
+
+from checker.plugins import findings as _plugin_codes  # noqa: E402, F401  (declares EN004, EN005)

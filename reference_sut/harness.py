@@ -44,6 +44,8 @@ class RunSpec:
     corrupt_performance_outputs: bool = False
     #: TestSettings attributes set after FromConfig (LoadGen ignores seeds in user.conf)
     overrides: dict[str, int | float] = field(default_factory=dict)
+    #: segmentation: shift these classes' logits (under-predicts a class for the per-class fixture)
+    class_bias: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -96,6 +98,10 @@ def run_in_process(spec: RunSpec) -> dict[str, Any]:
     """Run one LoadGen test and write logs plus ``run_info.json`` into ``spec.log_dir``."""
     import mlperf_loadgen as lg
 
+    if spec.model != BENCHMARK:  # the other demo benchmark has its own SUT
+        from .segmentation.harness import run_in_process as run_segmentation
+
+        return run_segmentation(spec)
     log_dir = Path(spec.log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     params = load_weights()

@@ -96,6 +96,8 @@ def latency_items(log: dict[str, Any], best: dict[str, Any], tolerance: float) -
     return out
 
 
-def accuracy_item(claimed: float, measured: float, tolerance: float) -> dict[str, Any]:
-    """accuracy.txt's number; it must reproduce on any hardware."""
-    return row("accuracy (%)", "accuracy.txt accuracy=", "%", claimed, measured, "higher", tolerance)
+def accuracy_item(claimed: float, measured: float, tolerance: float, metric: str = "accuracy") -> dict[str, Any]:
+    """accuracy.txt's number; it must reproduce on any hardware (``accuracy`` in %, or e.g. ``dice``)."""
+    unit = "%" if metric == "accuracy" else ""
+    label = f"{metric} (%)" if unit else metric
+    return row(label, f"accuracy.txt {metric}=", unit, claimed, measured, "higher", tolerance)

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import tempfile
 import time
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from checker.parsers.mllog import parse_detail_log
-from checker.rounds import Round
-from checker.ruleset import data_dir
 
 from . import SCENARIOS
 from .backends import default_backend_name
@@ -32,6 +28,7 @@ from .judge import LATENCY_SCENARIOS, consistency, num, primary_stats, schedule_
 from .loadgen_conf import write_user_conf
 from .preflight import DETAIL, result_problem
 from .repro_items import accuracy_item, latency_items, primary_item, validity_item
+from .repro_metric import DEMO_RULES, claimed_metric, demo_round, measured_metric
 from .repro_text import format_text
 from .requirements import needs
 from .run import launch
@@ -42,27 +39,7 @@ __all__ = ["EXIT_CODES", "format_text", "reproduce", "settings_from_log"]
 ACCURACY_TOLERANCE = 0.01
 #: exit status of each report status; 3 (inconclusive) is documented in the README and --help
 EXIT_CODES = {"reproduced": 0, "not_reproduced": 1, "cannot_reproduce": 2, "inconclusive": 3}
-_ACC_RE = re.compile(r"^accuracy\s*=\s*([\d.]+)")
 SEED_KEYS = ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")
-
-
-@cache
-def demo_round() -> Round:
-    """The demo round's rules: which log key is the table's primary metric, and in which units."""
-    return Round.load("inference", "demo", str(data_dir("rules") / "demo" / "demo.yaml"))
-
-
-def _claimed_accuracy(result_dir: Path) -> float | None:
-    path = result_dir / "accuracy" / "accuracy.txt"
-    try:
-        text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    except (OSError, UnicodeDecodeError):
-        return None
-    for line in text.splitlines():
-        match = _ACC_RE.match(line)
-        if match:
-            return num(match.group(1))
-    return None
 
 
 def settings_from_log(log: dict[str, Any]) -> dict[str, int | float]:
@@ -107,13 +84,19 @@ def cannot_reproduce(base: dict[str, Any], reason: str, need: bool = False) -> d
 
 
 def _runs(
-    scenario: str, settings: dict[str, int | float], repeat: int, backend: str, device: str, onnx: Path | None
+    scenario: str,
+    settings: dict[str, int | float],
+    repeat: int,
+    backend: str,
+    device: str,
+    onnx: Path | None,
+    benchmark: str = BENCHMARK,
 ) -> tuple[list[dict[str, Any]], Path, dict[str, Any], tempfile.TemporaryDirectory[str]]:
     """``repeat`` performance runs and one accuracy run, each a fresh LoadGen process."""
     tmp = tempfile.TemporaryDirectory(prefix="refsut-repro-")
     work = Path(tmp.name)
     header = "empty on purpose: reproduce sets TestSettings from the claimed log"
-    conf = write_user_conf(work / "user.conf", BENCHMARK, scenario, {}, header)
+    conf = write_user_conf(work / "user.conf", benchmark, scenario, {}, header)
 
     def one(mode: str, sub: str) -> dict[str, Any]:
         spec = RunSpec(
@@ -125,6 +108,7 @@ def _runs(
             device=device,
             onnx_model=str(onnx) if onnx else None,
             overrides=settings,
+            model=benchmark,
         )
         return launch(spec)
 
@@ -171,14 +155,19 @@ def reproduce(
     base["hardware"] = hardware = hardware_view(result_dir, backend_name, device)
     base["consistency"] = checks = consistency(log)
     base["claimed_validity"] = log.get("result_validity")
-    if base["benchmark"] != BENCHMARK:
-        reason = f"reference_sut can only re-run '{BENCHMARK}'; '{base['benchmark']}' needs its own model, data set"
+    benchmark = base["benchmark"]
+    if benchmark not in DEMO_RULES:
+        known = " and ".join(f"'{name}'" for name in DEMO_RULES)
+        reason = f"reference_sut can only re-run {known}; '{benchmark}' needs its own model, data set"
         return cannot_reproduce(base, reason + " and harness", need=True)
+    if benchmark != BENCHMARK and backend_name != "numpy":
+        return cannot_reproduce(base, f"the {benchmark} SUT runs on numpy only: leave out --backend and --onnx-model")
     if scenario not in SCENARIOS:
         return cannot_reproduce(base, f"the claimed log's effective_scenario {scenario!r} is not a LoadGen scenario")
-    claimed_acc = _claimed_accuracy(result_dir)
+    claimed_acc = claimed_metric(result_dir, benchmark)
     if claimed_acc is None:
-        return cannot_reproduce(base, "no claimed accuracy: accuracy/accuracy.txt lacks an 'accuracy=' line")
+        name = next(iter(demo_round(benchmark)["models"][benchmark]["metrics"]))
+        return cannot_reproduce(base, f"no claimed accuracy: accuracy/accuracy.txt lacks an '{name}=' line")
     try:
         settings = settings_from_log(log)
     except (KeyError, TypeError, ValueError) as exc:
@@ -186,13 +175,13 @@ def reproduce(
         return cannot_reproduce(base, reason)
     load_before = load_average()
     try:
-        runs, acc_log, info, tmp = _runs(scenario, settings, repeat, backend_name, device, onnx_model)
+        runs, acc_log, info, tmp = _runs(scenario, settings, repeat, backend_name, device, onnx_model, benchmark)
     except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
         return cannot_reproduce(base, f"the reference SUT could not run here: {_failure(exc)}")
-    with tmp:
-        from .digits.accuracy import compute  # numpy: only once the SUT ran
-
-        measured_acc = compute(acc_log).accuracy
+    with tmp:  # the re-run's metric, computed by the plugin `subcheck check` uses (top1_label, dice)
+        measured_acc = measured_metric(acc_log, benchmark)
+    if isinstance(measured_acc, str):
+        return cannot_reproduce(base, f"the re-run's accuracy cannot be computed: {measured_acc}")
     base["load"] = {"before": load_before, "after": load_average(), "cpus": usable_cpus()}
     return judged(base, log, runs, claimed_acc, measured_acc, info, hardware["same"], checks, started)
 
@@ -210,8 +199,9 @@ def judged(
 ) -> dict[str, Any]:
     """The report: rows, the claim's consistency (with the re-run's schedule) and one status."""
     scenario, tolerance = base["scenario"], base["tolerance"]
-    key = demo_round().result_key(BENCHMARK, scenario) or ""
-    units = demo_round().units(BENCHMARK, scenario)
+    benchmark = base["benchmark"]
+    key = demo_round(benchmark).result_key(benchmark, scenario) or ""
+    units = demo_round(benchmark).units(benchmark, scenario)
     scale = 1e-6 if scenario in LATENCY_SCENARIOS else 1.0
     better = "lower" if scenario in LATENCY_SCENARIOS else "higher"
     pairs = [(v * scale, r) for r in runs if (v := num(r.get(key))) is not None]
@@ -231,7 +221,7 @@ def judged(
         primary_item(units, key, claimed, scale, stats, better, tolerance, informational=not same_hardware),
         validity_item(base.get("claimed_validity"), runs, scenario == "Server" and same_hardware, busy),
         *latency_items(log, best_run, tolerance),
-        accuracy_item(claimed_acc, measured_acc, ACCURACY_TOLERANCE),
+        accuracy_item(claimed_acc, measured_acc, ACCURACY_TOLERANCE, "accuracy" if benchmark == BENCHMARK else "dice"),
     ]
     failed = [it for it in items if not it["informational"] and it["verdict"] == "miss"]
     broken = [c for c in checks if not c["ok"]]
@@ -256,7 +246,7 @@ def judged(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m reference_sut.reproduce RESULT_DIR``; exit 0 reproduced, 1 not, 2 cannot, 3 inconclusive."""
-    parser = argparse.ArgumentParser(description="Re-run a claimed digits result and compare")
+    parser = argparse.ArgumentParser(description="Re-run a claimed digits or segmentation result and compare")
     parser.add_argument("result_dir", type=Path)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--tolerance", type=float, default=0.1)

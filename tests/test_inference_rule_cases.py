@@ -1012,6 +1012,41 @@ CASES: list[Case] = [
     # evidence that cannot be used (fail closed)
     fails("AC010", "accuracy.txt of binary bytes", write(acc("Offline"), b"\x00\x01\x02"), path=acc("Offline")),
     passes("AC010"),
+    # metrics computed from the outputs (checker/checks/metrics.py); more in test_metric_plugins, test_segmentation
+    fails(
+        "AC011",
+        "a complete accuracy log (TEST01's audit log) whose labels do not give the claimed 99.999 %",
+        chain(
+            copy(perf("Offline", "mlperf_log_accuracy.json", "TEST01"), acc("Offline", "mlperf_log_accuracy.json")),
+            replace(acc("Offline"), "accuracy=98.000%", "accuracy=99.999%"),
+        ),
+        path=acc("Offline"),
+        key="acc",
+        line=1,
+    ),
+    passes("AC011", "the submitted log is truncated: the claim is not compared"),
+    fails(
+        "AC012",
+        "a validator above the claim (the truncated log: the claimed value is judged)",
+        None,
+        path=acc("Offline"),
+        key="metrics.acc.validators[0]",
+        rules=model(metrics={"acc": {"validators": [{"validator": "min", "min": 99.5}]}}),
+    ),
+    passes(
+        "AC012",
+        "a validator the claim meets",
+        rules=model(metrics={"acc": {"validators": [{"validator": "min", "min": 97}]}}),
+    ),
+    fails(
+        "EN005",
+        "the rule file computes a metric no plugin provides",
+        None,
+        path=".",
+        key="models.digits.metrics.acc.compute",
+        rules=model(metrics={"acc": {"compute": "no_such_metric"}}),
+    ),
+    passes("EN005"),
     fails(
         "ST017",
         "a FIFO in the submission",
@@ -1021,6 +1056,13 @@ CASES: list[Case] = [
     passes("ST017"),
     fails("ST018", "a submitter without results/", delete(f"{SUB}/results"), path=f"{SUB}/results"),
     passes("ST018"),
+    fails(
+        "ST019",
+        "a split-layout measurements/ folder beside the merged result folders",
+        write(f"{SUB}/measurements/demo_cpu_numpy/digits/Offline/README.md", "# settings\n"),
+        path=SUB,
+    ),
+    passes("ST019"),
     # EN: what the engine itself reports
     fails(
         "EN002",
@@ -1074,6 +1116,7 @@ ALLOWED_WITHOUT_CASES = {
     # Engine codes that a well-formed tree cannot provoke (tests of the engine cover them).
     "EN001": "needs a rule that raises; no input over the demo tree makes a rule crash",
     "EN003": "needs a result whose table row cannot be made; the demo results all have rows",
+    "EN004": "needs an installed plugin that fails to load, in a fresh process: tests/test_plugins.py",
     # Never a finding: a broken waiver file stops the run with exit code 2 (tests/test_waivers.py).
     "WV003": "a broken waiver file is an exit-2 error, not a finding",
     # Results measured with the Endpoints client have no LoadGen logs, so the demo tree cannot carry them:

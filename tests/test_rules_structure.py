@@ -378,7 +378,7 @@ def test_st016_fail_file_over_limit(tree: Tree) -> None:
 
 # --- coverage of the rule families ------------------------------------------------------------------------
 FAMILY_MODULES = {
-    "ST": ("tests.test_rules_structure", "tests.test_evidence_reads"),
+    "ST": ("tests.test_rules_structure", "tests.test_evidence_reads", "tests.test_layouts"),
     "SY": ("tests.test_rules_system",),
     "ME": ("tests.test_rules_measurements",),
     "PE": ("tests.test_rules_performance", "tests.test_loadgen_verdicts"),

@@ -94,3 +94,54 @@ def offline_vs_server(table: pd.DataFrame, title: str) -> str:
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def drift_band(
+    title: str, series: list[tuple[str, list[float]]], band: tuple[float, float], mean: float, value: float, log: bool
+) -> str:
+    """A small strip chart of one series per round, with the audited round's band mean ± k·spread shaded.
+
+    Grey dots are the series' results (the audited round's last column), the red ring is the flagged value,
+    the shaded strip is the band and the dashed line its weighted mean; the y axis is logarithmic for a
+    throughput or latency (as the band is), linear for an accuracy.
+    """
+    values = [v for _, vs in series for v in vs] + [band[0], band[1], value]
+    if not all(math.isfinite(v) for v in values) or (log and min(values) <= 0):
+        return ""
+    scale = math.log10 if log else float
+    lo, hi = scale(min(values)), scale(max(values))
+    pad_v = (hi - lo) * 0.08 or 1.0
+    lo, hi = lo - pad_v, hi + pad_v
+    width, height, left, top, bottom = 420, 170, 64, 24, 30
+    shown = title if len(title) <= 52 else title[:51] + "…"
+    step = (width - left - 10) / max(len(series), 1)
+
+    def y(v: float) -> float:
+        return top + (hi - scale(v)) / (hi - lo) * (height - top - bottom)
+
+    band_top, band_bottom = y(band[1]), y(band[0])
+    parts = [
+        f'<svg class="chart drift" role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="4" y="14" class="title"><title>{escape(title)}</title>{escape(shown)}</text>',
+        f'<rect x="{left}" y="{top}" width="{width - left - 10}" height="{height - top - bottom}" class="frame"/>',
+        f'<rect x="{left}" y="{band_top:.1f}" width="{width - left - 10}" '
+        f'height="{max(band_bottom - band_top, 1):.1f}" class="band">'
+        f"<title>band {escape(number(band[0]))} .. {escape(number(band[1]))}</title></rect>",
+        f'<line x1="{left}" y1="{y(mean):.1f}" x2="{width - 10}" y2="{y(mean):.1f}" class="mean"/>',
+        f'<text x="{left - 4}" y="{band_top + 4:.1f}" text-anchor="end" class="value">{escape(number(band[1]))}</text>',
+        f'<text x="{left - 4}" y="{band_bottom + 4:.1f}" text-anchor="end" class="value">'
+        f"{escape(number(band[0]))}</text>",
+    ]
+    for i, (label, points) in enumerate(series):
+        x = left + step * (i + 0.5)
+        parts.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" class="label">{escape(label)}</text>')
+        parts += [_dot(x, y(v), 3, "point", v) for v in points]
+    x = left + step * (len(series) - 0.5)
+    parts += [_dot(x, y(value), 6, "flagged", value), "</svg>"]
+    return "".join(parts)
+
+
+def _dot(x: float, y: float, radius: int, kind: str, value: float) -> str:
+    tip = f"<title>{escape(number(value))}</title>"
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" class="{kind}">{tip}</circle>'

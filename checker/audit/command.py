@@ -62,7 +62,7 @@ def audit_report(report: Report, audit_findings: list[Finding]) -> Report:
 @click.option("--history-version", default=None, help="Rules for reading the --history roots (default: --version).")
 @click.option("--html", "html_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write a self-contained HTML report to FILE.")  # fmt: skip
-@cl.shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug", "view")
+@cl.shared_options("format", "output", "jobs", "select", "ignore", "waivers", "published", "debug", "view", "plugin")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Audit thresholds (default: rules/audit/defaults.yaml).")  # fmt: skip
 @click.option("--timing", is_flag=True, help="Print the check and audit times to standard error.")
@@ -95,14 +95,21 @@ def audit(
     given = cl.with_config(root, version=version, select=select, ignore=ignore, waivers=waivers,
                            rules_file=rules_file)  # fmt: skip
     version, select, ignore, waivers = (given[k] for k in ("version", "select", "ignore", "waivers"))
-    chosen = cl.selection(select, ignore, ("inference", "audit"))
-    rules, evidence = cl.choose_round(root, "inference", version, rules_file)
+    suite = "training" if rules_file is None and is_training(root) else "inference"
+    chosen = cl.selection(select, ignore, (suite, "audit"))
+    rules, evidence = cl.choose_round(root, suite, version, rules_file)
     try:
         config = load_config(str(config_file) if config_file else None)
     except RulesetError as exc:
         cl.fail(f"audit threshold problem: {exc}")
     jobs = jobs or default_jobs()
     options = RunOptions(published=published, debug=debug)
+    if suite == "training":
+        result = training_audit(root, rules, config, jobs, options, chosen, bool(history or html_file))
+        result.evidence = given["evidence"] or evidence
+        cl.apply_waivers_or_fail(result, waivers, chosen)
+        cl.emit(result, fmt, output)
+        sys.exit(result.exit_code)
     rules_path = str(rules_file.resolve()) if rules_file else None
     started = time.perf_counter()
     report, tree = check_round(root, rules, jobs, options, chosen, rules_path)
@@ -135,3 +142,27 @@ def audit(
             err=True,
         )
     sys.exit(result.exit_code)
+
+
+def is_training(root: Path) -> bool:
+    from checker.training.discovery import detect_training_tree
+
+    return root.is_dir() and detect_training_tree(root)
+
+
+def training_audit(
+    root: Path, rules: Round, config: dict, jobs: int, options: RunOptions, chosen: Selection, inference_only: bool
+) -> Report:
+    """The training round checked and audited (checker.audit.training); --history and --html are inference-only."""
+    from checker.audit.training import audit_training
+    from checker.suites import suite_named
+
+    if inference_only:
+        cl.fail("--history and --html audit inference rounds only; leave them out for a training tree")
+    if "training" not in config:
+        cl.fail("the audit thresholds lack the training section; copy it from rules/audit/defaults.yaml")
+    try:
+        tree = suite_named("training").discover(root, rules, None)
+    except DiscoveryError as exc:
+        cl.fail(str(exc))
+    return audit_training(root, tree, rules, config, jobs, options, chosen)

@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 from checker import __version__
 from checker.audit.base import AuditContext
-from checker.audit.charts import colour, number, offline_vs_server, per_accelerator_bars
+from checker.audit.charts import colour, drift_band, number, offline_vs_server, per_accelerator_bars
+from checker.audit.drift import series_points
 from checker.audit.runner import results_of
 from checker.audit.scenarios import scenario_table
 from checker.engine import Report
@@ -53,6 +54,8 @@ margin-right:4px}.code.error{background:#ffd6dc;color:#8a0016}.code.warning{back
 .charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.chart text{font-size:11px;fill:#1d2430}
 .chart text.title{font-size:13px;font-weight:600}.chart .frame{fill:none;stroke:#c9ced6}
 .chart .diagonal{stroke:#b00020;stroke-dasharray:4 3}.chart circle.above{stroke:#b00020;stroke-width:2}
+.chart .band{fill:#e0a040;fill-opacity:.25}.chart .mean{stroke:#8a4b00;stroke-dasharray:4 3}
+.chart circle.point{fill:#5a6472;fill-opacity:.6}.chart circle.flagged{fill:none;stroke:#b00020;stroke-width:2}
 .finding{border-left:4px solid #e0a040;padding:4px 10px;margin:6px 0}.finding.error{border-color:#b00020}
 .result h3{font-size:14px;margin:10px 0 2px;word-break:break-all}.muted{color:#5a6472;font-size:12px}
 details pre{white-space:pre-wrap;background:#f3f4f6;padding:6px;border-radius:4px;font-size:12px}
@@ -234,6 +237,7 @@ def _finding(ctx: AuditContext, finding: Finding, out_dir: Path, primary: str) -
             f'<div class="muted">expected: {escape(human(finding.expected, 300))} &nbsp; '
             f"found: {escape(human(finding.found, 300))}</div>"
         )
+    parts.append(_drift_chart(ctx, finding))
     others = [r for r in results_of(finding) if r != primary]
     if others:
         links = ", ".join(_link(ctx, r, out_dir) for r in others[:12])
@@ -248,6 +252,18 @@ def _finding(ctx: AuditContext, finding: Finding, out_dir: Path, primary: str) -
         )
     parts.append("</div>")
     return "".join(parts)
+
+
+def _drift_chart(ctx: AuditContext, finding: Finding) -> str:
+    """The series and band of a drift finding (AU050, AU051) as a small chart; nothing for other findings."""
+    extra = finding.extra
+    if finding.code not in ("AU050", "AU051") or not isinstance(extra.get("band"), list) or len(extra["band"]) != 2:
+        return ""
+    title = f"{extra['metric'] + ': ' if extra.get('metric') else ''}{extra.get('series', '')}"
+    low, high = (float(v) for v in extra["band"])
+    chart = drift_band(title, series_points(ctx, extra), (low, high), float(extra["mean"]), float(extra["value"]),
+                       log=finding.code == "AU050")  # fmt: skip
+    return f'<div class="charts">{chart}</div>' if chart else ""
 
 
 def _findings(ctx: AuditContext, report: Report, findings: list[Finding], out_dir: Path) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from checker.audit import evidence, history, identity, outliers, scenarios  # noqa: F401  (import registers rules)
+from checker.audit import drift, evidence, history, identity, outliers, scenarios  # noqa: F401  (import registers rules)
+from checker.audit import training as _training  # noqa: F401  (AU070-AU072: training rounds)
 from checker.audit.base import AuditContext, HistoryRound
 from checker.audit.config import load_config
 from checker.audit.frame import results_frame, systems_frame

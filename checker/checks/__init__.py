@@ -8,6 +8,7 @@ from checker.checks import (  # noqa: F401  (import registers the rules)
     endpoints_client,
     hygiene,
     measurements,
+    metrics,
     performance,
     performance_limits,
     performance_provenance,

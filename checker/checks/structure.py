@@ -1,5 +1,6 @@
-"""ST: the shape of the tree: top-level folders, stray files, system descriptions, benchmarks, scenarios per system
-type and the scenarios each system must have. Required files and entries: :mod:`checker.checks.structure_files`.
+"""ST: the shape of the tree: its layout, top-level folders, stray files, system descriptions, benchmarks,
+scenarios per system type and the scenarios each system must have. Required files and entries:
+:mod:`checker.checks.structure_files`.
 """
 
 from __future__ import annotations
@@ -7,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checker.config import SETTINGS_FILES
-from checker.context import ResultContext, SystemContext, TreeContext
+from checker.context import ResultContext, SubmitterContext, SystemContext, TreeContext
+from checker.discovery import allowed_layouts
 from checker.findings import Problem, Severity
 from checker.registry import rule
 
@@ -45,7 +47,8 @@ def unknown_top_level_folder(ctx: TreeContext) -> Iterator[Problem]:
 def stray_root_file(ctx: TreeContext) -> Iterator[Problem]:
     """The submission root holds a file other than Markdown or PDF documents.
 
-    subcheck's own settings (``subcheck.yaml``, and the ``.subcheck.yaml`` round pin) may sit there too.
+    subcheck's own files (``subcheck.yaml``, the ``.subcheck.yaml`` round pin, and the ``prepare_log.txt`` that
+    ``subcheck prepare`` writes) may sit there too.
 
     Fails: ``results.csv`` at the root. Passes: a ``README.md`` or a ``subcheck.yaml`` at the root.
     """
@@ -256,3 +259,48 @@ def required_scenario_missing(ctx: SystemContext) -> Iterator[Problem]:
                 expected=either,
                 found=sorted(scenarios),
             )
+
+
+_SIGNS = {
+    "split": "measurements/ or compliance/ beside results/",
+    "merged": "measurements.json in the result folders",
+}
+
+
+@rule(
+    "ST019",
+    "layout-not-allowed",
+    scope="submitter",
+    fix=(
+        "Lay the folder out as the round requires: split keeps measurements/<system>/... and compliance/<system>/... "
+        "beside results/; merged keeps measurements.json and the TEST0x audits in each result folder."
+    ),
+)
+def layout_not_allowed(ctx: SubmitterContext) -> Iterator[Problem]:
+    """The submitter folder is in a layout the round does not accept, or in both layouts at once.
+
+    The layout is a property of the tree as well as of the round: discovery reads each submitter folder in the
+    layout it shows, so a merged tree checked against a split round (or the reverse) yields this one finding
+    rather than one missing-file finding per measurement and audit. A folder that shows both layouts is
+    ambiguous in any round, including one whose rule file accepts both (``layout: [split, merged]``).
+
+    Fails: ``measurements.json`` in the result folders under a split round; ``measurements/`` beside
+    ``results/`` and ``measurements.json`` in the result folders. Passes: a folder in the round's layout.
+    """
+    allowed = list(allowed_layouts(ctx.rules["layout"]))
+    shown = ctx.unit.shown_layout
+    if shown == "mixed":
+        yield Problem(
+            ctx.unit.rel,
+            f"folder holds both layouts ({_SIGNS['split']}, and {_SIGNS['merged']}); read as {ctx.unit.layout}",
+            expected=allowed,
+            found="split+merged",
+        )
+    elif shown is not None and shown not in allowed:
+        yield Problem(
+            ctx.unit.rel,
+            f"folder is in the {shown} layout ({_SIGNS[shown]}); {ctx.rules['round']} requires "
+            f"{' or '.join(allowed)}; read as {shown} so that its files are still checked",
+            expected=allowed,
+            found=shown,
+        )

@@ -16,6 +16,7 @@ from typing import Any
 from checker.findings import Problem, Severity
 from checker.parsers.mllog import MllogFile, Record
 from checker.training.constraints import describe, violation
+from checker.training.schedule import schedule_problems
 
 MAX_PER_KEY = 3  # repeat findings per (code, key) in one file before summarising the rest
 
@@ -29,6 +30,7 @@ class LogRules:
     keys: Mapping[str, Mapping[str, Any]]
     quality: Mapping[str, Any] | None
     benchmark_known: bool
+    schedule: Mapping[str, Any] | None = None
 
     def bench_is_listed(self, rules: Mapping[str, Any]) -> bool:
         """Whether the division's benchmark list names this benchmark (then missing rules are our finding)."""
@@ -48,14 +50,15 @@ def resolve(rules: Mapping[str, Any], log: MllogFile) -> LogRules:
     if not isinstance(bench, str):
         bench = None
     known = False
-    quality = None
+    quality = schedule = None
     if division and bench:
         spec = log_rules["benchmark"].get(bench, {}).get(division)
         if spec is not None:
             known = True
             keys.update(spec.get("keys", {}))
             quality = spec.get("quality")
-    return LogRules(division, bench, keys, quality, known)
+            schedule = spec.get("eval_schedule")
+    return LogRules(division, bench, keys, quality, known, schedule)
 
 
 def check_log(rules: Mapping[str, Any], log: MllogFile, path: str) -> list[tuple[str, Problem]]:
@@ -85,6 +88,8 @@ def check_log(rules: Mapping[str, Any], log: MllogFile, path: str) -> list[tuple
     _scan(rules, lr, log, out)
     _occurrences(lr, log, out)
     _quality(lr, log, out)
+    for problem in schedule_problems(lr.schedule, log, path):
+        out.add("TL005", problem)
     out.summarise()
     return out.items
 

@@ -87,6 +87,11 @@ def _is_submitter(path: Path) -> bool:
     return (path / "results").is_dir() or (path / "systems").is_dir()
 
 
+def is_submitter(path: Path) -> bool:
+    """Whether ``path`` is itself one submitter's folder (then findings name paths from inside it)."""
+    return _is_submitter(Path(path))
+
+
 def detect_training_tree(root: Path) -> bool:
     """True when ``root`` (or a child of it) has the training layout with at least one ``result_*.txt``."""
     root = Path(root)

@@ -191,11 +191,20 @@ def summary_row(ctx: BenchmarkContext) -> dict[str, Any]:
             "path": ctx.rel(ctx.bdir.path),
         }
     )
+    if ctx.energy is not None:  # the official detailed table adds <benchmark>:Energy only with power results
+        row.update({"Energy": ctx.energy.joules, "energy_unit": "J"})
     return row
 
 
 def wide_rows(rows: Iterable[Mapping[str, Any]], benchmarks: Sequence[str]) -> list[dict[str, Any]]:
-    """Pivot per-benchmark rows into the official one-row-per-system table (benchmarks as columns)."""
+    """Pivot per-benchmark rows into the official one-row-per-system table (benchmarks as columns).
+
+    With power results a ``<benchmark>:Energy`` column (joules) follows the benchmarks, as in the official
+    detailed table; without any, the table is exactly the official summary's.
+    """
+    rows = list(rows)
+    with_power = {r.get("benchmark") for r in rows if "Energy" in r}
+    energy_columns = {f"{b}:Energy": None for b in benchmarks if b in with_power}
     table: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         ident = (str(row.get("submitter")), str(row.get("details_url")))  # a list as submitter: a finding, no crash
@@ -204,11 +213,14 @@ def wide_rows(rows: Iterable[Mapping[str, Any]], benchmarks: Sequence[str]) -> l
             {
                 **{c: row.get(c) for c in SYSTEM_COLUMNS},
                 **{b: None for b in benchmarks},
+                **energy_columns,
                 "details_url": row.get("details_url"),
                 "code_url": row.get("code_url"),
             },
         )
         if row.get("benchmark") in benchmarks:
             wide[row["benchmark"]] = row.get("score")
+            if "Energy" in row:
+                wide[f"{row['benchmark']}:Energy"] = row["Energy"]
     order = ("division", "system", "accelerator_model_name", "framework", "accelerators_count")
     return sorted(table.values(), key=lambda r: tuple(str(r.get(c)) for c in order))

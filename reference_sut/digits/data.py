@@ -64,3 +64,8 @@ def split() -> tuple[Split, Split]:
 def test_split() -> Split:
     """The QSL: the held-out test split (450 samples)."""
     return split()[1]
+
+
+def test_labels() -> list[int]:
+    """The ground truth of the QSL, one label per qsl_idx (the metric plugin ``top1_label`` reads it)."""
+    return [int(v) for v in test_split().y]
