@@ -110,7 +110,7 @@ def round_records() -> list[dict[str, Any]]:
                     "suite": suite,
                     "version": version,
                     "extends": (raw or {}).get("extends"),
-                    "layout": "+".join(allowed_layouts(rules["layout"])) if suite == "inference" else "training",
+                    "layout": "+".join(allowed_layouts(rules["layout"])) if suite == "inference" else suite,
                     "benchmarks": sorted(names),
                 }
             )

@@ -124,7 +124,7 @@ def check(
     version, select, ignore, waivers, suite = (given[k] for k in ("version", "select", "ignore", "waivers", "suite"))
     suite = suite or "auto"
     if suite == "auto":
-        suite = "training" if rules_file is None and _is_training(root) else "inference"
+        suite = _auto_suite(root) if rules_file is None else "inference"
     chosen = selection(select, ignore, (suite,))
     rules, evidence = choose_round(root, suite, version, rules_file)
     try:
@@ -154,6 +154,15 @@ def _is_training(path: Path) -> bool:
     from checker.training.discovery import detect_training_tree
 
     return path.is_dir() and detect_training_tree(path)
+
+
+def _auto_suite(path: Path) -> str:
+    """The suite a tree's layout says: Endpoints point folders, training result logs, else inference."""
+    from checker.endpoints.discovery import detect_endpoints_tree
+
+    if detect_endpoints_tree(path):
+        return "endpoints"
+    return "training" if _is_training(path) else "inference"
 
 
 main.add_command(list_rules)

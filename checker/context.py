@@ -187,6 +187,11 @@ class ResultContext(BaseContext):
     def model(self) -> dict[str, Any]:
         return self.rules.models.get(self.benchmark or "", {})
 
+    @property
+    def measurements_required(self) -> list[str]:
+        """The files the result's measurements folder must hold (ME003)."""
+        return list(self.rules["files"]["measurements_required"])
+
     # --- system description -------------------------------------------------------------------------
     @property
     def system_doc(self) -> JsonDoc:

@@ -40,7 +40,7 @@ from checker.parsers.text import read_head_lines, read_text
 PIN_FILE = ".subcheck.yaml"
 PIN_CAP = 64 * 1024  # a pin is two lines; anything larger is not one (our other inputs: INPUT_CAP)
 PIN_KEYS = frozenset({"version", "suite"})
-SUITES = ("inference", "training")
+SUITES = ("inference", "training", "endpoints")
 MAX_LOGS = 200  # logs read at most; spread over submitters so one large submitter cannot outvote the rest
 MINORITY = 0.05  # a share of disagreeing logs below this is named in the evidence, not fatal
 SEED_LINES = 96  # effective_qsl_rng_seed sits on lines 45-61 of real v4.1 logs
@@ -77,7 +77,7 @@ def detect_round(root: Path, suite: str) -> Detection:
         raise RoundDetectionError(f"unknown suite {suite!r}: expected one of {', '.join(SUITES)}")
     root = Path(root)
     pin = find_pin(root, suite)
-    detector = _detect_inference if suite == "inference" else _detect_training
+    detector = {"inference": _detect_inference, "training": _detect_training}.get(suite, _detect_endpoints)
     if pin is None:
         return detector(root)
     try:
@@ -108,6 +108,8 @@ def _pin_folders(path: Path, suite: str) -> list[Path]:
     """``path`` and the folders between it and the tree's root, where a repository keeps its pin."""
     if suite == "training":
         return [path, path.parent] if _is_training_submitter(path) else [path]
+    if suite == "endpoints":
+        return [path]
     try:
         root = locate_root(path)[0]
     except DiscoveryError:
@@ -190,6 +192,12 @@ def _detect_inference(path: Path) -> Detection:
         seen[f"LoadGen {release}"] += 1
         seed_round = next((r.version for r in rounds if isinstance(seed, int) and r.qsl_seed == seed), "no round's")
         seen[f"{seed_round} seeds"] += 1
+    if not logs:
+        from checker.endpoints.detect import client_rounds
+
+        fits, read = client_rounds(submitters)
+        if len(fits) == 1:
+            return Detection(fits[0], f"seeds of {read} Endpoints-client runs (no LoadGen logs)")
     return _decide_inference(path, votes, seen, unreadable, len(submitters), [r.version for r in rounds])
 
 
@@ -384,3 +392,14 @@ def _entries(path: Path) -> Iterable[tuple[str, bool]]:
             return [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
     except OSError:
         return []
+
+
+def _detect_endpoints(path: Path) -> Detection:
+    from checker.endpoints.detect import rounds_for
+
+    fits, named = rounds_for(path)
+    known = ", ".join(ruleset.available_versions("endpoints"))
+    if len(fits) != 1:
+        why = f"seed sets {', '.join(sorted(named))} fit {', '.join(fits) or 'no round'}" if named else "no seed_set"
+        raise RoundDetectionError(f"cannot tell the Endpoints round of {path}: {why}; pass --version (one of {known})")
+    return Detection(fits[0], f"point.yaml binds seed set {', '.join(sorted(named))}, published for {fits[0]}")

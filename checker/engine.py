@@ -22,7 +22,7 @@ from typing import Any
 from checker.findings import Finding, Problem, Severity
 from checker.options import RunOptions
 from checker.parsers.memo import forget_parsed_files
-from checker.registry import REGISTRY, Rule, load_all
+from checker.registry import REGISTRY, RESULT_SCOPES, Rule, load_all
 from checker.rounds import Round
 from checker.workers import Focus, Job, WorkerOutput, default_jobs, plan_jobs, run_jobs  # noqa: F401 (re-exported)
 
@@ -232,10 +232,17 @@ def _check_submitter(job: Job) -> WorkerOutput:
     results: list[dict[str, Any]] = []
     for unit in suite.units(rules, job.unit, job.options, job.focus):
         found = run_scope(job.suite, unit.scope, unit.ctx, unit.id, job.selection, job.options)
+        for code in unit.also:  # rules of another scope that judge this unit too (data: the suite names them)
+            if job.selection(code):
+                found += [
+                    f
+                    for f in run_rule(REGISTRY[code], unit.ctx, unit.id, debug=job.options.debug)
+                    if job.selection.keeps(f)
+                ]
         if unit.scope == "result":
             found += run_audit_runs(job.suite, unit.ctx, unit.id, job.selection, job.options)
         findings += found
-        if unit.scope != "result":
+        if unit.scope not in RESULT_SCOPES:
             continue
         rows, problem = _rows(suite, unit)
         if problem is not None:

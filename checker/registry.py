@@ -18,7 +18,10 @@ from checker.findings import Severity
 # runs the family they name (``reruns``) on each. "round" rules see a whole checked round (reviewer audits).
 # "engine" codes are emitted by the engine itself (crashes, CI and waiver findings): they are declared here so
 # that they can be listed, explained, selected and ignored like every other code.
-SCOPES = ("tree", "submitter", "system", "result", "audit-run", "round", "engine")
+# "endpoints-result" rules judge an inference result measured with the MLPerf Endpoints client instead of LoadGen
+# (v6.1 on): such a result gets those rules instead of the LoadGen "result" rules, and a table row all the same.
+SCOPES = ("tree", "submitter", "system", "result", "endpoints-result", "audit-run", "round", "engine")
+RESULT_SCOPES = ("result", "endpoints-result")
 _CODE = re.compile(r"^[A-Z]{2}\d{3}$")
 
 
@@ -110,6 +113,7 @@ def load_all(*, audit: bool = False) -> dict[str, Rule]:
     ``explain``, ``audit``), so that ``check`` starts fast.
     """
     import checker.checks  # noqa: F401  (import registers the rules)
+    import checker.endpoints.checks  # noqa: F401
     import checker.engine_codes  # noqa: F401
     import checker.training.checks  # noqa: F401
 

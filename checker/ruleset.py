@@ -143,6 +143,6 @@ def load(suite: str, version: str, path: str | None = None) -> dict[str, Any]:
     file = Path(path) if path else data_dir("rules") / suite / f"{version}.yaml"
     data = resolve_file(file)
     validate(data, suite, file)
-    if suite == "inference":
+    if suite in ("inference", "endpoints"):
         check_bounds(data, file)
     return data

@@ -98,6 +98,54 @@ def result_row(ctx: ResultContext) -> list[dict[str, Any]]:
     return rows
 
 
+def endpoints_row(ctx: Any) -> list[dict[str, Any]]:
+    """The row of a result measured with the Endpoints client: the official columns, Result the client's TPS or
+    QPS (by the benchmark's units), Accuracy its bare score, as the official table prints them.
+    """
+    value = ctx.result
+    if value is None:
+        return []
+    system, unit = ctx.system, ctx.unit
+    nodes, per_node = system.get("number_of_nodes"), system.get("accelerators_per_node")
+    acc = ctx.accuracy_result
+    score = next((v for e in acc.entries for v in e.scores.values()), None) if acc else None
+    row = {column: "" for column in ctx.rules["table"]["columns"]}
+    row.update(
+        {
+            "Organization": unit.submitter,
+            "Availability": system.get("status", ""),
+            "Division": unit.division,
+            "SystemType": system.get("system_type", ""),
+            "SystemName": system.get("system_name", ""),
+            "Platform": unit.system,
+            "Model": unit.benchmark,
+            "MlperfModel": ctx.benchmark,
+            "Scenario": ctx.scenario,
+            "Result": value,
+            "Accuracy": "" if score is None else repr(score),
+            "number_of_nodes": nodes,
+            "host_processor_model_name": system.get("host_processor_model_name", ""),
+            "host_processors_per_node": system.get("host_processors_per_node", ""),
+            "host_processor_core_count": system.get("host_processor_core_count", ""),
+            "accelerator_model_name": system.get("accelerator_model_name", ""),
+            "accelerators_per_node": per_node,
+            "total_accelerators": _product(nodes, per_node),
+            "Location": ctx.rel(unit.result_dir),
+            "framework": system.get("framework", ""),
+            "operating_system": system.get("operating_system", ""),
+            "notes": _notes(system),
+            "compliance": 1,
+            "errors": 0,
+            "version": ctx.rules.version,
+            "inferred": 0,
+            "has_power": False,
+            "Units": ctx.units,
+            "weight_data_types": (ctx.measurements.data or {}).get("weight_data_types", "") if ctx.measurements else "",
+        }
+    )
+    return [row]
+
+
 def _product(a: Any, b: Any) -> Any:
     try:
         return int(a) * int(b)

@@ -127,9 +127,9 @@ def test_division_without_submitters_is_an_error(tmp_path: Path) -> None:
     assert code == 1 and [f["path"] for f in doc["findings"] if f["code"] == "EN002"] == ["."]
 
 
-@pytest.mark.parametrize("suite", ["inference", "training"])
+@pytest.mark.parametrize("suite", ["inference", "training", "endpoints"])
 def test_an_empty_folder_cannot_be_checked_in_any_suite(tmp_path: Path, suite: str) -> None:
-    code, out = run("check", str(tmp_path), "--suite", suite, "--version", "v4.1")
+    code, out = run("check", str(tmp_path), "--suite", suite, "--version", "v1.0" if suite == "endpoints" else "v4.1")
     assert code == 2 and "subcheck:" in out and "Traceback" not in out
 
 

@@ -1119,6 +1119,9 @@ ALLOWED_WITHOUT_CASES = {
     "EN004": "needs an installed plugin that fails to load, in a fresh process: tests/test_plugins.py",
     # Never a finding: a broken waiver file stops the run with exit code 2 (tests/test_waivers.py).
     "WV003": "a broken waiver file is an exit-2 error, not a finding",
+    # Results measured with the Endpoints client have no LoadGen logs, so the demo tree cannot carry them:
+    # tests/test_inference_endpoints.py passes each EC rule on NVIDIA's v6.1 results and fails it on one damage.
+    **{f"EC00{i}": "an Endpoints-client result: tests/test_inference_endpoints.py" for i in range(1, 9)},
 }
 
 

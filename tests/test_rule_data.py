@@ -19,7 +19,11 @@ from checker.rounds import Round
 from checker.table import VERDICT_COLUMNS, columns
 
 REPO = Path(__file__).resolve().parent.parent
-RULESET_SCHEMAS = ["ruleset.inference.schema.json", "ruleset.training.schema.json"]
+RULESET_SCHEMAS = [
+    "ruleset.inference.schema.json",
+    "ruleset.training.schema.json",
+    "ruleset.endpoints.schema.json",
+]
 
 
 def _property_names(node: Any) -> Iterator[str]:
@@ -70,6 +74,7 @@ def test_every_block_has_a_real_schema(name: str) -> None:
 def _every_rule_file() -> list[tuple[str, Path]]:
     files = [("inference", p) for p in sorted((REPO / "rules" / "inference").glob("*.yaml"))]
     files += [("training", p) for p in sorted((REPO / "rules" / "training").glob("*.yaml"))]
+    files += [("endpoints", p) for p in sorted((REPO / "rules" / "endpoints").glob("*.yaml"))]
     return files + [("inference", REPO / "rules" / "demo" / "demo.yaml")]
 
 

@@ -5,6 +5,7 @@ from checker.checks import (  # noqa: F401  (import registers the rules)
     compliance,
     compliance_verdicts,
     division,
+    endpoints_client,
     hygiene,
     measurements,
     metrics,

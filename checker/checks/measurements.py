@@ -103,7 +103,7 @@ def measurements_files_missing(ctx: ResultContext) -> Iterator[Problem]:
     Fails: an empty ``user.conf`` or no ``README.md``. Passes: both present and non-empty.
     """
     folder = ctx.unit.measurements_dir
-    for name in ctx.rules["files"]["measurements_required"]:
+    for name in ctx.measurements_required:
         path = folder / name
         if not path.is_file():
             yield Problem(ctx.rel(path), f"{name} is missing", expected=name, found="missing")

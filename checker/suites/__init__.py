@@ -27,6 +27,7 @@ class Unit:
     depends: tuple[tuple[str, str], ...] = ()  # (kind, unit id): "system" or "submitter" or "tree"
     row: Callable[[], list[dict[str, Any]]] | None = None
     stub: dict[str, Any] = field(default_factory=dict)  # the row's identity columns when no row can be made
+    also: tuple[str, ...] = ()  # codes of rules of another scope that judge this unit too
 
 
 class Suite(Protocol):
@@ -47,7 +48,11 @@ class Suite(Protocol):
     def finish(self, report: Any, rules: Round) -> None: ...
 
 
-_SUITES = {"inference": "checker.suites.inference:SUITE", "training": "checker.training.suite:SUITE"}
+_SUITES = {
+    "inference": "checker.suites.inference:SUITE",
+    "training": "checker.training.suite:SUITE",
+    "endpoints": "checker.endpoints.suite:SUITE",
+}
 
 
 def suite_named(name: str) -> Suite:

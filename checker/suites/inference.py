@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from checker.context import ResultContext, SubmitterContext, SystemContext, TreeContext
+from checker.context_endpoints import EndpointsResultContext, is_endpoints_result
 from checker.discovery import SubmitterUnit, Tree, discover
 from checker.engine import Focus, settle
 from checker.options import RunOptions
 from checker.rounds import Round
 from checker.suites import Unit
-from checker.table import columns, result_row
+from checker.table import columns, endpoints_row, result_row
 
 IDENTITY = ("Division", "Organization", "Platform", "Model", "Scenario")
 
@@ -54,9 +55,16 @@ class InferenceSuite:
                     strict=True,
                 )
             )
+            if "endpoints" in rules.data and is_endpoints_result(result.result_dir):
+                ctx = EndpointsResultContext(rules, result, options)
+                also = tuple(rules["endpoints"]["result_rules"])
+                yield Unit("endpoints-result", result.rel, ctx, depends, stub=stub, also=also)
+                continue
             yield Unit("result", result.rel, ResultContext(rules, result, options), depends, stub=stub)
 
     def rows(self, unit: Unit) -> list[dict[str, Any]]:
+        if unit.scope == "endpoints-result":
+            return endpoints_row(unit.ctx)
         return result_row(unit.ctx)
 
     def columns(self, rules: Round) -> list[str]:

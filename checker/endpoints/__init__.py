@@ -1,0 +1,1 @@
+"""The MLPerf Endpoints suite: standalone Endpoints submissions (Pareto curves of measurement points)."""
