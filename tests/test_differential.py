@@ -132,7 +132,7 @@ def test_tool_table_applies_by_suite_and_round() -> None:
         "mlperf-logging package_checker",
         "mlperf-logging result_summarizer",
     ]
-    assert [t.name for t in applicable("endpoints", "v6.1")] == ["endpoints submission-checker"]
+    assert [t.name for t in applicable("endpoints", "v1.0")] == ["endpoints submission-checker"]
 
 
 def test_targets_expand_a_data_root_and_need_a_round_otherwise(tmp_path: Path) -> None:
@@ -190,6 +190,27 @@ def test_fast_run_on_the_shared_data_has_every_difference_explained(tmp_path: Pa
     assert "6 differences, 6 explained, 0 unexplained" in out
     assert "official-v4.1: ran (kept output inference-v4.1.official-summary.csv)" in out
     assert "official-HEAD: n/a (has no v4.1 rules; checks v5.0, v5.1, v6.0, v6.1)" in out
+
+
+def test_endpoints_points_fold_into_one_verdict_per_submission() -> None:
+    run = ToolRun(
+        "ran", {"o/s1/results/a/m": Verdict(True), "o/s1/results/b/m": Verdict(True), "o/s2/results/a/m": Verdict(True)}
+    )
+    folded = tools.fold_submissions(run, [("o/s2/src/m/README.md", "EP008"), (".", "EN001")])
+    assert folded.verdicts == {"o/s1": Verdict(True, {}, ()), "o/s2": Verdict(False, {}, ("EP008",))}
+
+
+ENDPOINTS = REPO / "fixtures" / "endpoints"
+
+
+@pytest.mark.skipif(tools.endpoints_python() is None, reason="endpoints-submission-cli is not installed")
+def test_endpoints_fixtures_beside_the_official_submission_checker(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    trees = [f"{ENDPOINTS / name}=v1.0" for name in ("valid", "dirname-mismatch", "accuracy-low", "src-readme")]
+    code = main([*trees, "--table", str(tmp_path / "table.csv")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "1 differences, 1 explained, 0 unexplained" in out
+    assert "endpoints submission-checker subcheck-rejects x1: EP005" in out
 
 
 def test_the_checker_never_imports_the_differential_package() -> None:

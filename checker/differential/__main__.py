@@ -33,12 +33,15 @@ def default_data() -> Path:
 
 def suite_of(tree: Path) -> str:
     """The suite of a tree: its ``<suite>-<version>`` name, else inference for division folders, else training."""
+    from checker.endpoints.discovery import detect_endpoints_tree
     from checker.training.discovery import detect_training_tree
 
     if NAMED.match(tree.name):
         return NAMED.match(tree.name).group(1)  # type: ignore[union-attr]
     if any((tree / d).is_dir() for d in ("closed", "open", "network")):
         return "inference"
+    if detect_endpoints_tree(tree):
+        return "endpoints"
     return "training" if detect_training_tree(tree) else "inference"
 
 

@@ -1,14 +1,14 @@
 """The tools of the differential run, as one table: which suite and rounds each applies to, and how it is run.
 
-Adding a tool (the Endpoints ``submission-checker`` when the endpoints suite lands) is one entry in ``TOOLS`` with a
+Adding a tool is one entry in ``TOOLS`` with a
 runner that returns a :class:`ToolRun`: per result location, accepted or not and its metrics by unit.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -78,7 +78,10 @@ def run_subcheck(tree: Path, version: str, suite: str, jobs: int = 2) -> ToolRun
                 metrics[str(row.get("Units"))] = float(row["Result"])
         codes = tuple(result["Findings"].split())
         run.verdicts[result["Location"]] = Verdict(bool(result["Valid"]), metrics, codes)
-    return run
+    if suite != "endpoints":
+        return run
+    failing = [(f.unit or f.path, f.code) for f in report.findings if f.fails]
+    return fold_submissions(run, failing)
 
 
 # --- the official inference checkers, extracted from the mirror --------------------------------------------
@@ -229,11 +232,60 @@ def result_summarizer(tree: Path, version: str, workdir: Path) -> ToolRun:
     return run
 
 
+def endpoints_python() -> str | None:
+    """An interpreter that imports the Endpoints ``submission_checker``: ENDPOINTS_CHECKER_PYTHON, or ours."""
+    given = os.environ.get("ENDPOINTS_CHECKER_PYTHON")
+    if given and Path(given).exists():
+        return given
+    import importlib.util
+
+    return sys.executable if importlib.util.find_spec("submission_checker") else None
+
+
 def endpoints_checker(tree: Path, version: str, workdir: Path) -> ToolRun:
-    """The Endpoints ``submission-checker`` (PyPI endpoints-submission-cli): a hook until the endpoints suite lands."""
-    if shutil.which("submission-checker") is None:
-        return ToolRun("absent", note="pip install endpoints-submission-cli")
-    return ToolRun("absent", note="the endpoints suite is not in this build: no results to compare")
+    """The Endpoints ``submission-checker`` (PyPI endpoints-submission-cli) on each submission of the tree.
+
+    It judges a submission as a whole (pass or fail), so the two tools are compared per submission: subcheck's
+    verdicts on the submission's curves are folded into one (:func:`fold_submissions`).
+    """
+    from checker.endpoints.discovery import find_submissions
+
+    python = endpoints_python()
+    if python is None:
+        return ToolRun("absent", note="pip install endpoints-submission-cli (or set ENDPOINTS_CHECKER_PYTHON)")
+    run = ToolRun("ran")
+    entry = "from submission_checker.cli import main; main()"  # the wheel ships no console script
+    for index, submission in enumerate(find_submissions(tree.resolve())):
+        out = workdir / f"endpoints-{index}.json"
+        out.unlink(missing_ok=True)
+        argv = [python, "-c", entry, "check", str(submission), "-o", str(out)]
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=workdir)
+        except subprocess.TimeoutExpired:
+            return ToolRun("crashed", note=f"no answer within {TIMEOUT_S} s")
+        try:
+            passed = bool(json.loads(out.read_text(encoding="utf-8"))["passed"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return ToolRun("crashed", note=crash_line(done.stdout + done.stderr))
+        run.verdicts[submission.relative_to(tree.resolve()).as_posix()] = Verdict(passed)
+    return run
+
+
+def fold_submissions(run: ToolRun, failing: list[tuple[str, str]] | None = None) -> ToolRun:
+    """One verdict per submission (``<org>/<submission_id>``), as the official checker gives: accepted when every
+    result in it is and no error-level finding lies in it (``failing``: (path, code) of each such finding).
+    """
+    folded = ToolRun(run.status, note=run.note)
+    found = [(loc, v.accepted, v.codes) for loc, v in run.verdicts.items()]
+    found += [(path, False, (code,)) for path, code in failing or []]
+    for location, accepted, codes in found:
+        parts = location.split("/")
+        if len(parts) < 2:
+            continue  # a finding on the tree or an organisation folder lies in no submission
+        key = "/".join(parts[:2])
+        before = folded.verdicts.get(key, Verdict(True))
+        folded.verdicts[key] = Verdict(before.accepted and accepted, {}, tuple(sorted({*before.codes, *codes})))
+    return folded
 
 
 INFERENCE_ROUNDS = ("v4.1", "v5.0", "v5.1", "v6.0", "v6.1")
@@ -258,7 +310,7 @@ TOOLS: tuple[Tool, ...] = (
         kept="{tree}.official-summary.csv",
         parse_kept=read_summary_csv,
     ),
-    Tool("endpoints submission-checker", "endpoints", ("v6.1",), endpoints_checker),
+    Tool("endpoints submission-checker", "endpoints", ("v1.0",), endpoints_checker),
 )
 
 
