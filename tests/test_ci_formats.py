@@ -119,6 +119,7 @@ def test_sarif_validates_and_carries_rules_and_suppressions() -> None:
     run = doc["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert {"PE006", "ST009", "RH001", "WV001", "CI001"} <= set(rules)
+    assert not any(code.startswith(("EP", "TL", "TE")) for code in rules)  # other suites' rules stay out
     assert "How to fix" in rules["ST009"]["help"]["text"] and rules["ST009"]["shortDescription"]["text"]
     first = run["results"][0]
     assert first["ruleId"] == "PE006" and first["level"] == "error"

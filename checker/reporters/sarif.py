@@ -1,8 +1,9 @@
 """SARIF 2.1.0, for GitHub code scanning and other static-analysis dashboards.
 
-One run; ``tool.driver.rules`` carries every registered rule with its documentation and fix, so
-a dashboard can show *why* a rule exists next to each result. Waived findings carry a SARIF
-suppression (kind ``external``: the waiver lives in a separate file) with the waiver's reason.
+One run; ``tool.driver.rules`` carries every rule of the report's suite (and any code it reports)
+with its documentation and fix, so a dashboard can show *why* a rule exists next to each result.
+Waived findings carry a SARIF suppression (kind ``external``: the waiver lives in a separate file)
+with the waiver's reason.
 A result rejected for a reason no finding on it shows (its system description fails) gets an
 error-level result of its own, so SARIF, JUnit and the text report agree on what is rejected.
 Text is made printable; artifact URIs percent-encode the file's original bytes.
@@ -97,7 +98,9 @@ def rejection_result(rel: str, reason: str, root: str, index: dict[str, int]) ->
 def as_sarif(report: Any) -> dict[str, Any]:
     """The whole SARIF log of a report."""
     registry = load_all()
-    rules = [registry[code] for code in sorted(registry)]
+    used = {f.code for f in report.findings}
+    suite = getattr(report, "suite", None)
+    rules = [r for code, r in sorted(registry.items()) if r.suite in (suite, "any") or code in used or suite is None]
     index = {r.code: i for i, r in enumerate(rules)}
     run: dict[str, Any] = {
         "tool": {
