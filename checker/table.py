@@ -51,15 +51,11 @@ def _accuracy(ctx: ResultContext) -> str:
     return "  ".join(f"{m}: {parsed.texts[m]}" for m in names)
 
 
-def result_row(ctx: ResultContext) -> list[dict[str, Any]]:
-    """The row (and the power row, for power results) of one accepted result."""
-    metric = primary_metric(ctx)
-    if metric is None:
-        return []
-    system = ctx.system
-    unit = ctx.unit
+def _common(ctx: Any, result: Any, accuracy: str, units: str, inferred: int, has_power: bool) -> dict[str, Any]:
+    """The official table's columns of one result, whichever tool measured it (LoadGen or the Endpoints client)."""
+    system, unit = ctx.system, ctx.unit
     nodes, per_node = system.get("number_of_nodes"), system.get("accelerators_per_node")
-    row: dict[str, Any] = {
+    return {
         "Organization": unit.submitter,
         "Availability": system.get("status", ""),
         "Division": unit.division,
@@ -69,8 +65,8 @@ def result_row(ctx: ResultContext) -> list[dict[str, Any]]:
         "Model": unit.benchmark,
         "MlperfModel": ctx.benchmark,
         "Scenario": ctx.scenario,
-        "Result": metric.value,
-        "Accuracy": _accuracy(ctx),
+        "Result": result,
+        "Accuracy": accuracy,
         "number_of_nodes": nodes,
         "host_processor_model_name": system.get("host_processor_model_name", ""),
         "host_processors_per_node": system.get("host_processors_per_node", ""),
@@ -78,19 +74,27 @@ def result_row(ctx: ResultContext) -> list[dict[str, Any]]:
         "accelerator_model_name": system.get("accelerator_model_name", ""),
         "accelerators_per_node": per_node,
         "total_accelerators": _product(nodes, per_node),
-        "Location": ctx.rel(ctx.unit.result_dir),
+        "Location": ctx.rel(unit.result_dir),
         "framework": system.get("framework", ""),
         "operating_system": system.get("operating_system", ""),
         "notes": _notes(system),
         "compliance": 1,
         "errors": 0,
         "version": ctx.rules.version,
-        "inferred": int(metric.inferred),
-        "has_power": ctx.has_power,
-        "Units": metric.units,
+        "inferred": inferred,
+        "has_power": has_power,
+        "Units": units,
         "weight_data_types": (ctx.measurements.data or {}).get("weight_data_types", "") if ctx.measurements else "",
-        "design_power_watts": "",
     }
+
+
+def result_row(ctx: ResultContext) -> list[dict[str, Any]]:
+    """The row (and the power row, for power results) of one accepted result."""
+    metric = primary_metric(ctx)
+    if metric is None:
+        return []
+    row = _common(ctx, metric.value, _accuracy(ctx), metric.units, int(metric.inferred), ctx.has_power)
+    row["design_power_watts"] = ""
     rows = [row]
     power = power_metric(ctx) if ctx.has_power else None
     if power is not None:
@@ -105,44 +109,10 @@ def endpoints_row(ctx: Any) -> list[dict[str, Any]]:
     value = ctx.result
     if value is None:
         return []
-    system, unit = ctx.system, ctx.unit
-    nodes, per_node = system.get("number_of_nodes"), system.get("accelerators_per_node")
     acc = ctx.accuracy_result
     score = next((v for e in acc.entries for v in e.scores.values()), None) if acc else None
     row = {column: "" for column in ctx.rules["table"]["columns"]}
-    row.update(
-        {
-            "Organization": unit.submitter,
-            "Availability": system.get("status", ""),
-            "Division": unit.division,
-            "SystemType": system.get("system_type", ""),
-            "SystemName": system.get("system_name", ""),
-            "Platform": unit.system,
-            "Model": unit.benchmark,
-            "MlperfModel": ctx.benchmark,
-            "Scenario": ctx.scenario,
-            "Result": value,
-            "Accuracy": "" if score is None else repr(score),
-            "number_of_nodes": nodes,
-            "host_processor_model_name": system.get("host_processor_model_name", ""),
-            "host_processors_per_node": system.get("host_processors_per_node", ""),
-            "host_processor_core_count": system.get("host_processor_core_count", ""),
-            "accelerator_model_name": system.get("accelerator_model_name", ""),
-            "accelerators_per_node": per_node,
-            "total_accelerators": _product(nodes, per_node),
-            "Location": ctx.rel(unit.result_dir),
-            "framework": system.get("framework", ""),
-            "operating_system": system.get("operating_system", ""),
-            "notes": _notes(system),
-            "compliance": 1,
-            "errors": 0,
-            "version": ctx.rules.version,
-            "inferred": 0,
-            "has_power": False,
-            "Units": ctx.units,
-            "weight_data_types": (ctx.measurements.data or {}).get("weight_data_types", "") if ctx.measurements else "",
-        }
-    )
+    row.update(_common(ctx, value, "" if score is None else repr(score), ctx.units, 0, False))
     return [row]
 
 
