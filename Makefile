@@ -47,10 +47,10 @@ bench: install
 
 ## differential: subcheck beside every official tool that applies (inference checkers v4.1, v5.1.1 and HEAD from the
 ## mlcommons/inference mirror, mlperf-logging's package checker and summarizer, the Endpoints submission-checker) on
-## the shared data and the endpoints fixtures, or on TREES="DIR=v6.1 ..."; one table (differential.csv), and it fails
+## the shared data, the v6.1 Endpoints-client and endpoints fixtures, or on TREES="DIR=v6.1 ..."; one table (differential.csv), and it fails
 ## on a difference rules/differential.yaml does not explain. FAST=1 reads the official outputs kept beside the shared
 ## data instead of running those tools.
-TREES ?= $(DATA) $(foreach f,$(wildcard fixtures/endpoints/*),$(f)=v1.0)
+TREES ?= $(DATA) fixtures/inference-v6.1-endpoints=v6.1 $(foreach f,$(wildcard fixtures/endpoints/*),$(f)=v1.0)
 differential: install
 	$(PY) -m checker.differential $(TREES) $(if $(FAST),--fast) --table differential.csv
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -109,6 +110,18 @@ def read_inference_csv(path: Path) -> ToolRun:
     return run
 
 
+def result_location(location: str, tree: Path) -> str:
+    """An official Location as subcheck writes it: relative to the tree, the scenario folder (HEAD writes the
+    absolute path of an Endpoints-client result's ``performance/run_1``).
+    """
+    path = location.replace("\\", "/")
+    for root in (str(tree.resolve()), str(tree)):
+        if path.startswith(root.rstrip("/") + "/"):
+            path = path[len(root.rstrip("/")) + 1 :]
+            break
+    return re.sub(r"/performance/run_\d+/?$", "", path)
+
+
 def crash_line(output: str) -> str:
     """The exception line that ended a Python traceback, or the last line of the output."""
     lines = [line for line in output.splitlines() if line.strip()]
@@ -136,7 +149,9 @@ def official_inference(tag: str, module: bool, extra: tuple[str, ...] = ()) -> C
         output = done.stdout + done.stderr
         if not table.exists() or "Traceback (most recent call last)" in output:
             return ToolRun("crashed", note=crash_line(output))
-        return read_inference_csv(table)
+        run = read_inference_csv(table)
+        run.verdicts = {result_location(loc, tree): v for loc, v in run.verdicts.items()}
+        return run
 
     return run
 
