@@ -100,7 +100,7 @@ def system_tps_inconsistent(ctx: CurveContext) -> Iterator[Problem]:
     "EP104",
     "tpot-p90-missing",
     suite="endpoints",
-    fix="Report the 90th percentile of tpot.percentiles (key \"90\") as a positive number of nanoseconds (§9.1).",
+    fix='Report the 90th percentile of tpot.percentiles (key "90") as a positive number of nanoseconds (§9.1).',
 )
 def tpot_p90_missing(ctx: CurveContext) -> Iterator[Problem]:
     """A point has no positive TPOT p90; a dedicated Offline run, which reports throughput only, is exempt (§5.7.1).
