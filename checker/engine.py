@@ -23,6 +23,7 @@ from checker.findings import Finding, Problem, Severity
 from checker.options import RunOptions
 from checker.parsers.memo import forget_parsed_files
 from checker.registry import REGISTRY, RESULT_SCOPES, Rule, load_all
+from checker.report import Report  # noqa: F401 (re-exported: where every command finds it)
 from checker.rounds import Round
 from checker.workers import Focus, Job, WorkerOutput, default_jobs, plan_jobs, run_jobs  # noqa: F401 (re-exported)
 
@@ -63,36 +64,6 @@ class Selection:
                 hint = f"; did you mean {', '.join(close)}?" if close else "; `subcheck rules` lists them"
                 raise SelectionError(f"unknown rule code or prefix {item!r}{hint}")
         return self
-
-
-@dataclass
-class Report:
-    """Everything a reporter needs: findings, the table rows, and which results were checked and rejected."""
-
-    root: str
-    version: str
-    findings: list[Finding] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    results_checked: int = 0
-    rejected: list[str] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-    suite: str = "inference"
-    # One verdict record per checked result: its Location, the units it depends on, its own row(s).
-    results: list[dict[str, Any]] = field(default_factory=list)
-    evidence: str = ""  # how the round was chosen, for the verdict line
-    benchmarks: list[str] = field(default_factory=list)  # training: the round's benchmarks (table columns)
-
-    @property
-    def accepted(self) -> int:
-        return sum(1 for r in self.results if r.get("Valid"))
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.fails)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.errors else 0
 
 
 def stamp(rule: Rule, problem: Problem, unit: str) -> Finding:
