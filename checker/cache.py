@@ -26,7 +26,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,8 @@ def cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """The checker's modules and bundled rules and schemas (path, size, time), and the libraries that judge."""
+    from importlib import metadata
+
     digest = hashlib.blake2b(digest_size=20)
     package = Path(__file__).resolve().parent
     from checker.ruleset import data_dir

@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from checker.schemas import json_path
@@ -106,8 +105,23 @@ def resolve_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return merge(resolve_file(parent_path, (*seen, path)), data)
 
 
+def extends_chain(path: Path) -> list[Path]:
+    """The files a rule file is made of: itself and its ``extends:`` parents (what a stored report depends on)."""
+    chain: list[Path] = []
+    while path.resolve() not in chain:
+        path = path.resolve()
+        chain.append(path)
+        parent = _read_yaml(path).get("extends")
+        if not isinstance(parent, str):
+            break
+        path = path.parent / (parent if parent.endswith(".yaml") else f"{parent}.yaml")
+    return chain
+
+
 def validate(data: dict[str, Any], suite: str, path: Path | str) -> None:
     """Validate merged rules against the suite's schema; the first error names its JSON path."""
+    import jsonschema  # here, not at the top: a re-check served whole from the cache never validates
+
     validator = jsonschema.Draft202012Validator(_schema(suite))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
