@@ -26,6 +26,7 @@ import pickle
 import stat
 import sys
 import time
+from array import array
 from typing import Any
 
 FORMAT = 1  # bump when what is stored changes shape
@@ -33,11 +34,19 @@ SETTLE_NS = 2_000_000_000  # younger entries are not trusted to show a later cha
 ENTRY_LIMIT = 1 << 31
 _MAGIC = b"subcheck-recheck\n"
 
-Manifest = tuple[list[str], list[tuple[int, ...]]]  # paths ("" is the root, then relative; "/..." absolute), status
+# The root's status with its device; every entry under it, absolute, in walk order; their status, flattened
+# (5 integers each); files outside the tree that the run read (a rule file, a plugin), each with its status.
+Manifest = tuple[tuple[int, ...], list[str], list[int], list[tuple[str, tuple[int, ...]]]]
 
 
 def _status(info: os.stat_result) -> tuple[int, ...]:
     return (info.st_mode, info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _flat(infos: Any) -> bytes:
+    """The status of many entries as one bytes object: compared in one go, stored without a parse."""
+    numbers = [n for s in infos for n in (s.st_mode, s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns)]
+    return array("q", numbers).tobytes()
 
 
 def _cache_dir() -> str:
@@ -97,13 +106,11 @@ def take_manifest(root: str) -> Manifest | None:
     """The status of ``root`` and of every entry under it; None when it cannot be trusted."""
     started = time.time_ns()
     settled = started - SETTLE_NS
-    paths: list[str] = [""]
-    status: list[tuple[int, ...]] = []
+    names: list[str] = []
+    infos: list[os.stat_result] = []
     inside = root + os.sep
-    cut = len(inside)
     try:
         top = os.lstat(root)
-        status.append((*_status(top), top.st_dev))
         stack = [root]
         while stack:
             with os.scandir(stack.pop()) as listing:
@@ -120,48 +127,48 @@ def take_manifest(root: str) -> Manifest | None:
                             return None  # what it names is not in the manifest
                     elif not stat.S_ISREG(mode):
                         return None  # a FIFO, socket or device: its content has no status to compare
-                    paths.append(entry.path[cut:])
-                    status.append(_status(info))
+                    names.append(entry.path)
+                    infos.append(info)
     except (OSError, ValueError):
         return None
-    return paths, status
+    return (*_status(top), top.st_dev), names, infos, []  # type: ignore[return-value]
 
 
 def add_files(manifest: Manifest, files: list[str]) -> Manifest | None:
     """``manifest`` with the status of files outside the tree that the run depended on (a rule file, a plugin)."""
     settled = time.time_ns() - SETTLE_NS
-    paths, status = list(manifest[0]), list(manifest[1])
+    extra = list(manifest[3])
     try:
         for path in files:
             info = os.stat(path)
             if info.st_ctime_ns > settled:
                 return None
-            paths.append("/" + os.path.abspath(path))  # marked absolute: never taken for a name in the tree
-            status.append(_status(info))
+            extra.append((os.path.abspath(path), _status(info)))
     except (OSError, ValueError):
         return None
-    return paths, status
+    return manifest[0], manifest[1], manifest[2], extra
 
 
-def unchanged(root: str, manifest: Manifest) -> bool:
-    """Whether every entry of ``manifest`` still has its stored status (one ``lstat`` each, nothing listed)."""
-    paths, status = manifest
-    if not paths or paths[0] != "" or len(paths) != len(status):
-        return False
-    lstat = os.lstat
-    prefix = root + os.sep
+def _pack(manifest: Manifest) -> bytes:
+    top, names, infos, extra = manifest
+    joined = "\0".join(names).encode("utf-8", "surrogateescape")  # no name holds a NUL
+    return marshal.dumps((top, joined, _flat(infos), extra))
+
+
+def unchanged(root: str, packed: Any) -> bool:
+    """Whether every entry of a stored manifest still has its stored status (one ``lstat`` each, nothing listed)."""
+    top, joined, flat, extra = packed
     try:
-        top = lstat(root)
-        if (*_status(top), top.st_dev) != status[0]:
+        now = os.lstat(root)
+        if (*_status(now), now.st_dev) != tuple(top):
             return False
-        for index in range(1, len(paths)):
-            name = paths[index]
-            info = os.stat(name[1:]) if name[:1] == "/" else lstat(prefix + name)
-            if (info.st_mode, info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns) != status[index]:
+        for path, status in extra:
+            if _status(os.stat(path)) != tuple(status):
                 return False
-    except (OSError, ValueError):
+        names = joined.decode("utf-8", "surrogateescape").split("\0") if joined else []
+        return _flat(map(os.lstat, names)) == flat
+    except (OSError, ValueError, OverflowError):  # gone, or a status that no longer fits: not the same tree
         return False
-    return True
 
 
 def _entry(key: str) -> str:
@@ -196,7 +203,7 @@ def store(key: str, manifest: Manifest, output: Any) -> None:
     """Write an entry atomically; a cache that cannot be written only costs time."""
     path = _entry(key)
     try:
-        listed = marshal.dumps(manifest)
+        listed = _pack(manifest)
         body = len(listed).to_bytes(8, "big") + listed + pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         temporary = f"{path}.{os.getpid()}.tmp"
