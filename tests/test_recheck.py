@@ -111,9 +111,7 @@ def test_a_link_out_of_the_tree_disables_the_fast_path(
     assert len(checks) == 3 and len(_entries(cache)) == 1  # a link inside the tree is covered by the walk
 
 
-def test_a_damaged_entry_is_ignored_and_rebuilt(
-    demo_tree: Path, cache: Path, settled: None, checks: list[str]
-) -> None:
+def test_a_damaged_entry_is_ignored_and_rebuilt(demo_tree: Path, cache: Path, settled: None, checks: list[str]) -> None:
     first = check_demo_json(demo_tree)
     (entry,) = _entries(cache)
     for damage in ("flip", "garbage", "fifo", "folder"):
@@ -138,7 +136,9 @@ def test_a_damaged_entry_is_ignored_and_rebuilt(
         assert check_demo_json(demo_tree) == first
 
 
-def test_an_entry_changed_within_the_clock_margin_is_not_trusted(demo_tree: Path, cache: Path, checks: list[str]) -> None:
+def test_an_entry_changed_within_the_clock_margin_is_not_trusted(
+    demo_tree: Path, cache: Path, checks: list[str]
+) -> None:
     """Just copied: a write in the same clock tick could keep its times, so nothing is stored yet."""
     check_demo_json(demo_tree)
     check_demo_json(demo_tree)
@@ -163,13 +163,21 @@ def test_a_served_run_imports_neither_the_engine_nor_jsonschema(demo_tree: Path,
         "from checker.cli import main\n"
         f"try: main(['check', {str(demo_tree)!r}, '--rules', {DEMO_RULES!r}, '--format', 'json'])\n"
         "except SystemExit: pass\n"
-        "heavy = ('checker.engine', 'jsonschema', 'yaml', 'concurrent.futures', 'pandas', 'checker.plugins.discovery')\n"
+        "heavy = ('checker.engine', 'jsonschema', 'yaml', 'concurrent.futures', 'pandas',"
+        " 'checker.plugins.discovery')\n"
         "print(json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)\n"
     )
     env = {**os.environ, "SUBCHECK_CACHE_DIR": str(cache)}
     runs = [
-        subprocess.run([sys.executable, "-c", "import json\n" + script], capture_output=True, text=True, env=env,
-                       cwd=REPO, timeout=300, check=False)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-c", "import json\n" + script],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            timeout=300,
+            check=False,
+        )  # fmt: skip
         for _ in range(2)
     ]
     assert runs[0].stdout == runs[1].stdout and json.loads(runs[1].stdout)["findings"] is not None
