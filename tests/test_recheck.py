@@ -189,3 +189,22 @@ def test_built_in_formats_are_the_built_in_reporters() -> None:
     from checker.reporters import _MODULES
 
     assert set(BUILT_IN_FORMATS) == {*_MODULES, "text"} and set(BUILT_IN_FORMATS) <= set(load_reporters())
+
+
+def test_rule_validation_is_remembered_only_for_a_pass(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker import ruleset
+
+    calls: list[str] = []
+    real = ruleset.validate
+    monkeypatch.setattr(
+        ruleset, "validate", lambda data, suite, path: (calls.append(str(path)), real(data, suite, path))
+    )
+    data = ruleset.resolve_file(Path(DEMO_RULES))
+    ruleset.validate_once(data, "inference", DEMO_RULES)
+    ruleset.validate_once(data, "inference", DEMO_RULES)
+    assert len(calls) == 1  # the second time, the mark of the same content was enough
+    broken = {**data, "models": "not a mapping"}
+    for _ in range(2):
+        with pytest.raises(ruleset.RulesetError):
+            ruleset.validate_once(broken, "inference", "broken.yaml")
+    assert len(calls) == 3  # a failure is never marked: refused every time
