@@ -6,6 +6,7 @@ import importlib
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -188,7 +189,11 @@ def _remember(key: str, manifest: Any, report: Any, evidence: str, rules_file: P
         return
     manifest = add_files(manifest, files)
     if manifest is not None:
-        store(key, manifest, (report, evidence))
+        from checker.registry import REGISTRY
+
+        codes = {finding.code for finding in report.findings}
+        summaries = {code: REGISTRY[code].summary for code in codes if code in REGISTRY}
+        store(key, manifest, (replace(report, summaries=summaries), evidence))
 
 
 def _is_training(path: Path) -> bool:

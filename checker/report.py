@@ -26,6 +26,9 @@ class Report:
     results: list[dict[str, Any]] = field(default_factory=list)
     evidence: str = ""  # how the round was chosen, for the verdict line
     benchmarks: list[str] = field(default_factory=list)  # training: the round's benchmarks (table columns)
+    # The summary of each rule code found, kept with a stored report (checker.recheck) so that writing it needs
+    # no rule module; empty for a fresh report, whose reporter asks the registry.
+    summaries: dict[str, str] = field(default_factory=dict)
 
     @property
     def accepted(self) -> int:
