@@ -208,3 +208,22 @@ def test_rule_validation_is_remembered_only_for_a_pass(cache: Path, monkeypatch:
         with pytest.raises(ruleset.RulesetError):
             ruleset.validate_once(broken, "inference", "broken.yaml")
     assert len(calls) == 3  # a failure is never marked: refused every time
+
+
+def test_the_text_report_of_a_served_run_is_that_of_a_full_check(
+    demo_tree: Path, cache: Path, settled: None, checks: list[str]
+) -> None:
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    log = demo_tree / LOG
+    log.write_bytes(
+        log.read_bytes().replace(b'"result_validity", "value": "VALID"', b'"result_validity", "value": "XALID"')
+    )
+    argv = ["check", str(demo_tree), "--rules", DEMO_RULES, "-j", "1"]
+    fresh = CliRunner().invoke(main, [*argv, "--no-cache"])
+    stored = CliRunner().invoke(main, argv)
+    served = CliRunner().invoke(main, argv)
+    assert len(checks) == 2 and fresh.exit_code == served.exit_code == 1
+    assert served.output == stored.output == fresh.output and "PE003" in fresh.output
