@@ -129,12 +129,13 @@ def check(
     asked = {"suite": suite, "version": version, "rules_file": rules_at, "submitter": submitter, "select": select,
              "ignore": ignore, "published": published, "debug": debug}  # fmt: skip
     key = None if no_cache or plugins_requested() else run_key(str(root), asked)
-    stored = lookup(key, str(root)) if key else None
+    stored, manifest, walked = lookup(key, str(root)) if key else (None, None, True)
     if stored is not None:  # the tree is as it was when this report was made: nothing to read or judge again
         report, evidence = stored
         chosen = selection(select, ignore, (report.suite,)) if waivers is not None else None
         _finish(report, given["evidence"] or evidence, waivers, chosen, fmt, output)
-    manifest = take_manifest(str(root)) if key else None  # before anything is read: a later change will show
+    if not walked:  # taken before anything is read: a later change will show
+        manifest = take_manifest(str(root))
     if suite == "auto":
         suite = _auto_suite(root) if rules_file is None else "inference"
     chosen = selection(select, ignore, (suite,))

@@ -102,8 +102,30 @@ def run_key(root: str, given: dict[str, Any]) -> str | None:
     return hashlib.blake2b(repr(material).encode(errors="surrogateescape"), digest_size=24).hexdigest()
 
 
-def take_manifest(root: str) -> Manifest | None:
-    """The status of ``root`` and of every entry under it; None when it cannot be trusted."""
+class _Known:
+    """What the last stored manifest says, with this run's status of each of its entries: a folder whose status
+    is unchanged has the entries it had, so only changed folders are listed again.
+    """
+
+    def __init__(self, names: list[str], flat: bytes, infos: list[os.stat_result | None]) -> None:
+        numbers = array("q")
+        numbers.frombytes(flat)
+        self.status = {name: tuple(numbers[5 * i : 5 * i + 5]) for i, name in enumerate(names)}
+        self.now = dict(zip(names, infos, strict=True))
+        self.children: dict[str, list[str]] = {}
+        for name in names:
+            self.children.setdefault(name.rpartition(os.sep)[0], []).append(name)
+
+    def listing(self, folder: str) -> list[tuple[str, os.stat_result]] | None:
+        """The entries of an unchanged ``folder`` as this run found them; None when one is gone (list it)."""
+        found = [(name, self.now.get(name)) for name in self.children.get(folder, ())]
+        return None if any(info is None for _, info in found) else found  # type: ignore[return-value]
+
+
+def take_manifest(root: str, known: _Known | None = None, top_unchanged: bool = False) -> Manifest | None:
+    """The status of ``root`` and of every entry under it; None when it cannot be trusted. With ``known``, a
+    folder whose status did not change is not listed again (its entries' status was just taken).
+    """
     started = time.time_ns()
     settled = started - SETTLE_NS
     names: list[str] = []
@@ -111,24 +133,27 @@ def take_manifest(root: str) -> Manifest | None:
     inside = root + os.sep
     try:
         top = os.lstat(root)
-        stack = [root]
+        stack = [(root, top_unchanged)]
         while stack:
-            with os.scandir(stack.pop()) as listing:
-                for entry in listing:
-                    info = entry.stat(follow_symlinks=False)
-                    if info.st_ctime_ns > settled or info.st_mtime_ns > started:
-                        return None  # changed too recently for its times to show the next change
-                    mode = info.st_mode
-                    if stat.S_ISDIR(mode):
-                        stack.append(entry.path)
-                    elif stat.S_ISLNK(mode):
-                        target = os.path.realpath(entry.path)
-                        if target != root and not target.startswith(inside):
-                            return None  # what it names is not in the manifest
-                    elif not stat.S_ISREG(mode):
-                        return None  # a FIFO, socket or device: its content has no status to compare
-                    names.append(entry.path)
-                    infos.append(info)
+            folder, same = stack.pop()
+            listing = known.listing(folder) if known is not None and same else None
+            if listing is None:
+                with os.scandir(folder) as entries:
+                    listing = [(entry.path, entry.stat(follow_symlinks=False)) for entry in entries]
+            for path, info in listing:
+                if info.st_ctime_ns > settled or info.st_mtime_ns > started:
+                    return None  # changed too recently for its times to show the next change
+                mode = info.st_mode
+                if stat.S_ISDIR(mode):
+                    stack.append((path, known is not None and known.status.get(path) == _status(info)))
+                elif stat.S_ISLNK(mode):
+                    target = os.path.realpath(path)
+                    if target != root and not target.startswith(inside):
+                        return None  # what it names is not in the manifest
+                elif not stat.S_ISREG(mode):
+                    return None  # a FIFO, socket or device: its content has no status to compare
+                names.append(path)
+                infos.append(info)
     except (OSError, ValueError):
         return None
     return (*_status(top), top.st_dev), names, infos, []  # type: ignore[return-value]
@@ -155,48 +180,69 @@ def _pack(manifest: Manifest) -> bytes:
     return marshal.dumps((top, joined, _flat(infos), extra))
 
 
-def unchanged(root: str, packed: Any) -> bool:
-    """Whether every entry of a stored manifest still has its stored status (one ``lstat`` each, nothing listed)."""
-    top, joined, flat, extra = packed
+def _lstat_all(names: list[str]) -> list[os.stat_result | None]:
     try:
-        now = os.lstat(root)
-        if (*_status(now), now.st_dev) != tuple(top):
-            return False
-        for path, status in extra:
-            if _status(os.stat(path)) != tuple(status):
-                return False
-        names = joined.decode("utf-8", "surrogateescape").split("\0") if joined else []
-        return _flat(map(os.lstat, names)) == flat
-    except (OSError, ValueError, OverflowError):  # gone, or a status that no longer fits: not the same tree
-        return False
+        return list(map(os.lstat, names))  # the usual case: every entry is still there
+    except OSError:
+        pass
+    found: list[os.stat_result | None] = []
+    for name in names:
+        try:
+            found.append(os.lstat(name))
+        except OSError:
+            found.append(None)
+    return found
+
+
+def compare(root: str, packed: Any) -> tuple[bool, Manifest | None, bool]:
+    """Whether every entry of a stored manifest still has its stored status (one ``lstat`` each, nothing listed);
+    when not, this run's manifest, made from those ``lstat`` calls and a listing of the changed folders only, and
+    whether the tree was walked for it.
+    """
+    top, joined, flat, extra = packed
+    names = joined.decode("utf-8", "surrogateescape").split("\0") if joined else []
+    now = os.lstat(root)
+    same_top = (*_status(now), now.st_dev) == tuple(top)
+    infos = _lstat_all(names)
+    if same_top and None not in infos and _flat(infos) == flat:
+        try:
+            if all(_status(os.stat(path)) == tuple(status) for path, status in extra):
+                return True, None, True
+        except OSError:
+            pass
+        return False, None, False  # a rule file or plugin changed: the caller walks the tree as usual
+    return False, take_manifest(root, _Known(names, flat, infos), same_top), True
 
 
 def _entry(key: str) -> str:
     return os.path.join(_cache_dir(), f"recheck-v{FORMAT}", key[:2], f"{key}.bin")
 
 
-def lookup(key: str, root: str) -> Any | None:
-    """The stored output of this key when the tree is unchanged, else None (a damaged entry is removed)."""
+def lookup(key: str, root: str) -> tuple[Any | None, Manifest | None, bool]:
+    """The stored output of this key when the tree is unchanged. Else None, and when a good entry of an earlier
+    state of the tree made it cheap, this run's manifest and True (None and True: the tree cannot be trusted now;
+    do not walk it again). A damaged entry is removed.
+    """
     from checker.parsers.text import ReadFailure, read_bytes_bounded
 
     path = _entry(key)
     raw = read_bytes_bounded(path, ENTRY_LIMIT)  # regular files only, non-blocking: a FIFO here cannot hang
     if raw.kind is ReadFailure.missing:
-        return None
+        return None, None, False
     blob = raw.data or b""
     head = len(_MAGIC)
     body = memoryview(blob)[head + 32 :]
     if blob[:head] == _MAGIC and hashlib.sha256(body).digest() == blob[head : head + 32] and len(body) > 8:
         try:
             size = int.from_bytes(body[:8], "big")
-            manifest = marshal.loads(body[8 : 8 + size])
-            if not unchanged(root, manifest):
-                return None  # a good entry for an earlier state of the tree: replaced after this run
-            return pickle.loads(body[8 + size :])  # noqa: S301 - our own entry in the user's cache, checksummed
+            same, manifest, walked = compare(root, marshal.loads(body[8 : 8 + size]))
+            if not same:
+                return None, manifest, walked  # a good entry of an earlier state of the tree: replaced after the run
+            return pickle.loads(body[8 + size :]), None, True  # noqa: S301 - our own entry, checksummed
         except Exception:  # noqa: BLE001 - any damage means: check again
             pass
     _remove(path)
-    return None
+    return None, None, False
 
 
 def store(key: str, manifest: Manifest, output: Any) -> None:

@@ -227,3 +227,39 @@ def test_the_text_report_of_a_served_run_is_that_of_a_full_check(
     served = CliRunner().invoke(main, argv)
     assert len(checks) == 2 and fresh.exit_code == served.exit_code == 1
     assert served.output == stored.output == fresh.output and "PE003" in fresh.output
+
+
+@pytest.mark.parametrize("change", ["none", "edit", "add-deep", "remove", "rename-folder", "new-folder-tree"])
+def test_the_manifest_made_from_the_last_one_is_a_full_walk(demo_tree: Path, settled: None, change: str) -> None:
+    """After a change only the changed folders are listed again; the manifest must be what a full walk gives."""
+    import marshal
+
+    from checker.recheck import _pack, _status, compare, take_manifest
+
+    root = str(demo_tree)
+    first = take_manifest(root)
+    assert first is not None
+    packed = marshal.loads(_pack(first))
+    systems = demo_tree / "closed" / "SubcheckDemo" / "systems"
+    if change == "edit":
+        (demo_tree / LOG).write_bytes((demo_tree / LOG).read_bytes() + b"\n")
+    elif change == "add-deep":
+        (demo_tree / DEMO_OFFLINE / "performance" / "run_1" / "extra.txt").write_text("x")
+    elif change == "remove":
+        (demo_tree / LOG).unlink()
+    elif change == "rename-folder":
+        systems.rename(systems.with_name("systems2"))
+    elif change == "new-folder-tree":
+        (systems / "a" / "b").mkdir(parents=True)
+        (systems / "a" / "b" / "c.json").write_text("{}")
+    same, made, walked = compare(root, packed)
+    assert same is (change == "none") and walked
+    if change == "none":
+        return
+    full = take_manifest(root)
+    assert made is not None and full is not None
+
+    def entries(manifest: tuple) -> list[tuple[str, tuple[int, ...]]]:
+        return sorted(zip(manifest[1], map(_status, manifest[2]), strict=True))
+
+    assert made[0] == full[0] and entries(made) == entries(full)
