@@ -120,7 +120,7 @@ def _link(path: str, inside: str) -> str | None:
 def job_key(job: Any, rules_data: dict[str, Any]) -> str | None:
     """The key of one submitter's check, or None when it must not be cached."""
     folder = getattr(job.unit, "path", None)
-    fingerprint = tree_fingerprint(Path(folder)) if folder is not None else None
+    fingerprint = job.tree or (tree_fingerprint(Path(folder)) if folder is not None else None)
     if fingerprint is None:
         return None
     focus = job.focus

@@ -24,7 +24,7 @@ from checker.commandline import (
     shared_options,
     with_config,
 )
-from checker.recheck import lookup, run_key, take_manifest
+from checker.recheck import Fingerprints, lookup, run_key, take_manifest
 from checker.suites import suite_named, suite_names
 
 
@@ -158,6 +158,7 @@ def check(
         rules_path=rules_at,
         progress=_progress(sys.stderr),  # type: ignore[arg-type]
         cache=not no_cache,
+        fingerprint=Fingerprints(manifest) if manifest else None,
     )
     if sys.stderr.isatty():
         click.echo(f"({time.perf_counter() - started:.2f} s)", err=True)

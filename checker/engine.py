@@ -296,13 +296,15 @@ def run_checks(
     focus: dict[str, Focus] | None = None,
     require_results: bool = True,
     cache: bool = False,
+    fingerprint: Callable[[str], str | None] | None = None,
 ) -> Report:
     """Check ``tree`` (from the suite's discovery); ``jobs`` > 1 spreads submitters over processes.
 
     ``focus`` maps a submitter's ``rel`` to the part of it to check (``subcheck ci``); submitters it does not
     name are checked whole. ``require_results`` (off for ``ci``, whose change may touch no result) makes a
     submitter or tree without results an error (EN002). ``cache`` reuses what an unchanged submitter gave before
-    (:mod:`checker.cache`).
+    (:mod:`checker.cache`); ``fingerprint`` gives a submitter folder's fingerprint from a walk the run already
+    made (:func:`checker.recheck.fingerprint`), so the cache need not walk it again.
     """
     from checker.suites import suite_named
 
@@ -321,6 +323,9 @@ def run_checks(
     report.findings += run_scope(rules.suite, "tree", tree_ctx, ".", selection, options)
     template = Job(rules.suite, rules.version, rules_path, None, selection, options, cache=cache)
     work = plan_jobs(suite, tree, jobs, focus or {}, template)
+    if cache and fingerprint is not None:
+        folders = [getattr(job.unit, "path", None) for job in work]
+        work = [replace(job, tree=fingerprint(str(at)) if at else None) for job, at in zip(work, folders, strict=True)]
     for unit in tree.submitters if require_results else ():
         if not suite.size(unit):
             report.findings += emit(

@@ -159,6 +159,38 @@ def take_manifest(root: str, known: _Known | None = None, top_unchanged: bool = 
     return (*_status(top), top.st_dev), names, infos, []  # type: ignore[return-value]
 
 
+class Fingerprints:
+    """Fingerprints of submitter folders from a manifest (checker.cache needs not walk them again): each entry's
+    path under the folder and status. None for a folder holding a link (what it names may lie outside the folder,
+    where this fingerprint would not see a change) or one that is not in the tree.
+    """
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.sorted = sorted(zip(manifest[1], manifest[2], strict=True), key=lambda item: item[0])
+        self.names = [name for name, _ in self.sorted]
+        self.memo: dict[str, str | None] = {}
+
+    def __call__(self, folder: str) -> str | None:
+        if folder not in self.memo:
+            self.memo[folder] = self._make(folder)
+        return self.memo[folder]
+
+    def _make(self, folder: str) -> str | None:
+        from bisect import bisect_left
+
+        start = bisect_left(self.names, folder + os.sep)
+        end = bisect_left(self.names, folder + chr(ord(os.sep) + 1))
+        if start == end:
+            return None
+        cut = len(folder) + 1
+        digest = hashlib.blake2b(digest_size=20)
+        for name, info in self.sorted[start:end]:
+            if stat.S_ISLNK(info.st_mode):
+                return None
+            digest.update(f"{name[cut:]}\0{_status(info)}\n".encode(errors="surrogateescape"))
+        return "manifest:" + digest.hexdigest()
+
+
 def add_files(manifest: Manifest, files: list[str]) -> Manifest | None:
     """``manifest`` with the status of files outside the tree that the run depended on (a rule file, a plugin)."""
     settled = time.time_ns() - SETTLE_NS

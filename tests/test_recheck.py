@@ -263,3 +263,24 @@ def test_the_manifest_made_from_the_last_one_is_a_full_walk(demo_tree: Path, set
         return sorted(zip(manifest[1], map(_status, manifest[2]), strict=True))
 
     assert made[0] == full[0] and entries(made) == entries(full)
+
+
+def test_a_submitter_fingerprint_from_the_manifest_sees_every_change_and_refuses_links(
+    demo_tree: Path, settled: None
+) -> None:
+    from checker.recheck import Fingerprints, take_manifest
+
+    submitter = str(demo_tree / "closed" / "SubcheckDemo")
+
+    def now() -> str | None:
+        manifest = take_manifest(str(demo_tree))
+        assert manifest is not None
+        return Fingerprints(manifest)(submitter)
+
+    first = now()
+    assert first is not None and first == now() and Fingerprints(take_manifest(str(demo_tree)))("/nowhere") is None
+    (demo_tree / LOG).write_bytes((demo_tree / LOG).read_bytes())  # same bytes, written again
+    second = now()
+    assert second not in (None, first)
+    (demo_tree / "closed" / "SubcheckDemo" / "documentation" / "inside").symlink_to(demo_tree / "closed")
+    assert now() is None  # a link: the cache walks the folder itself, as before
