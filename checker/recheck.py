@@ -183,11 +183,11 @@ class Fingerprints:
         if start == end:
             return None
         cut = len(folder) + 1
-        digest = hashlib.blake2b(digest_size=20)
-        for name, info in self.sorted[start:end]:
-            if stat.S_ISLNK(info.st_mode):
-                return None
-            digest.update(f"{name[cut:]}\0{_status(info)}\n".encode(errors="surrogateescape"))
+        part = self.sorted[start:end]
+        if any(stat.S_ISLNK(info.st_mode) for _, info in part):
+            return None
+        digest = hashlib.blake2b("\0".join(name[cut:] for name, _ in part).encode(errors="surrogateescape"))
+        digest.update(_flat(info for _, info in part))  # five numbers each, in the order of the names
         return "manifest:" + digest.hexdigest()
 
 
@@ -236,14 +236,41 @@ def compare(root: str, packed: Any) -> tuple[bool, Manifest | None, bool]:
     now = os.lstat(root)
     same_top = (*_status(now), now.st_dev) == tuple(top)
     infos = _lstat_all(names)
-    if same_top and None not in infos and _flat(infos) == flat:
+    fresh = _flat(infos) if same_top and None not in infos else None
+    if fresh == flat:
         try:
             if all(_status(os.stat(path)) == tuple(status) for path, status in extra):
                 return True, None, True
         except OSError:
             pass
         return False, None, False  # a rule file or plugin changed: the caller walks the tree as usual
+    if fresh is not None and len(fresh) == len(flat):
+        return False, _files_changed(root, (*_status(now), now.st_dev), names, infos, fresh, flat), True
     return False, take_manifest(root, _Known(names, flat, infos), same_top), True
+
+
+def _files_changed(
+    root: str, top: tuple[int, ...], names: list[str], infos: list[Any], fresh: bytes, flat: bytes
+) -> Manifest | None:
+    """The manifest of this run when no folder changed (the usual fix: files edited in place): every folder holds
+    the entries it held: the stored names with this run's status. A changed folder means listing again.
+    """
+    settled = time.time_ns() - SETTLE_NS
+    size = 40  # five 8-byte numbers per entry
+    inside = root + os.sep
+    for index in range(len(names)):
+        if fresh[index * size : index * size + size] == flat[index * size : index * size + size]:
+            continue
+        mode = infos[index].st_mode
+        if stat.S_ISDIR(mode):
+            return take_manifest(root, _Known(names, flat, infos), True)
+        if stat.S_ISLNK(mode) and not os.path.realpath(names[index]).startswith(inside):
+            return None
+        if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+            return None
+        if infos[index].st_ctime_ns > settled:
+            return None  # changed too recently for its times to show the next change
+    return top, names, infos, []
 
 
 def _entry(key: str) -> str:
