@@ -26,7 +26,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,8 @@ def cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """The checker's modules and bundled rules and schemas (path, size, time), and the libraries that judge."""
+    from importlib import metadata
+
     digest = hashlib.blake2b(digest_size=20)
     package = Path(__file__).resolve().parent
     from checker.ruleset import data_dir
@@ -119,7 +120,7 @@ def _link(path: str, inside: str) -> str | None:
 def job_key(job: Any, rules_data: dict[str, Any]) -> str | None:
     """The key of one submitter's check, or None when it must not be cached."""
     folder = getattr(job.unit, "path", None)
-    fingerprint = tree_fingerprint(Path(folder)) if folder is not None else None
+    fingerprint = job.tree or (tree_fingerprint(Path(folder)) if folder is not None else None)
     if fingerprint is None:
         return None
     focus = job.focus

@@ -6,26 +6,25 @@ import importlib
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, NoReturn, TextIO
 
 import click
 
 from checker import __version__
-from checker.catalog import explain, list_rules, rounds
 from checker.commandline import (
     apply_waivers_or_fail,
     choose_round,
     emit,
     fail,
+    plugins_requested,
     resolve_root,
     selection,
     shared_options,
     with_config,
 )
-from checker.discovery import DiscoveryError
-from checker.engine import default_jobs, run_checks
-from checker.options import RunOptions
+from checker.recheck import Fingerprints, lookup, run_key, take_manifest
 from checker.suites import suite_named, suite_names
 
 
@@ -49,9 +48,12 @@ class LazyGroup(click.Group):
     lazy = {
         "audit": "checker.audit.command:audit",
         "ci": "checker.ci:ci",
+        "explain": "checker.catalog:explain",
         "plugins": "checker.plugins.command:plugins",
         "prepare": "checker.prepare.command:prepare",
         "reproduce": "checker.reproduce_cmd:reproduce",
+        "rounds": "checker.catalog:rounds",
+        "rules": "checker.catalog:list_rules",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -123,10 +125,25 @@ def check(
                         ignore=ignore, waivers=waivers, rules_file=rules_file)  # fmt: skip
     version, select, ignore, waivers, suite = (given[k] for k in ("version", "select", "ignore", "waivers", "suite"))
     suite = suite or "auto"
+    rules_at = str(rules_file.resolve()) if rules_file else None
+    asked = {"suite": suite, "version": version, "rules_file": rules_at, "submitter": submitter, "select": select,
+             "ignore": ignore, "published": published, "debug": debug}  # fmt: skip
+    key = None if no_cache or plugins_requested() else run_key(str(root), asked)
+    stored, manifest, walked = lookup(key, str(root)) if key else (None, None, True)
+    if stored is not None:  # the tree is as it was when this report was made: nothing to read or judge again
+        report, evidence = stored
+        chosen = selection(select, ignore, (report.suite,)) if waivers is not None else None
+        _finish(report, given["evidence"] or evidence, waivers, chosen, fmt, output)
+    if not walked:  # taken before anything is read: a later change will show
+        manifest = take_manifest(str(root))
     if suite == "auto":
         suite = _auto_suite(root) if rules_file is None else "inference"
     chosen = selection(select, ignore, (suite,))
     rules, evidence = choose_round(root, suite, version, rules_file)
+    from checker.discovery import DiscoveryError
+    from checker.engine import default_jobs, run_checks
+    from checker.options import RunOptions
+
     try:
         tree = suite_named(suite).discover(root, rules, submitter)
     except DiscoveryError as exc:
@@ -138,16 +155,47 @@ def check(
         jobs=jobs or default_jobs(),
         selection=chosen,
         options=RunOptions(published=published, debug=debug),
-        rules_path=str(rules_file.resolve()) if rules_file else None,
+        rules_path=rules_at,
         progress=_progress(sys.stderr),  # type: ignore[arg-type]
         cache=not no_cache,
+        fingerprint=Fingerprints(manifest) if manifest else None,
     )
-    report.evidence = given["evidence"] or evidence
     if sys.stderr.isatty():
         click.echo(f"({time.perf_counter() - started:.2f} s)", err=True)
+    if key and manifest:
+        _remember(key, manifest, report, evidence, rules_file)
+    _finish(report, given["evidence"] or evidence, waivers, chosen, fmt, output)
+
+
+def _finish(report: Any, evidence: str, waivers: Path | None, chosen: Any, fmt: str, output: Path | None) -> NoReturn:
+    """Waivers, the report in the asked format, and the exit code (the same for a fresh and a stored report)."""
+    report.evidence = evidence
     apply_waivers_or_fail(report, waivers, chosen)
     emit(report, fmt, output)
     sys.exit(report.exit_code)
+
+
+def _remember(key: str, manifest: Any, report: Any, evidence: str, rules_file: Path | None) -> None:
+    """Store the report of this run for the next one over the same tree (:mod:`checker.recheck`): with the status
+    of the rule file it used and of the plugins that judged; not at all when a plugin failed to load.
+    """
+    from checker.recheck import add_files, plugin_files, store
+    from checker.ruleset import RulesetError, extends_chain
+
+    files = plugin_files()
+    if files is None:
+        return
+    try:
+        files += [str(path) for path in extends_chain(rules_file)] if rules_file else []
+    except RulesetError:
+        return
+    manifest = add_files(manifest, files)
+    if manifest is not None:
+        from checker.registry import REGISTRY
+
+        codes = {finding.code for finding in report.findings}
+        summaries = {code: REGISTRY[code].summary for code in codes if code in REGISTRY}
+        store(key, manifest, (replace(report, summaries=summaries), evidence))
 
 
 def _is_training(path: Path) -> bool:
@@ -163,11 +211,6 @@ def _auto_suite(path: Path) -> str:
     if detect_endpoints_tree(path):
         return "endpoints"
     return "training" if _is_training(path) else "inference"
-
-
-main.add_command(list_rules)
-main.add_command(explain)
-main.add_command(rounds)
 
 
 if __name__ == "__main__":

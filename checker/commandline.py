@@ -8,15 +8,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from checker.engine import Selection, SelectionError
-from checker.reporters import load_reporters, write_report
-from checker.rounds import Round
-from checker.ruleset import RulesetError, available_versions
 from checker.viewopts import VIEW_OPTIONS, remember_defaults, view_settings
+
+if TYPE_CHECKING:  # the engine and the rules are imported where used: a stored report needs neither
+    from checker.engine import Selection
+    from checker.rounds import Round
 
 EXIT_CANNOT_RUN = 2
 
@@ -37,6 +37,7 @@ def selection(select: str | None, ignore: str | None, suites: tuple[str, ...]) -
     and so is a ``--select`` item that names no rule this run can apply (``--select PE`` on a training tree
     would otherwise run nothing and pass).
     """
+    from checker.engine import Selection, SelectionError
     from checker.registry import load_all
 
     chosen = Selection(parse_codes(select), parse_codes(ignore))
@@ -67,6 +68,9 @@ def round_name(version: str | None) -> str | None:
 
 def load_round(version: str | None, rules_file: Path | None = None, suite: str = "inference") -> Round:
     """The round to check against: a bundled round or a rule file of the user's (exit 2 when neither works)."""
+    from checker.rounds import Round
+    from checker.ruleset import RulesetError, available_versions
+
     version = round_name(version)
     if rules_file is None:
         if not version:
@@ -101,6 +105,7 @@ def emit(report: Any, fmt: str, output: Path | None) -> None:
 
     With ``--output`` the one-line verdict still goes to standard error, so a terminal or CI log shows it.
     """
+    from checker.reporters import write_report
     from checker.reporters.text import verdict_line
 
     settings = view_settings()
@@ -158,25 +163,62 @@ def resolve_root(path: Path) -> Path:
 
 def _request_plugins(modules: tuple[str, ...]) -> None:
     """``--plugin``: remembered for the run; :func:`checker.engine.run_checks` loads them (and tells the workers)."""
+    if not modules:  # nothing asked: do not import the plugin machinery (importlib.metadata) for nothing
+        return
     from checker.plugins.discovery import request
 
     request(modules)
+
+
+def plugins_requested() -> bool:
+    """Whether ``--plugin`` named a module in this process."""
+    discovery = sys.modules.get("checker.plugins.discovery")
+    return bool(discovery is not None and discovery.requested())
 
 
 # --- the options every checking command shares, declared once ------------------------------------------------
 def _formats() -> list[str]:
     """Built-in reporters and those of ``subcheck.reporters`` entry points (a broken one is EN004 in the run)."""
     from checker.plugins.discovery import load_plugins
+    from checker.reporters import load_reporters
 
     load_plugins()
     return sorted(load_reporters())
+
+
+BUILT_IN_FORMATS = ("csv", "github", "json", "junit", "sarif", "text")
+
+
+class _Formats(click.Choice):
+    """``--format``: a built-in name is taken as it is; the plugins are looked up (an entry-point scan) only for
+    another name, or when the choices are listed (``--help``).
+    """
+
+    def __init__(self) -> None:
+        self._all: tuple[str, ...] | None = None
+        super().__init__(BUILT_IN_FORMATS)
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        if self._all is None:
+            self._all = tuple(_formats())
+        return self._all
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        self._all = None
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value in BUILT_IN_FORMATS:
+            return value
+        return super().convert(value, param, ctx)
 
 
 SHARED_OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
     "version": click.option(
         "--version", "version", default=None, help="Round whose rules apply (default: detected from the evidence)."
     ),
-    "format": click.option("--format", "fmt", type=click.Choice(_formats()), default="text", show_default=True),
+    "format": click.option("--format", "fmt", type=_Formats(), default="text", show_default=True),
     "output": click.option(
         "--output",
         "output",

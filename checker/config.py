@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -69,6 +67,8 @@ def find_config(start: Path) -> Config:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml  # here, not at the top: most trees have no settings file, and a cached re-check needs no YAML
+
     try:
         data = yaml.safe_load(_read(path)) or {}
     except yaml.YAMLError as exc:

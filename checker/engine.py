@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from checker.findings import Finding, Problem, Severity
 from checker.options import RunOptions
 from checker.parsers.memo import forget_parsed_files
 from checker.registry import REGISTRY, RESULT_SCOPES, Rule, load_all
+from checker.report import Report  # noqa: F401 (re-exported: where every command finds it)
 from checker.rounds import Round
 from checker.workers import Focus, Job, WorkerOutput, default_jobs, plan_jobs, run_jobs  # noqa: F401 (re-exported)
 
@@ -63,36 +64,6 @@ class Selection:
                 hint = f"; did you mean {', '.join(close)}?" if close else "; `subcheck rules` lists them"
                 raise SelectionError(f"unknown rule code or prefix {item!r}{hint}")
         return self
-
-
-@dataclass
-class Report:
-    """Everything a reporter needs: findings, the table rows, and which results were checked and rejected."""
-
-    root: str
-    version: str
-    findings: list[Finding] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    results_checked: int = 0
-    rejected: list[str] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-    suite: str = "inference"
-    # One verdict record per checked result: its Location, the units it depends on, its own row(s).
-    results: list[dict[str, Any]] = field(default_factory=list)
-    evidence: str = ""  # how the round was chosen, for the verdict line
-    benchmarks: list[str] = field(default_factory=list)  # training: the round's benchmarks (table columns)
-
-    @property
-    def accepted(self) -> int:
-        return sum(1 for r in self.results if r.get("Valid"))
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.fails)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.errors else 0
 
 
 def stamp(rule: Rule, problem: Problem, unit: str) -> Finding:
@@ -325,13 +296,15 @@ def run_checks(
     focus: dict[str, Focus] | None = None,
     require_results: bool = True,
     cache: bool = False,
+    fingerprint: Callable[[str], str | None] | None = None,
 ) -> Report:
     """Check ``tree`` (from the suite's discovery); ``jobs`` > 1 spreads submitters over processes.
 
     ``focus`` maps a submitter's ``rel`` to the part of it to check (``subcheck ci``); submitters it does not
     name are checked whole. ``require_results`` (off for ``ci``, whose change may touch no result) makes a
     submitter or tree without results an error (EN002). ``cache`` reuses what an unchanged submitter gave before
-    (:mod:`checker.cache`).
+    (:mod:`checker.cache`); ``fingerprint`` gives a submitter folder's fingerprint from a walk the run already
+    made (:func:`checker.recheck.fingerprint`), so the cache need not walk it again.
     """
     from checker.suites import suite_named
 
@@ -350,6 +323,9 @@ def run_checks(
     report.findings += run_scope(rules.suite, "tree", tree_ctx, ".", selection, options)
     template = Job(rules.suite, rules.version, rules_path, None, selection, options, cache=cache)
     work = plan_jobs(suite, tree, jobs, focus or {}, template)
+    if cache and fingerprint is not None:
+        folders = [getattr(job.unit, "path", None) for job in work]
+        work = [replace(job, tree=fingerprint(str(at)) if at else None) for job, at in zip(work, folders, strict=True)]
     for unit in tree.submitters if require_results else ():
         if not suite.size(unit):
             report.findings += emit(

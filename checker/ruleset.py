@@ -11,13 +11,13 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from checker.schemas import json_path
@@ -83,10 +83,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _schema(suite: str) -> dict[str, Any]:
+    return json.loads(_schema_text(suite))
+
+
+def _schema_text(suite: str) -> str:
     path = data_dir("schemas") / f"ruleset.{suite}.schema.json"
     if not path.is_file():
         path = data_dir("schemas") / "ruleset.schema.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return path.read_text(encoding="utf-8")
 
 
 def resolve_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -106,13 +110,60 @@ def resolve_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return merge(resolve_file(parent_path, (*seen, path)), data)
 
 
+def extends_chain(path: Path) -> list[Path]:
+    """The files a rule file is made of: itself and its ``extends:`` parents (what a stored report depends on)."""
+    chain: list[Path] = []
+    while path.resolve() not in chain:
+        path = path.resolve()
+        chain.append(path)
+        parent = _read_yaml(path).get("extends")
+        if not isinstance(parent, str):
+            break
+        path = path.parent / (parent if parent.endswith(".yaml") else f"{parent}.yaml")
+    return chain
+
+
 def validate(data: dict[str, Any], suite: str, path: Path | str) -> None:
     """Validate merged rules against the suite's schema; the first error names its JSON path."""
+    import jsonschema  # here, not at the top: a re-check served whole from the cache never validates
+
     validator = jsonschema.Draft202012Validator(_schema(suite))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         raise RulesetError(path, first.message, json_path(first.absolute_path))
+
+
+def validate_once(data: dict[str, Any], suite: str, path: Path | str) -> None:
+    """:func:`validate`, remembered by content: the merged rules, the schema and the validator library's files.
+
+    Every run and every worker loads the round's rules; validating them imports jsonschema and walks the schema
+    (a quarter of a second). A content-addressed mark in the user's cache says this exact document passed this
+    exact schema; only a pass is marked, so a broken rule file is still refused each time.
+    """
+    import hashlib
+    from importlib.util import find_spec
+
+    from checker.cache import cache_dir
+
+    try:
+        spec = find_spec("jsonschema")
+        library = os.stat(os.path.dirname(spec.origin or "")) if spec is not None else None
+        schema = _schema_text(suite)
+        material = json.dumps([data, schema, suite, library and (library.st_mtime_ns, library.st_ino)],
+                              sort_keys=True, default=str)  # fmt: skip
+    except (OSError, TypeError, ValueError):
+        validate(data, suite, path)
+        return
+    mark = cache_dir() / "validated" / hashlib.blake2b(material.encode(), digest_size=20).hexdigest()
+    if mark.is_file():
+        return
+    validate(data, suite, path)
+    try:
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        mark.touch()
+    except OSError:  # an unwritable cache only costs time
+        pass
 
 
 def check_bounds(data: dict[str, Any], path: Path | str, rel_tol: float = 1e-9) -> None:
@@ -142,7 +193,7 @@ def load(suite: str, version: str, path: str | None = None) -> dict[str, Any]:
     """The merged, validated rules of one round (cached: a round is parsed once per process)."""
     file = Path(path) if path else data_dir("rules") / suite / f"{version}.yaml"
     data = resolve_file(file)
-    validate(data, suite, file)
+    validate_once(data, suite, file)
     if suite in ("inference", "endpoints"):
         check_bounds(data, file)
     return data

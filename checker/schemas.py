@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+if TYPE_CHECKING:  # imported where used: loading a stored report needs no schema
+    import jsonschema
 
 
 @lru_cache(maxsize=32)
@@ -29,6 +30,8 @@ def validator(
     """A compiled validator for ``schemas/<name>``; ``required`` replaces the schema's required fields (the
     rounds differ only in that data); ``formats`` also checks ``format`` keywords.
     """
+    import jsonschema
+
     schema = load_schema(name)
     if required is not None:
         schema = {**schema, "required": list(required)}

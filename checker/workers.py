@@ -42,6 +42,7 @@ class Job:
     options: RunOptions
     focus: Focus = Focus()
     cache: bool = False  # reuse the stored output of an unchanged submitter (checker.cache)
+    tree: str | None = None  # the submitter folder's fingerprint when the run already took it (checker.recheck)
 
 
 WorkerOutput = tuple[list[Finding], list[dict[str, Any]]]

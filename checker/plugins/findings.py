@@ -11,8 +11,6 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import jsonschema
-
 from checker.findings import Finding, Problem, Severity
 from checker.plugins.api import METRICS, VALIDATORS
 from checker.plugins.discovery import failures, load_plugins
@@ -117,6 +115,8 @@ def _validators(where: str, items: list[Any]) -> Iterator[Problem]:
                           expected=f"validator {name}", found="not installed")  # fmt: skip
             continue
         params = {k: v for k, v in item.items() if k != "validator"}
+        import jsonschema  # only for a validator that takes parameters: most runs never need it
+
         error = next(iter(jsonschema.Draft202012Validator(dict(found.params)).iter_errors(params)), None)
         if error is not None:
             yield Problem(".", f"validator {name} ({key}) parameters do not match its schema: {error.message}",

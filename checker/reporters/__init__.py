@@ -28,11 +28,24 @@ def reporter(name: str, *, view: bool = False) -> Callable[[Reporter], Reporter]
 
 def write_report(report: Any, fmt: str, out: TextIO, view: Any = None) -> None:
     """Write ``report`` in format ``fmt``; only formats that take a view get one."""
-    write = load_reporters()[fmt]
+    write = REPORTERS.get(fmt) or _built_in(fmt) or load_reporters()[fmt]
     if fmt in VIEWED and view is not None:
         write(report, out, view)
     else:
         write(report, out)
+
+
+_MODULES = {"csv": "csv_table", "github": "github", "json": "json_report", "junit": "junit", "sarif": "sarif"}
+
+
+def _built_in(fmt: str) -> Reporter | None:
+    """Import the one built-in reporter asked for (a stored report is written without importing the others)."""
+    import importlib
+
+    if fmt != "text" and fmt not in _MODULES:
+        return None
+    importlib.import_module(f"checker.reporters.{_MODULES.get(fmt, fmt)}")
+    return REPORTERS.get(fmt)
 
 
 def load_reporters() -> dict[str, Reporter]:

@@ -167,11 +167,15 @@ def format_counts(report: Any, width: int) -> list[str]:
     counts = Counter((f.code, f.severity.value) for f in report.findings)
     if not counts:
         return []
-    registry = load_all(audit=any(code.startswith("AU") for code, _ in counts))
+    known: dict[str, str] = getattr(report, "summaries", None) or {}
+    if all(code in known for code, _ in counts):
+        registry = {}
+    else:
+        registry = load_all(audit=any(code.startswith("AU") for code, _ in counts))
     lines = [f"{'code':<6} {'severity':<8}  {'count':>5}  summary"]
     for (code, severity), count in sorted(counts.items(), key=lambda i: (ORDER[i[0][1]], i[0][0])):
         rule = registry.get(code)
-        summary = plain(rule.summary) if rule else ""
+        summary = plain(known[code] if code in known else rule.summary if rule else "")
         line = f"{printable(code):<6} {severity:<8}  {count:>5}  {summary}"
         lines.append(line if len(line) <= width else line[: width - 3] + "...")
     return lines

@@ -11,10 +11,11 @@ import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from checker.options import RunOptions
-from checker.rounds import Round
+if TYPE_CHECKING:  # the command line lists suite names without loading any rules
+    from checker.options import RunOptions
+    from checker.rounds import Round
 
 
 @dataclass
