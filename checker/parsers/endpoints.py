@@ -29,6 +29,7 @@ class Doc:
     error: str | None = None
     line: int | None = None
     kind: ReadFailure | None = None
+    duplicates: tuple[str, ...] = ()  # keys a JSON object repeats: readers disagree on which value counts
 
     @property
     def ok(self) -> bool:
@@ -42,7 +43,7 @@ class Doc:
 def read_json(path: Path, limit: int = JSON_LIMIT) -> Doc:
     """One JSON object with the project's strict JSON reader (no NaN, bounded, UTF-8)."""
     doc = parse_json_file(path, limit)
-    return Doc(path, doc.data, doc.error, doc.line, doc.kind)
+    return Doc(path, doc.data, doc.error, doc.line, doc.kind, tuple(doc.duplicates))
 
 
 def read_yaml(path: Path, limit: int = JSON_LIMIT) -> Doc:
@@ -97,7 +98,7 @@ class Summary:
     stored_tps_per_user: float | None
     qps: float | None = None
     load_pattern: str | None = None
-    problems: tuple[str, ...] = ()  # required fields that are missing or not numbers
+    problems: tuple[str, ...] = ()  # required fields that are missing, not numbers or negative
 
     @property
     def derived_system_tps(self) -> float | None:
@@ -124,7 +125,7 @@ def summary(data: dict[str, Any]) -> Summary:
 
     def count(key: str) -> int | None:
         value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             problems.append(key)
             return None
         return value
@@ -135,8 +136,9 @@ def summary(data: dict[str, Any]) -> Summary:
         problems.append("duration_ns")
     osl = data.get("output_sequence_lengths")
     tokens = number(osl.get("total")) if isinstance(osl, dict) else None
-    if tokens is None:
+    if tokens is None or tokens < 0:
         problems.append("output_sequence_lengths.total")
+        tokens = None
     run_config = data.get("run_config") if isinstance(data.get("run_config"), dict) else {}
     pattern = run_config.get("load_pattern") if isinstance(run_config.get("load_pattern"), dict) else {}
     return Summary(
