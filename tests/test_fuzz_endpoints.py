@@ -208,6 +208,16 @@ def test_a_repeated_key_is_an_error(trees: dict[str, Path], kind: str) -> None:
     ]
 
 
+@pytest.mark.parametrize("kind", ["endpoints", "client"])
+def test_a_repeated_yaml_key_is_an_error(trees: dict[str, Path], kind: str) -> None:
+    """YAML's safe loader keeps the last of two equal keys silently, as json does."""
+    rel = f"{CURVE}/r88/point.yaml" if kind == "endpoints" else f"{DSR1}/config.yaml"
+    text = (trees[kind] / rel).read_text()
+    status, errors = damaged(trees[kind], kind, rel, (text + text.splitlines()[0] + "\n").encode())
+    expected = "EP003" if kind == "endpoints" else "EC002"
+    assert status == 1 and [f["code"] for f in errors if f["path"] == rel] == [expected]
+
+
 def test_a_steady_state_window_of_nan_seconds_warns(trees: dict[str, Path]) -> None:
     """``duration_s: .nan``: NaN < 1200 is False, so the EP207 warning was silently skipped."""
     rel = f"{CURVE}/r512/point.yaml"
@@ -228,3 +238,34 @@ def test_a_tree_without_a_submission_cannot_run(tmp_path: Path) -> None:
     (tmp_path / "acme/sub/results/sys/llama3_1-8b/notapoint").mkdir(parents=True)
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--suite", "endpoints"])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("case", "rel", "content", "code"),
+    [
+        ("seed-set-list", f"{CURVE}/r88/point.yaml", "seed_set: [A]\n", "EP403"),
+        ("negative-samples", f"{CURVE}/r16/accuracy_results.json",
+         '{"a": {"num_samples": 13368, "score": {"rouge1": "10"}}, "b": {"num_samples": -13368, "score": '
+         '{"rouge1": "90"}}}', "EP004"),
+    ],
+)  # fmt: skip
+def test_odd_types_are_findings_not_crashes(
+    trees: dict[str, Path], case: str, rel: str, content: str, code: str
+) -> None:
+    """Before the fix: a list seed_set crashed EP403 (unhashable) and sample weights summing to 0 crashed EP301."""
+    path = trees["endpoints"] / rel
+    if path.suffix == ".yaml":
+        content = path.read_text().replace("seed_set: A\n", content)
+    status, errors = damaged(trees["endpoints"], "endpoints", rel, content.encode())
+    assert status == 1 and code in _codes(errors, rel)
+
+
+def test_a_point_folder_with_a_leading_zero_is_not_a_point(trees: dict[str, Path]) -> None:
+    """``r016`` was read as concurrency 16; the folder must be named ``r16`` (§1)."""
+    curve = trees["endpoints"] / CURVE
+    (curve / "r16").rename(curve / "r016")
+    try:
+        status, errors = check(trees["endpoints"], "endpoints")
+    finally:
+        (curve / "r016").rename(curve / "r16")
+    assert status == 1 and ("EP006", f"{CURVE}/r016") in {(f["code"], f["path"]) for f in errors}

@@ -10,6 +10,7 @@ reads both into one typed value and never raises: what cannot be read is an ``er
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ def read_yaml(path: Path, limit: int = JSON_LIMIT) -> Doc:
     if not text.ok:
         return Doc(path, error=text.error, kind=text.kind)
     try:
+        node = yaml.compose(text.text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text.text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -59,7 +61,26 @@ def read_yaml(path: Path, limit: int = JSON_LIMIT) -> Doc:
         return Doc(path, error=f"not valid YAML: {str(exc).splitlines()[0]}", line=line, kind=ReadFailure.bad_format)
     if not isinstance(data, dict):
         return Doc(path, error=f"expected a YAML mapping, found {type(data).__name__}", kind=ReadFailure.bad_format)
-    return Doc(path, data)
+    return Doc(path, data, duplicates=_yaml_duplicates(node))
+
+
+def _yaml_duplicates(root: yaml.Node | None) -> tuple[str, ...]:
+    """Keys a YAML mapping repeats (the safe loader keeps the last silently); each node once, so aliases are cheap."""
+    found: list[str] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys = Counter(k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value != "<<")
+            found += sorted(k for k, n in keys.items() if n > 1)
+            stack += [v for _, v in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return tuple(found)
 
 
 def number(value: Any) -> float | None:
@@ -202,11 +223,14 @@ def _scores(raw: Any) -> dict[str, float]:
     return {} if value is None else {"score": value}
 
 
+_SAMPLE_KEYS = ("num_samples", "total_samples")
+
+
 def _entry(name: str, body: dict[str, Any]) -> AccuracyEntry:
     samples = body.get("num_samples", body.get("total_samples"))
     repeats = body.get("n_repeats", body.get("num_repeats", 1))
-    if isinstance(samples, bool) or not isinstance(samples, int):
-        samples = None
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
+        samples = None  # a negative count is a problem of the file (accuracy())
     elif "num_samples" in body and isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 1:
         samples *= repeats  # issued samples: the standalone file counts one pass; total_samples already has them all
     return AccuracyEntry(str(body.get("dataset_name") or name), _scores(body.get("score")), samples)
@@ -222,6 +246,10 @@ def accuracy(data: dict[str, Any]) -> Accuracy:
     else:
         return Accuracy((), ("accuracy_scores is neither a list nor a mapping of datasets",))
     problems = [f"entry {name} is not an object" for name, body in items if not isinstance(body, dict)]
+    for name, body in items:
+        counts = [body.get(k) for k in _SAMPLE_KEYS] if isinstance(body, dict) else []
+        if any(isinstance(v, int) and not isinstance(v, bool) and v < 0 for v in counts):
+            problems.append(f"entry {name} counts a negative number of samples")
     entries = tuple(_entry(name, body) for name, body in items if isinstance(body, dict))
     if not entries:
         problems.append("no accuracy entry")
