@@ -9,6 +9,7 @@ found that a NaN (or infinite) metric passed every comparison (``abs(claim - nan
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -66,14 +67,20 @@ def rules_file(tmp_path: Path, validators: str) -> str:
     return str(path)
 
 
-def findings(tmp_path: Path, returned: Any, validators: str = "[{validator: min, min: 0.5}]") -> list[Any]:
+def findings(
+    tmp_path: Path,
+    returned: Any,
+    validators: str = "[{validator: min, min: 0.5}]",
+    codes: tuple[str, ...] = ("AC011", "AC012"),
+    tree: Path = TREE,
+) -> list[Any]:
     load_all()
     RETURNED["value"] = returned
     rules_path = rules_file(tmp_path, validators)
     rules = Round.load("inference", "demo-segmentation", rules_path)
-    report = run_checks(discover(TREE, rules["layout"]), rules, rules_path=rules_path, jobs=1)
+    report = run_checks(discover(tree, rules["layout"]), rules, rules_path=rules_path, jobs=1)
     assert not [f for f in report.findings if f.code in ("EN001", "EN005")]
-    return [f for f in report.findings if f.code in ("AC011", "AC012") and f.fails]
+    return [f for f in report.findings if f.code in codes and f.fails]
 
 
 def test_the_value_the_log_gives_passes(tmp_path: Path) -> None:
@@ -125,3 +132,13 @@ def test_any_metric_value_is_judged_or_an_error(tmp_path: Path, value: Any, samp
         and abs(value - 0.85448) <= 0.0001
     )
     assert bool(found) != agrees, (value, [f.message for f in found])
+
+
+def test_a_claim_missing_from_accuracy_txt_is_ac001(tmp_path: Path) -> None:
+    """accuracy.txt without its ``dice=`` line: before the fix nothing asked for a computed metric's claim."""
+    tree = tmp_path / "tree"
+    shutil.copytree(TREE, tree)
+    txt = tree / OFFLINE / "accuracy" / "accuracy.txt"
+    txt.write_text(txt.read_text().replace("dice=0.85448, ", ""))
+    found = findings(tmp_path, MetricResult(0.85448, samples=24), codes=("AC001", "AC011", "AC012"), tree=tree)
+    assert [(f.code, f.path) for f in found] == [("AC001", f"{OFFLINE}/accuracy/accuracy.txt")]
