@@ -123,3 +123,17 @@ def test_an_output_that_is_not_a_new_folder_outside_src_cannot_run(tmp_path: Pat
     before = hashes(src)
     code, output = prepare(src, out)
     assert code == 2 and hashes(src) == before and len(output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("where", ["src", "inside-src", "link-into-src", "out", "inside-out"])
+def test_a_pack_dir_in_src_or_out_cannot_run(tmp_path: Path, where: str) -> None:
+    """Before the fix ``--pack-dir SRC/closed`` wrote the tarball and its .sha1 into SRC."""
+    src, out = fresh(tmp_path), tmp_path / "out"
+    pack = {"src": src, "inside-src": src / "closed", "out": out, "inside-out": out / "closed"}.get(where)
+    if pack is None:
+        pack = tmp_path / "lnk"
+        pack.symlink_to(src / "closed")
+    before = hashes(src)
+    code, output = prepare(src, out, "--pack", "--pack-dir", str(pack))
+    assert code == 2 and hashes(src) == before and not out.exists()
+    assert "--pack-dir" in output and len(output.strip().splitlines()) == 1

@@ -13,7 +13,7 @@ from checker.commandline import choose_round, emit, fail, shared_options
 from checker.discovery import DiscoveryError, Tree, discover, locate_root
 from checker.engine import Report, default_jobs
 from checker.prepare import drop, infer, truncate
-from checker.prepare.copy import PrepareError, check_paths, copy_tree, prune
+from checker.prepare.copy import PrepareError, check_pack_dir, check_paths, copy_tree, prune
 from checker.prepare.log import LOG_NAME, ActionLog
 from checker.prepare.pack import pack as write_pack
 from checker.rounds import Round
@@ -57,6 +57,7 @@ def prepare(
     given = str(src)
     try:
         src, out = check_paths(src, out)
+        pack_dir = check_pack_dir(src, out, pack_dir) if do_pack and pack_dir is not None else pack_dir
         _, division, submitter = locate_root(src)
     except (PrepareError, DiscoveryError) as exc:
         fail(str(exc))

@@ -41,6 +41,15 @@ def check_paths(src: Path, out: Path) -> tuple[Path, Path]:
     return src, out
 
 
+def check_pack_dir(src: Path, out: Path, pack_dir: Path) -> Path:
+    """``--pack-dir`` (resolved) neither inside SRC, which is never written, nor inside OUT, which is what is packed."""
+    dest = pack_dir.expanduser().resolve()
+    for tree, why in ((src, "prepare never writes into the tree it reads"), (out, "the tarball would pack itself")):
+        if dest == tree or dest.is_relative_to(tree):
+            raise PrepareError(f"--pack-dir {dest} is inside {tree}; {why}")
+    return dest
+
+
 def copy_tree(src: Path, out: Path, skip: set[str], log: ActionLog) -> None:
     """Copy SRC into OUT, leaving out the relative paths in ``skip`` (and the folders they empty).
 
