@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker.cli import main
-from tests.conftest import REPO
+from tests.conftest import REPO, require_data
 from tests.trees import DEMO_RULES
 
 DIGITS = "closed/SubcheckDemo/results/demo_cpu_numpy/digits"
@@ -137,3 +137,32 @@ def test_a_pack_dir_in_src_or_out_cannot_run(tmp_path: Path, where: str) -> None
     code, output = prepare(src, out, "--pack", "--pack-dir", str(pack))
     assert code == 2 and hashes(src) == before and not out.exists()
     assert "--pack-dir" in output and len(output.strip().splitlines()) == 1
+
+
+def test_a_prepare_log_link_in_src_is_replaced_not_written_through(tmp_path: Path) -> None:
+    """SRC/prepare_log.txt linking to SRC's system JSON: before the fix the log overwrote that JSON."""
+    src = fresh(tmp_path)
+    (src / "prepare_log.txt").symlink_to(src / "closed/SubcheckDemo/systems/demo_cpu_numpy.json")
+    before = hashes(src)
+    code, _ = prepare(src, tmp_path / "out")
+    assert hashes(src) == before and code in (0, 1)
+    assert not (tmp_path / "out" / "prepare_log.txt").is_symlink()
+
+
+def test_an_inferred_result_is_never_written_through_a_linked_measurements_folder(tmp_path: Path) -> None:
+    """ConnectTechInc (split layout) without Offline and with measurements/Orin_TRT a link to a folder of SRC:
+    before the fix, inferring Offline from SingleStream wrote measurements/.../Offline into SRC."""
+    sub = tmp_path / "src" / "closed" / "ConnectTechInc"
+    shutil.copytree(require_data("inference-v4.1") / "closed" / "ConnectTechInc", sub)
+    shutil.rmtree(sub / "results/Orin_TRT/gptj-99/Offline")
+    shutil.rmtree(sub / "measurements/Orin_TRT/gptj-99/Offline")
+    (sub / "measurements/Orin_TRT").rename(sub / "measurements/Orin_TRT.real")
+    (sub / "measurements/Orin_TRT").symlink_to(sub / "measurements/Orin_TRT.real")
+    before = hashes(tmp_path / "src")
+    result = CliRunner().invoke(main, ["prepare", str(tmp_path / "src"), "--output", str(tmp_path / "out"),
+                                       "--drop-invalid", "-j", "1", "--version", "v4.1"])  # fmt: skip
+    assert "Traceback" not in result.output and result.exit_code == 1
+    assert hashes(tmp_path / "src") == before
+    assert "skip      closed/ConnectTechInc/measurements/Orin_TRT/gptj-99/Offline: a folder on its path is a link" in (
+        result.output
+    )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.discovery import Tree
-from checker.prepare.copy import PrepareError
+from checker.prepare.copy import PrepareError, linked
 from checker.rounds import Round
 
 LOG_NAME = "mlperf_log_accuracy.json"
@@ -58,16 +58,6 @@ def has_hash(txt: Path) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     return any(HASH_LINE.match(line) for line in text.splitlines(keepends=True))
-
-
-def linked(root: Path, folder: Path) -> bool:
-    """Some folder from ``root`` down to ``folder`` is a link: a write below it could land outside OUT, in SRC."""
-    here = root
-    for part in folder.relative_to(root).parts:
-        here = here / part
-        if here.is_symlink():
-            return True
-    return False
 
 
 def _regular(path: Path) -> os.stat_result | None:
