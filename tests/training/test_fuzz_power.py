@@ -7,6 +7,7 @@ and a window without a reading measured nothing.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,17 @@ def test_a_negative_node_value_is_te004(powered: Path, key: str) -> None:
 def test_a_negative_switch_estimate_is_te004(powered: Path) -> None:
     edit([bench_dir(powered) / "power" / "result_0" / "sw_0.txt"], set_field("interconnect_power_est", -250.0))
     assert _te004_errors(powered) == [("sw_0.txt", "interconnect_power_est")]
+
+
+@pytest.mark.parametrize("kind", ["file", "fifo", "link-loop"])
+def test_a_power_entry_that_is_not_a_folder_is_te002(tree: Path, kind: str) -> None:
+    """Before the fix a file named power was read as "no power results" and the folder passed."""
+    power = bench_dir(tree) / "power"
+    if kind == "file":
+        power.write_text("x")
+    elif kind == "fifo":
+        os.mkfifo(power)
+    else:
+        power.symlink_to("power")
+    report = run(tree)
+    assert [(f.path.rsplit("/", 1)[-1], f.severity) for f in findings(report, "TE002")] == [("power", Severity.ERROR)]
