@@ -269,3 +269,10 @@ def test_a_point_folder_with_a_leading_zero_is_not_a_point(trees: dict[str, Path
     finally:
         (curve / "r016").rename(curve / "r16")
     assert status == 1 and ("EP006", f"{CURVE}/r016") in {(f["code"], f["path"]) for f in errors}
+
+
+def test_a_repeated_key_in_system_power_is_ep007(trees: dict[str, Path]) -> None:
+    rel = "acme/acme-2026-10/results/acme_h100x8/system_power.json"
+    text = (trees["endpoints"] / rel).read_text().replace('"cooling": "air"', '"cooling": "liquid", "cooling": "air"')
+    status, errors = damaged(trees["endpoints"], "endpoints", rel, text.encode())
+    assert status == 1 and [(f["code"], f["key"]) for f in errors if f["path"] == rel] == [("EP007", "cooling")]

@@ -206,7 +206,7 @@ def curve_folder_invalid(ctx: CurveContext) -> Iterator[Problem]:
     fix="Add results/<system>/system_power.json, the provisioned-power descriptor (§4.5.2).",
 )
 def system_power_missing(ctx: SystemContext) -> Iterator[Problem]:
-    """A system folder lacks its ``system_power.json``, or it is not a JSON object (§4.5.2).
+    """A system folder lacks its ``system_power.json``, or it is not a JSON object or repeats a key (§4.5.2).
 
     Fails: ``results/acme_h100x8/`` without it. Passes: a readable descriptor.
     """
@@ -214,3 +214,6 @@ def system_power_missing(ctx: SystemContext) -> Iterator[Problem]:
         doc = ctx.doc(name)
         if not doc.ok:
             yield Problem(ctx.rel(doc.path), doc.error or "unreadable", line=doc.line)
+        elif doc.duplicates:
+            message = f"repeats key(s) {', '.join(doc.duplicates[:5])}; JSON readers disagree on which value counts"
+            yield Problem(ctx.rel(doc.path), message, key=doc.duplicates[0], found=list(doc.duplicates))
