@@ -218,19 +218,23 @@ def test_a_repeated_yaml_key_is_an_error(trees: dict[str, Path], kind: str) -> N
     assert status == 1 and [f["code"] for f in errors if f["path"] == rel] == [expected]
 
 
-def test_a_steady_state_window_of_nan_seconds_warns(trees: dict[str, Path]) -> None:
-    """``duration_s: .nan``: NaN < 1200 is False, so the EP207 warning was silently skipped."""
+YAML_DAMAGE = {
+    "nan-window": lambda text: text.replace("duration_s: 1230.0", "duration_s: .nan"),
+    "inf-window": lambda text: text.replace("duration_s: 1230.0", "duration_s: .inf"),
+    "huge-int": lambda text: text.replace("max_supported_concurrency: 1000", "max_supported_concurrency: " + "9" * 400),
+    "int-too-long-to-read": lambda text: text.replace("concurrency: 512", "concurrency: " + "9" * 5000),
+    "deep-nesting": lambda text: text + "deep: " + "[" * 50_000 + "]" * 50_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("damage", sorted(YAML_DAMAGE))
+def test_unreadable_yaml_numbers_and_nesting_are_ep003(trees: dict[str, Path], damage: str) -> None:
+    """Before the fix: NaN seconds skipped EP207 (NaN < 1200 is False); 400 digits crashed the region rules on a
+    float overflow; 5,000 digits or deep nesting crashed every rule (ValueError, RecursionError from the loader)."""
     rel = f"{CURVE}/r512/point.yaml"
-    text = (trees["endpoints"] / rel).read_text().replace("duration_s: 1230.0", "duration_s: .nan")
-    path = trees["endpoints"] / rel
-    original = path.read_bytes()
-    path.write_text(text)
-    try:
-        result = CliRunner().invoke(main, ["check", str(trees["endpoints"]), "--format", "json", "--jobs", "1"])
-    finally:
-        path.write_bytes(original)
-    found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "EP207"]
-    assert [f["path"] for f in found] == [f"{CURVE}/r512/result_summary.json"]
+    text = YAML_DAMAGE[damage]((trees["endpoints"] / rel).read_text())
+    status, errors = damaged(trees["endpoints"], "endpoints", rel, text.encode())
+    assert status == 1 and "EP003" in _codes(errors, rel)
 
 
 def test_a_tree_without_a_submission_cannot_run(tmp_path: Path) -> None:

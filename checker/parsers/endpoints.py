@@ -59,9 +59,33 @@ def read_yaml(path: Path, limit: int = JSON_LIMIT) -> Doc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         return Doc(path, error=f"not valid YAML: {str(exc).splitlines()[0]}", line=line, kind=ReadFailure.bad_format)
+    except (ValueError, RecursionError) as exc:  # an integer of 5,000 digits; nesting deeper than the stack
+        return Doc(
+            path, error=f"not readable YAML: {type(exc).__name__}: {str(exc)[:120]}", kind=ReadFailure.bad_format
+        )
     if not isinstance(data, dict):
         return Doc(path, error=f"expected a YAML mapping, found {type(data).__name__}", kind=ReadFailure.bad_format)
+    bad = _bad_number(data)
+    if bad is not None:
+        return Doc(path, error=f"{bad} is not a finite number a double can hold", kind=ReadFailure.bad_format)
     return Doc(path, data, duplicates=_yaml_duplicates(node))
+
+
+def _bad_number(data: Any) -> str | None:
+    """The first .nan, .inf or integer beyond a double in a parsed YAML document (JSON rejects them too)."""
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (dict, list)):
+            if id(item) not in seen:
+                seen.add(id(item))
+                stack += list(item.values()) if isinstance(item, dict) else item
+        elif isinstance(item, float) and not math.isfinite(item):
+            return repr(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > 2**1023:
+            return f"an integer of {len(str(item))} digits"
+    return None
 
 
 def _yaml_duplicates(root: yaml.Node | None) -> tuple[str, ...]:
