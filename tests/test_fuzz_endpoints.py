@@ -280,3 +280,21 @@ def test_a_repeated_key_in_system_power_is_ep007(trees: dict[str, Path]) -> None
     text = (trees["endpoints"] / rel).read_text().replace('"cooling": "air"', '"cooling": "liquid", "cooling": "air"')
     status, errors = damaged(trees["endpoints"], "endpoints", rel, text.encode())
     assert status == 1 and [(f["code"], f["key"]) for f in errors if f["path"] == rel] == [("EP007", "cooling")]
+
+
+POINT_KEYS = sorted(json.loads((REPO / "schemas" / "endpoints" / "point.schema.json").read_text())["properties"])
+
+
+@FUZZ
+@given(key=st.sampled_from(POINT_KEYS), value=WRONG)
+def test_a_point_yaml_field_of_another_type_never_crashes(trees: dict[str, Path], key: str, value: Any) -> None:
+    """Any point.yaml field given another type: the run ends in findings (no rule crash); it passes only when the
+    new value has the type the field had, or is null for an optional field."""
+    rel = f"{CURVE}/r88/point.yaml"
+    data = yaml.safe_load((trees["endpoints"] / rel).read_text())
+    before = data.get(key)
+    data[key] = value
+    status, errors = damaged(trees["endpoints"], "endpoints", rel, yaml.safe_dump(data).encode())
+    assert status in (0, 1)
+    if status == 0:
+        assert type(value) is type(before) or (value is None and key in ("dataset", "offline")), (key, value)
