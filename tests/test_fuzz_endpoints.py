@@ -47,7 +47,8 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def check(tree: Path, kind: str) -> tuple[int, list[dict[str, Any]]]:
     """``subcheck check`` on the tree: the exit code and the error findings; never a traceback."""
-    args = ["check", str(tree), "--format", "json", "--jobs", "1", "--version", "v6.1" if kind == "client" else "v1.0"]
+    version = "v6.1" if kind == "client" else "v1.0"
+    args = ["check", str(tree), "--format", "json", "--jobs", "1", "--no-cache", "--version", version]
     result = CliRunner().invoke(main, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
     assert "Traceback" not in result.output
