@@ -18,6 +18,7 @@ from checker.parsers.accuracy_log import (
     read_detail_keys,
 )
 from checker.parsers.text import ReadFailure, limit_for
+from checker.plugins.outcome import metric_specs
 from checker.registry import rule
 
 ENFORCED_DIVISIONS = ("closed", "network")
@@ -65,7 +66,8 @@ def _parsed(ctx: ResultContext) -> bool:
     ),
 )
 def accuracy_metric_missing(ctx: ResultContext) -> Iterator[Problem]:
-    """accuracy.txt lacks a metric: closed and network need every target metric, open at least one.
+    """accuracy.txt lacks a metric: closed and network need every target metric and every metric the rule file
+    computes from the outputs (``metrics:``, judged by AC011/AC012), open at least one.
 
     Each metric is read with its pattern from the round's rule file (``accuracy_patterns``), applied
     with ``re.match`` to every line, as the official checker does.
@@ -76,6 +78,7 @@ def accuracy_metric_missing(ctx: ResultContext) -> Iterator[Problem]:
         return
     parsed = ctx.accuracy_file
     wanted = [t["metric"] for t in targets(ctx)]
+    wanted += [m for m in metric_specs(ctx.model) if m not in wanted]  # a computed metric's claim is evidence too
     where = ctx.rel(parsed.path)
     if not enforced(ctx):
         if not parsed.values:

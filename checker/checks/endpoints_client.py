@@ -49,8 +49,9 @@ def endpoints_model_not_allowed(ctx: EndpointsResultContext) -> Iterator[Problem
     "scenario folder, as the client wrote them.",
 )
 def endpoints_file_unusable(ctx: EndpointsResultContext) -> Iterator[Problem]:
-    """A file the official checker reads for an Endpoints result is missing, unreadable or not a mapping, or the
-    summary lacks a count, the duration or the output-token total.
+    """A file the official checker reads for an Endpoints result is missing, unreadable, not a mapping or repeats a
+    key, the summary lacks a count, the duration or the output-token total (or one is negative), or the accuracy
+    file has an entry that is not an object or none.
 
     Fails: no ``accuracy/accuracy_results.json``. Passes: all three files, complete.
     """
@@ -58,9 +59,14 @@ def endpoints_file_unusable(ctx: EndpointsResultContext) -> Iterator[Problem]:
         doc = ctx.doc(kind)
         if not doc.ok:
             yield Problem(_where(ctx, kind), doc.error or "unreadable", line=doc.line)
+        elif doc.duplicates:
+            yield Problem(_where(ctx, kind), f"repeats key(s) {', '.join(doc.duplicates[:5])}; JSON readers disagree "
+                          "on which value counts", key=doc.duplicates[0], found=list(doc.duplicates))  # fmt: skip
     if ctx.summary is not None:
         for key in ctx.summary.problems:
-            yield Problem(_where(ctx, "performance"), f"{key} is missing or not a number", key=key)
+            yield Problem(_where(ctx, "performance"), f"{key} is missing, not a number or negative", key=key)
+    for problem in ctx.accuracy_result.problems if ctx.accuracy_result is not None else ():
+        yield Problem(_where(ctx, "accuracy"), problem)
 
 
 @rule(
@@ -70,15 +76,18 @@ def endpoints_file_unusable(ctx: EndpointsResultContext) -> Iterator[Problem]:
     fix="Rerun until no sample fails; a valid run completes every sample it issues.",
 )
 def endpoints_run_errors(ctx: EndpointsResultContext) -> Iterator[Problem]:
-    """The client counted failed samples, or completed plus failed is not what it issued (official: num_errors).
+    """The client counted failed samples, completed plus failed is not what it issued (official: num_errors), or no
+    sample completed (a run that measured nothing).
 
-    Fails: ``n_samples_failed: 3``. Passes: 600000 issued, 600000 completed, 0 failed.
+    Fails: ``n_samples_failed: 3``; 0 issued, 0 completed. Passes: 600000 issued, 600000 completed, 0 failed.
     """
     s = ctx.summary
     if s is None or None in (s.issued, s.completed, s.failed):
         return
     where = _where(ctx, "performance")
-    if s.failed:
+    if not s.completed:
+        yield Problem(where, "no sample completed", expected="> 0", found=s.completed, key="n_samples_completed")
+    elif s.failed:
         yield Problem(where, f"{s.failed} samples failed", expected=0, found=s.failed, key="n_samples_failed")
     elif s.completed + s.failed != s.issued:  # type: ignore[operator]
         yield Problem(where, f"{s.completed} completed of {s.issued} issued", expected=s.issued, found=s.completed)
@@ -116,7 +125,7 @@ def _p99(ctx: EndpointsResultContext, key: str) -> float | None:
     early = block.get("early_stopping_percentiles") if isinstance(block, dict) else None
     for pct, value in early.items() if isinstance(early, dict) else ():
         if str(pct) in ("99", "99.0") and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            return float(value) if value > 0 else None  # no latency is zero or negative: no estimate
     return None
 
 
@@ -202,7 +211,8 @@ def endpoints_too_short(ctx: EndpointsResultContext) -> Iterator[Problem]:
 )
 def endpoints_accuracy(ctx: EndpointsResultContext) -> Iterator[Problem]:
     """The client's accuracy score misses the benchmark's primary target, or it scored fewer samples than the
-    accuracy dataset holds. The client reports one unnamed score, read as the first target's metric (official).
+    accuracy dataset holds (or does not say how many). The client reports one unnamed score, read as the first
+    target's metric (official).
 
     Fails: deepseek-r1 at 79.9 (target 80.5446). Passes: 81.43 on 4388 samples.
     """
@@ -221,7 +231,9 @@ def endpoints_accuracy(ctx: EndpointsResultContext) -> Iterator[Problem]:
         yield Problem(where, f"{first['metric']} {score:.4f} < {first['min']}", expected=first["min"], found=score)
     need = ctx.model.get("accuracy_sample_count")
     need = need.get(ctx.scenario) if isinstance(need, dict) else need
-    if need and acc.samples is not None and acc.samples < need:
+    if need and acc.samples is None:
+        yield Problem(where, "the number of accuracy samples is not reported", expected=need)
+    elif need and acc.samples is not None and acc.samples < need:
         yield Problem(where, f"{acc.samples} accuracy samples < {need}", expected=need, found=acc.samples)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from checker.discovery import DiscoveryError
 
-POINT_DIR = re.compile(r"^r(\d+)$")
+POINT_DIR = re.compile(r"^r(0|[1-9]\d*)$")  # r016 is not r16: the folder name is r<concurrency> (§1)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ reads both into one typed value and never raises: what cannot be read is an ``er
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ class Doc:
     error: str | None = None
     line: int | None = None
     kind: ReadFailure | None = None
+    duplicates: tuple[str, ...] = ()  # keys a JSON object repeats: readers disagree on which value counts
 
     @property
     def ok(self) -> bool:
@@ -42,7 +44,7 @@ class Doc:
 def read_json(path: Path, limit: int = JSON_LIMIT) -> Doc:
     """One JSON object with the project's strict JSON reader (no NaN, bounded, UTF-8)."""
     doc = parse_json_file(path, limit)
-    return Doc(path, doc.data, doc.error, doc.line, doc.kind)
+    return Doc(path, doc.data, doc.error, doc.line, doc.kind, tuple(doc.duplicates))
 
 
 def read_yaml(path: Path, limit: int = JSON_LIMIT) -> Doc:
@@ -51,14 +53,58 @@ def read_yaml(path: Path, limit: int = JSON_LIMIT) -> Doc:
     if not text.ok:
         return Doc(path, error=text.error, kind=text.kind)
     try:
+        node = yaml.compose(text.text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text.text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         return Doc(path, error=f"not valid YAML: {str(exc).splitlines()[0]}", line=line, kind=ReadFailure.bad_format)
+    except (ValueError, RecursionError) as exc:  # an integer of 5,000 digits; nesting deeper than the stack
+        return Doc(
+            path, error=f"not readable YAML: {type(exc).__name__}: {str(exc)[:120]}", kind=ReadFailure.bad_format
+        )
     if not isinstance(data, dict):
         return Doc(path, error=f"expected a YAML mapping, found {type(data).__name__}", kind=ReadFailure.bad_format)
-    return Doc(path, data)
+    bad = _bad_number(data)
+    if bad is not None:
+        return Doc(path, error=f"{bad} is not a finite number a double can hold", kind=ReadFailure.bad_format)
+    return Doc(path, data, duplicates=_yaml_duplicates(node))
+
+
+def _bad_number(data: Any) -> str | None:
+    """The first .nan, .inf or integer beyond a double in a parsed YAML document (JSON rejects them too)."""
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (dict, list)):
+            if id(item) not in seen:
+                seen.add(id(item))
+                stack += list(item.values()) if isinstance(item, dict) else item
+        elif isinstance(item, float) and not math.isfinite(item):
+            return repr(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > 2**1023:
+            return f"an integer of {len(str(item))} digits"
+    return None
+
+
+def _yaml_duplicates(root: yaml.Node | None) -> tuple[str, ...]:
+    """Keys a YAML mapping repeats (the safe loader keeps the last silently); each node once, so aliases are cheap."""
+    found: list[str] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys = Counter(k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value != "<<")
+            found += sorted(k for k, n in keys.items() if n > 1)
+            stack += [v for _, v in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return tuple(found)
 
 
 def number(value: Any) -> float | None:
@@ -97,7 +143,7 @@ class Summary:
     stored_tps_per_user: float | None
     qps: float | None = None
     load_pattern: str | None = None
-    problems: tuple[str, ...] = ()  # required fields that are missing or not numbers
+    problems: tuple[str, ...] = ()  # required fields that are missing, not numbers or negative
 
     @property
     def derived_system_tps(self) -> float | None:
@@ -124,7 +170,7 @@ def summary(data: dict[str, Any]) -> Summary:
 
     def count(key: str) -> int | None:
         value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             problems.append(key)
             return None
         return value
@@ -135,8 +181,9 @@ def summary(data: dict[str, Any]) -> Summary:
         problems.append("duration_ns")
     osl = data.get("output_sequence_lengths")
     tokens = number(osl.get("total")) if isinstance(osl, dict) else None
-    if tokens is None:
+    if tokens is None or tokens < 0:
         problems.append("output_sequence_lengths.total")
+        tokens = None
     run_config = data.get("run_config") if isinstance(data.get("run_config"), dict) else {}
     pattern = run_config.get("load_pattern") if isinstance(run_config.get("load_pattern"), dict) else {}
     return Summary(
@@ -200,11 +247,14 @@ def _scores(raw: Any) -> dict[str, float]:
     return {} if value is None else {"score": value}
 
 
+_SAMPLE_KEYS = ("num_samples", "total_samples")
+
+
 def _entry(name: str, body: dict[str, Any]) -> AccuracyEntry:
     samples = body.get("num_samples", body.get("total_samples"))
     repeats = body.get("n_repeats", body.get("num_repeats", 1))
-    if isinstance(samples, bool) or not isinstance(samples, int):
-        samples = None
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
+        samples = None  # a negative count is a problem of the file (accuracy())
     elif "num_samples" in body and isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 1:
         samples *= repeats  # issued samples: the standalone file counts one pass; total_samples already has them all
     return AccuracyEntry(str(body.get("dataset_name") or name), _scores(body.get("score")), samples)
@@ -220,6 +270,10 @@ def accuracy(data: dict[str, Any]) -> Accuracy:
     else:
         return Accuracy((), ("accuracy_scores is neither a list nor a mapping of datasets",))
     problems = [f"entry {name} is not an object" for name, body in items if not isinstance(body, dict)]
+    for name, body in items:
+        counts = [body.get(k) for k in _SAMPLE_KEYS] if isinstance(body, dict) else []
+        if any(isinstance(v, int) and not isinstance(v, bool) and v < 0 for v in counts):
+            problems.append(f"entry {name} counts a negative number of samples")
     entries = tuple(_entry(name, body) for name, body in items if isinstance(body, dict))
     if not entries:
         problems.append("no accuracy entry")

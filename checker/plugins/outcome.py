@@ -9,6 +9,7 @@ TEST01's audit log (kept whole under ``TEST01/performance/run_1``) gives the met
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,14 @@ def _computed(path: Path, name: str, params_json: str, limit: int, only: frozens
         return MetricError(f"metric {name} ({found.origin}) raised {type(exc).__name__}: {str(exc)[:200]}")
     if not isinstance(result, MetricResult):
         return MetricError(f"metric {name} ({found.origin}) returned {type(result).__name__}, not MetricResult")
+    for what, value in [("value", result.value), *((f"class {c}", v) for c, v in dict(result.per_class).items())]:
+        if not _finite(value):  # NaN compares False with every bound: it would pass them all
+            return MetricError(f"metric {name} ({found.origin}) returned {what} {value!r}, not a finite number")
     return result
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def compute(ctx: Any, path: Path, spec: Mapping[str, Any], only: frozenset[int] | None = None) -> Any:

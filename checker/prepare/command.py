@@ -13,7 +13,7 @@ from checker.commandline import choose_round, emit, fail, shared_options
 from checker.discovery import DiscoveryError, Tree, discover, locate_root
 from checker.engine import Report, default_jobs
 from checker.prepare import drop, infer, truncate
-from checker.prepare.copy import PrepareError, check_paths, copy_tree, prune
+from checker.prepare.copy import PrepareError, check_pack_dir, check_paths, copy_tree, linked, prune
 from checker.prepare.log import LOG_NAME, ActionLog
 from checker.prepare.pack import pack as write_pack
 from checker.rounds import Round
@@ -57,6 +57,7 @@ def prepare(
     given = str(src)
     try:
         src, out = check_paths(src, out)
+        pack_dir = check_pack_dir(src, out, pack_dir) if do_pack and pack_dir is not None else pack_dir
         _, division, submitter = locate_root(src)
     except (PrepareError, DiscoveryError) as exc:
         fail(str(exc))
@@ -81,6 +82,9 @@ def prepare(
             truncate.apply(out, item, rules)
         for made in inferences:
             for source, target in made.copies:
+                if linked(out, out / target):  # copied from SRC as a link: writing below it would write SRC
+                    log.add("skip", target, "a folder on its path is a link: never written through (RH006/RH009)")
+                    continue
                 shutil.copytree(out / source, out / target, symlinks=True)
         report = _settle(out, rules, drop_invalid, (jobs, rules_path), log)
         report.evidence = evidence
@@ -120,7 +124,9 @@ def _settle(out: Path, rules: Round, drop_invalid: bool, engine: tuple[int, str 
         for location, codes in sorted(verdict.failing.items()):
             log.add("drop", location, "fails " + " ".join(codes) + " once the results above are left out")
             for folder in drop.result_folders(results[location]):
-                if (out / folder).is_dir():
+                if linked(out, out / folder):
+                    log.add("skip", folder, "a folder on its path is a link: never removed through (RH006/RH009)")
+                elif (out / folder).is_dir():
                     shutil.rmtree(out / folder)
                     prune(out, posixpath.dirname(folder), log)
     return verdict.report

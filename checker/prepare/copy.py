@@ -41,6 +41,25 @@ def check_paths(src: Path, out: Path) -> tuple[Path, Path]:
     return src, out
 
 
+def linked(root: Path, folder: Path) -> bool:
+    """Some folder from ``root`` down to ``folder`` is a link: a write below it could land outside OUT, in SRC."""
+    here = root
+    for part in folder.relative_to(root).parts:
+        here = here / part
+        if here.is_symlink():
+            return True
+    return False
+
+
+def check_pack_dir(src: Path, out: Path, pack_dir: Path) -> Path:
+    """``--pack-dir`` (resolved) neither inside SRC, which is never written, nor inside OUT, which is what is packed."""
+    dest = pack_dir.expanduser().resolve()
+    for tree, why in ((src, "prepare never writes into the tree it reads"), (out, "the tarball would pack itself")):
+        if dest == tree or dest.is_relative_to(tree):
+            raise PrepareError(f"--pack-dir {dest} is inside {tree}; {why}")
+    return dest
+
+
 def copy_tree(src: Path, out: Path, skip: set[str], log: ActionLog) -> None:
     """Copy SRC into OUT, leaving out the relative paths in ``skip`` (and the folders they empty).
 
@@ -87,7 +106,9 @@ def _emptied(folder: Path, rel: str, skip: set[str]) -> bool:
 
 def prune(out: Path, rel: str, log: ActionLog) -> None:
     """Remove ``rel`` and its parents while they are empty, down to ``<division>/<submitter>/<results>``."""
-    while rel.count("/") >= 3 and (out / rel).is_dir() and not any((out / rel).iterdir()):
+    while (
+        rel.count("/") >= 3 and not linked(out, out / rel) and (out / rel).is_dir() and not any((out / rel).iterdir())
+    ):
         (out / rel).rmdir()
         log.add("remove", rel, "folder left empty by what was removed from it")
         rel = posixpath.dirname(rel)

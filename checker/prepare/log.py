@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,11 @@ class ActionLog:
         return sum(1 for a in self.actions if a.what == what)
 
     def write(self, out: Path) -> Path:
+        """Write the log; a ``prepare_log.txt`` link copied from SRC is replaced, never written through."""
         path = out / LOG_NAME
-        path.write_text("".join(line + "\n" for line in self.lines()), encoding="utf-8")
+        if path.is_symlink():
+            path.unlink()
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(path, flags, 0o644), "w", encoding="utf-8") as fh:
+            fh.write("".join(line + "\n" for line in self.lines()))
         return path

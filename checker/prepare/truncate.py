@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.discovery import Tree
+from checker.prepare.copy import PrepareError, linked
 from checker.rounds import Round
 
 LOG_NAME = "mlperf_log_accuracy.json"
@@ -117,6 +118,9 @@ def _one(
     txt = folder / TXT_NAME
     fresh = test is not None and test in conf.get("fresh_hash_tests", [])
     rel_log, rel_txt = str((folder / LOG_NAME).relative_to(root)), str(txt.relative_to(root))
+    if linked(root, folder):
+        notes.append((rel_log, "a folder on its path is a link: never written through (RH006/RH009)"))
+        return None
     if test is None and _regular(txt) is None:
         notes.append((rel_log, "no accuracy.txt beside it to hold the hash (the official tool skips it too)"))
         return None
@@ -140,6 +144,8 @@ def apply(root: Path, item: Truncation, rules: Round) -> str:
     conf = settings(rules)
     keep = int(conf["keep_bytes"])
     path, txt = root / item.log, root / item.txt
+    if linked(root, path.parent):  # planned on SRC, where it was not a link; never follow one out of OUT
+        raise PrepareError(f"{path.parent} is reached through a link; prepare never writes through one")
     digest = hashlib.sha256()
     with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
         size = os.fstat(fh.fileno()).st_size

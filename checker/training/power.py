@@ -156,8 +156,12 @@ def _readable(log: Mllog, where: str) -> list[Problem]:
 
 
 def _number(value: object, what: str, where: str, line: int | None) -> tuple[float | None, list[Problem]]:
+    """A finite, non-negative number (no meter reads negative watts; an efficiency is above 0), else a problem."""
     if is_number(value) and math.isfinite(float(value)):  # type: ignore[arg-type]
-        return float(value), []  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]
+        if number > 0 or (number == 0 and what != "conversion_eff"):
+            return number, []
+        return None, [Problem(where, f"{what} {value!r} is not positive", line=line, key=what, found=number)]
     return None, [Problem(where, f"{what} {value!r} is not a number", line=line, key=what, found=repr(value))]
 
 
@@ -165,7 +169,7 @@ def _node_energy(log: Mllog, ttt_ms: float, where: str) -> tuple[float | None, l
     problems = _readable(log, where)
     start = stop = None
     prev = last = 0.0
-    agg, eff = 0.0, 1.0
+    agg, eff, readings = 0.0, 1.0, 0
     for rec in sorted(log.records, key=lambda r: r.time_ms):
         if rec.key == "power_measurement_start":
             start = prev = rec.time_ms
@@ -173,7 +177,7 @@ def _node_energy(log: Mllog, ttt_ms: float, where: str) -> tuple[float | None, l
             watts, bad = _number(rec.value, "power_reading", where, rec.line)
             problems += bad
             agg += (watts or 0.0) * (rec.time_ms - prev)
-            prev, last = rec.time_ms, max(last, rec.time_ms)
+            prev, last, readings = rec.time_ms, max(last, rec.time_ms), readings + 1
         elif rec.key == "power_measurement_stop":
             stop = rec.time_ms
         elif rec.key == "conversion_eff":
@@ -182,6 +186,8 @@ def _node_energy(log: Mllog, ttt_ms: float, where: str) -> tuple[float | None, l
             eff = value if value is not None else eff
     if start is None:
         return None, [*problems, Problem(where, "no power_measurement_start", key="power_measurement_start")]
+    if not readings:  # a window without a reading measured nothing; it is not 0 J
+        return None, [*problems, Problem(where, "no power_reading in the measurement window", key="power_reading")]
     if stop is None:
         stop = last
         problems.append(

@@ -63,8 +63,8 @@ def _gate(point: Point, spec: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any
     fix="Meet every accuracy target of the benchmark model at every accuracy point (§15).",
 )
 def accuracy_below_target(ctx: CurveContext) -> Iterator[Problem]:
-    """An accuracy point misses the model's quality target, lacks a required metric, or scored too few samples
-    (§15).
+    """An accuracy point misses the model's quality target, lacks a required metric, or scored too few samples or
+    does not say how many (§15).
 
     Fails: llama3.1-8b with ROUGE-1 38.0 (target 38.3914). Passes: 38.91.
     """
@@ -78,7 +78,9 @@ def accuracy_below_target(ctx: CurveContext) -> Iterator[Problem]:
         for message, expected, found, metric in _gate(point, spec):
             yield Problem(path, f"r{point.concurrency}: {message}", expected=expected, found=found, key=metric)
         need, got = spec.get("accuracy_samples"), point.accuracy.samples
-        if need is not None and got is not None and got < need:
+        if need is not None and got is None:
+            yield Problem(path, f"r{point.concurrency}: the number of accuracy samples is not reported", expected=need)
+        elif need is not None and got is not None and got < need:
             yield Problem(path, f"r{point.concurrency}: {got} accuracy samples < {need}", expected=need, found=got)
 
 

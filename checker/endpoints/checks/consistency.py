@@ -86,17 +86,15 @@ def seed_set_mismatch(ctx: CurveContext) -> Iterator[Problem]:
     Fails: ``seed_set: A`` with ``model_seed: 42``. Passes: set A's three seeds.
     """
     sets = ctx.rules["seed_sets"]
-    named = {p.point.get("seed_set") for p in ctx.points if p.doc("point.yaml").ok}
+    named = {str(p.point.get("seed_set")) for p in ctx.points if p.doc("point.yaml").ok}  # a list is no set member
     if len(named) > 1:
-        yield Problem(
-            ctx.rel(ctx.curve.path), "points bind different seed sets", expected=1, found=sorted(map(str, named))
-        )
+        yield Problem(ctx.rel(ctx.curve.path), "points bind different seed sets", expected=1, found=sorted(named))
     for point in ctx.points:
         if not point.doc("point.yaml").ok:
             continue
         path = ctx.rel(point.path / "point.yaml")
         chosen = point.point.get("seed_set")
-        if chosen not in sets:
+        if not isinstance(chosen, str) or chosen not in sets:
             yield Problem(
                 path, f"seed_set {chosen!r} is not a published set", expected=sorted(sets), found=chosen, key="seed_set"
             )

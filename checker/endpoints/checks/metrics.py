@@ -34,13 +34,17 @@ def _off(stored: float, derived: float) -> float:
     fix="Report n_samples_completed + n_samples_failed = n_samples_issued, as the client counted them (§14).",
 )
 def sample_accounting(ctx: CurveContext) -> Iterator[Problem]:
-    """Completed plus failed queries differ from the queries issued (§14).
+    """Completed plus failed queries differ from the queries issued (§14), or no query completed: a point without
+    a completed query measured nothing.
 
-    Fails: 1000 issued, 990 completed, 0 failed. Passes: 1000 = 1000 + 0.
+    Fails: 1000 issued, 990 completed, 0 failed; 0 issued and 0 completed. Passes: 1000 = 1000 + 0.
     """
     for _point, s, path in _summaries(ctx):
-        if None in (s.issued, s.completed, s.failed) or not s.issued:
-            continue  # EP004 reports a missing count; 0 issued means the tool did not count them
+        if None in (s.issued, s.completed, s.failed):
+            continue  # EP004 reports a missing or negative count
+        if not s.completed:
+            yield Problem(path, "no query completed", expected="> 0", found=s.completed, key="n_samples_completed")
+            continue
         if s.completed + s.failed != s.issued:  # type: ignore[operator]
             yield Problem(
                 path,

@@ -6,6 +6,7 @@ supported concurrency, and C_min, the lowest point (at most the top of Ultra Low
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 from checker.endpoints.context import CurveContext
@@ -224,6 +225,8 @@ def point_duration(ctx: CurveContext) -> Iterator[Problem]:
         basis = "steady-state window"
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
             seconds, basis = point.summary.duration_ns / 1e9, "whole run"
+        elif not math.isfinite(seconds):
+            seconds = 0.0  # .nan or .inf in point.yaml measures nothing: compared as no time at all
         need = cfg["ultra_low"] if point.concurrency <= top else cfg["above_agentic" if point.agentic else "above"]
         if seconds * 1000 < need:
             yield Problem(

@@ -110,6 +110,8 @@ def point_file_missing(ctx: CurveContext) -> Iterator[Problem]:
 def point_file_unreadable(ctx: CurveContext) -> Iterator[Problem]:
     """A point's file exists but cannot be read as a JSON object or YAML mapping (§8.3).
 
+    A JSON object that repeats a key is unreadable too: which value counts depends on the reader.
+
     Fails: ``result_summary.json`` cut off mid-object. Passes: well-formed files.
     """
     names = [*ctx.rules["layout"]["point_files"], ctx.rules["layout"]["accuracy_file"]]
@@ -118,6 +120,10 @@ def point_file_unreadable(ctx: CurveContext) -> Iterator[Problem]:
             doc = point.doc(name)
             if not doc.ok and not doc.missing:
                 yield Problem(ctx.rel(doc.path), doc.error or "unreadable", line=doc.line)
+            elif doc.duplicates:
+                listed = ", ".join(doc.duplicates[:5])
+                message = f"repeats key(s) {listed}; JSON readers disagree on which value counts"
+                yield Problem(ctx.rel(doc.path), message, key=doc.duplicates[0], found=list(doc.duplicates))
 
 
 @rule(
@@ -128,8 +134,9 @@ def point_file_unreadable(ctx: CurveContext) -> Iterator[Problem]:
     "and output_sequence_lengths.total.",
 )
 def point_field_invalid(ctx: CurveContext) -> Iterator[Problem]:
-    """``point.yaml`` breaks the §8.3 schema (``schemas/endpoints/point.schema.json``), or ``result_summary.json``
-    lacks a count, its duration or its output-token total.
+    """``point.yaml`` breaks the §8.3 schema (``schemas/endpoints/point.schema.json``), ``result_summary.json``
+    lacks a count, its duration or its output-token total (or one is negative), or ``accuracy_results.json`` holds
+    an entry that is not an object or no entry at all.
 
     Fails: ``concurrency: "64"``; a summary without ``n_samples_failed``. Passes: the fixture's files.
     """
@@ -143,10 +150,13 @@ def point_field_invalid(ctx: CurveContext) -> Iterator[Problem]:
             for key in point.summary.problems:
                 yield Problem(
                     ctx.rel(point.path / "result_summary.json"),
-                    f"{key} is missing or not a number",
-                    expected="a number",
+                    f"{key} is missing, not a number or negative",
+                    expected="a number >= 0",
                     key=key,
                 )
+        if point.accuracy is not None:
+            for problem in point.accuracy.problems:
+                yield Problem(ctx.rel(point.path / ctx.rules["layout"]["accuracy_file"]), problem)
 
 
 @rule(
@@ -196,7 +206,7 @@ def curve_folder_invalid(ctx: CurveContext) -> Iterator[Problem]:
     fix="Add results/<system>/system_power.json, the provisioned-power descriptor (§4.5.2).",
 )
 def system_power_missing(ctx: SystemContext) -> Iterator[Problem]:
-    """A system folder lacks its ``system_power.json``, or it is not a JSON object (§4.5.2).
+    """A system folder lacks its ``system_power.json``, or it is not a JSON object or repeats a key (§4.5.2).
 
     Fails: ``results/acme_h100x8/`` without it. Passes: a readable descriptor.
     """
@@ -204,3 +214,6 @@ def system_power_missing(ctx: SystemContext) -> Iterator[Problem]:
         doc = ctx.doc(name)
         if not doc.ok:
             yield Problem(ctx.rel(doc.path), doc.error or "unreadable", line=doc.line)
+        elif doc.duplicates:
+            message = f"repeats key(s) {', '.join(doc.duplicates[:5])}; JSON readers disagree on which value counts"
+            yield Problem(ctx.rel(doc.path), message, key=doc.duplicates[0], found=list(doc.duplicates))

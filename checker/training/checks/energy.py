@@ -54,10 +54,15 @@ def power_run_missing(ctx: BenchmarkContext) -> Iterator[Problem]:
     fix="Name power logs node_<i>.txt and sw_<j>.txt with i, j counting from 0, and keep nothing else there.",
 )
 def power_file_names(ctx: BenchmarkContext) -> Iterator[Problem]:
-    """Power logs are not named ``node_<i>``/``sw_<j>`` with indices 0..n-1 each once; other files warn.
+    """Power logs are not named ``node_<i>``/``sw_<j>`` with indices 0..n-1 each once, or ``power`` is there but
+    is not a folder (a file, a FIFO, a broken link: its power results cannot be read); other files warn.
 
-    Fails: node_1.txt alone (index outside 0..0), or node_a.txt. Passes: node_0.txt, node_1.txt, sw_0.txt.
+    Fails: node_1.txt alone (index outside 0..0), or node_a.txt; a file named power. Passes: node_0.txt,
+    node_1.txt, sw_0.txt.
     """
+    folder = ctx.bdir.path / "power"
+    if ctx.allowed and (folder.exists() or folder.is_symlink()) and not folder.is_dir():
+        yield Problem(ctx.rel(folder), "power is not a folder; no power result can be read", expected="a folder")
     layout = ctx.power_layout
     if layout is None or not ctx.allowed:
         return
