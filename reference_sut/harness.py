@@ -94,6 +94,27 @@ class DigitsSUT:
         """Nothing is queued: every query completes inside issue()."""
 
 
+def loadgen_settings(spec: RunSpec, log_dir: Path) -> tuple[Any, Any]:
+    """LoadGen's test settings (user.conf, scenario, mode, overrides) and log settings (into ``log_dir``) of a run."""
+    import mlperf_loadgen as lg
+
+    settings = lg.TestSettings()
+    rc = settings.FromConfig(str(spec.user_conf), spec.model, spec.scenario)
+    if rc != 0:
+        raise RuntimeError(f"LoadGen rejected {spec.user_conf} (FromConfig returned {rc})")
+    settings.scenario = getattr(lg.TestScenario, spec.scenario)
+    settings.mode = getattr(lg.TestMode, spec.mode)
+    for key, value in spec.overrides.items():
+        setattr(settings, key, value)
+    out = lg.LogOutputSettings()
+    out.outdir = str(log_dir)
+    out.copy_summary_to_stdout = False
+    log_settings = lg.LogSettings()
+    log_settings.log_output = out
+    log_settings.enable_trace = False
+    return settings, log_settings
+
+
 def run_in_process(spec: RunSpec) -> dict[str, Any]:
     """Run one LoadGen test and write logs plus ``run_info.json`` into ``spec.log_dir``."""
     import mlperf_loadgen as lg
@@ -113,21 +134,7 @@ def run_in_process(spec: RunSpec) -> dict[str, Any]:
     corrupt = spec.corrupt_performance_outputs and spec.mode == "PerformanceOnly"
     sut = DigitsSUT(backend, data.x, corrupt)
 
-    settings = lg.TestSettings()
-    rc = settings.FromConfig(str(spec.user_conf), spec.model, spec.scenario)
-    if rc != 0:
-        raise RuntimeError(f"LoadGen rejected {spec.user_conf} (FromConfig returned {rc})")
-    settings.scenario = getattr(lg.TestScenario, spec.scenario)
-    settings.mode = getattr(lg.TestMode, spec.mode)
-    for key, value in spec.overrides.items():
-        setattr(settings, key, value)
-
-    out = lg.LogOutputSettings()
-    out.outdir = str(log_dir)
-    out.copy_summary_to_stdout = False
-    log_settings = lg.LogSettings()
-    log_settings.log_output = out
-    log_settings.enable_trace = False
+    settings, log_settings = loadgen_settings(spec, log_dir)
 
     name = sut_name(backend)
     n = len(data.y)

@@ -66,19 +66,9 @@ def run_in_process(spec: Any) -> dict[str, Any]:
     bias = {int(k): float(v) for k, v in (spec.class_bias or {}).items()}
     corrupt = spec.corrupt_performance_outputs and spec.mode == "PerformanceOnly"
     sut = SegmentationSUT(data.x, load_weights(), bias, corrupt)
-    settings = lg.TestSettings()
-    if settings.FromConfig(str(spec.user_conf), spec.model, spec.scenario) != 0:
-        raise RuntimeError(f"LoadGen rejected {spec.user_conf}")
-    settings.scenario = getattr(lg.TestScenario, spec.scenario)
-    settings.mode = getattr(lg.TestMode, spec.mode)
-    for key, value in spec.overrides.items():
-        setattr(settings, key, value)
-    out = lg.LogOutputSettings()
-    out.outdir = str(log_dir)
-    out.copy_summary_to_stdout = False
-    log_settings = lg.LogSettings()
-    log_settings.log_output = out
-    log_settings.enable_trace = False
+    from ..harness import loadgen_settings
+
+    settings, log_settings = loadgen_settings(spec, log_dir)
     n = len(data.y)
     qsl = lg.ConstructQSL(n, n, lambda _i: None, lambda _i: None)
     handle = lg.ConstructQDL(sut.issue, sut.flush, sut_name)
