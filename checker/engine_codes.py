@@ -54,7 +54,7 @@ RESULT_REMOVED = declare(
     "CI001",
     "result-removed",
     severity=Severity.NOTICE,
-    suite="inference",
+    suite="any",
     fix="Nothing to fix when the removal is intended; otherwise restore the result folder.",
     doc="""``subcheck ci``: the change removes (or moves away) a result folder.
 

@@ -156,6 +156,7 @@ def test_a_fixture_for_every_error_rule_of_the_suite() -> None:
     ours = {c for c, r in load_all().items() if r.suite == "endpoints" and r.severity.value == "error"}
     covered = set().union(*(codes for codes, _, _ in EXPECTED.values()))
     untested = {"EP006", "EP102", "EP106", "EP205"}  # pinned by test_rules_without_a_fixture_tree instead
+    untested |= {"EP010"}  # links cannot be committed as fixtures: test_a_link_out_of_the_submission_is_ep010
     assert ours - covered == untested
 
 
@@ -168,6 +169,19 @@ def _edit(path: Path, change: Any) -> None:
     data = json.loads(path.read_text()) if path.suffix == ".json" else yaml.safe_load(path.read_text())
     change(data)
     path.write_text(json.dumps(data) if path.suffix == ".json" else yaml.safe_dump(data))
+
+
+def test_a_link_out_of_the_submission_is_ep010(tmp_path: Path) -> None:
+    tree = _copy(tmp_path)
+    code, report = check_json(tree)
+    assert code == 0 and not [f for f in report["findings"] if f["code"] == "EP010"]
+    point = tree / POINT / "r16"
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(str(point), elsewhere)
+    point.symlink_to(elsewhere, target_is_directory=True)
+    code, report = check_json(tree)
+    found = [(f["path"], f["found"], f["severity"]) for f in report["findings"] if f["code"] == "EP010"]
+    assert code == 1 and found == [(f"{POINT}/r16", str(elsewhere), "error")]
 
 
 def test_rules_without_a_fixture_tree(tmp_path: Path) -> None:

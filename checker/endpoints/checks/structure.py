@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -217,3 +218,30 @@ def system_power_missing(ctx: SystemContext) -> Iterator[Problem]:
         elif doc.duplicates:
             message = f"repeats key(s) {', '.join(doc.duplicates[:5])}; JSON readers disagree on which value counts"
             yield Problem(ctx.rel(doc.path), message, key=doc.duplicates[0], found=list(doc.duplicates))
+
+
+@rule(
+    "EP010",
+    "link-outside-submission",
+    scope="submitter",
+    suite="endpoints",
+    fix="Copy the file or folder into the submission instead of linking to it: evidence must live in the submission.",
+)
+def link_outside_submission(ctx: SubmissionContext) -> Iterator[Problem]:
+    """A symbolic link under ``<submission_id>/`` resolves outside the submission (or nowhere).
+
+    What a link points to is not part of the submission: the results repository, an archive of it or another
+    checkout holds the link only, so the evidence judged here would not be the evidence published.
+
+    Fails: ``r16`` a link to a folder outside the submission. Passes: ``r16`` a folder.
+    """
+    top = os.path.realpath(ctx.submission.path)
+    for folder, dirs, files in os.walk(ctx.submission.path, followlinks=False):
+        for name in sorted([*dirs, *files]):
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                continue
+            target = os.path.realpath(path)
+            if os.path.commonpath([top, target]) != top or not os.path.exists(path):
+                yield Problem(ctx.rel(Path(path)), "symbolic link out of the submission", expected="a regular file or "
+                              "folder inside the submission", found=os.readlink(path))  # fmt: skip
