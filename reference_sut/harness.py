@@ -94,8 +94,16 @@ class DigitsSUT:
         """Nothing is queued: every query completes inside issue()."""
 
 
-def loadgen_settings(spec: RunSpec, log_dir: Path) -> tuple[Any, Any]:
-    """LoadGen's test settings (user.conf, scenario, mode, overrides) and log settings (into ``log_dir``) of a run."""
+def _in_memory(_indices: Any) -> None:
+    """Load or unload samples that are in memory already: nothing to do."""
+
+
+def run_loadgen(
+    spec: RunSpec, log_dir: Path, sut: Any, n: int, name: str, load: Any = None, unload: Any = None
+) -> float:
+    """Run one LoadGen test of ``spec`` against ``sut`` (``issue``/``flush``) over ``n`` samples, logs into
+    ``log_dir``; returns the wall time in seconds. Both demo benchmarks run through here.
+    """
     import mlperf_loadgen as lg
 
     settings = lg.TestSettings()
@@ -112,33 +120,7 @@ def loadgen_settings(spec: RunSpec, log_dir: Path) -> tuple[Any, Any]:
     log_settings = lg.LogSettings()
     log_settings.log_output = out
     log_settings.enable_trace = False
-    return settings, log_settings
-
-
-def run_in_process(spec: RunSpec) -> dict[str, Any]:
-    """Run one LoadGen test and write logs plus ``run_info.json`` into ``spec.log_dir``."""
-    import mlperf_loadgen as lg
-
-    if spec.model != BENCHMARK:  # the other demo benchmark has its own SUT
-        from .segmentation.harness import run_in_process as run_segmentation
-
-        return run_segmentation(spec)
-    log_dir = Path(spec.log_dir)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    params = load_weights()
-    if spec.weight_noise:
-        params = degrade(params, spec.weight_noise)
-    backend_name = spec.backend or ("onnxruntime" if spec.onnx_model else default_backend_name(spec.device))
-    backend = make_backend(backend_name, params, spec.device, Path(spec.onnx_model) if spec.onnx_model else None)
-    data = test_split()
-    corrupt = spec.corrupt_performance_outputs and spec.mode == "PerformanceOnly"
-    sut = DigitsSUT(backend, data.x, corrupt)
-
-    settings, log_settings = loadgen_settings(spec, log_dir)
-
-    name = sut_name(backend)
-    n = len(data.y)
-    qsl = lg.ConstructQSL(n, n, sut.load, sut.unload)
+    qsl = lg.ConstructQSL(n, n, load or _in_memory, unload or _in_memory)
     # ConstructQDL is the only Python constructor that lets the SUT report a name; it is an
     # ordinary SystemUnderTest to LoadGen, so sut_name in the logs records backend and device.
     handle = lg.ConstructQDL(sut.issue, sut.flush, lambda: name)
@@ -157,6 +139,30 @@ def run_in_process(spec: RunSpec) -> dict[str, Any]:
     trace = log_dir / "mlperf_log_trace.json"
     if trace.exists() and trace.stat().st_size == 0:
         trace.unlink()
+    return wall
+
+
+def run_in_process(spec: RunSpec) -> dict[str, Any]:
+    """Run one LoadGen test and write logs plus ``run_info.json`` into ``spec.log_dir``."""
+
+    if spec.model != BENCHMARK:  # the other demo benchmark has its own SUT
+        from .segmentation.harness import run_in_process as run_segmentation
+
+        return run_segmentation(spec)
+    log_dir = Path(spec.log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    params = load_weights()
+    if spec.weight_noise:
+        params = degrade(params, spec.weight_noise)
+    backend_name = spec.backend or ("onnxruntime" if spec.onnx_model else default_backend_name(spec.device))
+    backend = make_backend(backend_name, params, spec.device, Path(spec.onnx_model) if spec.onnx_model else None)
+    data = test_split()
+    corrupt = spec.corrupt_performance_outputs and spec.mode == "PerformanceOnly"
+    sut = DigitsSUT(backend, data.x, corrupt)
+
+    name = sut_name(backend)
+    n = len(data.y)
+    wall = run_loadgen(spec, log_dir, sut, n, name, sut.load, sut.unload)
     info = {
         "sut_name": name,
         "benchmark": spec.model,

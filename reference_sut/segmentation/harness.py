@@ -6,10 +6,8 @@ images: nothing is cached between queries.
 
 from __future__ import annotations
 
-import gc
 import json
 import platform
-import time
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +56,6 @@ def sut_name() -> str:
 
 def run_in_process(spec: Any) -> dict[str, Any]:
     """Run one LoadGen test of ``spec`` (a :class:`reference_sut.harness.RunSpec`) and write ``run_info.json``."""
-    import mlperf_loadgen as lg
 
     log_dir = Path(spec.log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -66,24 +63,10 @@ def run_in_process(spec: Any) -> dict[str, Any]:
     bias = {int(k): float(v) for k, v in (spec.class_bias or {}).items()}
     corrupt = spec.corrupt_performance_outputs and spec.mode == "PerformanceOnly"
     sut = SegmentationSUT(data.x, load_weights(), bias, corrupt)
-    from ..harness import loadgen_settings
+    from ..harness import run_loadgen
 
-    settings, log_settings = loadgen_settings(spec, log_dir)
     n = len(data.y)
-    qsl = lg.ConstructQSL(n, n, lambda _i: None, lambda _i: None)
-    handle = lg.ConstructQDL(sut.issue, sut.flush, sut_name)
-    gc.collect()
-    gc.disable()
-    started = time.perf_counter()
-    try:
-        lg.StartTestWithLogSettings(handle, qsl, settings, log_settings)
-    finally:
-        gc.enable()
-        lg.DestroyQSL(qsl)
-        lg.DestroyQDL(handle)
-    trace = log_dir / "mlperf_log_trace.json"
-    if trace.exists() and trace.stat().st_size == 0:
-        trace.unlink()
+    wall = run_loadgen(spec, log_dir, sut, n, sut_name())
     info = {
         "sut_name": sut_name(),
         "benchmark": spec.model,
@@ -94,7 +77,7 @@ def run_in_process(spec: Any) -> dict[str, Any]:
         "dataset": f"synthetic shapes (reference_sut.segmentation.data), {n} test images",
         "dataset_size": n,
         "samples_issued": sut.samples_done,
-        "wall_seconds": round(time.perf_counter() - started, 3),
+        "wall_seconds": round(wall, 3),
         "class_bias": bias,
         "corrupt_performance_outputs": corrupt,
         "overrides": spec.overrides,
