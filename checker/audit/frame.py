@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -63,22 +64,31 @@ def results_frame(rows: list[dict[str, Any]], rules: Round, variant_suffix: str 
 
 def systems_frame(tree: Tree, fields: list[str]) -> pd.DataFrame:
     """One row per ``systems/*.json`` with the fields the identity audit compares (raw values)."""
-    records = []
+    entries = []
     for unit in tree.submitters:
         for system in unit.system_jsons:
-            path = unit.path / "systems" / f"{system}.json"
-            data = load_json(path).data or {}
-            if not isinstance(data, dict):
-                continue
-            record = {
-                "division": unit.division,
-                "submitter": unit.submitter,
-                "system": system,
-                "path": f"{unit.rel}/systems/{system}.json",
-                "system_name": str(data.get("system_name", "")),
-            }
-            record.update({f: data.get(f) for f in fields})
-            records.append(record)
+            data = load_json(unit.path / "systems" / f"{system}.json").data or {}
+            entries.append((unit.division, unit.submitter, system, f"{unit.rel}/systems/{system}.json", data))
+    return systems_table(entries, fields)
+
+
+def systems_table(entries: Iterable[tuple[str, str, str, str, Any]], fields: list[str]) -> pd.DataFrame:
+    """The system frame of both suites from (division, submitter, system, path, parsed JSON); non-objects are skipped
+    (an unreadable description is the check's finding, not the audit's).
+    """
+    records = []
+    for division, submitter, system, path, data in entries:
+        if not isinstance(data, dict):
+            continue
+        record = {
+            "division": division,
+            "submitter": submitter,
+            "system": system,
+            "path": path,
+            "system_name": str(data.get("system_name", "")),
+        }
+        record.update({f: data.get(f) for f in fields})
+        records.append(record)
     frame = pd.DataFrame(records, columns=["division", "submitter", "system", "path", "system_name", *fields])
     frame["system_key"] = frame["system_name"].map(normalise)
     return frame

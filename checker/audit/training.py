@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from checker.audit.base import AuditContext, AuditProblem, audit_rule, fmt, robust_z
-from checker.audit.frame import count, normalise
+from checker.audit.frame import count, normalise, systems_table
 from checker.engine import Report, Selection, run_checks, run_rule
 from checker.findings import Finding
 from checker.options import RunOptions
@@ -62,25 +62,14 @@ def results_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def systems_frame(tree: TrainingTree, fields: list[str]) -> pd.DataFrame:
     """One row per ``systems/*.json`` (read bounded; an unreadable one is the check's TS001, not ours)."""
-    records = []
+    entries = []
     for sub in tree.submitters:
+        prefix = "" if sub.rel == "." else sub.rel + "/"
         for path in sub.system_jsons:
             data = parse_json_file(path).data
-            if not isinstance(data, dict):
-                continue
-            prefix = "" if sub.rel == "." else sub.rel + "/"
-            record = {
-                "division": str(data.get("division", "")),
-                "submitter": sub.name,
-                "system": path.stem,
-                "path": f"{prefix}systems/{path.name}",
-                "system_name": str(data.get("system_name", "")),
-            }
-            record.update({f: data.get(f) for f in fields})
-            records.append(record)
-    frame = pd.DataFrame(records, columns=["division", "submitter", "system", "path", "system_name", *fields])
-    frame["system_key"] = frame["system_name"].map(normalise)
-    return frame
+            division = str(data.get("division", "")) if isinstance(data, dict) else ""
+            entries.append((division, sub.name, path.stem, f"{prefix}systems/{path.name}", data))
+    return systems_table(entries, fields)
 
 
 def _is_training(ctx: AuditContext) -> bool:
