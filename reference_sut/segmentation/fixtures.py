@@ -33,7 +33,7 @@ from ..fixtures.layout import (
     system_description,
     write_json,
 )
-from ..fixtures.scenario import MAX_AUDIT_ATTEMPTS, PERF_FILES, copy_files, metric
+from ..fixtures.scenario import MAX_AUDIT_ATTEMPTS, PERF_FILES, copy_files, install_test01, metric
 from ..harness import RunSpec
 from ..loadgen_conf import embedded_mlperf_conf, write_user_conf
 from ..run import launch
@@ -121,16 +121,7 @@ def test01(scn: Path, scenario: str, conf: Path, work: Path, acc_full: Path, bia
         if perf.passed or attempts >= MAX_AUDIT_ATTEMPTS:
             break
     acc = verify_test01_accuracy(acc_full, raw / "mlperf_log_accuracy.json")
-    out = scn / "TEST01"
-    copy_files(raw, out / "performance" / "run_1", (*PERF_FILES, "mlperf_log_accuracy.json"))
-    (out / "verify_accuracy.txt").write_text(acc.text)
-    (out / "verify_performance.txt").write_text(perf.text)
-    audit_log = raw / "mlperf_log_accuracy.json"
-    sampled = compute(audit_log)
-    (out / "accuracy").mkdir(parents=True)
-    (out / "accuracy" / "accuracy.txt").write_text(sampled.accuracy_line() + "\n")
-    append_hash(out / "accuracy" / "accuracy.txt", sampled.digest)
-    (out / "accuracy" / "mlperf_log_accuracy.json").write_text(truncated_text(audit_log.read_text()))
+    install_test01(raw, scn / "TEST01", acc, perf, compute)
     return {"accuracy_pass": acc.passed, "performance_pass": perf.passed, "attempts": attempts}
 
 
