@@ -22,6 +22,7 @@ from .digits import BENCHMARK
 from .digits.data import test_split
 from .digits.model import degrade, load_weights
 from .loadgen_conf import loadgen_version
+from .pace import DEFAULT_PACE, Pace
 
 #: Offline queries are answered in chunks of this many samples, like a batching SUT would
 CHUNK = 4096
@@ -46,6 +47,8 @@ class RunSpec:
     overrides: dict[str, int | float] = field(default_factory=dict)
     #: segmentation: shift these classes' logits (under-predicts a class for the per-class fixture)
     class_bias: dict[str, float] = field(default_factory=dict)
+    #: digits: the emulated service time [base µs, µs per sample] (reference_sut.pace); None runs unpaced
+    pace: list[float] | None = field(default_factory=lambda: [DEFAULT_PACE.base_us, DEFAULT_PACE.per_sample_us])
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -55,18 +58,20 @@ class RunSpec:
         return cls(**json.loads(text))
 
 
-def sut_name(backend: Backend) -> str:
-    """The string LoadGen logs as ``sut_name``: names backend and device for auditability."""
-    return f"reference_sut digits backend={backend.name} device={backend.device}"
+def sut_name(backend: Backend, pace: Pace | None = None) -> str:
+    """The string LoadGen logs as ``sut_name``: names backend, device and pace, for audits and re-runs."""
+    name = f"reference_sut digits backend={backend.name} device={backend.device}"
+    return f"{name} {pace.label}" if pace else name
 
 
 class DigitsSUT:
     """Holds the QSL features and answers LoadGen queries synchronously with int32 labels."""
 
-    def __init__(self, backend: Backend, x: np.ndarray, corrupt: bool) -> None:
+    def __init__(self, backend: Backend, x: np.ndarray, corrupt: bool, pace: Pace | None = None) -> None:
         self.backend = backend
         self.x = x
         self.corrupt = corrupt
+        self.pace = pace
         self.loaded: set[int] = set()
         self.samples_done = 0
 
@@ -80,6 +85,7 @@ class DigitsSUT:
         import mlperf_loadgen as lg
 
         for start in range(0, len(query_samples), CHUNK):
+            received = time.perf_counter()
             chunk = query_samples[start : start + CHUNK]
             idx = np.fromiter((s.index for s in chunk), dtype=np.int64, count=len(chunk))
             preds = np.ascontiguousarray(self.backend.predict(self.x[idx]), dtype=np.int32)
@@ -87,6 +93,8 @@ class DigitsSUT:
                 preds = ((preds + 1) % 10).astype(np.int32)
             base, size = preds.ctypes.data, preds.itemsize
             responses = [lg.QuerySampleResponse(s.id, base + i * size, size) for i, s in enumerate(chunk)]
+            if self.pace is not None:
+                self.pace.wait_until(self.pace.deadline(received, len(chunk)))
             lg.QuerySamplesComplete(responses)  # LoadGen copies the bytes before returning
             self.samples_done += len(chunk)
 
@@ -158,9 +166,14 @@ def run_in_process(spec: RunSpec) -> dict[str, Any]:
     backend = make_backend(backend_name, params, spec.device, Path(spec.onnx_model) if spec.onnx_model else None)
     data = test_split()
     corrupt = spec.corrupt_performance_outputs and spec.mode == "PerformanceOnly"
-    sut = DigitsSUT(backend, data.x, corrupt)
+    pace = Pace(*spec.pace) if spec.pace else None
+    sut = DigitsSUT(backend, data.x, corrupt, pace)
+    # Warm up before the clock starts, as a real SUT does: the first CUDA call creates the context and the
+    # BLAS handles (~100 ms on an H200), which queued a Server run's first queries past its latency bound.
+    backend.predict(data.x[:1])
+    backend.predict(data.x[:CHUNK])
 
-    name = sut_name(backend)
+    name = sut_name(backend, pace)
     n = len(data.y)
     wall = run_loadgen(spec, log_dir, sut, n, name, sut.load, sut.unload)
     info = {
@@ -179,6 +192,7 @@ def run_in_process(spec: RunSpec) -> dict[str, Any]:
         "weight_noise": spec.weight_noise,
         "corrupt_performance_outputs": corrupt,
         "overrides": spec.overrides,
+        "pace": pace.label if pace else None,
         "loadgen_version": loadgen_version(),
         "python": platform.python_version(),
         "numpy": np.__version__,

@@ -11,6 +11,8 @@ import math
 import statistics
 from typing import Any
 
+from .pace import Pace
+
 LATENCY_SCENARIOS = ("SingleStream", "MultiStream")
 #: how far LoadGen's scheduled Server rate may sit from target_qps: 5 standard deviations of a
 #: Poisson count of n queries (1/sqrt(n)), and never tighter than 2 %
@@ -99,6 +101,31 @@ def consistency(log: dict[str, Any]) -> list[dict[str, Any]]:
             "result_max_query_latency_ns",
         )
     return []
+
+
+def within_pace(log: dict[str, Any], pace: Pace | None, chunk: int) -> list[dict[str, Any]]:
+    """A paced SUT answers no faster than the service time its ``sut_name`` names (reference_sut/pace.py):
+    a latency below that floor, or an Offline rate above that ceiling, was edited after the run.
+    """
+    scenario = log.get("effective_scenario")
+    if pace is None or scenario not in ("Offline", *LATENCY_SCENARIOS):
+        return []
+    samples = num(log.get("effective_samples_per_query")) or 1
+    if scenario == "Offline":
+        value = num(log.get("result_samples_per_second"))
+        batches = math.ceil(samples / chunk)
+        ceiling = samples / ((batches * pace.base_us + samples * pace.per_sample_us) * 1e-6)
+        if value is None:
+            return []
+        detail = f"result_samples_per_second {value:g}; at {pace.label} {samples:g} samples take no less than"
+        return [_check("claim within its SUT's pace", value <= ceiling * (1 + ORDER_SLACK), f"{detail} {ceiling:g}/s")]
+    key = "early_stopping_latency_ss" if scenario == "SingleStream" else "early_stopping_latency_ms"
+    value = num(log.get(key))
+    floor = (pace.base_us + samples * pace.per_sample_us) * 1e3
+    if value is None:
+        return []
+    detail = f"{key} {value:g} ns; at {pace.label} a query of {samples:g} samples takes no less than {floor:g} ns"
+    return [_check("claim within its SUT's pace", value >= floor * (1 - ORDER_SLACK), detail)]
 
 
 def _server(log: dict[str, Any]) -> list[dict[str, Any]]:

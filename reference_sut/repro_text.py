@@ -121,8 +121,8 @@ def format_text(report: dict[str, Any]) -> str:
         return "\n".join(lines) + "\n"
     lines.insert(
         1,
-        f"  backend={report['backend']} device={report['device']} tolerance={report['tolerance']:.0%}"
-        f" repeat={report['repeat']} ({report['seconds']} s)",
+        f"  backend={report['backend']} device={report['device']} {report.get('pace') or 'unpaced'}"
+        f" tolerance={report['tolerance']:.0%} repeat={report['repeat']} ({report['seconds']} s)",
     )
     lines += _stats(report)
     lines.append(f"  {'item':<20} {'claimed':>16} {'measured':>16} {'ratio':>7}  verdict")

@@ -23,9 +23,10 @@ from . import SCENARIOS
 from .backends import default_backend_name
 from .digits import BENCHMARK
 from .hardware import hardware_view, load_average, usable_cpus
-from .harness import RunSpec
-from .judge import LATENCY_SCENARIOS, consistency, num, primary_stats, schedule_match
+from .harness import CHUNK, RunSpec
+from .judge import LATENCY_SCENARIOS, consistency, num, primary_stats, schedule_match, within_pace
 from .loadgen_conf import write_user_conf
+from .pace import Pace, pace_in_sut_name
 from .preflight import DETAIL, result_problem
 from .repro_items import accuracy_item, latency_items, primary_item, validity_item
 from .repro_metric import DEMO_RULES, claimed_metric, demo_round, measured_metric
@@ -91,6 +92,7 @@ def _runs(
     device: str,
     onnx: Path | None,
     benchmark: str = BENCHMARK,
+    pace: Pace | None = None,
 ) -> tuple[list[dict[str, Any]], Path, dict[str, Any], tempfile.TemporaryDirectory[str]]:
     """``repeat`` performance runs and one accuracy run, each a fresh LoadGen process."""
     tmp = tempfile.TemporaryDirectory(prefix="refsut-repro-")
@@ -109,6 +111,7 @@ def _runs(
             onnx_model=str(onnx) if onnx else None,
             overrides=settings,
             model=benchmark,
+            pace=[pace.base_us, pace.per_sample_us] if pace else None,
         )
         return launch(spec)
 
@@ -153,7 +156,12 @@ def reproduce(
     log = parse_detail_log(result_dir / DETAIL).values
     base["scenario"] = scenario = str(log.get("effective_scenario", result_dir.name))
     base["hardware"] = hardware = hardware_view(result_dir, backend_name, device)
-    base["consistency"] = checks = consistency(log)
+    try:  # the claim's SUT answered at the pace its sut_name records; the re-run keeps that pace
+        pace = pace_in_sut_name(log.get("sut_name"))
+    except ValueError as exc:
+        return cannot_reproduce(base, f"the claimed log's sut_name: {exc}")
+    base["pace"] = pace.label if pace else None
+    base["consistency"] = checks = consistency(log) + within_pace(log, pace, CHUNK)
     base["claimed_validity"] = log.get("result_validity")
     benchmark = base["benchmark"]
     if benchmark not in DEMO_RULES:
@@ -175,7 +183,7 @@ def reproduce(
         return cannot_reproduce(base, reason)
     load_before = load_average()
     try:
-        runs, acc_log, info, tmp = _runs(scenario, settings, repeat, backend_name, device, onnx_model, benchmark)
+        runs, acc_log, info, tmp = _runs(scenario, settings, repeat, backend_name, device, onnx_model, benchmark, pace)
     except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
         return cannot_reproduce(base, f"the reference SUT could not run here: {_failure(exc)}")
     with tmp:  # the re-run's metric, computed by the plugin `subcheck check` uses (top1_label, dice)

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import MODES, SCENARIOS
 from .harness import RunSpec, run_in_process
+from .pace import DEFAULT_PACE, Pace
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +50,17 @@ def launch(spec: RunSpec, audit_config: Path | None = None, timeout: float = 300
     return json.loads((log_dir / "run_info.json").read_text())
 
 
+def _pace(parser: argparse.ArgumentParser, text: str) -> list[float] | None:
+    if text == "off":
+        return None
+    try:
+        base, per_sample = (float(part) for part in text.split(","))
+        Pace(base, per_sample)
+    except ValueError as exc:
+        parser.error(f"--pace takes 'BASE_US,PER_SAMPLE_US' or 'off': {exc}")
+    return [base, per_sample]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run one LoadGen test of the digits reference SUT")
     parser.add_argument("--spec", help="RunSpec as JSON (used by launch())")
@@ -59,6 +71,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", choices=["numpy", "torch", "onnxruntime"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--onnx-model", type=Path)
+    parser.add_argument(
+        "--pace",
+        default=f"{DEFAULT_PACE.base_us:g},{DEFAULT_PACE.per_sample_us:g}",
+        help="emulated service time 'BASE_US,PER_SAMPLE_US' of the digits SUT (reference_sut/pace.py), or 'off'",
+    )
     args = parser.parse_args(argv)
     if args.spec:
         spec = RunSpec.from_json(args.spec)
@@ -73,6 +90,7 @@ def main(argv: list[str] | None = None) -> None:
             backend=args.backend,
             device=args.device,
             onnx_model=str(args.onnx_model) if args.onnx_model else None,
+            pace=_pace(parser, args.pace),
         )
     info = run_in_process(spec)
     print(json.dumps(info))

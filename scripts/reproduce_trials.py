@@ -66,7 +66,7 @@ def main() -> None:
         tree = work / "generated"
         started = time.perf_counter()
         if args.best_of:
-            build_tree(tree / "valid", best_of=args.best_of)
+            build_tree(tree / "valid", tuple(args.scenarios.split(",")), best_of=args.best_of)
         else:
             subprocess.run([sys.executable, "-m", "reference_sut.fixtures", str(tree)], check=False, cwd=REPO)
         print(json.dumps({"generated_seconds": round(time.perf_counter() - started, 1)}), flush=True)

@@ -22,8 +22,10 @@ from reference_sut.compliance import verify_test01_accuracy  # noqa: E402
 from reference_sut.digits import data as digits_data  # noqa: E402
 from reference_sut.digits.accuracy import compute  # noqa: E402
 from reference_sut.digits.model import load_weights  # noqa: E402
-from reference_sut.harness import RunSpec  # noqa: E402
+from reference_sut.harness import CHUNK, RunSpec  # noqa: E402
+from reference_sut.judge import within_pace  # noqa: E402
 from reference_sut.loadgen_conf import default_seeds, write_user_conf  # noqa: E402
+from reference_sut.pace import DEFAULT_PACE  # noqa: E402
 from reference_sut.reproduce import format_text, reproduce  # noqa: E402
 from reference_sut.run import launch  # noqa: E402
 from reference_sut.truncation import (  # noqa: E402
@@ -45,7 +47,7 @@ VALID_RESULTS = FIXTURES / "valid" / "closed" / "SubcheckDemo" / "results" / "de
 
 # Short, still-VALID settings per scenario (the fixtures use min_duration 1000 ms).
 SHORT_CONF: dict[str, dict[str, int | float]] = {
-    "Offline": {"min_duration": 200, "min_query_count": 450, "target_qps": 2_000_000},
+    "Offline": {"min_duration": 200, "min_query_count": 450, "target_qps": 200_000},
     "SingleStream": {"min_duration": 200, "min_query_count": 64, "target_latency": 0.005},
     "MultiStream": {"min_duration": 200, "min_query_count": 662, "target_latency": 0.01},
     # modest load and a loose bound: this test runs beside others on two cores and must not flake
@@ -67,7 +69,11 @@ def test_scenario_runs_valid(tmp_path: Path, scenario: str) -> None:
     log = parse_detail(out / "mlperf_log_detail.txt")
     assert log["effective_scenario"] == scenario
     assert log["result_validity"] == "VALID", log.get("result_invalid_reason")
-    assert log["sut_name"] == "reference_sut digits backend=numpy device=cpu"
+    assert log["sut_name"] == "reference_sut digits backend=numpy device=cpu pace=400+8us"
+    # the emulated service time is a floor no run gets under, whatever the machine
+    assert [c["ok"] for c in within_pace(log, DEFAULT_PACE, CHUNK)] == ([] if scenario == "Server" else [True])
+    if scenario != "Offline":
+        assert log["result_min_latency_ns"] >= DEFAULT_PACE.deadline(0, log["effective_samples_per_query"]) * 1e9
     seeds = default_seeds()
     assert {k: log[f"effective_{k}"] for k in seeds} == seeds
     info = json.loads((out / "run_info.json").read_text())
@@ -219,7 +225,7 @@ def test_torch_backend_matches_numpy(tmp_path: Path) -> None:
         )
     )
     assert (info["backend"], info["device"]) == ("torch", "cpu")
-    assert parse_detail(out / "mlperf_log_detail.txt")["sut_name"].endswith("backend=torch device=cpu")
+    assert parse_detail(out / "mlperf_log_detail.txt")["sut_name"].endswith("backend=torch device=cpu pace=400+8us")
     assert compute(out / "mlperf_log_accuracy.json").accuracy == pytest.approx(98.0)
 
 

@@ -1,0 +1,81 @@
+"""An emulated accelerator's service time for the digits SUT, so that its performance claims reproduce.
+
+The digits MLP answers a sample in microseconds, and that little work swings with the process it runs
+in: on an idle 2-core VM one process predicts a sample in 7.5 µs and the next in 14 µs, and whole
+LoadGen runs of the same settings spread 2.2x (SingleStream), 1.5x (MultiStream) and 1.8x (Offline),
+pinned to one core or not. No judge can tell a claim raised 30 % from that noise. A real accelerator's
+service time is steady, so the reference SUT emulates one: a batch of n samples is answered no sooner
+than ``base + n * per_sample`` after the SUT received it, the model's own compute included. The pace is
+part of ``sut_name`` in the LoadGen log, and ``reproduce`` re-runs a claim with the pace it names.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass
+
+#: a sleep on a busy VM overshoots by up to hundreds of microseconds, which set MultiStream's p99 apart by
+#: 12 % between runs: sleep only through longer waits (Offline batches), spin the last 2 ms
+_SPIN_SECONDS = 0.002
+#: a claim cannot make its re-run sleep longer than this per batch (a tampered sut_name must not hang it)
+MAX_BASE_US = 100_000.0
+MAX_PER_SAMPLE_US = 1_000.0
+_TOKEN = re.compile(r"\bpace=(\S*)")
+_LABEL = re.compile(r"([0-9.eE-]+)\+([0-9.eE-]+)us")
+
+
+@dataclass(frozen=True)
+class Pace:
+    """A batch of ``n`` samples takes at least ``base_us + n * per_sample_us`` microseconds."""
+
+    base_us: float
+    per_sample_us: float
+
+    def __post_init__(self) -> None:
+        for value, top in ((self.base_us, MAX_BASE_US), (self.per_sample_us, MAX_PER_SAMPLE_US)):
+            if not (math.isfinite(value) and 0 <= value <= top):
+                raise ValueError(f"pace {self.base_us:g}+{self.per_sample_us:g} µs is outside 0..{top:g} µs")
+
+    @property
+    def label(self) -> str:
+        """How ``sut_name`` records the pace: ``pace=400+8us``."""
+        return f"pace={self.base_us:g}+{self.per_sample_us:g}us"
+
+    def deadline(self, started: float, samples: int) -> float:
+        """The ``time.perf_counter()`` before which a batch of ``samples`` received at ``started`` is not answered."""
+        return started + (self.base_us + samples * self.per_sample_us) * 1e-6
+
+    @staticmethod
+    def wait_until(deadline: float) -> None:
+        """Sleep, then spin the last stretch: sleeping leaves the cores to LoadGen, spinning is exact."""
+        remaining = deadline - time.perf_counter()
+        if remaining > _SPIN_SECONDS:
+            time.sleep(remaining - _SPIN_SECONDS)
+        while time.perf_counter() < deadline:
+            pass
+
+
+#: the digits SUT's default: ~410 µs a query, ~120,000 samples/s in Offline batches; well above what the
+#: model needs on one busy core, so the pace and not the machine's mood sets the numbers (runs of the
+#: same settings on the idle 2-core VM then spread 0.7 % SingleStream, 3.5 % MultiStream, 2.9 % Offline),
+#: and Server's 1,000 queries/s keep the SUT 41 % busy, so its queue stays short
+DEFAULT_PACE = Pace(400.0, 8.0)
+
+
+def pace_in_sut_name(name: object) -> Pace | None:
+    """The pace a claimed log's ``sut_name`` names; None when it names none (an unpaced SUT).
+
+    Raises ValueError when it names one that cannot be read or that a re-run would not keep.
+    """
+    token = _TOKEN.search(name) if isinstance(name, str) else None
+    if token is None:
+        return None
+    match = _LABEL.fullmatch(token.group(1))
+    try:
+        if match is None:
+            raise ValueError("not BASE+PER_SAMPLEus")
+        return Pace(float(match.group(1)), float(match.group(2)))
+    except ValueError as exc:
+        raise ValueError(f"it names the pace {token.group(0)!r}, which a re-run cannot keep: {exc}") from exc
