@@ -56,7 +56,8 @@ def _consistency(report: dict[str, Any]) -> list[str]:
     if not checks:
         return []
     if not broken:
-        return [f"  claim consistency: ok ({len(checks)} checks on the claimed log's own numbers)"]
+        noun = "check" if len(checks) == 1 else "checks"
+        return [f"  claim consistency: ok ({len(checks)} {noun} on the claimed log's own numbers)"]
     return [f"  INCONSISTENT CLAIM: {c['check']}: {c['detail']}" for c in broken]
 
 

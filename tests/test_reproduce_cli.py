@@ -149,6 +149,16 @@ def test_missing_claimed_accuracy_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "no claimed accuracy" in out, out
 
 
+def test_a_pace_no_rerun_could_keep_exit_2(tmp_path: Path) -> None:
+    """A tampered sut_name cannot make the re-run sleep for hours, nor pass as unpaced."""
+    pytest.importorskip("mlperf_loadgen")
+    result = _copy(tmp_path, "SingleStream")
+    set_record(result / DETAIL, "sut_name", "reference_sut digits backend=numpy device=cpu pace=1e9+8us")
+    code, out = _invoke(str(result))
+    assert code == 2 and "Traceback" not in out, out
+    assert "it names the pace 'pace=1e9+8us', which a re-run cannot keep" in out
+
+
 def test_help_documents_every_exit_status() -> None:
     out = CliRunner().invoke(main, ["reproduce", "--help"]).output
     assert "--repeat" in out and "3 inconclusive" in out and "1 not reproduced" in out
