@@ -12,12 +12,17 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from checker.parsers.mllog import parse_detail_log
 from reference_sut import SCENARIOS
-from reference_sut.compliance import LATENCY_SCENARIOS, RESULT_FIELD
 from reference_sut.fixtures.generate import calibrate_offline, scenario_dir, write_common
 from reference_sut.fixtures.layout import USER_CONF
-from reference_sut.fixtures.scenario import PERF_FILES, copy_files, install_accuracy, loadgen_run, write_conf_files
+from reference_sut.fixtures.scenario import (
+    PERF_FILES,
+    copy_files,
+    install_accuracy,
+    loadgen_run,
+    median_perf_run,
+    write_conf_files,
+)
 from tests.mutate import get_record, set_record
 
 DETAIL = Path("performance/run_1/mlperf_log_detail.txt")
@@ -50,19 +55,11 @@ def build_tree(out: Path, scenarios: tuple[str, ...] = SCENARIOS, best_of: int =
         for scenario in scenarios:
             scn = scenario_dir(out, scenario)
             conf = write_conf_files(scn, scenario, confs[scenario])
-            runs = [loadgen_run(scenario, "PerformanceOnly", conf, work / scenario / f"p{i}") for i in range(best_of)]
-            median = sorted(runs, key=lambda run: _score(run, scenario))[len(runs) // 2]
+            median = median_perf_run(scenario, conf, work / scenario, best_of)
             copy_files(median, scn / "performance" / "run_1", PERF_FILES)
             acc = loadgen_run(scenario, "AccuracyOnly", conf, work / scenario / "acc")
             install_accuracy(acc, scn / "accuracy")
     return out
-
-
-def _score(run: Path, scenario: str) -> tuple[bool, float]:
-    """VALID first, then the table's metric (higher throughput, lower latency)."""
-    log = parse_detail_log(run / "mlperf_log_detail.txt").values
-    value = float(log[RESULT_FIELD[scenario]])
-    return log.get("result_validity") == "VALID", -value if scenario in LATENCY_SCENARIOS else value
 
 
 def raise_claim(result_dir: Path, factor: float = 1.3) -> None:

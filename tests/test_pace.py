@@ -71,17 +71,25 @@ def test_unpaced_claims_and_server_are_not_judged_by_pace() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["Offline", "SingleStream", "MultiStream"])
-def test_generated_claim_raised_30_percent_exits_1_on_any_machine(tmp_path: Path, scenario: str) -> None:
-    """The issue's raised copy, on a claim generated here a moment ago: exit 1 and the check named, whatever
-    the load (the re-run only adds rows; the claim is beyond what its own SUT can do)."""
+def test_generated_claim_raised_30_percent_is_beyond_its_pace(tmp_path: Path, scenario: str) -> None:
+    """The issue's raised copy of a claim generated here a moment ago: beyond what its own SUT's pace allows,
+    so exit 1 with the check named, however fast the re-run happens to be. A claim made while other work
+    held the cores sits far above the pace, and 30 % off it is not beyond it: then only a re-run on a
+    quiet machine can judge, and the try is skipped with the numbers (scripts/reproduce_trials.py counts
+    those verdicts)."""
     pytest.importorskip("mlperf_loadgen")
-    from tests.reproduce_trees import build_tree, raise_claim
+    from checker.parsers.mllog import parse_detail_log
+    from reference_sut.harness import CHUNK
+    from tests.reproduce_trees import DETAIL, build_tree, raise_claim
 
     results = Path("closed/SubcheckDemo/results/demo_cpu_numpy/digits") / scenario
-    tree = build_tree(tmp_path / "tree", (scenario,), best_of=1)
+    tree = build_tree(tmp_path / "tree", (scenario,), best_of=3)
     raised = tmp_path / "raised"
     shutil.copytree(tree, raised)
     raise_claim(raised / results, 1.3)
+    (check,) = within_pace(parse_detail_log(raised / results / DETAIL).values, DEFAULT_PACE, CHUNK)
+    if check["ok"]:
+        pytest.skip(f"claim made on a busy machine, 30 % off it is within the pace: {check['detail']}")
     result = CliRunner().invoke(main, ["reproduce", str(raised / results), "--repeat", "1"])
     assert result.exit_code == 1, result.output
     assert "INCONSISTENT CLAIM: claim within its SUT's pace" in result.output
