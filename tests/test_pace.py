@@ -17,12 +17,12 @@ from checker.cli import main
 from reference_sut.judge import within_pace
 from reference_sut.pace import DEFAULT_PACE, Pace, pace_in_sut_name
 
-NAME = "reference_sut digits backend=numpy device=cpu pace=400+8us"
+NAME = "reference_sut digits backend=numpy device=cpu pace=400+50us"
 
 
 def test_sut_name_round_trip() -> None:
-    assert DEFAULT_PACE.label == "pace=400+8us"
-    assert pace_in_sut_name(NAME) == Pace(400.0, 8.0)
+    assert DEFAULT_PACE.label == "pace=400+50us"
+    assert pace_in_sut_name(NAME) == Pace(400.0, 50.0)
     assert pace_in_sut_name("reference_sut digits backend=numpy device=cpu") is None
     assert pace_in_sut_name(None) is None
 
@@ -35,17 +35,17 @@ def test_a_pace_a_rerun_cannot_keep_is_refused(label: str) -> None:
 
 
 def test_deadline_and_wait() -> None:
-    pace = Pace(400.0, 8.0)
-    assert pace.deadline(10.0, 8) == pytest.approx(10.0 + 464e-6)
-    assert pace.deadline(0.0, 4096) == pytest.approx(400e-6 + 4096 * 8e-6)
+    pace = Pace(400.0, 50.0)
+    assert pace.deadline(10.0, 8) == pytest.approx(10.0 + 800e-6)
+    assert pace.deadline(0.0, 4096) == pytest.approx(400e-6 + 4096 * 50e-6)
 
 
 @pytest.mark.parametrize(
     ("scenario", "key", "samples", "ok_value", "bad_value", "bound"),
     [
-        ("SingleStream", "early_stopping_latency_ss", 1, 413_000, 318_000, 408_000),
-        ("MultiStream", "early_stopping_latency_ms", 8, 500_000, 385_000, 464_000),
-        ("Offline", "result_samples_per_second", 187_000, 115_000, 150_000, None),
+        ("SingleStream", "early_stopping_latency_ss", 1, 455_000, 350_000, 450_000),
+        ("MultiStream", "early_stopping_latency_ms", 8, 850_000, 654_000, 800_000),
+        ("Offline", "result_samples_per_second", 33_000, 19_700, 25_600, None),
     ],
 )
 def test_claim_beyond_the_pace_is_inconsistent(
@@ -56,8 +56,8 @@ def test_claim_beyond_the_pace_is_inconsistent(
     (check,) = within_pace({**log, key: bad_value}, DEFAULT_PACE, 4096)
     assert check["check"] == "claim within its SUT's pace" and check["ok"] is False
     assert f"{key} {bad_value:g}" in check["detail"]
-    if bound is None:  # 46 batches of 4096: 46 x 400 µs + 187,000 x 8 µs
-        bound = 187_000 / ((math.ceil(187_000 / 4096) * 400 + 187_000 * 8) * 1e-6)
+    if bound is None:  # 9 batches of 4096: 9 x 400 µs + 33,000 x 50 µs
+        bound = 33_000 / ((math.ceil(33_000 / 4096) * 400 + 33_000 * 50) * 1e-6)
         assert f"{bound:g}/s" in check["detail"]
     else:
         assert f"{bound:g} ns" in check["detail"]
@@ -93,4 +93,4 @@ def test_generated_claim_raised_30_percent_is_beyond_its_pace(tmp_path: Path, sc
     result = CliRunner().invoke(main, ["reproduce", str(raised / results), "--repeat", "1"])
     assert result.exit_code == 1, result.output
     assert "INCONSISTENT CLAIM: claim within its SUT's pace" in result.output
-    assert "pace=400+8us" in result.output
+    assert "pace=400+50us" in result.output

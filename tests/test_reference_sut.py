@@ -47,7 +47,7 @@ VALID_RESULTS = FIXTURES / "valid" / "closed" / "SubcheckDemo" / "results" / "de
 
 # Short, still-VALID settings per scenario (the fixtures use min_duration 1000 ms).
 SHORT_CONF: dict[str, dict[str, int | float]] = {
-    "Offline": {"min_duration": 200, "min_query_count": 450, "target_qps": 200_000},
+    "Offline": {"min_duration": 200, "min_query_count": 450, "target_qps": 30_000},
     "SingleStream": {"min_duration": 200, "min_query_count": 64, "target_latency": 0.005},
     "MultiStream": {"min_duration": 200, "min_query_count": 662, "target_latency": 0.01},
     # modest load and a loose bound: this test runs beside others on two cores and must not flake
@@ -69,7 +69,7 @@ def test_scenario_runs_valid(tmp_path: Path, scenario: str) -> None:
     log = parse_detail(out / "mlperf_log_detail.txt")
     assert log["effective_scenario"] == scenario
     assert log["result_validity"] == "VALID", log.get("result_invalid_reason")
-    assert log["sut_name"] == "reference_sut digits backend=numpy device=cpu pace=400+8us"
+    assert log["sut_name"] == "reference_sut digits backend=numpy device=cpu pace=400+50us"
     # the emulated service time is a floor no run gets under, whatever the machine
     assert [c["ok"] for c in within_pace(log, DEFAULT_PACE, CHUNK)] == ([] if scenario == "Server" else [True])
     if scenario != "Offline":
@@ -225,7 +225,7 @@ def test_torch_backend_matches_numpy(tmp_path: Path) -> None:
         )
     )
     assert (info["backend"], info["device"]) == ("torch", "cpu")
-    assert parse_detail(out / "mlperf_log_detail.txt")["sut_name"].endswith("backend=torch device=cpu pace=400+8us")
+    assert parse_detail(out / "mlperf_log_detail.txt")["sut_name"].endswith("backend=torch device=cpu pace=400+50us")
     assert compute(out / "mlperf_log_accuracy.json").accuracy == pytest.approx(98.0)
 
 
