@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,33 @@ def test_a_link_out_of_the_submission_is_ep010(tmp_path: Path) -> None:
     code, report = check_json(tree)
     found = [(f["path"], f["found"], f["severity"]) for f in report["findings"] if f["code"] == "EP010"]
     assert code == 1 and found == [(f"{POINT}/r16", str(elsewhere), "error")]
+
+
+def test_an_unlistable_folder_is_ep010_not_a_pass() -> None:
+    """Run as an unprivileged user (root lists everything): a folder EP010 cannot walk is an error, not skipped."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or os.geteuid() != 0:
+        pytest.skip("needs setpriv and root to drop to an unprivileged user")
+    base = Path(tempfile.mkdtemp(prefix="subcheck-ep010-"))
+    try:
+        shutil.copytree(FIXTURES / "valid", base / "tree")
+        for path in [base, *base.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        (base / "tree" / POINT / "r16").chmod(0)
+        command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "checker.cli"]
+        done = subprocess.run(
+            [*command, "check", str(base / "tree"), "--format", "json", "--jobs", "1"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO,
+        )
+    finally:
+        (base / "tree" / POINT / "r16").chmod(0o755)
+        shutil.rmtree(base)
+    assert "Traceback" not in done.stderr and done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    found = [(f["path"], f["found"]) for f in json.loads(done.stdout)["findings"] if f["code"] == "EP010"]
+    assert found == [(f"{POINT}/r16", "folder cannot be listed (permission denied)")]
 
 
 def test_rules_without_a_fixture_tree(tmp_path: Path) -> None:

@@ -233,10 +233,13 @@ def link_outside_submission(ctx: SubmissionContext) -> Iterator[Problem]:
     What a link points to is not part of the submission: the results repository, an archive of it or another
     checkout holds the link only, so the evidence judged here would not be the evidence published.
 
+    A folder that cannot be listed fails too: the links in it cannot be looked at.
+
     Fails: ``r16`` a link to a folder outside the submission. Passes: ``r16`` a folder.
     """
     top = os.path.realpath(ctx.submission.path)
-    for folder, dirs, files in os.walk(ctx.submission.path, followlinks=False):
+    unlisted: list[OSError] = []
+    for folder, dirs, files in os.walk(ctx.submission.path, onerror=unlisted.append, followlinks=False):
         for name in sorted([*dirs, *files]):
             path = os.path.join(folder, name)
             if not os.path.islink(path):
@@ -245,3 +248,8 @@ def link_outside_submission(ctx: SubmissionContext) -> Iterator[Problem]:
             if os.path.commonpath([top, target]) != top or not os.path.exists(path):
                 yield Problem(ctx.rel(Path(path)), "symbolic link out of the submission", expected="a regular file or "
                               "folder inside the submission", found=os.readlink(path))  # fmt: skip
+    for error in unlisted:
+        where = Path(error.filename) if error.filename else ctx.submission.path
+        reason = (error.strerror or type(error).__name__).lower()
+        yield Problem(ctx.rel(where), f"folder cannot be listed ({reason})", expected="a folder the checker can list",
+                      found=f"folder cannot be listed ({reason})")  # fmt: skip
