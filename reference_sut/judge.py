@@ -103,29 +103,49 @@ def consistency(log: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
+def _pace_bound(log: dict[str, Any], pace: Pace | None, chunk: int) -> tuple[str, float, float, float] | None:
+    """(table key, claimed value, the bound the pace sets on it, samples per query); None where the pace sets
+    none (Server's metric is its schedule, an unpaced SUT) or the value is missing.
+    """
+    scenario = log.get("effective_scenario")
+    if pace is None or scenario not in ("Offline", *LATENCY_SCENARIOS):
+        return None
+    samples = num(log.get("effective_samples_per_query")) or 1
+    if scenario == "Offline":
+        key = "result_samples_per_second"
+        batches = math.ceil(samples / chunk)
+        bound = samples / ((batches * pace.base_us + samples * pace.per_sample_us) * 1e-6)
+    else:
+        key = "early_stopping_latency_ss" if scenario == "SingleStream" else "early_stopping_latency_ms"
+        bound = (pace.base_us + samples * pace.per_sample_us) * 1e3
+    value = num(log.get(key))
+    return None if value is None or value <= 0 else (key, value, bound, samples)
+
+
 def within_pace(log: dict[str, Any], pace: Pace | None, chunk: int) -> list[dict[str, Any]]:
     """A paced SUT answers no faster than the service time its ``sut_name`` names (reference_sut/pace.py):
     a latency below that floor, or an Offline rate above that ceiling, was edited after the run.
     """
-    scenario = log.get("effective_scenario")
-    if pace is None or scenario not in ("Offline", *LATENCY_SCENARIOS):
+    found = _pace_bound(log, pace, chunk)
+    if found is None or pace is None:
         return []
-    samples = num(log.get("effective_samples_per_query")) or 1
-    if scenario == "Offline":
-        value = num(log.get("result_samples_per_second"))
-        batches = math.ceil(samples / chunk)
-        ceiling = samples / ((batches * pace.base_us + samples * pace.per_sample_us) * 1e-6)
-        if value is None:
-            return []
-        detail = f"result_samples_per_second {value:g}; at {pace.label} {samples:g} samples take no less than"
-        return [_check("claim within its SUT's pace", value <= ceiling * (1 + ORDER_SLACK), f"{detail} {ceiling:g}/s")]
-    key = "early_stopping_latency_ss" if scenario == "SingleStream" else "early_stopping_latency_ms"
-    value = num(log.get(key))
-    floor = (pace.base_us + samples * pace.per_sample_us) * 1e3
-    if value is None:
-        return []
-    detail = f"{key} {value:g} ns; at {pace.label} a query of {samples:g} samples takes no less than {floor:g} ns"
-    return [_check("claim within its SUT's pace", value >= floor * (1 - ORDER_SLACK), detail)]
+    key, value, bound, samples = found
+    if key == "result_samples_per_second":
+        detail = f"{key} {value:g}; at {pace.label} {samples:g} samples take no less than {bound:g}/s"
+        return [_check("claim within its SUT's pace", value <= bound * (1 + ORDER_SLACK), detail)]
+    detail = f"{key} {value:g} ns; at {pace.label} a query of {samples:g} samples takes no less than {bound:g} ns"
+    return [_check("claim within its SUT's pace", value >= bound * (1 - ORDER_SLACK), detail)]
+
+
+def pace_slowdown(log: dict[str, Any], pace: Pace | None, chunk: int) -> float | None:
+    """How many times slower than its own pace a paced run's table metric is (1.0: the pace exactly); a run
+    far above 1 was slowed by other work on the machine. None where the pace sets no bound.
+    """
+    found = _pace_bound(log, pace, chunk)
+    if found is None:
+        return None
+    key, value, bound, _ = found
+    return bound / value if key == "result_samples_per_second" else value / bound
 
 
 def _server(log: dict[str, Any]) -> list[dict[str, Any]]:
