@@ -66,11 +66,15 @@ def _stats(report: dict[str, Any]) -> list[str]:
     if "median" not in stats:
         return []
     runs = len(stats["runs"])
-    return [
+    lines = [
         f"  {runs} run{'s' if runs != 1 else ''} ({stats['units']}): min {fmt(stats['min'])}"
         f"  median {fmt(stats['median'])}  max {fmt(stats['max'])}"
         f"  spread {stats['spread']:.1%}  best {fmt(stats['best'])}"
     ]
+    if report.get("slowed_runs_made_again"):
+        made = report["slowed_runs_made_again"]
+        lines.append(f"  {made} more run(s) made: other work slowed them past 1.15x the pace")
+    return lines
 
 
 def _load(report: dict[str, Any]) -> list[str]:

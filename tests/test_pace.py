@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from checker.cli import main
-from reference_sut.judge import within_pace
+from reference_sut.judge import pace_slowdown, within_pace
 from reference_sut.pace import DEFAULT_PACE, Pace, pace_in_sut_name
 
 NAME = "reference_sut digits backend=numpy device=cpu pace=400+50us"
@@ -94,3 +94,15 @@ def test_generated_claim_raised_30_percent_is_beyond_its_pace(tmp_path: Path, sc
     assert result.exit_code == 1, result.output
     assert "INCONSISTENT CLAIM: claim within its SUT's pace" in result.output
     assert "pace=400+50us" in result.output
+
+
+def test_slowdown_against_the_pace() -> None:
+    """How far other work slowed a run: the generator and reproduce make a run past 1.15x again."""
+    single = {"effective_scenario": "SingleStream", "effective_samples_per_query": 1}
+    assert pace_slowdown({**single, "early_stopping_latency_ss": 517_500}, DEFAULT_PACE, 4096) == pytest.approx(1.15)
+    offline = {"effective_scenario": "Offline", "effective_samples_per_query": 4096}
+    ceiling = 4096 / ((400 + 4096 * 50) * 1e-6)
+    assert pace_slowdown({**offline, "result_samples_per_second": ceiling / 2}, DEFAULT_PACE, 4096) == pytest.approx(2)
+    assert pace_slowdown({"effective_scenario": "Server"}, DEFAULT_PACE, 4096) is None
+    assert pace_slowdown({**single, "early_stopping_latency_ss": 517_500}, None, 4096) is None
+    assert pace_slowdown({**single, "early_stopping_latency_ss": 0}, DEFAULT_PACE, 4096) is None
