@@ -20,7 +20,9 @@ from checker.commandline import (
     with_config,
 )
 from checker.engine import Report, Selection, default_jobs
-from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files
+from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files, changes_between
+from checker.gitinplace import holds_head
+from checker.gitrepo import open_change
 from checker.gitsnapshot import snapshot
 from checker.incremental import run_incremental
 from checker.options import RunOptions
@@ -79,7 +81,7 @@ def ci(
         rules_file=rules_file,
         jobs=jobs or default_jobs(),
         selection=chosen,
-        options=RunOptions(published=published, debug=debug),
+        options=RunOptions(published=published, debug=debug, remember_schema_passes=True),
         suite=suite,
     )
     apply_waivers_or_fail(report, waivers, chosen, today=date.today(),
@@ -107,13 +109,15 @@ def ci_report(
         return training_ci_report(repo, base, head, rules, evidence, jobs, selection, options)
     rules_path = str(rules_file.resolve()) if rules_file else None
     try:
-        affected = affected_by(changed_files(repo, base, head))
-        if head is None:
+        git, prefix, commits = open_change(repo, (base, head) if head else (base,))
+        new = commits[1] if head else None
+        affected = affected_by(changes_between(git, prefix, commits[0], new))
+        if new is None or holds_head(git, prefix, new, affected):  # the work tree is what is checked
             report = run_incremental(
                 repo, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
             )
         else:
-            with snapshot(repo, head, affected) as tree:
+            with snapshot(repo, new, affected, (git, prefix, new)) as tree:
                 report = run_incremental(
                     tree, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
                 )

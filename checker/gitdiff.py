@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from checker.discovery import DIVISIONS
-from checker.gitrepo import EMPTY_TREE, GITLINK, ZERO, GitChangeError, GitRepo, open_repo
+from checker.gitrepo import EMPTY_TREE, GITLINK, ZERO, GitChangeError, GitRepo, open_change
 
-__all__ = ["Affected", "Change", "GitChangeError", "affected_by", "changed_files", "repo_changes"]
+__all__ = ["Affected", "Change", "GitChangeError", "affected_by", "changed_files", "changes_between", "repo_changes"]
 
 UNIT_FOLDERS = ("results", "measurements", "compliance")
 ResultKey = tuple[str, str, str, str, str]  # division, submitter, system, benchmark, scenario folder
@@ -51,9 +51,12 @@ def changed_files(root: Path, base: str, head: str | None = None) -> list[Change
 
     Submodule pointer changes are followed into the submodule; git runs read-only (see gitrepo).
     """
-    repo, prefix = open_repo(root)
-    old = repo.resolve(base)
-    new = repo.resolve(head) if head else None
+    repo, prefix, commits = open_change(root, (base, head) if head else (base,))
+    return changes_between(repo, prefix, commits[0], commits[1] if head else None)
+
+
+def changes_between(repo: GitRepo, prefix: str, old: str, new: str | None) -> list[Change]:
+    """:func:`changed_files` of an opened repository, from commit ``old`` to ``new`` (None: the work tree)."""
     changes: list[Change] = []
     for change in repo_changes(repo, old, new, prefix):
         mapped = (

@@ -8,6 +8,7 @@ git call goes through :class:`GitRepo`, which switches all of that off and keeps
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -40,6 +41,12 @@ SAFE_ENV = {
 }
 
 
+# Commands that read only objects and refs, never a work-tree file, so no clean or smudge filter can run: they
+# need not ask the config which filters to blank (one git process less per run). Any other command gets them.
+OBJECTS_ONLY = frozenset({"rev-parse", "ls-tree", "cat-file", "diff-tree", "config"})
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
 class GitChangeError(Exception):
     """The change cannot be computed (not a git repository, unknown revision, missing submodule): exit code 2."""
 
@@ -58,10 +65,12 @@ class GitRepo:
         self.work_tree = work_tree
         self.git_dir = git_dir
         self.label = label  # the repository's path inside the outermost one, for messages
+        self.index_file: Path | None = None  # the index's path when already asked (see open_change)
 
     def command(self, *args: str) -> list[str]:
         where = ["-C", str(self.work_tree)] if self.work_tree else [f"--git-dir={self.git_dir}"]
-        config = [item for pair in SAFE_CONFIG + self.filter_overrides for item in ("-c", pair)]
+        overrides = () if args[:1] and args[0] in OBJECTS_ONLY else self.filter_overrides
+        config = [item for pair in SAFE_CONFIG + overrides for item in ("-c", pair)]
         return ["git", "--no-pager", *where, *config, *args]
 
     def run(self, *args: str, stdin: bytes | None = None, index: Path | None = None) -> bytes:
@@ -130,7 +139,7 @@ class GitRepo:
         try:
             copy = holder / "index"
             try:
-                source = Path(self.run("rev-parse", "--git-path", "index").decode().strip())
+                source = self.index_file or Path(self.run("rev-parse", "--git-path", "index").decode().strip())
                 # copy2 keeps the index's mtime: git's racy-entry check (a file edited in the same second as the
                 # index was written is compared by content) must see the same times as on the original.
                 shutil.copy2(source if source.is_absolute() else (self.work_tree or Path(".")) / source, copy)
@@ -216,6 +225,52 @@ def open_repo(root: Path) -> tuple[GitRepo, str]:
     except ValueError as exc:
         raise GitChangeError(f"{root} is not inside the work tree {top_path}") from exc
     return GitRepo(top_path, label="."), "" if prefix == "." else prefix
+
+
+def open_change(root: Path, revisions: tuple[str, ...]) -> tuple[GitRepo, str, list[str]]:
+    """:func:`open_repo` and the commit each revision names, asked in one git call when that call answers plainly
+    (else as before, one call each, so a bad revision or folder gets git's own message).
+    """
+    found = _open_at_once(root, revisions)
+    if found is not None:
+        return found
+    repo, prefix = open_repo(root)
+    return repo, prefix, [repo.resolve(revision) for revision in revisions]
+
+
+def _open_at_once(root: Path, revisions: tuple[str, ...]) -> tuple[GitRepo, str, list[str]] | None:
+    """One ``rev-parse``: bare or not, the top of the work tree, the index's path and each revision's commit.
+
+    Anything unexpected (an error, a revision naming a range or looking like an option, a line too many) gives
+    None and the careful path, so this never answers differently from :func:`open_repo` and ``resolve``.
+    """
+    if any(not revision or revision.startswith("-") for revision in revisions):
+        return None
+    root = root.resolve()
+    if not root.is_dir():
+        return None
+    peeled = [f"{revision}^{{commit}}" for revision in revisions]
+    try:
+        out = GitRepo(root).run("rev-parse", "--is-bare-repository", "--show-toplevel", "--git-path", "index",
+                                "--end-of-options", *peeled).decode("utf-8", "surrogateescape")  # fmt: skip
+    except GitChangeError:
+        return None
+    lines = out.split("\n")
+    if len(lines) < 4 or lines.pop() != "":
+        return None
+    bare, top, index, *shas = lines
+    if shas[:1] == ["--end-of-options"]:  # some git versions echo it outside --verify
+        shas.pop(0)
+    if bare != "false" or not top or len(shas) != len(revisions) or not all(_SHA.fullmatch(s) for s in shas):
+        return None
+    top_path = Path(top).resolve()
+    try:
+        prefix = root.relative_to(top_path).as_posix()
+    except ValueError:
+        return None
+    repo = GitRepo(top_path, label=".")
+    repo.index_file = Path(index) if os.path.isabs(index) else root / index
+    return repo, "" if prefix == "." else prefix, shas
 
 
 def _is_bare(repo: GitRepo) -> bool:

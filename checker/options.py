@@ -10,10 +10,12 @@ class RunOptions:
     """``published`` audits a published results repository, where some content (SDXL images, large logs) was
     removed on purpose, so such absences become notices; ``debug`` keeps the traceback of a crashing rule.
     ``plugins`` are the ``--plugin`` modules of the run (workers load them too); ``plugin_stamp`` fingerprints the
-    loaded plugins so a cached check is not reused after a plugin changed.
+    loaded plugins so a cached check is not reused after a plugin changed. ``remember_schema_passes`` lets schema
+    validation skip a document that passed the same schema in an earlier run (:mod:`checker.schema_memo`; ``ci``).
     """
 
     published: bool = False
     debug: bool = False
     plugins: tuple[str, ...] = ()
     plugin_stamp: str = ""
+    remember_schema_passes: bool = False
