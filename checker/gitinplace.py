@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 from checker.discovery import DIVISIONS
 from checker.gitdiff import Affected
@@ -32,88 +31,92 @@ def holds_head(repo: GitRepo, prefix: str, commit: str, affected: Affected) -> b
     if repo.work_tree is None:
         return False
     root = repo.work_tree / prefix if prefix else repo.work_tree
+    top = f"{prefix}/" if prefix else ""
     try:
-        region = _region(_listing(repo, commit, prefix), affected)
-        if region is None or not _same_entries(root, region, allow_git=not prefix):
+        found = _region(repo, commit, top, affected)
+        if found is None or not _same_entries(str(root), found[0], allow_git=not prefix):
             return False
-        spec = prefix or "."
-        if not repo.ok("diff-index", "--quiet", "--ignore-submodules=all", "--no-ext-diff", "--no-textconv",
-                       "--end-of-options", commit, "--", spec):  # fmt: skip
-            return False
-        flags = repo.run("ls-files", "-v", "-z", "--", spec).decode("utf-8", "surrogateescape")
-        if any(not record.startswith("H ") for record in filter(None, flags.split("\0"))):
-            return False
-        files = [f"{prefix}/{rel}" if prefix else rel for rel, (mode, _) in _files(region) if mode != "120000"]
-        return not _converted(repo, files)
+        return _git_agrees(repo, commit, top, *found)
     except (GitChangeError, OSError, ValueError):
         return False
 
 
-Listing = dict[str, tuple[str, int]]  # path relative to the root -> (mode, size)
+Listing = dict[str, tuple[str, int]]  # name -> (mode, size); size 0 for folders and submodules
 
 
-def _listing(repo: GitRepo, commit: str, prefix: str) -> Listing:
-    """Every entry of ``commit`` under ``prefix``: mode and size (0 for folders and submodules)."""
-    out = repo.run("ls-tree", "-r", "-t", "-l", "-z", "--end-of-options", commit, "--", prefix or ".")
-    cut = len(prefix) + 1 if prefix else 0
-    entries: Listing = {}
+def _region(repo: GitRepo, commit: str, top: str, affected: Affected) -> tuple[dict[str, Listing], list[str]] | None:
+    """The folders the snapshot writes, relative to the root (``top`` is its path in the repository and a slash),
+    with head's entries in each: the root and its division folders one level deep, each touched submitter whole;
+    and the touched submitters. None when a submodule is among them (the snapshot follows it into another one).
+    """
+    candidates = sorted(f"{d}/{s}" for d, s in affected.submitters if d in DIVISIONS)
+    calls = [("ls-tree", "-l", "-z", "--end-of-options", commit, "--", top or "."),
+             ("ls-tree", "-l", "-z", "--end-of-options", commit, "--", *(f"{top}{d}/" for d in DIVISIONS))]  # fmt: skip
+    if candidates:
+        calls.append(
+            ("ls-tree", "-l", "-z", "-r", "-t", "--end-of-options", commit, "--", *(top + c for c in candidates))
+        )
+    outputs = repo.run_together(*calls)
+    if any(out is None for out in outputs):
+        return None
+    root, divisions = _entries(outputs[0] or b"", top), _entries(outputs[1] or b"", top)
+    deep = _entries(outputs[2] or b"", top) if candidates else []
+    folders: dict[str, Listing] = {"": {}}
+    for rel, mode, size in root:
+        if "/" not in rel:
+            folders[""][rel] = (mode, size)
+    present = [d for d in DIVISIONS if folders[""].get(d, ("", 0))[0] == "040000"]
+    folders.update({d: {} for d in present})
+    for rel, mode, size in divisions:
+        parent, _, name = rel.rpartition("/")
+        if parent in present:
+            folders[parent][name] = (mode, size)
+    touched = [c for c in candidates if folders.get(c.split("/")[0], {}).get(c.split("/")[1], ("", 0))[0] == "040000"]
+    folders.update({t: {} for t in touched})
+    below = tuple(f"{t}/" for t in touched)
+    for rel, mode, size in deep:
+        if below and rel.startswith(below):  # ``-t`` also lists the folders above what was asked
+            parent, _, name = rel.rpartition("/")
+            folders.setdefault(parent, {})[name] = (mode, size)
+            if mode == "040000":
+                folders.setdefault(rel, {})
+    if any(mode == GITLINK for entries in folders.values() for mode, _ in entries.values()):
+        return None
+    return folders, touched
+
+
+def _entries(out: bytes, top: str) -> list[tuple[str, str, int]]:
+    """``ls-tree -l -z`` records as (path relative to the root, mode, size); entries outside the root dropped."""
+    entries = []
     for record in filter(None, out.decode("utf-8", "surrogateescape").split("\0")):
         meta, _, path = record.partition("\t")
         mode, _kind, _sha, size = meta.split()
-        if prefix and not path.startswith(prefix + "/"):
-            continue  # the prefix's own folder entries
-        entries[path[cut:]] = (mode, int(size) if size.isdigit() else 0)
+        if path.startswith(top):
+            entries.append((path[len(top) :], mode, int(size) if size.isdigit() else 0))
     return entries
 
 
-def _region(listing: Listing, affected: Affected) -> dict[str, Listing] | None:
-    """The folders the snapshot writes (relative to the root) with the entries head has in each; None when a
-    submodule is among them (the snapshot follows it into another repository).
-    """
-    divisions = {name for name in DIVISIONS if listing.get(name, ("", 0))[0] == "040000"}
-    folders: dict[str, Listing] = {"": {}}
-    folders.update({name: {} for name in divisions})
-    touched = {f"{d}/{s}" for d, s in affected.submitters if d in divisions}
-    for path, entry in listing.items():
-        parent, _, name = path.rpartition("/")
-        parts = path.split("/")
-        inside = len(parts) <= 2 and parent in folders or "/".join(parts[:2]) in touched and len(parts) > 2
-        if not inside:
-            continue
-        if entry[0] == GITLINK:
-            return None
-        folders.setdefault(parent, {})[name] = entry
-    for path in touched:
-        if listing.get(path, ("", 0))[0] == "040000":
-            folders.setdefault(path, {})
-    for path, entry in listing.items():  # every folder below a touched submitter, even one holding only folders
-        if entry[0] == "040000" and any(path.startswith(t + "/") for t in touched):
-            folders.setdefault(path, {})
-    return folders
-
-
-def _files(region: dict[str, Listing]) -> list[tuple[str, tuple[str, int]]]:
+def _files(region: dict[str, Listing]) -> list[tuple[str, str]]:
+    """Every file and link of the region: (path relative to the root, mode)."""
     return [
-        (f"{folder}/{name}" if folder else name, entry)
+        (f"{folder}/{name}" if folder else name, mode)
         for folder, entries in region.items()
-        for name, entry in entries.items()
-        if entry[0] != "040000"
+        for name, (mode, _) in entries.items()
+        if mode != "040000"
     ]
 
 
-def _same_entries(root: Path, region: dict[str, Listing], allow_git: bool) -> bool:
+def _same_entries(root: str, region: dict[str, Listing], allow_git: bool) -> bool:
     """Each folder holds exactly head's names, each of head's kind, size and executable bit."""
     for folder, entries in region.items():
-        where = root / folder if folder else root
-        with os.scandir(where) as listing:
-            names = {entry.name for entry in listing}
+        with os.scandir(os.path.join(root, folder) if folder else root) as listing:
+            found = {entry.name: entry for entry in listing}
         if not folder and allow_git:
-            names.discard(".git")  # the repository itself, at the top of its work tree
-        if names != set(entries):
+            found.pop(".git", None)  # the repository itself, at the top of its work tree
+        if found.keys() != entries.keys():
             return False
         for name, (mode, size) in entries.items():
-            info = os.lstat(where / name)
-            if not _same_kind(info, mode, size):
+            if not _same_kind(found[name].stat(follow_symlinks=False), mode, size):
                 return False
     return True
 
@@ -129,12 +132,24 @@ def _same_kind(info: os.stat_result, mode: str, size: int) -> bool:
     return False
 
 
-def _converted(repo: GitRepo, files: list[str]) -> bool:
-    """Whether any file has an attribute that makes its checkout differ from its blob (filter, ident, encoding)."""
-    if not files:
-        return False
-    paths = "".join(f"{path}\0" for path in files).encode("utf-8", "surrogateescape")
-    out = repo.run("check-attr", "-z", "--stdin", *CONVERSIONS, stdin=paths).decode("utf-8", "surrogateescape")
-    fields = out.split("\0")
-    values = fields[2:-1:3]
-    return len(values) != len(files) * len(CONVERSIONS) or any(v not in ("unspecified", "unset") for v in values)
+def _git_agrees(repo: GitRepo, commit: str, top: str, region: dict[str, Listing], touched: list[str]) -> bool:
+    """Git sees no difference from ``commit``, no entry it is told to skip, and no converting attribute."""
+    files = _files(region)
+    # the files of the root and division folders, and the touched submitters whole
+    specs = [top + rel for rel, _ in files if rel.count("/") < 2] + [top + t for t in touched]
+    if not specs:
+        return True  # only folders, whose kinds were compared: nothing git could see differently
+    paths = [top + rel for rel, mode in files if mode != "120000"]
+    diff, flags, attributes = repo.run_together(
+        ("diff-index", "--quiet", "--ignore-submodules=all", "--no-ext-diff", "--no-textconv", "--end-of-options",
+         commit, "--", *specs),
+        ("ls-files", "-v", "-z", "--", *specs),
+        ("check-attr", "-z", "--stdin", *CONVERSIONS),
+        stdin={2: "".join(f"{path}\0" for path in paths).encode("utf-8", "surrogateescape")},
+    )  # fmt: skip
+    if diff is None or flags is None or attributes is None:
+        return False  # a difference (diff-index --quiet exits 1), or git could not say
+    if any(not record.startswith(b"H ") for record in filter(None, flags.split(b"\0"))):
+        return False  # assume-unchanged (h), skip-worktree (S), unmerged (M): git would not compare it
+    values = attributes.split(b"\0")[2:-1:3]
+    return len(values) == len(paths) * len(CONVERSIONS) and all(v in (b"unspecified", b"unset") for v in values)
