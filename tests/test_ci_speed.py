@@ -1,5 +1,5 @@
-"""What makes `subcheck ci` fast must never change what it says: remembered schema passes and checking ``--head``
-in place.
+"""What makes `subcheck ci` fast must never change what it says: remembered schema passes, rule files parsed once,
+and checking ``--head`` in place.
 
 A remembered pass (checker.schema_memo) is only a pass of exactly the same document against exactly the same
 schema: one byte that breaks the document brings its finding back, and a damaged entry is no pass. ``--head`` is
@@ -10,13 +10,14 @@ snapshot, and both ways give the same report byte for byte.
 from __future__ import annotations
 
 import json
+import marshal
 import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from checker import gitinplace, schema_memo, schemas
+from checker import gitinplace, ruleset, schema_memo, schemas
 from checker.ci import ci
 from checker.gitdiff import affected_by, changes_between
 from checker.gitrepo import open_change
@@ -210,3 +211,52 @@ def test_a_file_git_is_told_to_ignore_is_still_judged_at_head(repo: Tree) -> Non
     code, report = run_ci(repo, "--base", "HEAD~1", "--head", "HEAD")
     assert code == 1 and "PE006" in {c for c, _, _ in codes(report)}
     assert run_ci(repo, "--base", "HEAD~1")[0] == 0  # the work tree itself is fixed
+
+
+# --- rule files parsed once ----------------------------------------------------------------------------------
+@pytest.fixture
+def parsed_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SUBCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "parsed-yaml"
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def test_an_edited_rule_file_is_parsed_again(tmp_path: Path, parsed_yaml: Path) -> None:
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("extends: v4.1\nmodels:\n  resnet:\n    min_query_count: 24576\n")
+    assert ruleset._read_yaml(rules)["models"]["resnet"]["min_query_count"] == 24576
+    assert len(_entries(parsed_yaml)) == 1
+    assert ruleset._read_yaml(rules)["models"]["resnet"]["min_query_count"] == 24576  # from the entry
+    rules.write_text("extends: v4.1\nmodels:\n  resnet:\n    min_query_count: 24577\n")  # one byte
+    assert ruleset._read_yaml(rules)["models"]["resnet"]["min_query_count"] == 24577
+    assert len(_entries(parsed_yaml)) == 2
+
+
+def test_a_damaged_or_foreign_parsed_entry_is_ignored(tmp_path: Path, parsed_yaml: Path) -> None:
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("extends: v4.1\nround: mine\n")
+    first = ruleset._read_yaml(rules)
+    (entry,) = _entries(parsed_yaml)
+    good = entry.read_bytes()
+    head = good[: good.index(b"\n", len(b"subcheck-parsed-yaml\n")) + 1]
+    other = head.replace(entry.name.encode(), b"0" * len(entry.name))
+    for damaged in (b"", good[:-3], b"garbage", other + good[len(head) :],
+                    head + marshal.dumps({"extends": ("v4.1",)}), head + marshal.dumps(["not", "a", "mapping"]),
+                    head + marshal.dumps({"extends": "v5.0", "round": "forged"})[:-1]):  # fmt: skip
+        entry.write_bytes(damaged)
+        assert ruleset._read_yaml(rules) == first
+        assert entry.read_bytes() == good  # replaced by what the text gives
+
+
+def test_a_rule_file_that_is_not_plain_data_is_not_stored(tmp_path: Path, parsed_yaml: Path) -> None:
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("extends: v4.1\nreleased: 2024-08-28\n")  # a YAML date
+    assert str(ruleset._read_yaml(rules)["released"]) == "2024-08-28"
+    assert _entries(parsed_yaml) == []
+    rules.write_text("extends: v4.1\nmodels: [\n")
+    with pytest.raises(ruleset.RulesetError, match="not valid YAML"):
+        ruleset._read_yaml(rules)
+    assert _entries(parsed_yaml) == []
