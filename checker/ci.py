@@ -81,7 +81,7 @@ def ci(
         rules_file=rules_file,
         jobs=jobs or default_jobs(),
         selection=chosen,
-        options=RunOptions(published=published, debug=debug, remember_schema_passes=True),
+        options=RunOptions(published=published, debug=debug, remember=True),
         suite=suite,
     )
     apply_waivers_or_fail(report, waivers, chosen, today=date.today(),

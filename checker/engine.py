@@ -199,7 +199,7 @@ def _check_submitter(job: Job) -> WorkerOutput:
 
     suite = suite_named(job.suite)
     rules = Round.load(job.suite, job.version, job.rules_path)
-    schema_memo.remember_passes(job.options.remember_schema_passes)
+    schema_memo.remember_passes(job.options.remember)
     forget_parsed_files()  # a worker may have checked an earlier version of the tree
     findings: list[Finding] = []
     results: list[dict[str, Any]] = []
@@ -319,7 +319,7 @@ def run_checks(
     from checker.plugins.findings import plugin_findings, stamp
 
     options = replace(options, plugins=options.plugins or requested())  # --plugin modules reach the workers
-    report.findings += plugin_findings(rules, selection, options.plugins)  # EN004/EN005; loads the plugins
+    report.findings += plugin_findings(rules, selection, options.plugins, remember=options.remember)  # EN004/EN005
     options = replace(options, plugin_stamp=stamp())
     tree_ctx = suite.tree_context(rules, tree, options)
     report.findings += run_scope(rules.suite, "tree", tree_ctx, ".", selection, options)

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -88,16 +87,15 @@ def remember_pass(name: str | None) -> None:
     if name is None or not enabled():
         return
     target = _entry(name)
+    temporary = target.with_name(f".tmp-{os.getpid()}-{name}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
-            with os.fdopen(fd, "wb") as stream:
+            with open(temporary, "wb") as stream:
                 stream.write(_expected(name))
             os.replace(temporary, target)
-        except OSError:
+        finally:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            raise
     except OSError:  # an unwritable cache only costs time
         pass
