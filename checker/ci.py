@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,11 +110,14 @@ def ci_report(
     if suite == "training":
         return training_ci_report(repo, base, head, rules, evidence, jobs, selection, options)
     rules_path = str(rules_file.resolve()) if rules_file else None
+    rule_modules = _import_in_background(rules.suite)
     try:
         git, prefix, commits = open_change(repo, (base, head) if head else (base,))
         new = commits[1] if head else None
         affected = affected_by(changes_between(git, prefix, commits[0], new))
-        if new is None or holds_head(git, prefix, new, affected):  # the work tree is what is checked
+        in_place = new is None or holds_head(git, prefix, new, affected)  # the work tree is what is checked
+        rule_modules.join()  # before the engine runs: from here on, imports happen in this thread only
+        if in_place:
             report = run_incremental(
                 repo, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
             )
@@ -125,7 +130,25 @@ def ci_report(
         report.evidence = evidence
     except GitChangeError as exc:
         fail(str(exc))
+    finally:
+        rule_modules.join()
     return report, affected
+
+
+def _import_in_background(suite: str) -> threading.Thread:
+    """Import the suite's rule modules while git works: imports keep one core busy, git runs in its own processes
+    on the other. Nothing else is imported until the thread is joined; an import that fails here fails again, with
+    its message, where the engine loads the rules.
+    """
+    from checker.registry import load_suite
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            load_suite(suite)
+
+    thread = threading.Thread(target=load, name="subcheck-rule-imports", daemon=True)
+    thread.start()
+    return thread
 
 
 def is_training(root: Path) -> bool:
