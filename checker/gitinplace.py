@@ -21,7 +21,7 @@ import stat
 
 from checker.discovery import DIVISIONS
 from checker.gitdiff import Affected
-from checker.gitrepo import GITLINK, GitChangeError, GitRepo
+from checker.gitrepo import GITLINK, GitChangeError, GitRepo, Started
 
 CONVERSIONS = ("filter", "ident", "working-tree-encoding")
 
@@ -34,9 +34,14 @@ def holds_head(repo: GitRepo, prefix: str, commit: str, affected: Affected) -> b
     top = f"{prefix}/" if prefix else ""
     try:
         found = _region(repo, commit, top, affected)
-        if found is None or not _same_entries(str(root), found[0], allow_git=not prefix):
+        if found is None:
             return False
-        return _git_agrees(repo, commit, top, *found)
+        asked = _ask_git(repo, commit, top, *found)  # git works while the folders are compared here
+        try:
+            same = _same_entries(str(root), found[0], allow_git=not prefix)
+        finally:
+            answers = asked.outputs() if asked is not None else None
+        return same and (asked is None or _git_agrees(answers or [], len(_checked_paths(top, found[0]))))
     except (GitChangeError, OSError, ValueError):
         return False
 
@@ -132,24 +137,36 @@ def _same_kind(info: os.stat_result, mode: str, size: int) -> bool:
     return False
 
 
-def _git_agrees(repo: GitRepo, commit: str, top: str, region: dict[str, Listing], touched: list[str]) -> bool:
-    """Git sees no difference from ``commit``, no entry it is told to skip, and no converting attribute."""
+def _checked_paths(top: str, region: dict[str, Listing]) -> list[str]:
+    """The files whose attributes are asked (links have none that convert)."""
+    return [top + rel for rel, mode in _files(region) if mode != "120000"]
+
+
+def _ask_git(repo: GitRepo, commit: str, top: str, region: dict[str, Listing], touched: list[str]) -> Started | None:
+    """Start git on what only it can tell (None: nothing to ask, only folders, whose kinds are compared here):
+    a difference from ``commit`` (diff-index), an entry it is told to skip (ls-files), a converting attribute.
+    """
     files = _files(region)
     # the files of the root and division folders, and the touched submitters whole
     specs = [top + rel for rel, _ in files if rel.count("/") < 2] + [top + t for t in touched]
     if not specs:
-        return True  # only folders, whose kinds were compared: nothing git could see differently
-    paths = [top + rel for rel, mode in files if mode != "120000"]
-    diff, flags, attributes = repo.run_together(
+        return None
+    paths = _checked_paths(top, region)
+    return repo.start(
         ("diff-index", "--quiet", "--ignore-submodules=all", "--no-ext-diff", "--no-textconv", "--end-of-options",
          commit, "--", *specs),
         ("ls-files", "-v", "-z", "--", *specs),
         ("check-attr", "-z", "--stdin", *CONVERSIONS),
         stdin={2: "".join(f"{path}\0" for path in paths).encode("utf-8", "surrogateescape")},
     )  # fmt: skip
-    if diff is None or flags is None or attributes is None:
+
+
+def _git_agrees(answers: list[bytes | None], files: int) -> bool:
+    """Git saw no difference, no entry it would not compare, and no converting attribute on any of ``files``."""
+    if len(answers) != 3 or any(answer is None for answer in answers):
         return False  # a difference (diff-index --quiet exits 1), or git could not say
-    if any(not record.startswith(b"H ") for record in filter(None, flags.split(b"\0"))):
+    _, flags, attributes = answers
+    if any(not record.startswith(b"H ") for record in filter(None, (flags or b"").split(b"\0"))):
         return False  # assume-unchanged (h), skip-worktree (S), unmerged (M): git would not compare it
-    values = attributes.split(b"\0")[2:-1:3]
-    return len(values) == len(paths) * len(CONVERSIONS) and all(v in (b"unspecified", b"unset") for v in values)
+    values = (attributes or b"").split(b"\0")[2:-1:3]
+    return len(values) == files * len(CONVERSIONS) and all(v in (b"unspecified", b"unset") for v in values)

@@ -94,23 +94,19 @@ class GitRepo:
         """Several independent git commands at once (each call's output, None where it failed): on two cores,
         three short git processes take the time of one or two.
         """
-        started = []
+        return self.start(*calls, stdin=stdin).outputs()
+
+    def start(self, *calls: tuple[str, ...], stdin: dict[int, bytes] | None = None) -> Started:
+        """Start independent git commands; :meth:`Started.outputs` waits for them (the caller works meanwhile)."""
+        processes: list[subprocess.Popen[bytes] | None] = []
         for number, args in enumerate(calls):
-            feed = (stdin or {}).get(number)
+            feed = subprocess.PIPE if (stdin or {}).get(number) is not None else subprocess.DEVNULL
             try:
-                started.append(subprocess.Popen(self.command(*args), stdin=subprocess.PIPE if feed is not None else
-                                                subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                                env=_environment()))  # fmt: skip
+                processes.append(subprocess.Popen(self.command(*args), stdin=feed, stdout=subprocess.PIPE,
+                                                  stderr=subprocess.DEVNULL, env=_environment()))  # fmt: skip
             except OSError:
-                started.append(None)
-        results: list[bytes | None] = []
-        for number, process in enumerate(started):
-            if process is None:
-                results.append(None)
-                continue
-            out, _ = process.communicate((stdin or {}).get(number))
-            results.append(out if process.returncode == 0 else None)
-        return results
+                processes.append(None)
+        return Started(processes, stdin or {})
 
     def ok(self, *args: str) -> bool:
         """Whether a git query succeeds (e.g. an object exists)."""
@@ -247,6 +243,24 @@ def open_repo(root: Path) -> tuple[GitRepo, str]:
     except ValueError as exc:
         raise GitChangeError(f"{root} is not inside the work tree {top_path}") from exc
     return GitRepo(top_path, label="."), "" if prefix == "." else prefix
+
+
+class Started:
+    """Git commands running; their outputs are collected once, in order (None where one failed)."""
+
+    def __init__(self, processes: list[subprocess.Popen[bytes] | None], stdin: dict[int, bytes]) -> None:
+        self.processes = processes
+        self.stdin = stdin  # written when collected: a command that waits for it only waits
+
+    def outputs(self) -> list[bytes | None]:
+        results: list[bytes | None] = []
+        for number, process in enumerate(self.processes):
+            if process is None:
+                results.append(None)
+                continue
+            out, _ = process.communicate(self.stdin.get(number))
+            results.append(out if process.returncode == 0 else None)
+        return results
 
 
 def open_change(root: Path, revisions: tuple[str, ...]) -> tuple[GitRepo, str, list[str]]:

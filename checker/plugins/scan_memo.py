@@ -1,4 +1,4 @@
-""" "No subcheck plugin is installed", remembered for exactly the installed distributions that said so.
+"""An entry-point scan that found no subcheck plugin, remembered for exactly the distributions it scanned.
 
 Scanning the entry points means importing ``importlib.metadata`` and reading every installed distribution's
 metadata: a tenth of what a one-result ``subcheck ci`` costs, on every run, to find (almost always) nothing. Where
