@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from checker import yaml_memo
 from checker.commandline import (
     apply_waivers_or_fail,
     choose_round,
@@ -106,7 +107,11 @@ def ci_report(
 ) -> tuple[Report, Affected | Touched]:
     """Compute the change, check what it touched; the filtered report and the change (exits 2 on trouble)."""
     repo = resolve_root(repo)  # `--repo .` and a relative path give the findings of the absolute path
-    rules, evidence = choose_round(repo, suite, version, rules_file)
+    before = yaml_memo.use(True)  # a fresh process per push: rule files parsed in an earlier run are not parsed again
+    try:
+        rules, evidence = choose_round(repo, suite, version, rules_file)
+    finally:
+        yaml_memo.use(before)
     if suite == "training":
         return training_ci_report(repo, base, head, rules, evidence, jobs, selection, options)
     rules_path = str(rules_file.resolve()) if rules_file else None
@@ -136,15 +141,18 @@ def ci_report(
 
 
 def _import_in_background(suite: str) -> threading.Thread:
-    """Import the suite's rule modules while git works: imports keep one core busy, git runs in its own processes
-    on the other. Nothing else is imported until the thread is joined; an import that fails here fails again, with
-    its message, where the engine loads the rules.
+    """Import the suite's rule modules, its discovery and the built-in metrics while git works: imports keep one
+    core busy, git runs in its own processes on the other. Nothing else is imported until the thread is joined; an
+    import that fails here fails again, with its message, where the engine needs it.
     """
     from checker.registry import load_suite
+    from checker.suites import suite_named
 
     def load() -> None:
         with contextlib.suppress(Exception):
             load_suite(suite)
+            suite_named(suite)
+            import checker.metrics_plugins  # noqa: F401  (the built-in metrics every run registers)
 
     thread = threading.Thread(target=load, name="subcheck-rule-imports", daemon=True)
     thread.start()

@@ -5,7 +5,8 @@ Every run loads its round's rule files; importing PyYAML and parsing them is a t
 rule file is a new key and is parsed again: nothing can be stale. It holds plain data only (mappings, lists,
 strings, numbers, booleans, null: what ``marshal`` writes); a file that gives anything else (a YAML date) is
 simply not stored. An entry that is damaged, foreign or of another key is ignored and replaced. The entries
-live in the user's cache (:func:`checker.cache.cache_dir`), never in a checked tree.
+live in the user's cache (:func:`checker.cache.cache_dir`), never in a checked tree. Off unless a command turns it
+on (``ci``: a fresh process per push).
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ from typing import Any
 FORMAT = 1
 _MAGIC = b"subcheck-parsed-yaml\n"
 _LIMIT = 64 << 20
+_ENABLED = [False]
+
+
+def use(enabled: bool) -> bool:
+    """Turn the memo on or off for this process (and the workers it forks); returns what it was."""
+    previous, _ENABLED[0] = _ENABLED[0], enabled
+    return previous
 
 
 @lru_cache(maxsize=1)
@@ -51,6 +59,8 @@ def _entry(key: str) -> Path:
 
 def parsed(text: str, parse: Callable[[str], Any]) -> Any:
     """``parse(text)``, or what it gave for this exact text before (a mapping at the top, as rule files are)."""
+    if not _ENABLED[0]:
+        return parse(text)
     try:
         key = _key(text)
     except (OSError, ValueError):

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import marshal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from checker import gitinplace, ruleset, schema_memo, schemas
+from checker import gitinplace, ruleset, schema_memo, schemas, yaml_memo
 from checker.ci import ci
 from checker.gitdiff import affected_by, changes_between
 from checker.gitrepo import open_change
@@ -56,7 +57,7 @@ def repo(request: pytest.FixtureRequest, tmp_path: Path) -> Tree:
 
 
 @pytest.fixture
-def memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty cache of our own; the process memo of validations is cleared so only the stored one can answer."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("SUBCHECK_CACHE_DIR", str(folder))
@@ -81,6 +82,7 @@ def test_a_remembered_pass_never_hides_a_one_byte_break(repo: Tree, memo: Path) 
     assert code == 0 and not {c for c, _, _ in codes(first)} & {"SY001", "SY003"}
     stored = sorted(memo.rglob("*"))
     assert any(p.is_file() for p in stored), "the pass of the system description was not remembered"
+    assert any((memo.parent / "parsed-yaml").rglob("*")), "ci parses its rule files once"
     schemas._errors_of.cache_clear()
     assert run_ci(repo, "--base", "HEAD")[1] == first  # answered from the memo: the same report, byte for byte
 
@@ -215,9 +217,11 @@ def test_a_file_git_is_told_to_ignore_is_still_judged_at_head(repo: Tree) -> Non
 
 # --- rule files parsed once ----------------------------------------------------------------------------------
 @pytest.fixture
-def parsed_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def parsed_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("SUBCHECK_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache" / "parsed-yaml"
+    yaml_memo.use(True)
+    yield tmp_path / "cache" / "parsed-yaml"
+    yaml_memo.use(False)
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -260,3 +264,11 @@ def test_a_rule_file_that_is_not_plain_data_is_not_stored(tmp_path: Path, parsed
     with pytest.raises(ruleset.RulesetError, match="not valid YAML"):
         ruleset._read_yaml(rules)
     assert _entries(parsed_yaml) == []
+
+
+def test_parsed_rule_files_are_off_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUBCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("extends: v4.1\n")
+    assert ruleset._read_yaml(rules) == {"extends": "v4.1"}
+    assert not (tmp_path / "cache").exists()
