@@ -12,6 +12,8 @@ snapshot would write (the root, its division folders and each touched submitter)
   folder, no submodule), each file with its blob's size and executable bit (an end-of-line conversion changes
   the size);
 - no file there has a filter, ident or working-tree-encoding attribute (the checkout may have rewritten it).
+
+The check then reads the work tree, as ``ci`` without ``--head`` does.
 """
 
 from __future__ import annotations

@@ -59,7 +59,9 @@ def _errors_of(
     name: str, content: str, required: tuple[str, ...] | None, formats: bool
 ) -> tuple[jsonschema.ValidationError, ...]:
     """Validated once per process; with :mod:`checker.schema_memo` on, a pass of an earlier run is not repeated."""
-    memo = schema_memo.key(load_schema(name), content, required, formats) if schema_memo.enabled() else None
+    # not with formats: which formats jsonschema checks depends on the optional libraries installed
+    remembered = schema_memo.enabled() and not formats
+    memo = schema_memo.key(load_schema(name), content, required, formats) if remembered else None
     if schema_memo.passed_before(memo):
         return ()
     errors = tuple(validator(name, required, formats).iter_errors(json.loads(content)))
