@@ -62,6 +62,7 @@ def memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "cache"
     monkeypatch.setenv("SUBCHECK_CACHE_DIR", str(folder))
     schemas._errors_of.cache_clear()
+    ruleset.load.cache_clear()  # so that this run reads its rule files
     yield folder / "schema-passes"
     schemas._errors_of.cache_clear()
     schema_memo.remember_passes(False)
