@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import stat
 import sys
 from collections.abc import Callable
@@ -152,6 +151,8 @@ def load(key: str) -> Any | None:
     blob = raw.data
     body = blob[len(_MAGIC) + 32 :]
     if blob[: len(_MAGIC)] == _MAGIC and hashlib.sha256(body).digest() == blob[len(_MAGIC) : len(_MAGIC) + 32]:
+        import pickle  # here: ``ci`` needs cache_dir() only, not the entries
+
         try:
             return pickle.loads(body)  # noqa: S301 - our own entry in the user's cache, checksum verified
         except Exception:  # noqa: BLE001 - any damage means: check again
@@ -165,6 +166,8 @@ def load(key: str) -> Any | None:
 
 def store(key: str, output: Any) -> None:
     """Write an entry atomically; a cache that cannot be written only costs time."""
+    import pickle
+
     path = _entry(key)
     try:
         body = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from checker import yaml_memo
 from checker.commandline import (
     apply_waivers_or_fail,
     choose_round,
@@ -20,7 +23,9 @@ from checker.commandline import (
     with_config,
 )
 from checker.engine import Report, Selection, default_jobs
-from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files
+from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files, changes_between
+from checker.gitinplace import holds_head
+from checker.gitrepo import open_change
 from checker.gitsnapshot import snapshot
 from checker.incremental import run_incremental
 from checker.options import RunOptions
@@ -79,7 +84,7 @@ def ci(
         rules_file=rules_file,
         jobs=jobs or default_jobs(),
         selection=chosen,
-        options=RunOptions(published=published, debug=debug),
+        options=RunOptions(published=published, debug=debug, remember=True),
         suite=suite,
     )
     apply_waivers_or_fail(report, waivers, chosen, today=date.today(),
@@ -102,18 +107,27 @@ def ci_report(
 ) -> tuple[Report, Affected | Touched]:
     """Compute the change, check what it touched; the filtered report and the change (exits 2 on trouble)."""
     repo = resolve_root(repo)  # `--repo .` and a relative path give the findings of the absolute path
-    rules, evidence = choose_round(repo, suite, version, rules_file)
+    before = yaml_memo.use(True)  # a fresh process per push: rule files parsed in an earlier run are not parsed again
+    try:
+        rules, evidence = choose_round(repo, suite, version, rules_file)
+    finally:
+        yaml_memo.use(before)
     if suite == "training":
         return training_ci_report(repo, base, head, rules, evidence, jobs, selection, options)
     rules_path = str(rules_file.resolve()) if rules_file else None
+    rule_modules = _import_in_background(rules.suite)
     try:
-        affected = affected_by(changed_files(repo, base, head))
-        if head is None:
+        git, prefix, commits = open_change(repo, (base, head) if head else (base,))
+        new = commits[1] if head else None
+        affected = affected_by(changes_between(git, prefix, commits[0], new))
+        in_place = new is None or holds_head(git, prefix, new, affected)  # the work tree is what is checked
+        rule_modules.join()  # before the engine runs: from here on, imports happen in this thread only
+        if in_place:
             report = run_incremental(
                 repo, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
             )
         else:
-            with snapshot(repo, head, affected) as tree:
+            with snapshot(repo, new, affected, (git, prefix, new)) as tree:
                 report = run_incremental(
                     tree, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
                 )
@@ -121,7 +135,28 @@ def ci_report(
         report.evidence = evidence
     except GitChangeError as exc:
         fail(str(exc))
+    finally:
+        rule_modules.join()
     return report, affected
+
+
+def _import_in_background(suite: str) -> threading.Thread:
+    """Import the suite's rule modules, its discovery and the built-in metrics while git works: imports keep one
+    core busy, git runs in its own processes on the other. Nothing else is imported until the thread is joined; an
+    import that fails here fails again, with its message, where the engine needs it.
+    """
+    from checker.registry import load_suite
+    from checker.suites import suite_named
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            load_suite(suite)
+            suite_named(suite)
+            import checker.metrics_plugins  # noqa: F401  (the built-in metrics every run registers)
+
+    thread = threading.Thread(target=load, name="subcheck-rule-imports", daemon=True)
+    thread.start()
+    return thread
 
 
 def is_training(root: Path) -> bool:

@@ -24,7 +24,6 @@ from checker.commandline import (
     shared_options,
     with_config,
 )
-from checker.recheck import Fingerprints, lookup, run_key, take_manifest
 from checker.suites import suite_named, suite_names
 
 
@@ -120,6 +119,8 @@ def check(
     no_cache: bool,
 ) -> None:
     """Check the submission tree at PATH and report findings (exit 0 valid, 1 errors, 2 could not run)."""
+    from checker.recheck import Fingerprints, lookup, run_key, take_manifest  # here: other commands never need it
+
     root = resolve_root(path)
     given = with_config(root, version=version, suite=None if suite == "auto" else suite, select=select,
                         ignore=ignore, waivers=waivers, rules_file=rules_file)  # fmt: skip

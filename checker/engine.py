@@ -19,10 +19,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from checker import schema_memo
 from checker.findings import Finding, Problem, Severity
 from checker.options import RunOptions
 from checker.parsers.memo import forget_parsed_files
-from checker.registry import REGISTRY, RESULT_SCOPES, Rule, load_all
+from checker.registry import REGISTRY, RESULT_SCOPES, Rule, load_all, load_suite
 from checker.report import Report  # noqa: F401 (re-exported: where every command finds it)
 from checker.rounds import Round
 from checker.workers import Focus, Job, WorkerOutput, default_jobs, plan_jobs, run_jobs  # noqa: F401 (re-exported)
@@ -120,7 +121,7 @@ def run_rule(rule: Rule, ctx: Any, unit: str, path: str | None = None, debug: bo
 
 def rules_for(suite: str, scope: str, selection: Callable[[str], bool]) -> list[Rule]:
     """The selected rules of one suite and scope, in code order (memoised: asked once per unit and scope)."""
-    registered = tuple(load_all().values())
+    registered = tuple(load_suite(suite).values())
     key = (suite, scope, selection)
     cached = _RULES_FOR.get(key)
     if cached is not None and cached[0] == registered:  # identity-fast; a replaced rule invalidates the entry
@@ -198,6 +199,7 @@ def _check_submitter(job: Job) -> WorkerOutput:
 
     suite = suite_named(job.suite)
     rules = Round.load(job.suite, job.version, job.rules_path)
+    schema_memo.remember_passes(job.options.remember)
     forget_parsed_files()  # a worker may have checked an earlier version of the tree
     findings: list[Finding] = []
     results: list[dict[str, Any]] = []
@@ -317,7 +319,7 @@ def run_checks(
     from checker.plugins.findings import plugin_findings, stamp
 
     options = replace(options, plugins=options.plugins or requested())  # --plugin modules reach the workers
-    report.findings += plugin_findings(rules, selection, options.plugins)  # EN004/EN005; loads the plugins
+    report.findings += plugin_findings(rules, selection, options.plugins, remember=options.remember)  # EN004/EN005
     options = replace(options, plugin_stamp=stamp())
     tree_ctx = suite.tree_context(rules, tree, options)
     report.findings += run_scope(rules.suite, "tree", tree_ctx, ".", selection, options)

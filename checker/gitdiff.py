@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from checker.discovery import DIVISIONS
-from checker.gitrepo import EMPTY_TREE, GITLINK, ZERO, GitChangeError, GitRepo, open_repo
+from checker.gitrepo import EMPTY_TREE, GITLINK, ZERO, GitChangeError, GitRepo, open_change
 
-__all__ = ["Affected", "Change", "GitChangeError", "affected_by", "changed_files", "repo_changes"]
+__all__ = ["Affected", "Change", "GitChangeError", "affected_by", "changed_files", "changes_between", "repo_changes"]
 
 UNIT_FOLDERS = ("results", "measurements", "compliance")
 ResultKey = tuple[str, str, str, str, str]  # division, submitter, system, benchmark, scenario folder
@@ -51,9 +51,12 @@ def changed_files(root: Path, base: str, head: str | None = None) -> list[Change
 
     Submodule pointer changes are followed into the submodule; git runs read-only (see gitrepo).
     """
-    repo, prefix = open_repo(root)
-    old = repo.resolve(base)
-    new = repo.resolve(head) if head else None
+    repo, prefix, commits = open_change(root, (base, head) if head else (base,))
+    return changes_between(repo, prefix, commits[0], commits[1] if head else None)
+
+
+def changes_between(repo: GitRepo, prefix: str, old: str, new: str | None) -> list[Change]:
+    """:func:`changed_files` of an opened repository, from commit ``old`` to ``new`` (None: the work tree)."""
     changes: list[Change] = []
     for change in repo_changes(repo, old, new, prefix):
         mapped = (
@@ -73,9 +76,16 @@ def repo_changes(repo: GitRepo, old: str, new: str | None, pathspec: str = "", d
     # plumbing only: `git diff` would refresh and write the repository's index
     options = ["-r", "-z", "-M", "--no-abbrev", "--no-ext-diff", "--no-textconv", "--ignore-submodules=dirty"]
     tail = ["--end-of-options", old, *([new] if new else []), "--", pathspec or "."]
-    if new is None:
-        with repo.scratch_index() as index:
-            raw = repo.run("diff-index", *options, *tail, index=index)
+    if new is None:  # the two listings run while the index is refreshed and compared
+        spec = pathspec or "."
+        listings = repo.start(
+            ("ls-files", "-s", "-z", "--", spec), ("ls-files", "--others", "--exclude-standard", "-z", "--", spec)
+        )
+        try:
+            with repo.scratch_index() as index:
+                raw = repo.run("diff-index", *options, *tail, index=index)
+        finally:
+            staged, others = listings.outputs()
     else:
         raw = repo.run("diff-tree", *options, *tail)
     changes: list[Change] = []
@@ -87,15 +97,22 @@ def repo_changes(repo: GitRepo, old: str, new: str | None, pathspec: str = "", d
         path = paths[-1]
         changes += _submodule_changes(repo, path, (old_mode, new_mode, old_sha, new_sha), old, new, depth)
     if new is None:
-        changes += _dirty_submodules(repo, pathspec, changes, depth)
-        listing = repo.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec or ".").decode()
-        changes += [Change("A", path) for path in filter(None, listing.split("\0"))]
+        changes += _dirty_submodules(repo, pathspec, changes, depth, staged)
+        if others is None:  # it failed: once more, for git's own message
+            others = repo.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec or ".")
+        changes += [Change("A", path) for path in filter(None, others.decode().split("\0"))]
     return changes
 
 
-def _dirty_submodules(repo: GitRepo, pathspec: str, seen: list[Change], depth: int) -> list[Change]:
-    """Work-tree mode: changes inside checked-out submodules whose recorded commit did not move."""
-    listing = repo.run("ls-files", "-s", "-z", "--", pathspec or ".").decode("utf-8", "surrogateescape")
+def _dirty_submodules(
+    repo: GitRepo, pathspec: str, seen: list[Change], depth: int, staged: bytes | None = None
+) -> list[Change]:
+    """Work-tree mode: changes inside checked-out submodules whose recorded commit did not move (``staged``: the
+    ``ls-files -s`` listing when already taken).
+    """
+    if staged is None:
+        staged = repo.run("ls-files", "-s", "-z", "--", pathspec or ".")
+    listing = staged.decode("utf-8", "surrogateescape")
     out: list[Change] = []
     for record in filter(None, listing.split("\0")):
         meta, _, path = record.partition("\t")

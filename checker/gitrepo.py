@@ -8,6 +8,7 @@ git call goes through :class:`GitRepo`, which switches all of that off and keeps
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -40,6 +41,12 @@ SAFE_ENV = {
 }
 
 
+# Commands that read only objects and refs, never a work-tree file, so no clean or smudge filter can run: they
+# need not ask the config which filters to blank (one git process less per run). Any other command gets them.
+OBJECTS_ONLY = frozenset({"rev-parse", "ls-tree", "cat-file", "diff-tree", "config"})
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
 class GitChangeError(Exception):
     """The change cannot be computed (not a git repository, unknown revision, missing submodule): exit code 2."""
 
@@ -58,10 +65,12 @@ class GitRepo:
         self.work_tree = work_tree
         self.git_dir = git_dir
         self.label = label  # the repository's path inside the outermost one, for messages
+        self.index_file: Path | None = None  # the index's path when already asked (see open_change)
 
     def command(self, *args: str) -> list[str]:
         where = ["-C", str(self.work_tree)] if self.work_tree else [f"--git-dir={self.git_dir}"]
-        config = [item for pair in SAFE_CONFIG + self.filter_overrides for item in ("-c", pair)]
+        overrides = () if args[:1] and args[0] in OBJECTS_ONLY else self.filter_overrides
+        config = [item for pair in SAFE_CONFIG + overrides for item in ("-c", pair)]
         return ["git", "--no-pager", *where, *config, *args]
 
     def run(self, *args: str, stdin: bytes | None = None, index: Path | None = None) -> bytes:
@@ -80,6 +89,24 @@ class GitRepo:
             message = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise GitChangeError(message[0] if message else f"git {args[0]} failed in {self.label}")
         return done.stdout
+
+    def run_together(self, *calls: tuple[str, ...], stdin: dict[int, bytes] | None = None) -> list[bytes | None]:
+        """Several independent git commands at once (each call's output, None where it failed): on two cores,
+        three short git processes take the time of one or two.
+        """
+        return self.start(*calls, stdin=stdin).outputs()
+
+    def start(self, *calls: tuple[str, ...], stdin: dict[int, bytes] | None = None) -> Started:
+        """Start independent git commands; :meth:`Started.outputs` waits for them (the caller works meanwhile)."""
+        processes: list[subprocess.Popen[bytes] | None] = []
+        for number, args in enumerate(calls):
+            feed = subprocess.PIPE if (stdin or {}).get(number) is not None else subprocess.DEVNULL
+            try:
+                processes.append(subprocess.Popen(self.command(*args), stdin=feed, stdout=subprocess.PIPE,
+                                                  stderr=subprocess.DEVNULL, env=_environment()))  # fmt: skip
+            except OSError:
+                processes.append(None)
+        return Started(processes, stdin or {})
 
     def ok(self, *args: str) -> bool:
         """Whether a git query succeeds (e.g. an object exists)."""
@@ -130,7 +157,7 @@ class GitRepo:
         try:
             copy = holder / "index"
             try:
-                source = Path(self.run("rev-parse", "--git-path", "index").decode().strip())
+                source = self.index_file or Path(self.run("rev-parse", "--git-path", "index").decode().strip())
                 # copy2 keeps the index's mtime: git's racy-entry check (a file edited in the same second as the
                 # index was written is compared by content) must see the same times as on the original.
                 shutil.copy2(source if source.is_absolute() else (self.work_tree or Path(".")) / source, copy)
@@ -216,6 +243,70 @@ def open_repo(root: Path) -> tuple[GitRepo, str]:
     except ValueError as exc:
         raise GitChangeError(f"{root} is not inside the work tree {top_path}") from exc
     return GitRepo(top_path, label="."), "" if prefix == "." else prefix
+
+
+class Started:
+    """Git commands running; their outputs are collected once, in order (None where one failed)."""
+
+    def __init__(self, processes: list[subprocess.Popen[bytes] | None], stdin: dict[int, bytes]) -> None:
+        self.processes = processes
+        self.stdin = stdin  # written when collected: a command that waits for it only waits
+
+    def outputs(self) -> list[bytes | None]:
+        results: list[bytes | None] = []
+        for number, process in enumerate(self.processes):
+            if process is None:
+                results.append(None)
+                continue
+            out, _ = process.communicate(self.stdin.get(number))
+            results.append(out if process.returncode == 0 else None)
+        return results
+
+
+def open_change(root: Path, revisions: tuple[str, ...]) -> tuple[GitRepo, str, list[str]]:
+    """:func:`open_repo` and the commit each revision names, asked in one git call when that call answers plainly
+    (else as before, one call each, so a bad revision or folder gets git's own message).
+    """
+    found = _open_at_once(root, revisions)
+    if found is not None:
+        return found
+    repo, prefix = open_repo(root)
+    return repo, prefix, [repo.resolve(revision) for revision in revisions]
+
+
+def _open_at_once(root: Path, revisions: tuple[str, ...]) -> tuple[GitRepo, str, list[str]] | None:
+    """One ``rev-parse``: bare or not, the top of the work tree, the index's path and each revision's commit.
+
+    Anything unexpected (an error, a revision naming a range or looking like an option, a line too many) gives
+    None and the careful path, so this never answers differently from :func:`open_repo` and ``resolve``.
+    """
+    if any(not revision or revision.startswith("-") for revision in revisions):
+        return None
+    root = root.resolve()
+    if not root.is_dir():
+        return None
+    peeled = [f"{revision}^{{commit}}" for revision in revisions]
+    try:
+        out = GitRepo(root).run("rev-parse", "--is-bare-repository", "--show-toplevel", "--git-path", "index",
+                                "--end-of-options", *peeled).decode("utf-8", "surrogateescape")  # fmt: skip
+    except GitChangeError:
+        return None
+    lines = out.split("\n")
+    if len(lines) < 4 or lines.pop() != "":
+        return None
+    bare, top, index, *shas = lines
+    if shas[:1] == ["--end-of-options"]:  # some git versions echo it outside --verify
+        shas.pop(0)
+    if bare != "false" or not top or len(shas) != len(revisions) or not all(_SHA.fullmatch(s) for s in shas):
+        return None
+    top_path = Path(top).resolve()
+    try:
+        prefix = root.relative_to(top_path).as_posix()
+    except ValueError:
+        return None
+    repo = GitRepo(top_path, label=".")
+    repo.index_file = Path(index) if os.path.isabs(index) else root / index
+    return repo, "" if prefix == "." else prefix, shas
 
 
 def _is_bare(repo: GitRepo) -> bool:

@@ -46,10 +46,18 @@ class Entry:
 
 
 @contextmanager
-def snapshot(root: Path, head: str, affected: Affected) -> Iterator[Path]:
-    """Write what checking ``affected`` at revision ``head`` reads into a temporary folder; yield its root."""
-    repo, prefix = open_repo(root)
-    commit = repo.resolve(head)
+def snapshot(
+    root: Path, head: str, affected: Affected, opened: tuple[GitRepo, str, str] | None = None
+) -> Iterator[Path]:
+    """Write what checking ``affected`` at revision ``head`` reads into a temporary folder; yield its root.
+
+    ``opened``: the repository, the root's path in it and ``head``'s commit, when the caller has them already.
+    """
+    if opened is None:
+        repo, prefix = open_repo(root)
+        commit = repo.resolve(head)
+    else:
+        repo, prefix, commit = opened
     holder = temporary_folder(repo, "subcheck-ci-")
     try:
         dest = holder / "tree"

@@ -123,6 +123,29 @@ def load_all(*, audit: bool = False) -> dict[str, Rule]:
     return REGISTRY
 
 
+# The rule package of each suite: a run loads its own suite's rules, not every suite's (``subcheck ci`` starts
+# a process per push, and the other suites' modules cost it a tenth of a second). Rule codes of different suites
+# never share a family, so what a rule looks up in the registry by prefix is the same either way.
+SUITE_RULES = {
+    "inference": "checker.checks",
+    "training": "checker.training.checks",
+    "endpoints": "checker.endpoints.checks",
+}
+
+
+def load_suite(suite: str) -> dict[str, Rule]:
+    """Import the rule modules of one suite and the engine's own codes (every suite's for an unknown name)."""
+    import importlib
+
+    import checker.engine_codes  # noqa: F401  (import registers the engine codes)
+
+    package = SUITE_RULES.get(suite)
+    if package is None:
+        return load_all()
+    importlib.import_module(package)
+    return REGISTRY
+
+
 _RULE_KEY = re.compile(r"""(?:rules|model|cfg|meta)(?:\.get\(|\[)\s*["']([A-Za-z_][\w-]*)["']""")
 
 

@@ -18,8 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from checker import yaml_memo
 from checker.schemas import json_path
 
 
@@ -70,16 +69,27 @@ def merge(parent: Any, child: Any) -> Any:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    """A rule file's mapping; what a text parses to is remembered by the text (:mod:`checker.yaml_memo`)."""
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader, where PyYAML was built with it
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise RulesetError(path, "rule file not found") from exc
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise RulesetError(path, f"not valid YAML: {exc}") from exc
+    data = yaml_memo.parsed(text, lambda source: _parse_yaml(path, source))
     if not isinstance(data, dict):
         raise RulesetError(path, "a rule file must be a mapping at the top level")
     return data
+
+
+def _parse_yaml(path: Path, text: str) -> Any:
+    import yaml  # here, not at the top: a remembered rule file needs no parser
+
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader, where PyYAML was built with it
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise RulesetError(path, f"not valid YAML: {exc}") from exc
 
 
 def _schema(suite: str) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from checker import schema_memo
+
 if TYPE_CHECKING:  # imported where used: loading a stored report needs no schema
     import jsonschema
 
@@ -56,7 +58,16 @@ def errors_of(
 def _errors_of(
     name: str, content: str, required: tuple[str, ...] | None, formats: bool
 ) -> tuple[jsonschema.ValidationError, ...]:
-    return tuple(validator(name, required, formats).iter_errors(json.loads(content)))
+    """Validated once per process; with :mod:`checker.schema_memo` on, a pass of an earlier run is not repeated."""
+    # not with formats: which formats jsonschema checks depends on the optional libraries installed
+    remembered = schema_memo.enabled() and not formats
+    memo = schema_memo.key(load_schema(name), content, required, formats) if remembered else None
+    if schema_memo.passed_before(memo):
+        return ()
+    errors = tuple(validator(name, required, formats).iter_errors(json.loads(content)))
+    if not errors:
+        schema_memo.remember_pass(memo)
+    return errors
 
 
 def expected_type(schema: dict[str, Any], name: str, default: str = "the type the schema declares") -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -80,6 +79,8 @@ def run_jobs(
         outputs: Iterable[WorkerOutput] = map(func, work)
         pool = None
     else:
+        from concurrent.futures import ProcessPoolExecutor  # here: a run of one job (``ci``) starts no pool
+
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start)
         outputs = pool.map(partial(_collected, func), work)
     try:

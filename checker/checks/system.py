@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from checker.context import SystemContext
 from checker.findings import Problem, Severity
 from checker.numbers import shown
 from checker.registry import rule
 from checker.schemas import errors_of, expected_type, load_schema
+
+if TYPE_CHECKING:  # only for the types: a remembered pass (checker.schema_memo) imports no jsonschema
+    import jsonschema
 
 # Fields with a rule of their own (SY005-SY009): SY003 leaves their type to that rule, so each problem is said once.
 _OWN_RULE = frozenset({"status", "system_type", "submitter", "division"})

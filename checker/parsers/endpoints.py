@@ -13,12 +13,13 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from checker.parsers.jsonfile import JSON_LIMIT, parse_json_file
 from checker.parsers.text import ReadFailure, read_text
+
+if TYPE_CHECKING:  # imported where a YAML file is read: an inference run of LoadGen results reads none
+    import yaml
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ def read_json(path: Path, limit: int = JSON_LIMIT) -> Doc:
 
 def read_yaml(path: Path, limit: int = JSON_LIMIT) -> Doc:
     """One YAML mapping (``point.yaml``, ``config.yaml``), read with the safe loader."""
+    import yaml
+
     text = read_text(path, limit, strict=True)
     if not text.ok:
         return Doc(path, error=text.error, kind=text.kind)
@@ -90,6 +93,8 @@ def _bad_number(data: Any) -> str | None:
 
 def _yaml_duplicates(root: yaml.Node | None) -> tuple[str, ...]:
     """Keys a YAML mapping repeats (the safe loader keeps the last silently); each node once, so aliases are cheap."""
+    import yaml
+
     found: list[str] = []
     seen: set[int] = set()
     stack = [root]

@@ -10,10 +10,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from checker.plugins import scan_memo
 from checker.plugins.api import METRICS, VALIDATORS, Registered
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 GROUPS = ("subcheck.metrics", "subcheck.validators", "subcheck.rules", "subcheck.reporters")
 
@@ -43,21 +46,36 @@ _REQUESTED: list[str] = []  # --plugin modules of this command
 _DONE: set[str] = set()  # "entry points" once loaded, and each --plugin module
 
 
-def load_plugins(modules: Iterable[str] = ()) -> list[PluginInfo]:
-    """Load the built-ins, every entry point (once per process) and each ``modules`` item; return what was found."""
+def load_plugins(modules: Iterable[str] = (), *, remember: bool = False) -> list[PluginInfo]:
+    """Load the built-ins, every entry point (once per process) and each ``modules`` item; return what was found.
+
+    ``remember`` (``ci``): a scan of exactly these installed distributions that found no plugin before is not
+    repeated (:mod:`checker.plugins.scan_memo`); one that finds none now is remembered.
+    """
     import checker.metrics_plugins  # noqa: F401  (registers the built-in metrics and validators)
 
     if "entry points" not in _DONE:
         _DONE.add("entry points")
-        every = entry_points()  # one scan of the installed distributions for all four groups
-        for group in GROUPS:
-            for point in sorted(every.select(group=group), key=lambda p: p.name):
-                _FOUND.append(_load_entry_point(group, point))
+        key = scan_memo.fingerprint() if remember else None
+        if not scan_memo.known_empty(key):
+            before = len(_FOUND)
+            _scan_entry_points()
+            if key is not None and len(_FOUND) == before and scan_memo.fingerprint() == key:
+                scan_memo.remember_empty(key)
     for module in modules:
         if module not in _DONE:
             _DONE.add(module)
             _FOUND.append(_load_module(module))
     return list(_FOUND)
+
+
+def _scan_entry_points() -> None:
+    from importlib.metadata import entry_points  # here: a remembered empty scan needs no metadata at all
+
+    every = entry_points()  # one scan of the installed distributions for all four groups
+    for group in GROUPS:
+        for point in sorted(every.select(group=group), key=lambda p: p.name):
+            _FOUND.append(_load_entry_point(group, point))
 
 
 def request(modules: Iterable[str]) -> None:

@@ -63,11 +63,15 @@ def stamp() -> str:
     return digest.hexdigest()
 
 
-def plugin_findings(rules: Any, selection: Callable[[str], bool], modules: tuple[str, ...] = ()) -> list[Finding]:
-    """EN004 for each plugin that failed to load, EN005 for each metric or validator the rules lack."""
+def plugin_findings(
+    rules: Any, selection: Callable[[str], bool], modules: tuple[str, ...] = (), *, remember: bool = False
+) -> list[Finding]:
+    """EN004 for each plugin that failed to load, EN005 for each metric or validator the rules lack (loads the
+    plugins; ``remember``: an entry-point scan that found none may be answered from :mod:`checker.plugins.scan_memo`).
+    """
     from checker.engine import stamp as make_finding
 
-    load_plugins(modules)
+    load_plugins(modules, remember=remember)
     ignored = tuple(getattr(selection, "ignore", ()))
     out: list[Finding] = []
     # Like a crashing rule (EN001), a broken plugin shows whatever was selected: it may hold rules of any family.

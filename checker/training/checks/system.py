@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from checker.findings import Problem, Severity
 from checker.numbers import shown
 from checker.registry import rule
 from checker.schemas import errors_of, expected_type, load_schema
 from checker.training.context import SystemContext
+
+if TYPE_CHECKING:  # only for the types: a remembered pass (checker.schema_memo) imports no jsonschema
+    import jsonschema
 
 
 def _schema(name: str) -> dict[str, Any]:

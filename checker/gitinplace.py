@@ -1,0 +1,174 @@
+"""``ci --head REV`` without a snapshot, when the work tree already holds REV where the check reads.
+
+A CI job checks out the revision it tests; writing that revision again into a temporary folder
+(:mod:`checker.gitsnapshot`: thousands of files for a big submitter) then only costs time. The check runs in
+place, as ``ci`` without ``--head`` does, only when the work tree is proven to hold ``head`` in every part the
+snapshot would write (the root, its division folders and each touched submitter); any doubt writes the snapshot:
+
+- git finds no difference between ``head``'s tree and the work tree under the checked root (``diff-index``,
+  through the index's file status: a file whose status moved counts as changed, a racy one is compared by content);
+- no index entry under the root is marked assume-unchanged or skip-worktree (git would not look at it) or unmerged;
+- those folders hold exactly ``head``'s entries, of the same kinds (no untracked or ignored file, no empty or extra
+  folder, no submodule), each file with its blob's size and executable bit (an end-of-line conversion changes
+  the size);
+- no file there has a filter, ident or working-tree-encoding attribute (the checkout may have rewritten it).
+
+The check then reads the work tree, as ``ci`` without ``--head`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from checker.discovery import DIVISIONS
+from checker.gitdiff import Affected
+from checker.gitrepo import GITLINK, GitChangeError, GitRepo, Started
+
+CONVERSIONS = ("filter", "ident", "working-tree-encoding")
+
+
+def holds_head(repo: GitRepo, prefix: str, commit: str, affected: Affected) -> bool:
+    """Whether the work tree holds ``commit`` wherever checking ``affected`` under ``prefix`` reads."""
+    if repo.work_tree is None:
+        return False
+    root = repo.work_tree / prefix if prefix else repo.work_tree
+    top = f"{prefix}/" if prefix else ""
+    try:
+        found = _region(repo, commit, top, affected)
+        if found is None:
+            return False
+        asked = _ask_git(repo, commit, top, *found)  # git works while the folders are compared here
+        try:
+            same = _same_entries(str(root), found[0], allow_git=not prefix)
+        finally:
+            answers = asked.outputs() if asked is not None else None
+        return same and (asked is None or _git_agrees(answers or [], len(_checked_paths(top, found[0]))))
+    except (GitChangeError, OSError, ValueError):
+        return False
+
+
+Listing = dict[str, tuple[str, int]]  # name -> (mode, size); size 0 for folders and submodules
+
+
+def _region(repo: GitRepo, commit: str, top: str, affected: Affected) -> tuple[dict[str, Listing], list[str]] | None:
+    """The folders the snapshot writes, relative to the root (``top`` is its path in the repository and a slash),
+    with head's entries in each: the root and its division folders one level deep, each touched submitter whole;
+    and the touched submitters. None when a submodule is among them (the snapshot follows it into another one).
+    """
+    candidates = sorted(f"{d}/{s}" for d, s in affected.submitters if d in DIVISIONS)
+    calls = [("ls-tree", "-l", "-z", "--end-of-options", commit, "--", top or "."),
+             ("ls-tree", "-l", "-z", "--end-of-options", commit, "--", *(f"{top}{d}/" for d in DIVISIONS))]  # fmt: skip
+    if candidates:
+        calls.append(
+            ("ls-tree", "-l", "-z", "-r", "-t", "--end-of-options", commit, "--", *(top + c for c in candidates))
+        )
+    outputs = repo.run_together(*calls)
+    if any(out is None for out in outputs):
+        return None
+    root, divisions = _entries(outputs[0] or b"", top), _entries(outputs[1] or b"", top)
+    deep = _entries(outputs[2] or b"", top) if candidates else []
+    folders: dict[str, Listing] = {"": {}}
+    for rel, mode, size in root:
+        if "/" not in rel:
+            folders[""][rel] = (mode, size)
+    present = [d for d in DIVISIONS if folders[""].get(d, ("", 0))[0] == "040000"]
+    folders.update({d: {} for d in present})
+    for rel, mode, size in divisions:
+        parent, _, name = rel.rpartition("/")
+        if parent in present:
+            folders[parent][name] = (mode, size)
+    touched = [c for c in candidates if folders.get(c.split("/")[0], {}).get(c.split("/")[1], ("", 0))[0] == "040000"]
+    folders.update({t: {} for t in touched})
+    below = tuple(f"{t}/" for t in touched)
+    for rel, mode, size in deep:
+        if below and rel.startswith(below):  # ``-t`` also lists the folders above what was asked
+            parent, _, name = rel.rpartition("/")
+            folders.setdefault(parent, {})[name] = (mode, size)
+            if mode == "040000":
+                folders.setdefault(rel, {})
+    if any(mode == GITLINK for entries in folders.values() for mode, _ in entries.values()):
+        return None
+    return folders, touched
+
+
+def _entries(out: bytes, top: str) -> list[tuple[str, str, int]]:
+    """``ls-tree -l -z`` records as (path relative to the root, mode, size); entries outside the root dropped."""
+    entries = []
+    for record in filter(None, out.decode("utf-8", "surrogateescape").split("\0")):
+        meta, _, path = record.partition("\t")
+        mode, _kind, _sha, size = meta.split()
+        if path.startswith(top):
+            entries.append((path[len(top) :], mode, int(size) if size.isdigit() else 0))
+    return entries
+
+
+def _files(region: dict[str, Listing]) -> list[tuple[str, str]]:
+    """Every file and link of the region: (path relative to the root, mode)."""
+    return [
+        (f"{folder}/{name}" if folder else name, mode)
+        for folder, entries in region.items()
+        for name, (mode, _) in entries.items()
+        if mode != "040000"
+    ]
+
+
+def _same_entries(root: str, region: dict[str, Listing], allow_git: bool) -> bool:
+    """Each folder holds exactly head's names, each of head's kind, size and executable bit."""
+    for folder, entries in region.items():
+        with os.scandir(os.path.join(root, folder) if folder else root) as listing:
+            found = {entry.name: entry for entry in listing}
+        if not folder and allow_git:
+            found.pop(".git", None)  # the repository itself, at the top of its work tree
+        if found.keys() != entries.keys():
+            return False
+        for name, (mode, size) in entries.items():
+            if not _same_kind(found[name].stat(follow_symlinks=False), mode, size):
+                return False
+    return True
+
+
+def _same_kind(info: os.stat_result, mode: str, size: int) -> bool:
+    if mode == "040000":
+        return stat.S_ISDIR(info.st_mode)
+    if mode == "120000":
+        return stat.S_ISLNK(info.st_mode) and info.st_size == size
+    if mode in ("100644", "100755"):
+        executable = bool(info.st_mode & stat.S_IXUSR)
+        return stat.S_ISREG(info.st_mode) and info.st_size == size and executable == (mode == "100755")
+    return False
+
+
+def _checked_paths(top: str, region: dict[str, Listing]) -> list[str]:
+    """The files whose attributes are asked (links have none that convert)."""
+    return [top + rel for rel, mode in _files(region) if mode != "120000"]
+
+
+def _ask_git(repo: GitRepo, commit: str, top: str, region: dict[str, Listing], touched: list[str]) -> Started | None:
+    """Start git on what only it can tell (None: nothing to ask, only folders, whose kinds are compared here):
+    a difference from ``commit`` (diff-index), an entry it is told to skip (ls-files), a converting attribute.
+    """
+    files = _files(region)
+    # the files of the root and division folders, and the touched submitters whole
+    specs = [top + rel for rel, _ in files if rel.count("/") < 2] + [top + t for t in touched]
+    if not specs:
+        return None
+    paths = _checked_paths(top, region)
+    return repo.start(
+        ("diff-index", "--quiet", "--ignore-submodules=all", "--no-ext-diff", "--no-textconv", "--end-of-options",
+         commit, "--", *specs),
+        ("ls-files", "-v", "-z", "--", *specs),
+        ("check-attr", "-z", "--stdin", *CONVERSIONS),
+        stdin={2: "".join(f"{path}\0" for path in paths).encode("utf-8", "surrogateescape")},
+    )  # fmt: skip
+
+
+def _git_agrees(answers: list[bytes | None], files: int) -> bool:
+    """Git saw no difference, no entry it would not compare, and no converting attribute on any of ``files``."""
+    if len(answers) != 3 or any(answer is None for answer in answers):
+        return False  # a difference (diff-index --quiet exits 1), or git could not say
+    _, flags, attributes = answers
+    if any(not record.startswith(b"H ") for record in filter(None, (flags or b"").split(b"\0"))):
+        return False  # assume-unchanged (h), skip-worktree (S), unmerged (M): git would not compare it
+    values = (attributes or b"").split(b"\0")[2:-1:3]
+    return len(values) == files * len(CONVERSIONS) and all(v in (b"unspecified", b"unset") for v in values)
