@@ -28,9 +28,10 @@ SCRIPT = (
 
 
 def scan(site: Path, cache: Path) -> tuple[list[str], bool]:
-    """(the plugins found, whether the scan ran) in a fresh process with ``site`` on the path."""
+    """(the plugins found, whether the scan ran) in a fresh process with only ``site`` and the checkout on the path
+    (``-S``: the plugins installed beside the test run, such as ``make test``'s subcheck-dice, stay out of it)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO)]), "SUBCHECK_CACHE_DIR": str(cache)}
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, cwd=site,
+    done = subprocess.run([sys.executable, "-S", "-c", SCRIPT], capture_output=True, text=True, env=env, cwd=site,
                           timeout=120, check=True)  # fmt: skip
     names, scanned = json.loads(done.stdout)
     return names, scanned
