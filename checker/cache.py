@@ -164,19 +164,33 @@ def load(key: str) -> Any | None:
     return None
 
 
+def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write a cache entry whole, then rename it into place, so a reader never sees half of one; a folder that
+    cannot be written only costs time. Every cache and memo of the checker writes through here.
+    """
+    target = os.fspath(path)
+    temporary = f"{target}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(temporary, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, target)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+
+
 def store(key: str, output: Any) -> None:
     """Write an entry atomically; a cache that cannot be written only costs time."""
     import pickle
 
-    path = _entry(key)
     try:
         body = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(_MAGIC + hashlib.sha256(body).digest() + body)
-        os.replace(temporary, path)
-    except Exception:  # noqa: BLE001 - unwritable folder, unpicklable value: the run goes on uncached
-        pass
+    except Exception:  # noqa: BLE001 - an unpicklable value: the run goes on uncached
+        return
+    write_atomically(_entry(key), _MAGIC + hashlib.sha256(body).digest() + body)
 
 
 def through_cache(job: Any, rules_data: dict[str, Any], compute: Callable[[], Any]) -> Any:

@@ -306,17 +306,14 @@ def lookup(key: str, root: str) -> tuple[Any | None, Manifest | None, bool]:
 
 def store(key: str, manifest: Manifest, output: Any) -> None:
     """Write an entry atomically; a cache that cannot be written only costs time."""
-    path = _entry(key)
+    from checker.cache import write_atomically
+
     try:
         listed = _pack(manifest)
         body = len(listed).to_bytes(8, "big") + listed + pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as stream:
-            stream.write(_MAGIC + hashlib.sha256(body).digest() + body)
-        os.replace(temporary, path)
-    except Exception:  # noqa: BLE001 - unwritable folder, unpicklable value: the run goes on unstored
-        pass
+    except Exception:  # noqa: BLE001 - an unpicklable value: the run goes on unstored
+        return
+    write_atomically(_entry(key), _MAGIC + hashlib.sha256(body).digest() + body)
 
 
 def _remove(path: str) -> None:

@@ -11,7 +11,6 @@ put there by hand) is no pass: the document is validated again. Off unless a com
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -86,16 +85,6 @@ def remember_pass(name: str | None) -> None:
     """Store a pass (written whole to a temporary file, then renamed: a reader never sees half an entry)."""
     if name is None or not enabled():
         return
-    target = _entry(name)
-    temporary = target.with_name(f".tmp-{os.getpid()}-{name}")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(temporary, "wb") as stream:
-                stream.write(_expected(name))
-            os.replace(temporary, target)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-    except OSError:  # an unwritable cache only costs time
-        pass
+    from checker.cache import write_atomically
+
+    write_atomically(_entry(name), _expected(name))

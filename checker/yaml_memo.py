@@ -11,7 +11,6 @@ on (``ci``: a fresh process per push).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
 import os
@@ -101,17 +100,10 @@ def _plain(value: Any) -> bool:
 def _write(key: str, data: Any) -> None:
     if not isinstance(data, dict) or not _plain(data):
         return
-    target = _entry(key)
+    from checker.cache import write_atomically
+
     try:
         body = marshal.dumps(data)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".tmp-{os.getpid()}-{key}")
-        try:
-            with open(temporary, "wb") as stream:
-                stream.write(_MAGIC + key.encode() + b"\n" + body)
-            os.replace(temporary, target)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-    except (OSError, ValueError):  # an unwritable cache only costs time
-        pass
+    except ValueError:  # not marshallable after all: parsed again next time
+        return
+    write_atomically(_entry(key), _MAGIC + key.encode() + b"\n" + body)

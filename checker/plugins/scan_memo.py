@@ -12,7 +12,6 @@ other than the standard one), there is no memo and the scan runs.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import sys
@@ -79,16 +78,6 @@ def remember_empty(key: str | None) -> None:
     """Store that the scan of this fingerprint found no plugin (written whole, then renamed)."""
     if key is None:
         return
-    target = _entry(key)
-    temporary = target.with_name(f".tmp-{os.getpid()}-{key}")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(temporary, "wb") as stream:
-                stream.write(_MAGIC + key.encode() + b"\n")
-            os.replace(temporary, target)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-    except OSError:  # an unwritable cache only costs time
-        pass
+    from checker.cache import write_atomically
+
+    write_atomically(_entry(key), _MAGIC + key.encode() + b"\n")
