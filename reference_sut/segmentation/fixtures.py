@@ -33,10 +33,9 @@ from ..fixtures.layout import (
     system_description,
     write_json,
 )
-from ..fixtures.scenario import MAX_AUDIT_ATTEMPTS, PERF_FILES, copy_files, install_test01, metric
+from ..fixtures.scenario import MAX_AUDIT_ATTEMPTS, PERF_FILES, copy_files, install_test01, launch_fresh, metric
 from ..harness import RunSpec
 from ..loadgen_conf import embedded_mlperf_conf, write_user_conf
-from ..run import launch
 from ..truncation import VIEWABLE_SIZE, append_hash, truncated_text
 from . import BENCHMARK
 from .accuracy import compute
@@ -76,17 +75,9 @@ def scenario_dir(tree: Path, scenario: str) -> Path:
 
 def run(scenario: str, mode: str, conf: Path, out: Path, bias: dict[str, float], audit: str | None = None) -> Path:
     """One real LoadGen test of the segmentation SUT in its own process; returns the raw log folder."""
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    audit_path = None
-    if audit is not None:
-        audit_path = out.parent / f"{out.name}.audit.config"
-        audit_path.write_text(audit)
     spec = RunSpec(scenario=scenario, mode=mode, user_conf=str(conf), log_dir=str(out), model=BENCHMARK,
                    class_bias=dict(bias))  # fmt: skip
-    launch(spec, audit_config=audit_path)
-    return out
+    return launch_fresh(spec, audit)
 
 
 def calibrate(work: Path) -> int:
