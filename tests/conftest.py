@@ -73,3 +73,14 @@ def check_demo_json(root: Path, *extra: str) -> tuple[int, dict]:
     result = CliRunner().invoke(main, argv)
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def sample_1_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """MLCommons' ``directory_structure_samples/sample_1`` written out of the mirror, once per test module."""
+    from checker.differential.mirror import sample_1
+
+    tree = sample_1(tmp_path_factory.mktemp("official") / "sample_1")
+    if tree is None:
+        pytest.skip("the mlcommons/inference mirror is not on this machine (INFERENCE_GITDIR)")
+    return tree

@@ -13,7 +13,7 @@ import pytest
 from checker.differential import tools
 from checker.differential.__main__ import TargetError, main, targets
 from checker.differential.compare import SUBCHECK, WHOLE_TREE, Explanation, compare, load_explanations, summary
-from checker.differential.mirror import git_dir, sample_1
+from checker.differential.mirror import git_dir
 from checker.differential.tools import ToolRun, Verdict, applicable, crash_line, read_summary_csv
 from tests.conftest import require_data
 
@@ -227,14 +227,6 @@ def test_the_checker_never_imports_the_differential_package() -> None:
         assert "checker.differential" not in path.read_text(encoding="utf-8"), path
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tree = sample_1(tmp_path_factory.mktemp("official") / "sample_1")
-    if tree is None:
-        pytest.skip("the mlcommons/inference mirror is not on this machine (INFERENCE_GITDIR)")
-    return tree
-
-
 @pytest.mark.parametrize(
     ("version", "crash"),
     [
@@ -243,16 +235,16 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("v5.1", "FileNotFoundError"),
     ],
 )
-def test_official_head_crashes_on_sample_1(sample: Path, tmp_path: Path, version: str, crash: str) -> None:
+def test_official_head_crashes_on_sample_1(sample_1_tree: Path, tmp_path: Path, version: str, crash: str) -> None:
     """The official HEAD checker stops with a traceback on the official sample; subcheck's table explains each."""
     if not git_dir().is_dir():
         pytest.skip("no mlcommons/inference mirror")
     head = next(t for t in tools.TOOLS if t.name == "official-HEAD")
-    run = head.run(sample, version, tmp_path)
+    run = head.run(sample_1_tree, version, tmp_path)
     assert run.status == "crashed" and run.note.startswith(crash), run.note
     if version == "v5.1":
         assert "measurements" in run.note  # the split layout's folder, which a merged tree does not have
-    subcheck = tools.run_subcheck(sample, version, "inference", jobs=1)
+    subcheck = tools.run_subcheck(sample_1_tree, version, "inference", jobs=1)
     result = compare("sample_1", version, "inference", {SUBCHECK: subcheck, "official-HEAD": run}, load_explanations())
     assert [d.kind for d in result.differences] == ["crash"] and result.unexplained == []
     assert all(not v.accepted for v in subcheck.verdicts.values()) and len(subcheck.verdicts) == 22

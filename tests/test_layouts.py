@@ -14,7 +14,6 @@ import pytest
 
 from checker import ruleset
 from checker.context import clear_caches
-from checker.differential.mirror import sample_1
 from checker.discovery import discover
 from checker.engine import run_checks
 from checker.findings import Finding
@@ -149,17 +148,9 @@ SAMPLE_1_VERDICTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tree = sample_1(tmp_path_factory.mktemp("official") / "sample_1")
-    if tree is None:
-        pytest.skip("the mlcommons/inference mirror is not on this machine (INFERENCE_GITDIR)")
-    return tree
-
-
 @pytest.mark.parametrize("version", ["v4.1", "v5.0", "v5.1", "v6.0", "v6.1"])
-def test_sample_1_layout_is_one_finding_per_submitter(sample: Path, version: str) -> None:
-    result = report(sample, version=version)
+def test_sample_1_layout_is_one_finding_per_submitter(sample_1_tree: Path, version: str) -> None:
+    result = report(sample_1_tree, version=version)
     layout = [(f.path, f.expected, f.found) for f in result.findings if f.code == "ST019"]
     if version in ("v6.0", "v6.1"):
         assert layout == []
@@ -170,6 +161,6 @@ def test_sample_1_layout_is_one_finding_per_submitter(sample: Path, version: str
 
 
 @pytest.mark.parametrize("version", sorted(SAMPLE_1_VERDICTS))
-def test_sample_1_verdicts_per_round(sample: Path, version: str) -> None:
-    result = report(sample, version=version)
+def test_sample_1_verdicts_per_round(sample_1_tree: Path, version: str) -> None:
+    result = report(sample_1_tree, version=version)
     assert dict(Counter(f.code for f in result.findings)) == SAMPLE_1_VERDICTS[version]
