@@ -179,6 +179,9 @@ def reproduce(
         return cannot_reproduce(base, f"the {benchmark} SUT runs on numpy only: leave out --backend and --onnx-model")
     if scenario not in SCENARIOS:
         return cannot_reproduce(base, f"the claimed log's effective_scenario {scenario!r} is not a LoadGen scenario")
+    key = demo_round(benchmark).result_key(benchmark, scenario) or "the table's metric"
+    if num(log.get(key)) is None:  # nothing to compare a re-run with: never "reproduced"
+        return cannot_reproduce(base, f"the claimed log has no usable {key} (the results table's metric)")
     claimed_acc = claimed_metric(result_dir, benchmark)
     if claimed_acc is None:
         name = next(iter(demo_round(benchmark)["models"][benchmark]["metrics"]))
@@ -241,7 +244,11 @@ def judged(
     failed = [it for it in items if not it["informational"] and it["verdict"] == "miss"]
     broken = [c for c in checks if not c["ok"]]
     unsure = [it for it in items if not it["informational"] and it["verdict"] == "inconclusive"]
+    unjudged = [it["name"] for it in items if not it["informational"] and it["verdict"] is None]
     status = "not_reproduced" if failed or broken else ("inconclusive" if unsure else "reproduced")
+    if status == "reproduced" and unjudged:  # a row without a verdict (the re-run logged no value) is no pass
+        status = "cannot_reproduce"
+        base = {**base, "reason": f"no verdict for {', '.join(unjudged)}: the re-run's logs lack the value"}
     return {
         **base,
         "status": status,

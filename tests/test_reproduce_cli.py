@@ -149,6 +149,29 @@ def test_missing_claimed_accuracy_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "no claimed accuracy" in out, out
 
 
+@pytest.mark.parametrize(
+    ("scenario", "key", "damage"),
+    [
+        ("SingleStream", "early_stopping_latency_ss", None),
+        ("Offline", "result_samples_per_second", "inf"),
+        ("MultiStream", "early_stopping_latency_ms", "fast"),
+    ],
+)
+def test_a_claim_without_its_table_metric_is_never_reproduced(
+    tmp_path: Path, scenario: str, key: str, damage: str | None
+) -> None:
+    """Nothing to compare a re-run with (the key gone, or a value that is no finite number): exit 2, not a pass."""
+    pytest.importorskip("mlperf_loadgen")
+    result = _copy(tmp_path, scenario)
+    if damage is None:
+        drop_record(result / DETAIL, key)
+    else:
+        set_record(result / DETAIL, key, damage)
+    code, out = _invoke(str(result))
+    assert code == 2 and "Traceback" not in out, out
+    assert f"the claimed log has no usable {key} (the results table's metric)" in out
+
+
 def test_a_pace_no_rerun_could_keep_exit_2(tmp_path: Path) -> None:
     """A tampered sut_name cannot make the re-run sleep for hours, nor pass as unpaced."""
     pytest.importorskip("mlperf_loadgen")
