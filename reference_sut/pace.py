@@ -14,7 +14,11 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+Run = TypeVar("Run")
 
 #: a sleep on a busy VM overshoots by up to hundreds of microseconds, which set MultiStream's p99 apart by
 #: 12 % between runs: sleep only through longer waits (Offline batches), spin the last 2 ms
@@ -71,6 +75,23 @@ class Pace:
 #: 30 % is beyond the pace unless the claim itself was slowed by a quarter; Server's 1,000 queries/s keep the
 #: SUT 45 % busy, so its queue stays short
 DEFAULT_PACE = Pace(400.0, 50.0)
+
+
+def until_quiet(
+    make: Callable[[int], Run], slowdown: Callable[[Run], float | None], wanted: int
+) -> tuple[list[Run], int]:
+    """Runs ``make(0)``, ``make(1)``, ... until ``wanted`` of them are not slowed past BUSY_SLOWDOWN (``slowdown``:
+    None for a run the pace sets no bound on), at most PATIENCE times ``wanted``. Returns the quiet runs, or every
+    run when too few were quiet, and how many runs were made. The fixture generator and ``reproduce`` both wait so.
+    """
+    made: list[Run] = []
+    quiet: list[Run] = []
+    while len(quiet) < wanted and len(made) < PATIENCE * wanted:
+        run = make(len(made))
+        made.append(run)
+        if (slowdown(run) or 1.0) <= BUSY_SLOWDOWN:
+            quiet.append(run)
+    return (quiet if len(quiet) >= wanted else made), len(made)
 
 
 def pace_in_sut_name(name: object) -> Pace | None:

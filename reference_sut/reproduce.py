@@ -26,7 +26,7 @@ from .hardware import hardware_view, load_average, usable_cpus
 from .harness import CHUNK, RunSpec
 from .judge import LATENCY_SCENARIOS, consistency, num, pace_slowdown, primary_stats, schedule_match, within_pace
 from .loadgen_conf import write_user_conf
-from .pace import BUSY_SLOWDOWN, PATIENCE, Pace, pace_in_sut_name
+from .pace import Pace, pace_in_sut_name, until_quiet
 from .preflight import DETAIL, result_problem
 from .repro_items import accuracy_item, latency_items, primary_item, validity_item
 from .repro_metric import DEMO_RULES, claimed_metric, demo_round, measured_metric
@@ -117,16 +117,12 @@ def _runs(
         )
         return launch(spec)
 
-    logs: list[dict[str, Any]] = []
-    quiet: list[dict[str, Any]] = []
-    while len(quiet) < repeat and len(logs) < PATIENCE * repeat:  # a run slowed by other work is made again
-        info = one("PerformanceOnly", f"perf{len(logs)}")
-        log = {**parse_detail_log(work / f"perf{len(logs)}" / "mlperf_log_detail.txt").values, "_info": info}
-        logs.append(log)
-        if (pace_slowdown(log, pace, CHUNK) or 1.0) <= BUSY_SLOWDOWN:
-            quiet.append(log)
-    runs = quiet if len(quiet) >= repeat else logs
-    info = {**one("AccuracyOnly", "acc"), "slowed_runs_made_again": len(logs) - len(runs)}
+    def perf(index: int) -> dict[str, Any]:
+        info = one("PerformanceOnly", f"perf{index}")
+        return {**parse_detail_log(work / f"perf{index}" / "mlperf_log_detail.txt").values, "_info": info}
+
+    runs, made = until_quiet(perf, lambda log: pace_slowdown(log, pace, CHUNK), repeat)
+    info = {**one("AccuracyOnly", "acc"), "slowed_runs_made_again": made - len(runs)}
     return runs, work / "acc" / "mlperf_log_accuracy.json", info, tmp
 
 

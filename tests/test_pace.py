@@ -106,3 +106,16 @@ def test_slowdown_against_the_pace() -> None:
     assert pace_slowdown({"effective_scenario": "Server"}, DEFAULT_PACE, 4096) is None
     assert pace_slowdown({**single, "early_stopping_latency_ss": 517_500}, None, 4096) is None
     assert pace_slowdown({**single, "early_stopping_latency_ss": 0}, DEFAULT_PACE, 4096) is None
+
+
+def test_until_quiet_remakes_slowed_runs_within_its_patience() -> None:
+    """The one loop the generator and reproduce wait with: slowed runs made again, at most 3x the runs wanted."""
+    from reference_sut.pace import until_quiet
+
+    slowdowns = [2.0, 1.0, 1.5, 1.1, 1.0]
+    chosen, made = until_quiet(lambda index: index, lambda index: slowdowns[index], 3)
+    assert (chosen, made) == ([1, 3, 4], 5)
+    chosen, made = until_quiet(lambda index: index, lambda index: 2.0, 2)  # always busy: every run, 6 made
+    assert (chosen, made) == ([0, 1, 2, 3, 4, 5], 6)
+    chosen, made = until_quiet(lambda index: index, lambda index: None, 2)  # no bound (Server, unpaced)
+    assert (chosen, made) == ([0, 1], 2)
