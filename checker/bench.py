@@ -30,6 +30,14 @@ OFFICIAL_TAGS = {"v4.1": "v4.1", "v5.0": "v5.0.1", "v5.1": "v5.1.1"}  # the chec
 OFFICIAL_ARGS = {"v5.0": ["--skip-extra-files-in-root-check"], "v5.1": ["--skip-extra-files-in-root-check"]}
 
 
+def _child_env() -> dict[str, str]:
+    """The environment of both tools' runs, with bytecode caching on: as installed, each tool imports its modules
+    from ``__pycache__``; a sandbox that sets PYTHONDONTWRITEBYTECODE would have both recompile every module on
+    every run, which measures the compiler, not the checker.
+    """
+    return {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _measure_child(args: argparse.Namespace) -> None:
     """Run one check in this process and print its figures as JSON (called in a fresh interpreter)."""
     from checker.engine import run_checks
@@ -54,7 +62,8 @@ def subcheck_run(tree: Path, version: str, suite: str, jobs: int) -> dict[str, f
     """One check of ``tree`` in a fresh interpreter; ``process_wall_s`` includes its start-up."""
     command = [sys.executable, "-m", "checker.bench", "--child", "--suite", suite, "--version", version]
     started = time.perf_counter()
-    done = subprocess.run([*command, "--jobs", str(jobs), str(tree)], capture_output=True, text=True, cwd=REPO)
+    argv = [*command, "--jobs", str(jobs), str(tree)]
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, env=_child_env())
     if done.returncode:
         raise SystemExit(f"subcheck failed on {tree}:\n{done.stderr[-2000:]}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
@@ -72,6 +81,8 @@ def official_checker(version: str, workdir: Path) -> Path | None:
     if not dest.exists():
         command = [sys.executable, str(EXTRACT), str(git_dir), tag, str(dest), "tools/submission"]
         subprocess.run(command, check=True, capture_output=True)
+        compile_all = [sys.executable, "-m", "compileall", "-q", str(dest / "tools" / "submission")]
+        subprocess.run(compile_all, capture_output=True, env=_child_env())  # its __pycache__, as ours has one
     return dest / "tools" / "submission"
 
 
@@ -86,7 +97,8 @@ def official_run(folder: Path, tree: Path, version: str, workdir: Path) -> dict[
     table.unlink(missing_ok=True)
     argv = ["python3", "submission_checker.py", "--input", str(tree.resolve()), "--version", version]
     argv += ["--csv", str(table), *OFFICIAL_ARGS.get(version, [])]
-    out = subprocess.run([sys.executable, "-c", code, *argv], cwd=folder, capture_output=True, text=True, check=True)
+    command = [sys.executable, "-c", code, *argv]
+    out = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=True, env=_child_env())
     wall, peak = map(float, out.stdout.split())
     if not table.exists():  # it stopped before writing its table: a time that measures nothing
         raise SystemExit(f"the official {version} checker did not finish on {tree}")

@@ -19,6 +19,8 @@ from checker.commandline import (
     emit,
     fail,
     plugins_requested,
+    render_key,
+    rendered,
     resolve_root,
     selection,
     shared_options,
@@ -132,7 +134,11 @@ def check(
     key = None if no_cache or plugins_requested() else run_key(str(root), asked)
     stored, manifest, walked = lookup(key, str(root)) if key else (None, None, True)
     if stored is not None:  # the tree is as it was when this report was made: nothing to read or judge again
-        report, evidence = stored
+        written = stored.renders.get(render_key(fmt, output, waivers, given["evidence"]) or "")
+        if written is not None:  # and this very report was written before: write it again
+            sys.stdout.write(written[1])
+            sys.exit(written[0])
+        report, evidence = stored.output()
         chosen = selection(select, ignore, (report.suite,)) if waivers is not None else None
         _finish(report, given["evidence"] or evidence, waivers, chosen, fmt, output)
     if not walked:  # taken before anything is read: a later change will show
@@ -163,8 +169,16 @@ def check(
     )
     if sys.stderr.isatty():
         click.echo(f"({time.perf_counter() - started:.2f} s)", err=True)
+    shape = render_key(fmt, output, waivers, given["evidence"]) if key and manifest else None
+    renders: dict[str, tuple[int, str]] = {}
+    if shape is not None:  # written once: stored for the next run over this tree, and written out now
+        report.evidence = given["evidence"] or evidence
+        renders[shape] = (report.exit_code, rendered(report, fmt))
     if key and manifest:
-        _remember(key, manifest, report, evidence, rules_file)
+        _remember(key, manifest, report, evidence, rules_file, renders)
+    if shape is not None:
+        sys.stdout.write(renders[shape][1])
+        sys.exit(renders[shape][0])
     _finish(report, given["evidence"] or evidence, waivers, chosen, fmt, output)
 
 
@@ -176,7 +190,9 @@ def _finish(report: Any, evidence: str, waivers: Path | None, chosen: Any, fmt: 
     sys.exit(report.exit_code)
 
 
-def _remember(key: str, manifest: Any, report: Any, evidence: str, rules_file: Path | None) -> None:
+def _remember(
+    key: str, manifest: Any, report: Any, evidence: str, rules_file: Path | None, renders: dict[str, tuple[int, str]]
+) -> None:
     """Store the report of this run for the next one over the same tree (:mod:`checker.recheck`): with the status
     of the rule file it used and of the plugins that judged; not at all when a plugin failed to load.
     """
@@ -196,7 +212,7 @@ def _remember(key: str, manifest: Any, report: Any, evidence: str, rules_file: P
 
         codes = {finding.code for finding in report.findings}
         summaries = {code: REGISTRY[code].summary for code in codes if code in REGISTRY}
-        store(key, manifest, (replace(report, summaries=summaries), evidence))
+        store(key, manifest, (replace(report, summaries=summaries), evidence), renders)
 
 
 def _is_training(path: Path) -> bool:

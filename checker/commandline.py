@@ -122,6 +122,30 @@ def emit(report: Any, fmt: str, output: Path | None) -> None:
     click.echo(verdict_line(report), err=True)
 
 
+def render_key(fmt: str, output: Path | None, waivers: Path | None, evidence: str | None) -> str | None:
+    """Everything that shapes a report written to standard output, as a key to store the writing under
+    (:mod:`checker.recheck`); None when it must be written afresh: to a file, with waivers (a file whose content
+    no key holds), in a plugin's format, or as ``github``, which also writes the step summary.
+    """
+    if output is not None or waivers is not None or fmt not in BUILT_IN_FORMATS or fmt == "github":
+        return None
+    from checker.reporters.view import width_for
+
+    return repr((fmt, view_settings(), width_for(sys.stdout), evidence))
+
+
+def rendered(report: Any, fmt: str) -> str:
+    """``report`` in format ``fmt`` exactly as :func:`emit` writes it to standard output."""
+    from io import StringIO
+
+    from checker.reporters import write_report
+
+    settings = view_settings()
+    buffer = StringIO()
+    write_report(settings.visible(report), fmt, buffer, settings.view(sys.stdout))
+    return buffer.getvalue()
+
+
 def make_folder(output: Path) -> None:
     """Create the folder ``output`` goes into; exit 2 when a file stands in the way or it cannot be made."""
     try:

@@ -15,6 +15,10 @@ and the tree is then not stored at all: an entry changed less than :data:`SETTLE
 taken (a file system's clock ticks coarsely, so a later write in the same tick could keep the same time), and an
 entry a walk of the tree cannot vouch for: a symbolic link resolving outside the tree, a FIFO, socket or device.
 Entries are stored checksummed outside the checked tree; a damaged one is deleted and rebuilt, never trusted.
+
+An entry also keeps the report as it was written (text, JSON...), with its exit code, keyed by everything that
+shapes the writing (format, view, width, evidence): a re-run asking for the same writes those characters again
+without loading the report. Waivers, ``--output`` and reporters with side effects are always written afresh.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import time
 from array import array
 from typing import Any
 
-FORMAT = 1  # bump when what is stored changes shape
+FORMAT = 2  # bump when what is stored changes shape
 SETTLE_NS = 2_000_000_000  # younger entries are not trusted to show a later change by their times alone
 ENTRY_LIMIT = 1 << 31
 _MAGIC = b"subcheck-recheck\n"
@@ -273,11 +277,24 @@ def _files_changed(
     return top, names, infos, []
 
 
+class Stored:
+    """A hit: the reports written before (``renders``: render key -> exit code and text) and the stored output
+    (report and evidence), unpickled only when asked for.
+    """
+
+    def __init__(self, renders: dict[str, tuple[int, str]], pickled: memoryview) -> None:
+        self.renders = renders
+        self._pickled = pickled
+
+    def output(self) -> Any:
+        return pickle.loads(self._pickled)  # noqa: S301 - our own entry, checksummed
+
+
 def _entry(key: str) -> str:
     return os.path.join(_cache_dir(), f"recheck-v{FORMAT}", key[:2], f"{key}.bin")
 
 
-def lookup(key: str, root: str) -> tuple[Any | None, Manifest | None, bool]:
+def lookup(key: str, root: str) -> tuple[Stored | None, Manifest | None, bool]:
     """The stored output of this key when the tree is unchanged. Else None, and when a good entry of an earlier
     state of the tree made it cheap, this run's manifest and True (None and True: the tree cannot be trusted now;
     do not walk it again). A damaged entry is removed.
@@ -297,20 +314,26 @@ def lookup(key: str, root: str) -> tuple[Any | None, Manifest | None, bool]:
             same, manifest, walked = compare(root, marshal.loads(body[8 : 8 + size]))
             if not same:
                 return None, manifest, walked  # a good entry of an earlier state of the tree: replaced after the run
-            return pickle.loads(body[8 + size :]), None, True  # noqa: S301 - our own entry, checksummed
+            at = 8 + size
+            rendered = int.from_bytes(body[at : at + 8], "big")
+            renders = marshal.loads(body[at + 8 : at + 8 + rendered])
+            if not isinstance(renders, dict):
+                raise ValueError("renders")
+            return Stored(renders, body[at + 8 + rendered :]), None, True
         except Exception:  # noqa: BLE001 - any damage means: check again
             pass
     _remove(path)
     return None, None, False
 
 
-def store(key: str, manifest: Manifest, output: Any) -> None:
+def store(key: str, manifest: Manifest, output: Any, renders: dict[str, tuple[int, str]]) -> None:
     """Write an entry atomically; a cache that cannot be written only costs time."""
     from checker.cache import write_atomically
 
     try:
-        listed = _pack(manifest)
-        body = len(listed).to_bytes(8, "big") + listed + pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
+        listed, written = _pack(manifest), marshal.dumps(renders)
+        body = len(listed).to_bytes(8, "big") + listed + len(written).to_bytes(8, "big") + written
+        body += pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - an unpicklable value: the run goes on unstored
         return
     write_atomically(_entry(key), _MAGIC + hashlib.sha256(body).digest() + body)

@@ -164,7 +164,7 @@ def test_a_served_run_imports_neither_the_engine_nor_jsonschema(demo_tree: Path,
         f"try: main(['check', {str(demo_tree)!r}, '--rules', {DEMO_RULES!r}, '--format', 'json'])\n"
         "except SystemExit: pass\n"
         "heavy = ('checker.engine', 'jsonschema', 'yaml', 'concurrent.futures', 'pandas',"
-        " 'checker.plugins.discovery')\n"
+        " 'checker.plugins.discovery', 'checker.reporters.json_report', 'checker.report')\n"
         "print(json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)\n"
     )
     env = {**os.environ, "SUBCHECK_CACHE_DIR": str(cache)}
@@ -227,6 +227,39 @@ def test_the_text_report_of_a_served_run_is_that_of_a_full_check(
     served = CliRunner().invoke(main, argv)
     assert len(checks) == 2 and fresh.exit_code == served.exit_code == 1
     assert served.output == stored.output == fresh.output and "PE003" in fresh.output
+
+
+def test_a_served_run_writes_the_stored_report_and_any_other_shape_afresh(
+    demo_tree: Path, cache: Path, settled: None, checks: list[str], tmp_path: Path
+) -> None:
+    """The report written by the stored run is written again as it was; another format, view, waivers or
+    ``--output`` is written from the stored report, with the exit code of a full check each time.
+    """
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    log = demo_tree / LOG
+    log.write_bytes(
+        log.read_bytes().replace(b'"result_validity", "value": "VALID"', b'"result_validity", "value": "XALID"')
+    )
+    argv = ["check", str(demo_tree), "--rules", DEMO_RULES, "-j", "1"]
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "waivers:\n  - code: PE003\n    path: closed/SubcheckDemo\n    reason: test\n    approved_by: lead\n"
+    )
+    shapes = [[], ["--format", "json"], ["-q"], ["--min-severity", "error"], ["--waivers", str(waivers)]]
+    fresh = {i: CliRunner().invoke(main, [*argv, *shape, "--no-cache"]) for i, shape in enumerate(shapes)}
+    CliRunner().invoke(main, argv)  # stores the text report
+    assert len(checks) == len(shapes) + 1
+    for i, shape in enumerate(shapes):
+        served = CliRunner().invoke(main, [*argv, *shape])
+        assert (served.exit_code, served.output) == (fresh[i].exit_code, fresh[i].output), shape
+    assert len(checks) == len(shapes) + 1  # none of them checked again
+    assert fresh[0].exit_code == 1 and "PE003" in fresh[0].output
+    written = tmp_path / "out" / "report.json"
+    served = CliRunner().invoke(main, [*argv, "--format", "json", "--output", str(written)])
+    assert served.exit_code == 1 and json.loads(written.read_text()) == json.loads(fresh[1].output)
 
 
 @pytest.mark.parametrize("change", ["none", "edit", "add-deep", "remove", "rename-folder", "new-folder-tree"])
