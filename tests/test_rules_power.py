@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.context import ResultContext, RunOptions
 from checker.discovery import discover
@@ -114,3 +116,27 @@ def test_power_row_carries_the_power_metric(untether: Path, scenario: str, units
     assert performance["Result"] == primary_metric(ctx).value  # type: ignore[union-attr]
     assert (energy["Result"], energy["Units"]) == (power.value, units)
     assert 100 < power.value < 2000  # an R760 with accelerator cards draws hundreds of watts
+
+
+_STAMP_CHARS = "0123456789-:. T+_x\u0662\uff18"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_STAMP_CHARS, min_size=19, max_size=26), st.sampled_from([0, 2, 5, 10, 13, 16, 19]))
+def test_the_fast_stamp_parse_is_the_general_one(noise: str, keep: int) -> None:
+    """The C fast path of PTD/LoadGen stamps never reads a stamp otherwise than the general parse does."""
+    from checker.metrics import _parse_time, _parse_time_general
+
+    text = "07-15-2024 23:37:18.249"[:keep] + noise[keep:]
+    assert _parse_time(text) == _parse_time_general(text.strip())
+
+
+def test_a_ptd_log_without_errors_is_quiet_and_one_with_an_error_is_not(untether: Path) -> None:
+    ptd = untether / OFFLINE / "power" / "ptd_logs.txt"
+    lines = [line for line in ptd.read_text().splitlines() if ": ERROR" not in line]
+    ptd.write_text("\n".join(lines) + "\n")
+    assert [f for f in found(untether, "PO003") if f.path.startswith(OFFLINE)] == []
+    lines.insert(len(lines) - 1, "07-25-2024 11:30:00.000: ERROR: Lost connection")
+    ptd.write_text("\n".join(lines) + "\n")
+    hits = [f for f in found(untether, "PO003") if f.path.startswith(OFFLINE)]
+    assert [(f.line, f.found, f.fails) for f in hits] == [(len(lines) - 1, "Lost connection", True)]

@@ -143,16 +143,16 @@ def ptd_log_error(ctx: ResultContext) -> Iterator[Problem]:
     text = read_text(path, limit_for(ctx.rules, "power_log"))
     if not text.ok:
         return
+    if ": ERROR" not in text.text:
+        return
     settings = ctx.rules.get("power_ptd", {})
     lines = text.text.splitlines()
     window = _ranging_window(lines, settings.get("ranging_mark_suffix", "_ranging"))
     prefixes = tuple(settings.get("ranging_error_prefixes", []))
     mild = set(settings.get("warning_only_errors", []))
     reported: set[tuple[str, bool]] = set()
-    for number, line in enumerate(lines):
+    for number, line in [(number, line) for number, line in enumerate(lines) if ": ERROR" in line]:
         at = line.find(": ERROR")
-        if at < 0:
-            continue
         message = line[at + len(": ERROR") :].lstrip(": ").strip()
         ranging = window is not None and window[0] <= number <= window[1]
         if ranging and message.startswith(prefixes):
