@@ -23,6 +23,7 @@ from checker import schema_memo
 from checker.findings import Finding, Problem, Severity
 from checker.options import RunOptions
 from checker.parsers.memo import forget_parsed_files
+from checker.prefetch import ReadAhead
 from checker.registry import REGISTRY, RESULT_SCOPES, Rule, load_all, load_suite
 from checker.report import Report  # noqa: F401 (re-exported: where every command finds it)
 from checker.rounds import Round
@@ -201,6 +202,22 @@ def _check_submitter(job: Job) -> WorkerOutput:
     rules = Round.load(job.suite, job.version, job.rules_path)
     schema_memo.remember_passes(job.options.remember)
     forget_parsed_files()  # a worker may have checked an earlier version of the tree
+    ahead = ReadAhead(read_ahead_folders(suite, job))
+    try:
+        return _judge_units(suite, rules, job)
+    finally:
+        ahead.stop()
+
+
+def read_ahead_folders(suite: Any, job: Job) -> list[str]:
+    """The folders whose files a job reads, in the order it reads them (the suite's, else the submitter's)."""
+    if hasattr(suite, "read_ahead"):
+        return [str(folder) for folder in suite.read_ahead(job.unit, job.focus)]
+    where = getattr(job.unit, "path", None)
+    return [str(where)] if where is not None and job.focus.results is None else []
+
+
+def _judge_units(suite: Any, rules: Round, job: Job) -> WorkerOutput:
     findings: list[Finding] = []
     results: list[dict[str, Any]] = []
     for unit in suite.units(rules, job.unit, job.options, job.focus):

@@ -62,6 +62,14 @@ class InferenceSuite:
                 continue
             yield Unit("result", result.rel, ResultContext(rules, result, options), depends, stub=stub)
 
+    def read_ahead(self, submitter: SubmitterUnit, focus: Focus) -> list[Path]:
+        """Each result's folders in the order they are judged, then the rest of the submitter's folder."""
+        folders: list[Path] = [submitter.path / "systems"] if focus.submitter else []
+        for result in submitter.results:
+            if focus.results is None or result.rel in focus.results:
+                folders += [result.result_dir, result.compliance_dir, result.measurements_dir]
+        return [*folders, submitter.path] if focus.submitter else folders
+
     def rows(self, unit: Unit) -> list[dict[str, Any]]:
         if unit.scope == "endpoints-result":
             return endpoints_row(unit.ctx)

@@ -1,0 +1,66 @@
+"""Reading ahead (checker.prefetch) is a hint only: it finds every regular file of a job once, never follows a link
+out of it, never blocks on a FIFO, starts no thread on a warm tree, and does not change what a check decides.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+import checker.prefetch as prefetch
+from checker.prefetch import ReadAhead
+
+from .conftest import check_demo_json
+
+
+def _tree(root: Path) -> dict[str, Path]:
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "c").mkdir()
+    files = {"one": root / "a" / "one.txt", "two": root / "a" / "b" / "two.txt", "three": root / "c" / "three.txt"}
+    for path in files.values():
+        path.write_text("x" * 100)
+    outside = root.parent / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not ours")
+    (root / "a" / "link").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(root / "c" / "pipe")
+    return files
+
+
+def test_every_regular_file_once_in_folder_order_no_links_no_fifos(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    files = _tree(root)
+    listed = list(prefetch._regular_files([str(root / "c"), str(root), str(root / "a")], threading.Event()))
+    assert listed[0] == str(files["three"])  # the first folder first
+    assert sorted(listed) == sorted(str(p) for p in files.values())  # each once, no link target, no FIFO
+
+
+def test_a_warm_tree_starts_no_thread_and_a_cold_one_is_hinted_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "tree"
+    files = _tree(root)
+    assert ReadAhead([str(root)]).threads == []  # just written: in the page cache
+    hinted: list[str] = []
+    monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
+    monkeypatch.setattr(prefetch, "_hint", hinted.append)
+    ahead = ReadAhead([str(root)])
+    for thread in ahead.threads:
+        thread.join(timeout=30)
+    assert ahead.threads and not any(thread.is_alive() for thread in ahead.threads)
+    assert sorted(hinted) == sorted(str(p) for p in files.values())
+
+
+def test_a_missing_or_unlistable_folder_is_no_error(tmp_path: Path) -> None:
+    assert list(prefetch._regular_files([str(tmp_path / "gone")], threading.Event())) == []
+    assert prefetch._would_wait(str(tmp_path / "gone")) is None
+    prefetch._hint(str(tmp_path / "gone"))
+
+
+def test_reading_ahead_changes_no_verdict(demo_tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = check_demo_json(demo_tree, "--no-cache")
+    monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
+    assert check_demo_json(demo_tree, "--no-cache") == plain
