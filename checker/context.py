@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from checker.discovery import ResultUnit, SubmitterUnit, Tree
 from checker.numbers import as_float, as_int  # noqa: F401  (the one converter; rules import them from here)
@@ -64,9 +63,11 @@ class TreeContext(BaseContext):
         self.tree = tree
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One file or folder met while walking a submitter tree (paths relative to the checked root)."""
+class Entry(NamedTuple):
+    """One file or folder met while walking a submitter tree (paths relative to the checked root).
+
+    A named tuple, not a dataclass: a whole round's walk makes about 50,000 of them.
+    """
 
     rel: str
     name: str
@@ -76,6 +77,14 @@ class Entry:
     empty: bool = False
     mode: int | None = None  # st_mode of what the entry resolves to (files), from the walk's one stat
     is_link: bool = False  # a symbolic link (from the directory listing, no extra system call)
+    below: tuple[str, ...] = ()  # the path's parts below ``<division>/<submitter>``
+
+
+class Walk(NamedTuple):
+    """A submitter's one walk: its entries, and the folders the walk itself proved listable and searchable."""
+
+    entries: list[Entry]
+    usable_folders: frozenset[str]
 
 
 class SubmitterContext(BaseContext):
@@ -87,36 +96,57 @@ class SubmitterContext(BaseContext):
     def path(self) -> Path:
         return self.unit.path
 
-    @cached_property
+    @property
     def entries(self) -> list[Entry]:
         """Every entry under the submitter, walked once with ``os.scandir`` for all tree-shape rules."""
-        found: list[Entry] = []
-        prefix = len(str(self.root)) + 1
-        stack = [str(self.path)]
-        while stack:
-            folder = stack.pop()
-            try:
-                with os.scandir(folder) as listing:
-                    items = list(listing)
-            except OSError:
+        return self.walk.entries
+
+    @cached_property
+    def walk(self) -> Walk:
+        return walk_submitter(str(self.root), str(self.path))
+
+
+def walk_submitter(root: str, top: str) -> Walk:
+    """Every entry under ``top``: one ``scandir`` per folder, one ``stat`` per file, none per folder.
+
+    A folder is *usable* (what ST017 would otherwise ask the kernel with a ``stat`` and an ``access``) when the
+    walk listed it and reached through it: a file in it was ``stat``-ed or a subfolder in it listed. Symbolic
+    links are never followed into, so a link loop costs one failed ``stat``.
+    """
+    found: list[Entry] = []
+    listed: set[str] = set()
+    searched: set[str] = set()
+    prefix = len(root) + 1
+    stack: list[tuple[str, tuple[str, ...], str | None]] = [(top, (), None)]
+    while stack:
+        folder, below, parent = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                items = list(listing)
+        except OSError:
+            continue
+        rel_folder = folder[prefix:]
+        listed.add(rel_folder)
+        if parent is not None:
+            searched.add(parent)
+        if not items and below:
+            found.append(Entry(rel_folder, below[-1], True, empty=True, below=below))
+        for item in items:
+            name = item.name
+            rel = item.path[prefix:]
+            here = (*below, name)
+            if item.is_dir(follow_symlinks=False):
+                found.append(Entry(rel, name, True, below=here))
+                stack.append((item.path, here, rel_folder))
                 continue
-            if not items and folder != str(self.path):
-                found.append(Entry(folder[prefix:], os.path.basename(folder), True, empty=True))
-            for item in items:
-                rel = item.path[prefix:]
-                if item.is_dir(follow_symlinks=False):
-                    found.append(Entry(rel, item.name, True))
-                    stack.append(item.path)
-                    continue
-                try:
-                    info = item.stat()
-                    size: int | None = info.st_size
-                    mode: int | None = info.st_mode
-                    target = None
-                except OSError:
-                    size, mode, target = None, None, _readlink(item.path)
-                found.append(Entry(rel, item.name, False, size, target, mode=mode, is_link=item.is_symlink()))
-        return found
+            try:
+                info = item.stat()
+            except OSError:
+                found.append(Entry(rel, name, False, None, _readlink(item.path), is_link=item.is_symlink(), below=here))
+                continue
+            searched.add(rel_folder)
+            found.append(Entry(rel, name, False, info.st_size, None, False, info.st_mode, item.is_symlink(), here))
+    return Walk(found, frozenset(listed & searched))
 
 
 class SystemContext(BaseContext):

@@ -34,11 +34,6 @@ SNIFF_BYTES = 8192
 TEXT_SUFFIXES = frozenset({".txt", ".json", ".md", ".conf", ".log", ".csv", ".yaml", ".yml", ".adoc", ".config"})
 
 
-def _below(entry: Entry, ctx: SubmitterContext) -> tuple[str, ...]:
-    """The entry's path parts below ``<division>/<submitter>`` (string slicing: this runs per file)."""
-    return tuple(entry.rel[len(ctx.unit.rel) + 1 :].split("/"))
-
-
 def _suffix(name: str) -> str:
     lower = name.lower()
     return ".tar" if ".tar." in lower else os.path.splitext(lower)[1]
@@ -72,11 +67,10 @@ def stray_file_in_results(ctx: SubmitterContext) -> Iterator[Problem]:
 
     Fails: ``results/notes.txt``. Passes: the official ``results/submission_checker_log.txt``.
     """
+    ignored = RESULTS_ALLOWED_FILES.union(ctx.rules["files"].get("ignored", []))
     for entry in ctx.entries:
-        below = _below(entry, ctx)
-        if entry.is_dir or not below or below[0] != "results" or not 2 <= len(below) <= 4:
-            continue
-        if entry.name in RESULTS_ALLOWED_FILES or entry.name in ctx.rules["files"].get("ignored", []):
+        below = entry.below
+        if entry.is_dir or below[0] != "results" or not 2 <= len(below) <= 4 or entry.name in ignored:
             continue
         yield _stray(entry, "where the layout allows only folders", "only system, benchmark and scenario folders")
 
@@ -96,7 +90,7 @@ def stray_file_at_submitter_root(ctx: SubmitterContext) -> Iterator[Problem]:
     Fails: ``run.log`` or ``model.tar.gz`` at the submitter's top folder. Passes: a ``README.md`` there.
     """
     for entry in ctx.entries:
-        if entry.is_dir or entry.size is None or len(_below(entry, ctx)) != 1:
+        if entry.is_dir or entry.size is None or len(entry.below) != 1:
             continue
         suffix = _suffix(entry.name)
         if suffix in ROOT_STRAY_SUFFIXES or looks_binary(os.path.join(ctx.root, entry.rel)):
@@ -124,8 +118,8 @@ def binary_under_results(ctx: SubmitterContext) -> Iterator[Problem]:
     Fails: ``weights.npz`` under ``results/``. Passes: PNGs under ``accuracy/images/``.
     """
     for entry in ctx.entries:
-        below = _below(entry, ctx)
-        if entry.is_dir or entry.size is None or not below or below[0] != "results":
+        below = entry.below
+        if entry.is_dir or entry.size is None or below[0] != "results":
             continue
         suffix = _suffix(entry.name)
         if suffix in IMAGE_SUFFIXES and "images" in below:
@@ -169,7 +163,7 @@ def untruncated_accuracy_log(ctx: SubmitterContext) -> Iterator[Problem]:
     for entry in ctx.entries:
         if entry.is_dir or entry.name != "mlperf_log_accuracy.json" or entry.size is None:
             continue
-        if entry.size > limit and _needs_truncation(_below(entry, ctx)):
+        if entry.size > limit and _needs_truncation(entry.below):
             yield Problem(
                 entry.rel,
                 f"accuracy log is {entry.size} bytes; it was not truncated",

@@ -229,10 +229,15 @@ def unusable_entry(ctx: SubmitterContext) -> Iterator[Problem]:
     if why is not None:
         yield Problem(ctx.unit.rel, f"submitter folder: {why}", expected="a readable folder", found=why)
         return
-    for entry in ctx.entries:
-        if entry.size is None and not entry.is_dir:
+    walk = ctx.walk
+    usable = walk.usable_folders
+    for entry in walk.entries:
+        if entry.is_dir:
+            if entry.rel in usable:
+                continue  # the walk listed it and reached through it: no stat, no access
+        elif entry.size is None:
             continue  # a broken link: ST016's
-        if entry.mode is not None and stat.S_ISREG(entry.mode) and readable_by_anyone(entry.mode):
+        elif entry.mode is not None and stat.S_ISREG(entry.mode) and readable_by_anyone(entry.mode):
             continue  # a regular file the walk already stat'ed, readable whoever runs the check
         why = _unusable(os.path.join(ctx.root, entry.rel))
         if why is not None:
