@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from checker.discovery import ResultUnit, SubmitterUnit, Tree
+from checker.discovery import ResultUnit, SubmitterUnit, Tree, is_dir, is_file
 from checker.numbers import as_float, as_int  # noqa: F401  (the one converter; rules import them from here)
 from checker.options import RunOptions
 from checker.parsers.accuracy import AccuracyFile, parse_accuracy_file
@@ -157,9 +157,9 @@ class SystemContext(BaseContext):
         self.submitter = unit
         self.system = system
 
-    @property
+    @cached_property
     def json_path(self) -> Path:
-        return self.submitter.path / "systems" / f"{self.system}.json"
+        return self.submitter.path.joinpath("systems", f"{self.system}.json")
 
     @property
     def has_results(self) -> bool:
@@ -208,10 +208,7 @@ class ResultContext(BaseContext):
     @cached_property
     def first_scenario_dir(self) -> str:
         """The benchmark's first scenario folder: benchmark-level problems are reported once, on it."""
-        try:
-            return sorted(p.name for p in self.unit.result_dir.parent.iterdir() if p.is_dir())[0]
-        except (OSError, IndexError):
-            return self.unit.scenario_dir
+        return _first_folder(str(self.unit.result_dir.parent)) or self.unit.scenario_dir
 
     @property
     def model(self) -> dict[str, Any]:
@@ -234,7 +231,7 @@ class ResultContext(BaseContext):
     # --- logs -----------------------------------------------------------------------------------------
     @cached_property
     def perf_dir(self) -> Path:
-        return self.unit.result_dir / "performance" / "run_1"
+        return self.unit.result_dir.joinpath("performance", "run_1")
 
     @cached_property
     def accuracy_dir(self) -> Path:
@@ -268,10 +265,10 @@ class ResultContext(BaseContext):
     @cached_property
     def _audit_detail_logs(self) -> dict[str, Path]:
         found = {}
+        base = self.unit.compliance_dir
         for test in ("TEST01", "TEST04", "TEST05"):
-            path = self.unit.compliance_dir / test / "performance" / "run_1" / "mlperf_log_detail.txt"
-            if path.is_file():
-                found[test] = path
+            if is_file(f"{base}/{test}/performance/run_1/mlperf_log_detail.txt"):
+                found[test] = base.joinpath(test, "performance", "run_1", "mlperf_log_detail.txt")
         return found
 
     # --- measurements -----------------------------------------------------------------------------------
@@ -280,15 +277,15 @@ class ResultContext(BaseContext):
         """Merged layout: ``measurements.json``; split: the first ``<system>*.json`` in the folder."""
         folder = self.unit.measurements_dir
         if self.unit.layout == "merged":
-            for name in ("measurements.json",):
-                if (folder / name).is_file():
-                    return folder / name
-            candidates = [p for p in _listing(folder) if p.name.lower() == "measurements.json"]
-            return candidates[0] if candidates else None
-        candidates = [p for p in _listing(folder) if p.suffix == ".json" and p.name.startswith(self.unit.system)]
-        preferred = [p for p in candidates if p.name.lower().endswith(f"_{self.unit.scenario_dir.lower()}.json")]
+            if is_file(f"{folder}/measurements.json"):
+                return folder / "measurements.json"
+            candidates = [n for n in _file_names(folder) if n.lower() == "measurements.json"]
+            return folder / candidates[0] if candidates else None
+        system = self.unit.system  # a name ending in ".json" and longer than it: Path.suffix == ".json"
+        candidates = [n for n in _file_names(folder) if n.endswith(".json") and len(n) > 5 and n.startswith(system)]
+        preferred = [n for n in candidates if n.lower().endswith(f"_{self.unit.scenario_dir.lower()}.json")]
         chosen = preferred or candidates
-        return chosen[0] if chosen else None
+        return folder / chosen[0] if chosen else None
 
     @cached_property
     def measurements(self) -> JsonDoc | None:
@@ -306,7 +303,7 @@ class ResultContext(BaseContext):
     # --- power --------------------------------------------------------------------------------------------
     @cached_property
     def has_power(self) -> bool:
-        return (self.unit.result_dir / "performance" / "power").is_dir()
+        return is_dir(f"{self.unit.result_dir}/performance/power")
 
     @property
     def log_scenario(self) -> str | None:
@@ -321,13 +318,22 @@ def _readlink(path: str) -> str:
         return "?"
 
 
-def _listing(folder: Path) -> list[Path]:
-    """The files in a folder (links followed), sorted; one ``scandir``, no ``stat`` per entry where avoidable."""
+def _file_names(folder: Path) -> list[str]:
+    """The names of the files in a folder (links followed), sorted; one ``scandir``, no ``stat`` where avoidable."""
     try:
         with os.scandir(folder) as entries:
-            return sorted(folder / entry.name for entry in entries if entry.is_file())
+            return sorted(entry.name for entry in entries if entry.is_file())
     except OSError:
         return []
+
+
+@per_run(maxsize=1024)
+def _first_folder(parent: str) -> str | None:
+    """The first folder in ``parent`` by name (links followed), or None; asked by every result of a benchmark."""
+    try:
+        return sorted(name for name in os.listdir(parent) if is_dir(os.path.join(parent, name)))[0]
+    except (OSError, IndexError):
+        return None
 
 
 def as_bool(value: Any) -> bool | None:

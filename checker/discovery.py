@@ -7,6 +7,7 @@ Discovery only names things; it reads no file contents. A result is the tuple
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -36,27 +37,27 @@ class ResultUnit:
 
     @cached_property
     def submitter_dir(self) -> Path:
-        return self.root / self.division / self.submitter
+        return self.root.joinpath(self.division, self.submitter)
 
     @cached_property
     def result_dir(self) -> Path:
-        return self.submitter_dir / "results" / self.system / self.benchmark / self.scenario_dir
+        return self.submitter_dir.joinpath("results", self.system, self.benchmark, self.scenario_dir)
 
     @cached_property
     def measurements_dir(self) -> Path:
         if self.layout == "merged":
             return self.result_dir
-        return self.submitter_dir / "measurements" / self.system / self.benchmark / self.scenario_dir
+        return self.submitter_dir.joinpath("measurements", self.system, self.benchmark, self.scenario_dir)
 
     @cached_property
     def compliance_dir(self) -> Path:
         if self.layout == "merged":
             return self.result_dir
-        return self.submitter_dir / "compliance" / self.system / self.benchmark / self.scenario_dir
+        return self.submitter_dir.joinpath("compliance", self.system, self.benchmark, self.scenario_dir)
 
     @cached_property
     def system_json(self) -> Path:
-        return self.submitter_dir / "systems" / f"{self.system}.json"
+        return self.submitter_dir.joinpath("systems", f"{self.system}.json")
 
     @cached_property
     def rel(self) -> str:
@@ -77,9 +78,9 @@ class SubmitterUnit:
     system_jsons: list[str] = field(default_factory=list)
     results: list[ResultUnit] = field(default_factory=list)
 
-    @property
+    @cached_property
     def path(self) -> Path:
-        return self.root / self.division / self.submitter
+        return self.root.joinpath(self.division, self.submitter)
 
     @property
     def rel(self) -> str:
@@ -99,6 +100,24 @@ class Tree:
     @property
     def results(self) -> list[ResultUnit]:
         return [r for s in self.submitters for r in s.results]
+
+
+def is_file(path: str) -> bool:
+    """``Path(path).is_file()`` without building a Path for the usual answer; a failing ``stat`` is asked again of
+    pathlib, so that an error pathlib raises (permission denied) is raised as before, and one it hides is hidden.
+    """
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return Path(path).is_file()
+
+
+def is_dir(path: str) -> bool:
+    """``Path(path).is_dir()`` on a string path (see :func:`is_file`)."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return Path(path).is_dir()
 
 
 def _subdirs(path: Path) -> list[str]:

@@ -16,9 +16,19 @@ from checker.registry import rule
 
 
 def _missing(folder: Path, names: list[str]) -> list[tuple[str, RawFile]]:
-    """Required files that are absent or not regular files (a folder, FIFO, device), with why."""
+    """Required files that are absent or not regular files (a folder, FIFO, device), with why.
+
+    A regular file (nearly always) costs one ``stat`` of a string path; anything else is asked again of
+    :func:`stat_regular` for its exact failure.
+    """
     found = []
+    base = str(folder)
     for name in names:
+        try:
+            if stat.S_ISREG(os.stat(f"{base}/{name}").st_mode):
+                continue
+        except OSError:
+            pass
         checked = stat_regular(folder / name)
         if isinstance(checked, RawFile):
             found.append((name, checked))
