@@ -114,6 +114,8 @@ def walk_submitter(root: str, top: str) -> Walk:
     links are never followed into, so a link loop costs one failed ``stat``.
     """
     found: list[Entry] = []
+    add = found.append
+    make = tuple.__new__  # Entry's own __new__ is a Python function; this walk makes one per file and folder
     listed: set[str] = set()
     searched: set[str] = set()
     prefix = len(root) + 1
@@ -130,22 +132,25 @@ def walk_submitter(root: str, top: str) -> Walk:
         if parent is not None:
             searched.add(parent)
         if not items and below:
-            found.append(Entry(rel_folder, below[-1], True, empty=True, below=below))
+            add(make(Entry, (rel_folder, below[-1], True, None, None, True, None, False, below)))
+        reached = False
         for item in items:
             name = item.name
-            rel = item.path[prefix:]
+            path = item.path
             here = (*below, name)
             if item.is_dir(follow_symlinks=False):
-                found.append(Entry(rel, name, True, below=here))
-                stack.append((item.path, here, rel_folder))
+                add(make(Entry, (path[prefix:], name, True, None, None, False, None, False, here)))
+                stack.append((path, here, rel_folder))
                 continue
             try:
                 info = item.stat()
             except OSError:
-                found.append(Entry(rel, name, False, None, _readlink(item.path), is_link=item.is_symlink(), below=here))
+                add(make(Entry, (path[prefix:], name, False, None, _readlink(path), False, None, item.is_symlink(), here)))
                 continue
+            reached = True
+            add(make(Entry, (path[prefix:], name, False, info.st_size, None, False, info.st_mode, item.is_symlink(), here)))
+        if reached:
             searched.add(rel_folder)
-            found.append(Entry(rel, name, False, info.st_size, None, False, info.st_mode, item.is_symlink(), here))
     return Walk(found, frozenset(listed & searched))
 
 

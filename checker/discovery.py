@@ -6,6 +6,7 @@ Discovery only names things; it reads no file contents. A result is the tuple
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -102,22 +103,30 @@ class Tree:
         return [r for s in self.submitters for r in s.results]
 
 
+# The errors pathlib's is_file/is_dir answer False to (pathlib._IGNORED_ERRNOS); any other error it raises.
+PATHLIB_IGNORED = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
 def is_file(path: str) -> bool:
     """``Path(path).is_file()`` without building a Path for the usual answer; a failing ``stat`` is asked again of
     pathlib, so that an error pathlib raises (permission denied) is raised as before, and one it hides is hidden.
     """
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return Path(path).is_file()
+    except OSError as exc:
+        return False if exc.errno in PATHLIB_IGNORED else Path(path).is_file()
+    except ValueError:  # a NUL byte in the name: pathlib's answer too
+        return False
 
 
 def is_dir(path: str) -> bool:
     """``Path(path).is_dir()`` on a string path (see :func:`is_file`)."""
     try:
         return stat.S_ISDIR(os.stat(path).st_mode)
-    except OSError:
-        return Path(path).is_dir()
+    except OSError as exc:
+        return False if exc.errno in PATHLIB_IGNORED else Path(path).is_dir()
+    except ValueError:  # a NUL byte in the name: pathlib's answer too
+        return False
 
 
 def _subdirs(path: Path) -> list[str]:
