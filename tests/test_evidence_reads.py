@@ -273,6 +273,15 @@ def test_unreadable_systems_folder_fails(world_tree: Tree) -> None:
     ]
 
 
+def test_listable_but_not_searchable_folder_fails(world_tree: Tree) -> None:
+    """Read permission without search: the walk lists the names but reaches no file, so ST017 asks the kernel."""
+    world_tree.path(f"{world_tree.sub}/systems").chmod(0o644)
+    found = _check_as_nobody(world_tree, "ST017")
+    assert [(f["path"], f["found"]) for f in found] == [
+        (f"{world_tree.sub}/systems", "folder cannot be listed (permission denied)")
+    ]
+
+
 def test_rh010_fail_user_conf_of_garbage_or_cut_mid_line(tree: Tree) -> None:
     conf = f"{tree.measurements()}/user.conf"
     path = tree.path(conf)
