@@ -105,6 +105,26 @@ class SubmitterContext(BaseContext):
     def walk(self) -> Walk:
         return walk_submitter(str(self.root), str(self.path))
 
+    def under(self, top: str) -> list[Entry]:
+        """The walk's entries in one top-level folder (``results``), the folder itself included, in walk order."""
+        return self._by_top.get(top, [])
+
+    @cached_property
+    def top_entries(self) -> list[Entry]:
+        """The walk's entries directly in the submitter folder, in walk order."""
+        return [entry for entry in self.entries if len(entry.below) == 1]
+
+    @cached_property
+    def _by_top(self) -> dict[str, list[Entry]]:
+        grouped: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            top = entry.below[0]
+            group = grouped.get(top)
+            if group is None:
+                group = grouped[top] = []
+            group.append(entry)
+        return grouped
+
 
 def walk_submitter(root: str, top: str) -> Walk:
     """Every entry under ``top``: one ``scandir`` per folder, one ``stat`` per file, none per folder.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from checker.context import Entry, ResultContext, SubmitterContext, SystemContext
@@ -34,6 +35,7 @@ SNIFF_BYTES = 8192
 TEXT_SUFFIXES = frozenset({".txt", ".json", ".md", ".conf", ".log", ".csv", ".yaml", ".yml", ".adoc", ".config"})
 
 
+@lru_cache(maxsize=4096)  # a round repeats a few hundred names (mlperf_log_detail.txt) tens of thousands of times
 def _suffix(name: str) -> str:
     lower = name.lower()
     return ".tar" if ".tar." in lower else os.path.splitext(lower)[1]
@@ -68,9 +70,8 @@ def stray_file_in_results(ctx: SubmitterContext) -> Iterator[Problem]:
     Fails: ``results/notes.txt``. Passes: the official ``results/submission_checker_log.txt``.
     """
     ignored = RESULTS_ALLOWED_FILES.union(ctx.rules["files"].get("ignored", []))
-    for entry in ctx.entries:
-        below = entry.below
-        if entry.is_dir or below[0] != "results" or not 2 <= len(below) <= 4 or entry.name in ignored:
+    for entry in ctx.under("results"):
+        if entry.is_dir or not 2 <= len(entry.below) <= 4 or entry.name in ignored:
             continue
         yield _stray(entry, "where the layout allows only folders", "only system, benchmark and scenario folders")
 
@@ -89,13 +90,18 @@ def stray_file_at_submitter_root(ctx: SubmitterContext) -> Iterator[Problem]:
 
     Fails: ``run.log`` or ``model.tar.gz`` at the submitter's top folder. Passes: a ``README.md`` there.
     """
-    for entry in ctx.entries:
-        if entry.is_dir or entry.size is None or len(entry.below) != 1:
+    for entry in ctx.top_entries:
+        if entry.is_dir or entry.size is None:
             continue
         suffix = _suffix(entry.name)
-        if suffix in ROOT_STRAY_SUFFIXES or looks_binary(os.path.join(ctx.root, entry.rel)):
+        if suffix in ROOT_STRAY_SUFFIXES or _sniffed_binary(ctx, entry, suffix):
             yield _stray(entry, "is a log, archive or binary at the submitter's top folder",
                          "only the layout's folders and text documents")  # fmt: skip
+
+
+def _sniffed_binary(ctx: SubmitterContext, entry: Entry, suffix: str) -> bool:
+    """:func:`looks_binary` for a walked file whose :func:`_suffix` is known: text names are not even joined."""
+    return suffix not in TEXT_SUFFIXES and looks_binary(os.path.join(ctx.root, entry.rel))
 
 
 def _stray(entry: Entry, what: str, expected: str) -> Problem:
@@ -117,14 +123,13 @@ def binary_under_results(ctx: SubmitterContext) -> Iterator[Problem]:
 
     Fails: ``weights.npz`` under ``results/``. Passes: PNGs under ``accuracy/images/``.
     """
-    for entry in ctx.entries:
-        below = entry.below
-        if entry.is_dir or entry.size is None or below[0] != "results":
+    for entry in ctx.under("results"):
+        if entry.is_dir or entry.size is None:
             continue
         suffix = _suffix(entry.name)
-        if suffix in IMAGE_SUFFIXES and "images" in below:
+        if suffix in IMAGE_SUFFIXES and "images" in entry.below:
             continue
-        if suffix in BINARY_SUFFIXES or looks_binary(os.path.join(ctx.root, entry.rel)):
+        if suffix in BINARY_SUFFIXES or _sniffed_binary(ctx, entry, suffix):
             yield Problem(
                 entry.rel,
                 f"binary file '{entry.name}' under results/",
