@@ -157,18 +157,19 @@ def walk_submitter(root: str, top: str) -> Walk:
         for item in items:
             name = item.name
             path = item.path
+            rel = path[prefix:]
             here = (*below, name)
             if item.is_dir(follow_symlinks=False):
-                add(make(Entry, (path[prefix:], name, True, None, None, False, None, False, here)))
+                add(make(Entry, (rel, name, True, None, None, False, None, False, here)))
                 stack.append((path, here, rel_folder))
                 continue
             try:
                 info = item.stat()
             except OSError:
-                add(make(Entry, (path[prefix:], name, False, None, _readlink(path), False, None, item.is_symlink(), here)))
+                add(make(Entry, (rel, name, False, None, _readlink(path), False, None, item.is_symlink(), here)))
                 continue
             reached = True
-            add(make(Entry, (path[prefix:], name, False, info.st_size, None, False, info.st_mode, item.is_symlink(), here)))
+            add(make(Entry, (rel, name, False, info.st_size, None, False, info.st_mode, item.is_symlink(), here)))
         if reached:
             searched.add(rel_folder)
     return Walk(found, frozenset(listed & searched))

@@ -129,6 +129,17 @@ def is_dir(path: str) -> bool:
         return False
 
 
+def exists(path: str) -> bool:
+    """``Path(path).exists()`` on a string path (see :func:`is_file`)."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return False if exc.errno in PATHLIB_IGNORED else Path(path).exists()
+    except ValueError:
+        return False
+    return True
+
+
 def _subdirs(path: Path) -> list[str]:
     try:
         with os.scandir(path) as entries:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from checker.context import ResultContext, walk_submitter
-from checker.discovery import ResultUnit, is_dir, is_file
+from checker.discovery import ResultUnit, exists, is_dir, is_file
 from checker.rounds import Round
 from tests import trees
 from tests.conftest import REPO
@@ -51,24 +51,25 @@ def _odd_entries(base: Path) -> dict[str, Path]:
                                   "through a file", "through a loop"])  # fmt: skip
 def test_probes_answer_as_pathlib(tmp_path: Path, kind: str) -> None:
     path = _odd_entries(tmp_path)[kind]
-    assert (is_file(str(path)), is_dir(str(path))) == (path.is_file(), path.is_dir())
+    assert (is_file(str(path)), is_dir(str(path)), exists(str(path))) == (path.is_file(), path.is_dir(), path.exists())
 
 
 def test_probes_answer_as_pathlib_for_a_nul_byte() -> None:
-    assert (is_file("a\0b"), is_dir("a\0b")) == (Path("a\0b").is_file(), Path("a\0b").is_dir()) == (False, False)
+    assert (is_file("a\0b"), is_dir("a\0b"), exists("a\0b")) == (False, False, False) == (Path("a\0b").exists(),) * 3
 
 
 PROBE = """
 import sys
 from pathlib import Path
-from checker.discovery import is_dir, is_file
+from checker.discovery import exists, is_dir, is_file
 def answer(f, arg):
     try:
         return repr(f(arg))
     except OSError as exc:
         return type(exc).__name__
 path = sys.argv[1]
-print(answer(is_file, path), answer(Path.is_file, Path(path)), answer(is_dir, path), answer(Path.is_dir, Path(path)))
+print(answer(is_file, path), answer(Path.is_file, Path(path)), answer(is_dir, path), answer(Path.is_dir, Path(path)),
+      answer(exists, path), answer(Path.exists, Path(path)))
 """
 
 
@@ -87,7 +88,7 @@ def test_probes_raise_where_pathlib_raises(tmp_path: Path) -> None:
         done = subprocess.run([*command, str(closed / "file.txt")], capture_output=True, text=True, cwd=REPO)
     finally:
         closed.chmod(0o755)
-    assert done.stdout.split() == ["PermissionError"] * 4, done.stderr[-2000:]
+    assert done.stdout.split() == ["PermissionError"] * 6, done.stderr[-2000:]
 
 
 def test_walk_names_every_entry_with_its_parts_below_the_submitter(tree: Tree) -> None:

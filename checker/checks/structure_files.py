@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from checker.context import ResultContext, SubmitterContext
+from checker.discovery import exists
 from checker.findings import Problem, Severity
 from checker.parsers.text import RawFile, ReadFailure, stat_regular
 from checker.registry import rule
@@ -104,9 +105,10 @@ def code_folder_missing(ctx: ResultContext) -> Iterator[Problem]:
         return
     names = [ctx.unit.benchmark] + ([ctx.benchmark] if ctx.benchmark else [])
     dirs = ctx.rules["code_dirs"]
+    submitter = str(ctx.unit.submitter_dir)
     for base in dirs:
         for name in names:
-            if (ctx.unit.submitter_dir / base / name).exists():
+            if exists(f"{submitter}/{base}/{name}"):
                 return
     yield Problem(
         ctx.rel(ctx.unit.submitter_dir / dirs[0] / ctx.unit.benchmark),
