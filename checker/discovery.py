@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -140,7 +141,7 @@ def exists(path: str) -> bool:
     return True
 
 
-def _subdirs(path: Path) -> list[str]:
+def _subdirs(path: str | Path) -> list[str]:
     try:
         with os.scandir(path) as entries:
             return sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
@@ -179,14 +180,14 @@ def allowed_layouts(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def shown_layout(submitter_dir: Path, scenario_dirs: list[Path]) -> str | None:
+def shown_layout(submitter_dir: Path, scenario_dirs: Sequence[str | Path]) -> str | None:
     """The layout the folder itself shows: ``split``, ``merged``, ``mixed``, or None when it shows neither.
 
     Split keeps ``measurements/`` or ``compliance/`` beside ``results/``; merged keeps ``measurements.json`` in
     each scenario folder. One stat per result at most, stopping at the first merged one.
     """
     split = (submitter_dir / "measurements").is_dir() or (submitter_dir / "compliance").is_dir()
-    merged = any(os.path.isfile(folder / "measurements.json") for folder in scenario_dirs)
+    merged = any(os.path.isfile(os.path.join(folder, "measurements.json")) for folder in scenario_dirs)
     if split and merged:
         return "mixed"
     return "split" if split else "merged" if merged else None
@@ -232,9 +233,9 @@ def discover_submitter(root: Path, division: str, submitter: str, default_layout
     unit.system_jsons = [f[: -len(".json")] for f in _files(sub_dir / "systems") if f.endswith(".json")]
     found: list[tuple[str, str, str]] = []
     for system in unit.systems:
-        for benchmark in _subdirs(sub_dir / "results" / system):
-            found += [(system, benchmark, scenario) for scenario in _subdirs(sub_dir / "results" / system / benchmark)]
-    unit.shown_layout = shown_layout(sub_dir, [sub_dir.joinpath("results", *names) for names in found])
+        for benchmark in _subdirs(f"{sub_dir}/results/{system}"):
+            found += [(system, benchmark, scenario) for scenario in _subdirs(f"{sub_dir}/results/{system}/{benchmark}")]
+    unit.shown_layout = shown_layout(sub_dir, [f"{sub_dir}/results/{s}/{b}/{c}" for s, b, c in found])
     if unit.shown_layout in LAYOUTS:
         unit.layout = unit.shown_layout
     unit.results = [ResultUnit(root, division, submitter, *names, unit.layout) for names in found]
