@@ -56,6 +56,21 @@ def parse_accuracy_log_text(path: Path, text: str, size: int | None = None) -> A
     log = AccuracyLog(path, size=len(text.encode("utf-8", "replace")) if size is None else size)
     log.truncated = TRUNCATION_MARK in text
     body = text.strip()
+    plain = text.isascii() and not any(char in text for char in _NOT_PLAIN)
+    bad_lines = _read_plain(log, body, log.truncated) if plain else _read_lines(log, body)
+    log.complete = not log.truncated and bad_lines == 0 and body.startswith("[") and body.endswith("]")
+    if bad_lines and not log.truncated:
+        log.error = f"{bad_lines} line(s) are not LoadGen response records"
+        log.kind = ReadFailure.bad_format
+    elif not body:
+        log.error, log.kind = "file is empty", ReadFailure.empty
+    elif not log.records and not log.truncated and "".join(body.split()) != "[]":
+        log.error, log.kind = "no LoadGen response records", ReadFailure.bad_format
+    return log
+
+
+def _read_lines(log: AccuracyLog, body: str) -> int:
+    """Fill ``log`` from each line of ``body``, one match per line (any text); returns the count of bad lines."""
     bad_lines = 0
     for raw in body.splitlines():
         line = raw.strip()
@@ -74,15 +89,52 @@ def parse_accuracy_log_text(path: Path, text: str, size: int | None = None) -> A
             log.duplicates += 1
         else:
             log.entries[qsl] = data
-    log.complete = not log.truncated and bad_lines == 0 and body.startswith("[") and body.endswith("]")
-    if bad_lines and not log.truncated:
-        log.error = f"{bad_lines} line(s) are not LoadGen response records"
-        log.kind = ReadFailure.bad_format
-    elif not body:
-        log.error, log.kind = "file is empty", ReadFailure.empty
-    elif not log.records and not log.truncated and "".join(body.split()) != "[]":
-        log.error, log.kind = "no LoadGen response records", ReadFailure.bad_format
-    return log
+    return bad_lines
+
+
+# Characters that ``str.splitlines``, ``str.strip`` or ``\s`` treat as line breaks or white space, other than
+# the space and the line feed: where none occurs in ASCII text, a line is what lies between two line feeds
+# and its only white space is spaces, so one search over the whole text reads it as :func:`_read_lines` does.
+_NOT_PLAIN = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_PLAIN_RECORD = r'(\{ *"seq_id" *: *(\d+) *, *"qsl_idx" *: *(\d+) *, *"data" *: *"(%s)"[^{}\n]*\})'
+_PLAIN_LINE = r"^ *(?:%s *,?|\[|\]|\.\.\.)? *$"
+# The data up to its closing quote (a tight loop in the engine; the quote may be on a later line), or only hex.
+_PLAIN_LINE_FAST = re.compile(_PLAIN_LINE % (_PLAIN_RECORD % '[^"]*'), re.MULTILINE | re.ASCII)
+_PLAIN_LINE_HEX = re.compile(_PLAIN_LINE % (_PLAIN_RECORD % "[0-9A-Fa-f]*"), re.MULTILINE | re.ASCII)
+_HEX = b"0123456789ABCDEFabcdef"
+
+
+def _read_plain(log: AccuracyLog, body: str, truncated: bool) -> int:
+    """:func:`_read_lines` for plain ASCII text (see ``_NOT_PLAIN``), in one pass of the regex engine.
+
+    Every line that is a record, a bracket, ``...`` or blank is one match; the lines matched by
+    nothing are the bad ones. The data is first matched up to its closing quote, which is fast; where
+    some is not hex (a record cut short, whose quote is on a later line, as truncation leaves), the text
+    is matched with the data limited to hex digits, which is what :func:`_read_lines` accepts.
+    """
+    if not body:
+        return 0
+    matches = [] if truncated else _PLAIN_LINE_FAST.findall(body)
+    found = [(seq, qsl, data) for record, seq, qsl, data in matches if record]
+    joined = "".join(data for _, _, data in found).encode("ascii")
+    if truncated or joined.translate(None, _HEX):
+        matches = _PLAIN_LINE_HEX.findall(body)
+        found = [(seq, qsl, data) for record, seq, qsl, data in matches if record]
+        joined = "".join(data for _, _, data in found).encode("ascii")
+    bad_lines = body.count("\n") + 1 - len(matches)
+    if not found:
+        return bad_lines
+    seqs, qsls, datas = zip(*found)
+    if joined.translate(None, _HEX.upper()):  # lower-case hex: stored upper-case, as _read_lines does
+        datas = tuple(data.upper() for data in datas)
+    indexes = [int(qsl) for qsl in qsls]
+    entries = dict.fromkeys(indexes)  # first occurrences, in order
+    entries.update(zip(reversed(indexes), reversed(datas)))  # the first occurrence's data wins
+    log.records = len(found)
+    log.max_seq_id = max(map(int, seqs))
+    log.entries = entries
+    log.duplicates = log.records - len(entries)
+    return bad_lines
 
 
 @per_run(maxsize=32)
