@@ -134,9 +134,18 @@ def _read_plain(log: AccuracyLog, body: str, truncated: bool) -> int:
     return bad_lines
 
 
-@per_run(maxsize=32)
 def read_accuracy_log(path: Path, limit: int = ACCURACY_JSON_LIMIT) -> AccuracyLog:
-    """Read and parse one log, once per run: several rules and audits read the same file."""
+    """Read and parse one log, once per run: several rules and audits read the same file.
+
+    The cache is keyed by the limit's value, so a caller that passes the default explicitly and one
+    that leaves it out share one parse.
+    """
+    return _read_accuracy_log(path, limit)
+
+
+@per_run(maxsize=32)
+def _read_accuracy_log(path: Path, limit: int) -> AccuracyLog:
+    """The parse behind :func:`read_accuracy_log`, cached by path and limit."""
     raw = map_bounded(path, limit)
     if isinstance(raw, RawFile):
         return AccuracyLog(path, error=raw.error, kind=raw.kind)
