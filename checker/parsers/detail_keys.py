@@ -85,10 +85,11 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
 
     First value of each wanted key among the header lines, plus every ``is_error`` record of the whole log.
 
-    The header lines are walked one by one (wanted keys, line ends, long lines); the rest is
-    judged with counts and searches in C. Only the wanted header lines and the lines holding an
-    error flag are JSON-decoded, so a large log costs one read and a few passes, and the bulky
-    ``loaded_qsl_set`` line is searched with ``memchr`` only.
+    Long lines (``loaded_qsl_set``) are located with ``memchr`` and judged one by one; the text
+    between them is judged with counts and searches in C. When every line is a whole record, as
+    LoadGen writes them, the wanted keys are searched for; otherwise the header lines are walked
+    and the first damaged line is located exactly. Only the wanted records and the lines holding
+    an error flag are JSON-decoded, so a large log costs one read and a few passes.
     """
     found = DetailKeys(path)
     raw = map_bounded(path, limit)
@@ -100,33 +101,105 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
         found.read_error = why
         found.read_kind = ReadFailure.empty if not raw else ReadFailure.not_text
         return found
-    walk = _walk_header(raw, keys, found)
-    found.malformed = None if _clean(raw, walk) else _first_malformed(raw)
-    found.errors = _error_records(raw, walk.spans)
+    spans = _spans(raw)
+    if _clean(raw, spans) and _plain_keys(keys):
+        _search_keys(raw, keys, found)
+    else:
+        _walk_header(raw, keys, found)
+        found.malformed = _first_malformed(raw)
+    found.errors = _error_records(raw, spans)
     return found
 
 
-@dataclass
-class _Walk:
-    """What walking the header lines saw: where the rest starts, whether every line break so far sits between a
-    record's ``}`` and the next record's marker, and the spans to search for error flags (long lines apart).
+LONG_LINE = 4096  # lines at least this long (loaded_qsl_set) are judged, and searched for error flags, one by one
+_RECORD_BREAK = b"}\n:::MLLOG {"  # a line break as LoadGen writes them: a record's end, the next one's start
+
+
+def _spans(raw: bytes | mmap.mmap, window: int = LONG_LINE) -> list[tuple[int, int, bool]]:
+    """The text cut at its long lines: ``(start, stop, long)`` in order, a long line's ``stop`` its line break.
+
+    Each window of the text is searched backwards for a line break (``memrchr``); a window without
+    one lies inside a long line, whose end is then found with ``memchr``. Every line longer than
+    ``window`` is found (it starts at a line break found this way); a span never splits a line.
     """
+    size, pos, spans, short_from = len(raw), 0, [], 0
+    while pos + window < size:
+        last = raw.rfind(b"\n", pos, pos + window)
+        if last >= 0:
+            pos = last + 1
+            continue
+        stop = raw.find(b"\n", pos + window)
+        stop = size if stop < 0 else stop
+        spans += [(short_from, pos, False), (pos, stop, True)]
+        pos = short_from = stop + 1
+    spans.append((min(short_from, size), size, False))
+    return spans
 
-    rest: int
-    clean: bool
-    spans: list[tuple[int, int, bool]]
+
+def _clean(raw: bytes | mmap.mmap, spans: list[tuple[int, int, bool]]) -> bool:
+    """Every line is a complete record, as far as :func:`_first_malformed` can tell, or False when unsure.
+
+    Sufficient, not necessary (False only costs the exact search): the text starts with a
+    record's marker, ends with ``}``, and every line break before its end sits between ``}`` and
+    the next marker: each long line's end is looked at, the breaks between them are counted.
+    """
+    end, starts = _text_end(raw), _starts(raw)
+    if not end or not starts(_RECORD_START, 0) or raw[end - 1] != _CLOSE:
+        return False
+    for start, stop, long in spans:
+        if start >= end:
+            break
+        if long:
+            if stop < end and not (raw[stop - 1] == _CLOSE and starts(_RECORD_START, stop + 1)):
+                return False
+        # each break at p in [start, stop) is the middle of one _RECORD_BREAK in [p - 1, p + 11)
+        elif _count(raw, b"\n", min(stop, end), start) != _count(
+            raw, _RECORD_BREAK, min(stop + len(_RECORD_BREAK) - 2, end), max(start - 1, 0)
+        ):
+            return False
+    return True
 
 
-LONG_LINE = 4096  # header lines longer than this (loaded_qsl_set) are searched for error flags quote by quote
+def _plain_keys(keys: frozenset[str]) -> bool:
+    """Keys that a byte search finds exactly where :func:`key_of` does (no quote, line break or replaced byte)."""
+    return not any(char in key for key in keys for char in '"\n\ufffd')
 
 
-def _walk_header(raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys) -> _Walk:
-    """Read the wanted keys of the first :data:`HEADER_LINES` lines into ``found`` and check their line ends."""
-    pos, size, end = 0, len(raw), _text_end(raw)
-    clean, spans, short_from = True, [], 0
+def _search_keys(raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys) -> None:
+    """:func:`_walk_header` for a log whose lines are all records (see :func:`_clean`), by searching each key.
+
+    Every line then starts ``:::MLLOG {``, so only a line starting ``:::MLLOG {"key": "NAME"`` can
+    hold key NAME; the first such line within the header whose record decodes gives its value.
+    """
+    size, starts, taken = len(raw), _starts(raw), []
+    for key in sorted(keys):
+        prefix = b"\n" + _KEYED + key.encode() + b'"'
+        if starts(prefix[1:], 0):
+            start = 0
+        else:
+            start = raw.find(prefix)
+            start = start + 1 if start >= 0 else -1
+        while start >= 0:
+            number = _count(raw, b"\n", start) + 1
+            if number > HEADER_LINES:
+                break
+            stop = raw.find(b"\n", start)
+            stop = size if stop < 0 else stop
+            record = _record(raw[start + len(_MARKER_BYTES) : stop].strip().decode("utf-8", errors="replace"))
+            if record is not None:
+                taken.append((number, key, record.get("value")))
+                break
+            start = raw.find(prefix, stop)
+            start = start + 1 if start >= 0 else -1
+    for number, key, value in sorted(taken, key=lambda item: item[0]):  # in line order, as the walk finds them
+        found.values[key] = value
+        found.lines[key] = number
+
+
+def _walk_header(raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys) -> None:
+    """Read the wanted keys of the first :data:`HEADER_LINES` lines into ``found``, line by line (any text)."""
+    pos, size = 0, len(raw)
     starts, find = _starts(raw), raw.find
-    # A key is compared as bytes where that is the same as decoding it (a replaced byte can match no key).
-    wanted = {key.encode() for key in keys} if not any("\ufffd" in key for key in keys) else None
     for number in range(1, HEADER_LINES + 1):  # located with find: bulky header lines are never copied
         if pos >= size:
             break
@@ -135,18 +208,11 @@ def _walk_header(raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys
             stop = size
         if starts(_KEYED, pos):  # as LoadGen writes it: decoded only when the key is wanted
             key_end = find(b'"', pos + _KEY_START, stop)
-            if key_end < 0 or wanted is None or raw[pos + _KEY_START : key_end] in wanted:
+            if key_end < 0 or raw[pos + _KEY_START : key_end].decode("utf-8", errors="replace") in keys:
                 _take(raw[pos + len(_MARKER_BYTES) : stop], number, keys, found)
         elif starts(_MARKER_BYTES, pos):  # written otherwise: decoded and judged by key_of, as every reader does
             _take(raw[pos + len(_MARKER_BYTES) : stop], number, keys, found)
-        if clean and stop < end:  # a line break inside the text: a record's end, then the next record's marker
-            clean = raw[stop - 1] == _CLOSE and starts(_RECORD_START, stop + 1)
-        if stop - pos > LONG_LINE:
-            spans += [(short_from, pos, False), (pos, stop, True)]
-            short_from = stop
         pos = stop + 1
-    spans.append((short_from, size, False))
-    return _Walk(min(pos, size), clean, spans)
 
 
 def _take(line: bytes, number: int, keys: frozenset[str], found: DetailKeys) -> None:
@@ -173,21 +239,6 @@ def _text_end(raw: bytes | mmap.mmap) -> int:
     while end and raw[end - 1 : end] in (b"\n", b"\r"):
         end -= 1
     return end
-
-
-def _clean(raw: bytes | mmap.mmap, walk: _Walk) -> bool:
-    """Every line is a complete record, as far as :func:`_first_malformed` can tell, or False when unsure.
-
-    Sufficient, not necessary (False only costs the exact search): the text starts with a
-    record's marker, ends with ``}``, and every line break before its end sits between ``}`` and
-    the next marker; the header lines were checked as they were walked, the rest is counted.
-    """
-    end = _text_end(raw)
-    if not walk.clean or not end or not _at(raw, 0, _RECORD_START) or raw[end - 1] != _CLOSE:
-        return False
-    if walk.rest >= end:
-        return True
-    return _count(raw, b"}\n" + _RECORD_START, end, walk.rest) == _count(raw, b"\n", end, walk.rest)
 
 
 def _error_records(raw: bytes | mmap.mmap, spans: list[tuple[int, int, bool]]) -> list[tuple[int, str, object]]:
