@@ -126,14 +126,15 @@ def test_crlf_line_ends_read_as_before(tmp_path: Path, folder: str) -> None:
     assert fields(log) == fields(exact(tmp_path, data))
 
 
-def test_a_wanted_key_beyond_the_header_is_not_taken(tmp_path: Path) -> None:
+@pytest.mark.parametrize("number", [detail_keys.HEADER_LINES, detail_keys.HEADER_LINES + 1])
+def test_a_wanted_key_counts_up_to_the_last_header_line(tmp_path: Path, number: int) -> None:
     lines = real_log(UNTETHER_RESNET).split(b"\n")
-    assert len(lines) > detail_keys.HEADER_LINES
+    assert len(lines) > detail_keys.HEADER_LINES + 1
     record = next(line for line in lines if b'"key": "effective_test_mode"' in line)
     moved = [line for line in lines if line != record]
-    moved.insert(detail_keys.HEADER_LINES + 1, record)
+    moved.insert(number - 1, record)
     log = read(tmp_path, b"\n".join(moved))
-    assert "effective_test_mode" not in log.values
+    assert log.lines.get("effective_test_mode") == (number if number <= detail_keys.HEADER_LINES else None)
     assert fields(log) == fields(exact(tmp_path, b"\n".join(moved)))
 
 

@@ -103,7 +103,7 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
         return found
     spans = _spans(raw)
     if _clean(raw, spans) and _plain_keys(keys):
-        _search_keys(raw, keys, found)
+        _search_keys(raw, keys, found, spans)
     else:
         _walk_header(raw, keys, found)
         found.malformed = _first_malformed(raw)
@@ -165,19 +165,22 @@ def _plain_keys(keys: frozenset[str]) -> bool:
     return not any(char in key for key in keys for char in '"\n\ufffd')
 
 
-def _search_keys(raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys) -> None:
+def _search_keys(
+    raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys, spans: list[tuple[int, int, bool]]
+) -> None:
     """:func:`_walk_header` for a log whose lines are all records (see :func:`_clean`), by searching each key.
 
     Every line then starts ``:::MLLOG {``, so only a line starting ``:::MLLOG {"key": "NAME"`` can
     hold key NAME; the first such line within the header whose record decodes gives its value.
     """
     size, starts, taken = len(raw), _starts(raw), []
+    header = _header_end(raw, spans)  # a key is only searched for where it counts (long needles are slow)
     for key in sorted(keys):
         prefix = b"\n" + _KEYED + key.encode() + b'"'
         if starts(prefix[1:], 0):
             start = 0
         else:
-            start = raw.find(prefix)
+            start = raw.find(prefix, 0, header)
             start = start + 1 if start >= 0 else -1
         while start >= 0:
             number = _count(raw, b"\n", start) + 1
@@ -189,11 +192,37 @@ def _search_keys(raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys
             if record is not None:
                 taken.append((number, key, record.get("value")))
                 break
-            start = raw.find(prefix, stop)
+            start = raw.find(prefix, stop, header)
             start = start + 1 if start >= 0 else -1
     for number, key, value in sorted(taken, key=lambda item: item[0]):  # in line order, as the walk finds them
         found.values[key] = value
         found.lines[key] = number
+
+
+def _header_end(raw: bytes | mmap.mmap, spans: list[tuple[int, int, bool]]) -> int:
+    """Where line ``HEADER_LINES + 1`` starts (or the text's end): long lines count one each, short ones are
+    counted in C where their span is small and walked with ``find`` otherwise (at most the header's lines).
+    """
+    lines = 0
+    for start, stop, long in spans:
+        if long:
+            lines += 1
+            if lines >= HEADER_LINES:
+                return min(stop + 1, len(raw))
+            continue
+        counted = _count(raw, b"\n", stop, start) if stop - start <= 1 << 18 else HEADER_LINES
+        if lines + counted < HEADER_LINES:
+            lines += counted
+            continue
+        pos = start
+        while lines < HEADER_LINES:
+            at = raw.find(b"\n", pos, stop)
+            if at < 0:
+                break
+            lines, pos = lines + 1, at + 1
+        if lines >= HEADER_LINES:
+            return pos
+    return len(raw)
 
 
 def _walk_header(raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys) -> None:
