@@ -94,10 +94,11 @@ def _read_lines(log: AccuracyLog, body: str) -> int:
 # and its only white space is spaces, so one search over the whole text reads it as :func:`_read_lines` does.
 _NOT_PLAIN = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _PLAIN_RECORD = r'(\{ *"seq_id" *: *(\d+) *, *"qsl_idx" *: *(\d+) *, *"data" *: *"(%s)"[^{}\n]*\})'
-_PLAIN_LINE = r"^ *(?:%s *,?|\[|\]|\.\.\.)? *$"
+# One line, with the line feed before it (the engine then jumps from line feed to line feed) and one after it.
+_PLAIN_LINE = r"\n *(?:%s *,?|\[|\]|\.\.\.)? *(?=\n)"
 # The data up to its closing quote (a tight loop in the engine; the quote may be on a later line), or only hex.
-_PLAIN_LINE_FAST = re.compile(_PLAIN_LINE % (_PLAIN_RECORD % '[^"]*'), re.MULTILINE | re.ASCII)
-_PLAIN_LINE_HEX = re.compile(_PLAIN_LINE % (_PLAIN_RECORD % "[0-9A-Fa-f]*"), re.MULTILINE | re.ASCII)
+_PLAIN_LINE_FAST = re.compile(_PLAIN_LINE % (_PLAIN_RECORD % '[^"]*'), re.ASCII)
+_PLAIN_LINE_HEX = re.compile(_PLAIN_LINE % (_PLAIN_RECORD % "[0-9A-Fa-f]*"), re.ASCII)
 _HEX = b"0123456789ABCDEFabcdef"
 
 
@@ -105,20 +106,23 @@ def _read_plain(log: AccuracyLog, body: str, truncated: bool) -> int:
     """:func:`_read_lines` for plain ASCII text (see ``_NOT_PLAIN``), in one pass of the regex engine.
 
     Every line that is a record, a bracket, ``...`` or blank is one match; the lines matched by
-    nothing are the bad ones. The data is first matched up to its closing quote, which is fast; where
-    some is not hex (a record cut short, whose quote is on a later line, as truncation leaves), the text
-    is matched with the data limited to hex digits, which is what :func:`_read_lines` accepts.
+    nothing are the bad ones. The data is first matched up to its closing quote, which is fast, in
+    each part around a truncation mark (the mark's own lines are blank or ``...``, never bad): the
+    record cut short before a mark then finds no quote. Where some data is not hex (a quote left
+    open within a part), the text is matched again with the data limited to hex digits, which is
+    what :func:`_read_lines` accepts.
     """
     if not body:
         return 0
-    matches = [] if truncated else _PLAIN_LINE_FAST.findall(body)
+    parts = body.split(TRUNCATION_MARK) if truncated else [body]
+    matches = [match for part in parts for match in _PLAIN_LINE_FAST.findall(f"\n{part}\n")]
     found = [(seq, qsl, data) for record, seq, qsl, data in matches if record]
     joined = "".join(data for _, _, data in found).encode("ascii")
-    if truncated or joined.translate(None, _HEX):
-        matches = _PLAIN_LINE_HEX.findall(body)
+    if joined.translate(None, _HEX):
+        parts, matches = [body], _PLAIN_LINE_HEX.findall(f"\n{body}\n")
         found = [(seq, qsl, data) for record, seq, qsl, data in matches if record]
         joined = "".join(data for _, _, data in found).encode("ascii")
-    bad_lines = body.count("\n") + 1 - len(matches)
+    bad_lines = sum(part.count("\n") + 1 for part in parts) - len(matches)
     if not found:
         return bad_lines
     seqs, qsls, datas = zip(*found, strict=True)
