@@ -226,3 +226,17 @@ def test_text_that_is_not_plain_takes_the_line_by_line_reader() -> None:
     assert (log.records, log.complete, log.error) == (2, True, None)
     damaged = accuracy_log.parse_accuracy_log_text(Path("x"), rows.replace("CD", "C\u00e9"))
     assert (damaged.records, damaged.error) == (1, "1 line(s) are not LoadGen response records")
+
+
+@pytest.mark.parametrize("folder", [CTUNING_BERT, UNTETHER_RESNET])
+def test_a_memory_mapped_log_reads_as_a_read_one(tmp_path: Path, folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = real_log(folder).split(b"\n")
+    lines.insert(30, ERROR_RECORD.encode())
+    damaged = list(lines)
+    damaged[60] = damaged[60][:-3]
+    for data in (b"\n".join(lines), b"\n".join(damaged), b"\n".join(lines).replace(b"\n", b"\r\n")):
+        read_bytes = fields(read(tmp_path, data))
+        monkeypatch.setattr(detail_keys, "MAP_ABOVE", 1)
+        assert fields(read(tmp_path, data)) == read_bytes
+        monkeypatch.setattr(detail_keys, "MAP_ABOVE", 64 << 20)
+    assert read_bytes[2][0][1] == "error_runtime"
