@@ -3,7 +3,9 @@
 A submission keeps only a truncated copy (first 4096 characters, ``...``, last 4096), which is no
 longer valid JSON. Entries are one per line, so the complete lines that survive the cut can still
 be read; ``complete`` says whether the whole file was seen. Parsing is line-wise with a regular
-expression, never ``json.load`` of the whole file, so a large untruncated log costs one pass.
+expression, never ``json.load`` of the whole file, so a large untruncated log costs one pass: plain
+ASCII text (what LoadGen writes) in one pass of the regex engine, any other text line by line.
+The detail-log reader lives in :mod:`checker.parsers.detail_keys` and is re-exported here.
 """
 
 from __future__ import annotations
