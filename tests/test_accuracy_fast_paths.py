@@ -240,3 +240,14 @@ def test_a_memory_mapped_log_reads_as_a_read_one(tmp_path: Path, folder: str, mo
         assert fields(read(tmp_path, data)) == read_bytes
         monkeypatch.setattr(detail_keys, "MAP_ABOVE", 64 << 20)
     assert read_bytes[2][0][1] == "error_runtime"
+
+
+def test_many_long_lines_with_errors_stay_linear(tmp_path: Path) -> None:
+    """Thousands of long lines, each an error record: each flag is searched from where the last one ended."""
+    value = ",".join(["12345"] * 900)
+    line = ERROR_RECORD.replace('"value": "query took too long"', f'"value": [{value}]').encode()
+    data = b"\n".join([line] * 2000) + b"\n"
+    assert len(line) > detail_keys.LONG_LINE
+    log = read(tmp_path, data)
+    assert len(log.errors) == 2000 and log.errors[-1][0] == 2000 and log.malformed is None
+    assert fields(log) == fields(exact(tmp_path, data))

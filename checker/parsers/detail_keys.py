@@ -7,6 +7,7 @@ searches in C; only the wanted records and the lines holding an error flag are J
 
 from __future__ import annotations
 
+import bisect
 import json
 import mmap
 import os
@@ -274,7 +275,8 @@ def _error_records(raw: bytes | mmap.mmap, spans: list[tuple[int, int, bool]]) -
     """Every line holding the error flag that is a LoadGen record with ``metadata.is_error`` true, in order."""
     errors: list[tuple[int, str, object]] = []
     counted, number = 0, 1  # line breaks before ``counted``, plus one
-    start = _next_flag(raw, 0, spans)
+    stops = [stop for _, stop, _ in spans]
+    start = _next_flag(raw, 0, spans, stops)
     while start >= 0:
         line_start = raw.rfind(b"\n", 0, start) + 1
         line_end = raw.find(b"\n", start)
@@ -287,18 +289,18 @@ def _error_records(raw: bytes | mmap.mmap, spans: list[tuple[int, int, bool]]) -
                 number += _count(raw, b"\n", line_start, counted)
                 counted = line_start
                 errors.append((number, str(record.get("key")), record.get("value")))
-        start = _next_flag(raw, line_end, spans)
+        start = _next_flag(raw, line_end, spans, stops)
     return errors
 
 
-def _next_flag(raw: bytes | mmap.mmap, start: int, spans: list[tuple[int, int, bool]]) -> int:
+def _next_flag(raw: bytes | mmap.mmap, start: int, spans: list[tuple[int, int, bool]], stops: list[int]) -> int:
     """``raw.find(_ERROR_FLAG, start)``: long lines are searched quote by quote (``memchr``), the rest as usual.
 
-    The spans cover the text in order and split it at line breaks, which the flag never spans.
+    The spans cover the text in order and split it at line breaks, which the flag never spans; the
+    first one to search is found by bisection on their ends (``stops``), so many flags cost no rescans.
     """
-    for first, stop, long in spans:
-        if stop <= start:
-            continue
+    for index in range(bisect.bisect_right(stops, start), len(spans)):
+        first, stop, long = spans[index]
         first = max(first, start)
         hit = _quoted_find(raw, first, stop) if long else raw.find(_ERROR_FLAG, first, stop)
         if hit >= 0:
