@@ -8,15 +8,8 @@ from typing import Any
 
 from checker.context import ResultContext, as_int
 from checker.findings import Problem, Severity
-from checker.parsers.accuracy_log import (
-    ACCURACY_JSON_LIMIT,
-    DETAIL_LOG_LIMIT,
-    AccuracyLog,
-    DetailKeys,
-    file_size,
-    read_accuracy_log,
-    read_detail_keys,
-)
+from checker.parsers.accuracy_log import ACCURACY_JSON_LIMIT, AccuracyLog, file_size, read_accuracy_log
+from checker.parsers.detail_keys import DETAIL_LOG_LIMIT, DetailKeys, read_detail_keys
 from checker.parsers.text import ReadFailure, limit_for
 from checker.plugins.outcome import metric_specs
 from checker.registry import rule

@@ -20,9 +20,9 @@ from checker.checks.compliance import (
 )
 from checker.context import ResultContext, as_float
 from checker.findings import Problem, Severity
-from checker.parsers.accuracy_log import AccuracyLog, read_accuracy_log
+from checker.parsers.accuracy_log import ACCURACY_JSON_LIMIT, AccuracyLog, read_accuracy_log
 from checker.parsers.mllog import DetailLog
-from checker.parsers.text import read_text
+from checker.parsers.text import limit_for, read_text
 from checker.registry import REGISTRY, rule
 
 
@@ -169,11 +169,16 @@ def test04_recomputed(ctx: ResultContext) -> Iterator[Problem]:
     yield from _performance_verdict(ctx, "TEST04")
 
 
+def _accuracy_log(ctx: ResultContext, path: Path) -> AccuracyLog:
+    """An accuracy log read within the round's cap, as the AC rules read it (so one parse serves both)."""
+    return read_accuracy_log(path, limit_for(ctx.rules, "accuracy_json", ACCURACY_JSON_LIMIT))
+
+
 def _audit_accuracy_log(ctx: ResultContext) -> AccuracyLog:
     """The audit's sampled responses: the untruncated performance-mode log where kept, else the TEST01 copy."""
     folder = ctx.unit.compliance_dir / "TEST01"
-    full = read_accuracy_log(folder / "performance" / "run_1" / "mlperf_log_accuracy.json")
-    return full if full.exists else read_accuracy_log(folder / "accuracy" / "mlperf_log_accuracy.json")
+    full = _accuracy_log(ctx, folder / "performance" / "run_1" / "mlperf_log_accuracy.json")
+    return full if full.exists else _accuracy_log(ctx, folder / "accuracy" / "mlperf_log_accuracy.json")
 
 
 @rule(
@@ -204,7 +209,7 @@ def test01_accuracy_recomputed(ctx: ResultContext) -> Iterator[Problem]:
     """
     if "TEST01" not in tests_for(ctx):
         return
-    audited, reference = _audit_accuracy_log(ctx), read_accuracy_log(ctx.accuracy_dir / "mlperf_log_accuracy.json")
+    audited, reference = _audit_accuracy_log(ctx), _accuracy_log(ctx, ctx.accuracy_dir / "mlperf_log_accuracy.json")
     verify = verify_of(ctx, "TEST01", "verify_accuracy.txt")
     if not audited.exists or not reference.exists:
         return
