@@ -151,17 +151,20 @@ def ptd_log_error(ctx: ResultContext) -> Iterator[Problem]:
     prefixes = tuple(settings.get("ranging_error_prefixes", []))
     mild = set(settings.get("warning_only_errors", []))
     reported: set[tuple[str, bool]] = set()
+    messages: dict[str, str] = {}  # a PTD log repeats a few errors thousands of times
     for number, line in [(number, line) for number, line in enumerate(lines) if ": ERROR" in line]:
-        at = line.find(": ERROR")
-        message = line[at + len(": ERROR") :].lstrip(": ").strip()
+        tail = line[line.find(": ERROR") + len(": ERROR") :]
+        message = messages.get(tail)
+        if message is None:
+            message = messages[tail] = tail.lstrip(": ").strip()
         ranging = window is not None and window[0] <= number <= window[1]
         if ranging and message.startswith(prefixes):
+            continue
+        if (message, ranging) in reported:  # one finding per distinct message and phase
             continue
         if not _PTD_LINE.match(line):
             continue
         severity = Severity.WARNING if ranging or message in mild else None
-        if (message, ranging) in reported:  # one finding per distinct message and phase
-            continue
         reported.add((message, ranging))
         phase = "during ranging" if ranging else "outside ranging"
         yield Problem(
