@@ -34,6 +34,7 @@ _SKIP_PREFIXES = tuple(_KEY_PREFIX + key + '"' for key in _SKIP_DECODE)
 _SKIP_PREFIXES_BYTES = tuple(prefix.encode() for prefix in _SKIP_PREFIXES)
 _MARKER_BYTES = MARKER.encode()
 _MARKER_LEN = len(_MARKER_BYTES)
+_NEXT_RECORD = b"\n" + _MARKER_BYTES  # a line break and the marker: where the next record's body starts
 _CLOSING = ord("}")
 _KEY_AT = len(MARKER) + len(_KEY_PREFIX)  # where a LoadGen line's key starts
 # A bulky record's line starts with the marker and one of the prefixes; they share their start (``{"key": "lo``),
@@ -111,35 +112,54 @@ def _next_bulky(data: bytes, pos: int) -> int:
 def _parse_run(log: Mllog, run: bytes, number: int) -> int:
     """The lines of ``run`` (whole lines, the last one's break included or the file's end), after line ``number``.
 
-    Each line that starts with the marker is decoded by orjson; the ones it cannot read, or that are not
-    a record, and every line orjson may read differently from ``json`` (see :func:`_inexact`), go through
-    :func:`_parse_line`. The last line number is returned.
+    A run whose every line starts with the marker (nearly all) is cut into record bodies by one split; a
+    run with another line (blank, edited) is read line by line. The last line number is returned.
     """
-    lines = run.split(b"\n")
-    if not lines[-1]:
-        lines.pop()  # the break that ends the run's last line
     each = _inexact(run)  # the rare run with a number orjson may misread: every line is checked on its own
-    values, at, pending, loads, marker, skip = log.values, log.lines, log._pending, orjson.loads, _MARKER_BYTES, _MARKER_LEN
+    ends = run.endswith(b"\n")
+    bodies = run.split(_NEXT_RECORD)
+    if run.startswith(_MARKER_BYTES) and run.count(b"\n") - ends == len(bodies) - 1:
+        bodies[0] = bodies[0][_MARKER_LEN:]
+        if ends:
+            bodies[-1] = bodies[-1][:-1]
+        return _parse_bodies(log, bodies, number, each)
+    lines = run.split(b"\n")
+    if ends:
+        lines.pop()  # the break that ends the run's last line
     for line in lines:
+        if line.startswith(_MARKER_BYTES):
+            number = _parse_bodies(log, [line[_MARKER_LEN:]], number, each)
+        else:
+            number += 1
+            _parse_line(log, number, line.decode("ascii"), False, False, False, True)
+    return number
+
+
+def _parse_bodies(log: Mllog, bodies: list[bytes], number: int, each: bool) -> int:
+    """Record bodies (the lines after ``number``, less the marker), each decoded by orjson.
+
+    A body orjson cannot read, or that is not a record, and with ``each`` one that holds a number orjson
+    may misread (see :func:`_exact`), goes through :func:`_parse_line` as the line it came from.
+    """
+    values, lines, pending, loads = log.values, log.lines, log._pending, orjson.loads
+    for body in bodies:
         number += 1
-        if line.startswith(marker):
-            body = line[skip:]
-            try:
-                obj = loads(body) if not each or _exact(body) else None
-            except orjson.JSONDecodeError:
-                obj = None
-            if type(obj) is dict:
-                key = obj.get("key")
-                if type(key) is str:
-                    meta = obj.get("metadata")
-                    if type(meta) is dict and (meta.get("is_error") is True or meta.get("is_warning") is True):
-                        log.add(_loose(number, obj))  # every flagged record is kept, repeated or not
-                    elif key not in values:  # a repeat is ignored, as LoadGen readers do
-                        values[key] = obj.get("value")
-                        at[key] = number
-                        pending.append((number, obj))  # the Record is built when first asked for
-                    continue
-        _parse_line(log, number, line.decode("ascii"), False, False, False, True)
+        try:
+            obj = loads(body) if not each or _exact(body) else None
+        except orjson.JSONDecodeError:
+            obj = None
+        if type(obj) is dict:
+            key = obj.get("key")
+            if type(key) is str:
+                meta = obj.get("metadata")
+                if type(meta) is dict and (meta.get("is_error") is True or meta.get("is_warning") is True):
+                    log.add(_loose(number, obj))  # every flagged record is kept, repeated or not
+                elif key not in values:  # a repeat is ignored, as LoadGen readers do
+                    values[key] = obj.get("value")
+                    lines[key] = number
+                    pending.append((number, obj))  # the Record is built when first asked for
+                continue
+        _parse_line(log, number, (_MARKER_BYTES + body).decode("ascii"), False, False, False, True)
     return number
 
 
