@@ -46,6 +46,9 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _NINETEEN_ZEROS = b"0" * 19
 _ZERO = ord("0")
 _U64_MAX = 2**64 - 1
+# A body this short nests at most 500 deep: within both json's limit (Python's recursion limit, less the
+# caller's frames) and orjson's (1024). LoadGen's longest record that is not bulky has some 550 characters.
+_NEST_SAFE = 1000
 _BEFORE_INTEGER = frozenset(b" :,[")  # what may come before and after a JSON integer outside a string
 _AFTER_INTEGER = frozenset(b" ,]}")
 # The C scanner behind json.loads, called directly at each record's offset in the whole text: no line
@@ -112,37 +115,41 @@ def _next_bulky(data: bytes, pos: int) -> int:
 def _parse_run(log: Mllog, run: bytes, number: int) -> int:
     """The lines of ``run`` (whole lines, the last one's break included or the file's end), after line ``number``.
 
-    A run whose every line starts with the marker (nearly all) is cut into record bodies by one split; a
-    run with another line (blank, edited) is read line by line. The last line number is returned.
+    One split at each line break followed by the marker cuts the run into record bodies; a line that does
+    not start with the marker (blank, edited) stays in the piece before it, read in :func:`_parse_bodies`.
+    The last line number is returned.
     """
-    each = _inexact(run)  # the rare run with a number orjson may misread: every line is checked on its own
-    ends = run.endswith(b"\n")
-    bodies = run.split(_NEXT_RECORD)
-    if run.startswith(_MARKER_BYTES) and run.count(b"\n") - ends == len(bodies) - 1:
-        bodies[0] = bodies[0][_MARKER_LEN:]
-        if ends:
-            bodies[-1] = bodies[-1][:-1]
-        return _parse_bodies(log, bodies, number, each)
-    lines = run.split(b"\n")
-    if ends:
-        lines.pop()  # the break that ends the run's last line
-    for line in lines:
-        if line.startswith(_MARKER_BYTES):
-            number = _parse_bodies(log, [line[_MARKER_LEN:]], number, each)
-        else:
-            number += 1
-            _parse_line(log, number, line.decode("ascii"), False, False, False, True)
-    return number
+    pieces = run.split(_NEXT_RECORD)
+    # The rare run where orjson may misread a line (a long number, a long line): every line is checked on its own.
+    each = _inexact(run) or max(map(len, pieces)) >= _NEST_SAFE
+    if run.endswith(b"\n"):
+        pieces[-1] = pieces[-1][:-1]  # the break that ends the run's last line
+    head = pieces[0]
+    if head.startswith(_MARKER_BYTES):
+        pieces[0] = head[_MARKER_LEN:]
+        return _parse_bodies(log, pieces, number, each)
+    for line in head.split(b"\n"):  # the run's first lines, before any that starts with the marker
+        number += 1
+        _parse_line(log, number, line.decode("ascii"), False, False, False, True)
+    return _parse_bodies(log, pieces[1:], number, each)
 
 
 def _parse_bodies(log: Mllog, bodies: list[bytes], number: int, each: bool) -> int:
     """Record bodies (the lines after ``number``, less the marker), each decoded by orjson.
 
     A body orjson cannot read, or that is not a record, and with ``each`` one that holds a number orjson
-    may misread (see :func:`_exact`), goes through :func:`_parse_line` as the line it came from.
+    may misread (see :func:`_exact`), goes through :func:`_parse_line` as the line it came from. A body
+    with a line break holds the lines after its own that do not start with the marker: read one by one.
     """
     values, lines, pending, loads = log.values, log.lines, log._pending, orjson.loads
     for body in bodies:
+        if b"\n" in body:
+            own, *others = body.split(b"\n")
+            number = _parse_bodies(log, [own], number, each)
+            for line in others:
+                number += 1
+                _parse_line(log, number, line.decode("ascii"), False, False, False, True)
+            continue
         number += 1
         try:
             obj = loads(body) if not each or _exact(body) else None
@@ -249,9 +256,10 @@ def _take(log: Mllog, number: int, obj: Any, keep_all: bool, strict: bool) -> st
 
 def _exact(body: bytes) -> bool:
     """Say whether orjson reads this record as ``json`` does: it holds no run of 19 digits, the only numbers
-    (integers beyond 64 bits) that orjson turns into floats where ``json`` keeps them exact.
+    (integers beyond 64 bits) that orjson turns into floats where ``json`` keeps them exact, and it is too
+    short to nest deep enough for ``json`` to stop (Python's recursion limit, where orjson goes on to 1024).
     """
-    return _NINETEEN_ZEROS not in body.translate(_DIGITS_AS_ZERO)
+    return len(body) < _NEST_SAFE and _NINETEEN_ZEROS not in body.translate(_DIGITS_AS_ZERO)
 
 
 def _start(log: Mllog, number: int, raw: str) -> int:
