@@ -143,7 +143,7 @@ def _parse_bodies(log: Mllog, bodies: list[bytes], number: int, each: bool) -> i
     """
     values, lines, pending, loads = log.values, log.lines, log._pending, orjson.loads
     for body in bodies:
-        if b"\n" in body:
+        if body.find(b"\n") >= 0:  # not ``in``: bytes.__contains__ first tries the operand as an int, and raises
             own, *others = body.split(b"\n")
             number = _parse_bodies(log, [own], number, each)
             for line in others:
@@ -259,7 +259,7 @@ def _exact(body: bytes) -> bool:
     (integers beyond 64 bits) that orjson turns into floats where ``json`` keeps them exact, and it is too
     short to nest deep enough for ``json`` to stop (Python's recursion limit, where orjson goes on to 1024).
     """
-    return len(body) < _NEST_SAFE and _NINETEEN_ZEROS not in body.translate(_DIGITS_AS_ZERO)
+    return len(body) < _NEST_SAFE and body.translate(_DIGITS_AS_ZERO).find(_NINETEEN_ZEROS) < 0
 
 
 def _start(log: Mllog, number: int, raw: str) -> int:
