@@ -151,21 +151,21 @@ def _parse_bodies(log: Mllog, bodies: list[bytes], number: int, each: bool) -> i
                 _parse_line(log, number, line.decode("ascii"), False, False, False, True)
             continue
         number += 1
-        try:
+        try:  # LoadGen's record, read with subscripts (a missing field raises: the reference way reads it)
             obj = loads(body) if not each or _exact(body) else None
-        except orjson.JSONDecodeError:
-            obj = None
-        if type(obj) is dict:
-            key = obj.get("key")
-            if type(key) is str:
-                meta = obj.get("metadata")
-                if type(meta) is dict and (meta.get("is_error") is True or meta.get("is_warning") is True):
-                    log.add(_loose(number, obj))  # every flagged record is kept, repeated or not
-                elif key not in values:  # a repeat is ignored, as LoadGen readers do
-                    values[key] = obj.get("value")
-                    lines[key] = number
-                    pending.append((number, obj))  # the Record is built when first asked for
-                continue
+            key = obj["key"]
+            meta = obj["metadata"]
+            flagged = meta["is_error"] is True or meta["is_warning"] is True
+        except (orjson.JSONDecodeError, LookupError, TypeError):
+            key = None
+        if type(key) is str:
+            if flagged:
+                log.add(_loose(number, obj))  # every flagged record is kept, repeated or not
+            elif key not in values:  # a repeat is ignored, as LoadGen readers do
+                values[key] = obj.get("value")
+                lines[key] = number
+                pending.append((number, obj))  # the Record is built when first asked for
+            continue
         _parse_line(log, number, (_MARKER_BYTES + body).decode("ascii"), False, False, False, True)
     return number
 
