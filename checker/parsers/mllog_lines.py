@@ -49,8 +49,11 @@ _U64_MAX = 2**64 - 1
 # A body this short nests at most 500 deep: within both json's limit (Python's recursion limit, less the
 # caller's frames) and orjson's (1024). LoadGen's longest record that is not bulky has some 550 characters.
 _NEST_SAFE = 1000
-_BEFORE_INTEGER = frozenset(b" :,[")  # what may come before and after a JSON integer outside a string
-_AFTER_INTEGER = frozenset(b" ,]}")
+# What may come before and after the digits of a JSON number, and of a whole JSON integer.
+_NUMBER_BEFORE = frozenset(b"-+.eE:,[ \t\r\n")
+_NUMBER_AFTER = frozenset(b".eE,]} \t\r\n")
+_INTEGER_BEFORE = frozenset(b":,[ \t\r\n")
+_INTEGER_AFTER = frozenset(b",]} \t\r\n")
 # The C scanner behind json.loads, called directly at each record's offset in the whole text: no line
 # is copied, and unlike one json.loads over all lines joined (the old fast path) an edited line cannot
 # swallow its neighbour (a value split over two lines decoded joined, misaligned but "valid").
@@ -174,8 +177,9 @@ def _inexact(run: bytes) -> bool:
     """Say whether some line of ``run`` may hold a number orjson reads differently from ``json`` (one search for
     the whole run; then each line is checked with :func:`_exact`).
 
-    A run of 19 or more digits is such a number unless it is plainly a JSON integer that fits in 64 bits
-    unsigned (LoadGen's random seeds), which orjson keeps exact as ``json`` does.
+    A run of 19 or more digits is such a number unless it cannot be one: a neighbour no number has (a
+    quote, a letter) puts it in a string, read alike, or makes the line no JSON, which orjson refuses; or
+    it is plainly a JSON integer that fits in 64 bits unsigned (LoadGen's seeds), which orjson keeps exact.
     """
     digits = run.translate(_DIGITS_AS_ZERO)
     at = digits.find(_NINETEEN_ZEROS)
@@ -183,15 +187,13 @@ def _inexact(run: bytes) -> bool:
         end = at + len(_NINETEEN_ZEROS)
         while end < len(digits) and digits[end] == _ZERO:
             end += 1
-        if (
-            end - at > 20
-            or at == 0
-            or run[at - 1] not in _BEFORE_INTEGER
-            or end == len(run)
-            or run[end] not in _AFTER_INTEGER
-            or int(run[at:end]) > _U64_MAX
-        ):
+        if at == 0 or end == len(run):
             return True
+        before, after = run[at - 1], run[end]
+        if before in _NUMBER_BEFORE and after in _NUMBER_AFTER:  # else in a string, or no JSON (orjson refuses it)
+            integer = before in _INTEGER_BEFORE and after in _INTEGER_AFTER and end - at <= 20
+            if not integer or int(run[at:end]) > _U64_MAX:
+                return True
         at = digits.find(_NINETEEN_ZEROS, end)
     return False
 
