@@ -36,6 +36,8 @@ def _rec(key: str, value: str = "1", err: str = "false") -> str:
         [_rec("a", err="true"), _rec("a", err="true"), _rec("a")],  # flagged repeats are all kept
         [':::MLLOG {"key": "lo', BULKY[:40], _rec("lo")],  # lines that start as a bulky record would
         [":::MLLOG " + BULKY, ":::MLLOG", ":::MLLOG ", _rec("a")[:-1], _rec("b")],
+        [':::MLLOG {"key": "a", "value": 1}', ':::MLLOG {"key": "b", "metadata": {"is_error": false}}', _rec("c")],
+        [':::MLLOG {"key": "w", "metadata": {"is_error": false, "is_warning": true}}', _rec("w"), _rec("d")],
     ],
 )
 @pytest.mark.parametrize("end", ["\n", "", "\n\n"])
@@ -116,3 +118,16 @@ def _edges(source: bytes, key: bytes) -> list[int]:
     """Where the line of a bulky record starts and ends (the byte before its line break)."""
     start = source.index(b':::MLLOG {"key": "' + key)
     return [start, start + 9, start + 20, source.index(b"\n", start) - 1, source.index(b"\n", start)]
+
+
+def test_real_logs_never_take_the_line_by_line_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every line of a LoadGen log, seeds and thread ids included, is read by the fast path (the cost it saves)."""
+    import checker.parsers.mllog_lines as lines
+
+    def refuse(*args: object) -> None:
+        raise AssertionError(f"line {args[1]} went the reference way")
+
+    paths = sorted((REPO / "fixtures" / "valid").rglob("mlperf_log_detail.txt"))
+    monkeypatch.setattr(lines, "_parse_line", refuse)
+    logs = [parse_detail_log(path) for path in paths]
+    assert all(log.values and not log.malformed for log in logs)
