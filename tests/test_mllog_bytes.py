@@ -14,7 +14,10 @@ from checker.parsers.mllog import Mllog, parse_detail_log, parse_detail_text
 
 from .conftest import REPO, data_root
 
-RECORD = ':::MLLOG {{"key": "{key}", "value": {value}, "time_ms": 1.5, "metadata": {{"is_error": {err}}}}}'
+RECORD = (
+    ':::MLLOG {{"key": "{key}", "value": {value}, "time_ms": 1.5, "namespace": "mlperf::logging", '
+    '"metadata": {{"is_error": {err}, "is_warning": false, "file": "a.cc", "line_no": 1, "pid": 2, "tid": 3}}}}'
+)
 BULKY = ':::MLLOG {"key": "loaded_qsl_set", "value": [' + ",".join(map(str, range(3000))) + "]}"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import json.scanner
+import os
 from typing import Any
 
 import orjson
@@ -32,8 +33,27 @@ _KEY_PREFIX = '{"key": "'
 _SKIP_PREFIXES = tuple(_KEY_PREFIX + key + '"' for key in _SKIP_DECODE)
 _SKIP_PREFIXES_BYTES = tuple(prefix.encode() for prefix in _SKIP_PREFIXES)
 _MARKER_BYTES = MARKER.encode()
+_MARKER_LEN = len(_MARKER_BYTES)
+_NEXT_RECORD = b"\n" + _MARKER_BYTES  # a line break and the marker: where the next record's body starts
+_CLOSING = ord("}")
+_KEY_AT = len(MARKER) + len(_KEY_PREFIX)  # where a LoadGen line's key starts
+# A bulky record's line starts with the marker and one of the prefixes; they share their start (``{"key": "lo``),
+# which is what the search for the next one looks for after a line break.
+_BULKY_MARKED = tuple(_MARKER_BYTES + prefix for prefix in _SKIP_PREFIXES_BYTES)
+_BULKY_LONGEST = max(map(len, _BULKY_MARKED))
+_BULKY_COMMON = b"\n" + _MARKER_BYTES + bytes(os.path.commonprefix(_SKIP_PREFIXES_BYTES))
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _NINETEEN_ZEROS = b"0" * 19
+_ZERO = ord("0")
+_U64_MAX = 2**64 - 1
+# A body this short nests at most 500 deep: within both json's limit (Python's recursion limit, less the
+# caller's frames) and orjson's (1024). LoadGen's longest record that is not bulky has some 550 characters.
+_NEST_SAFE = 1000
+# What may come before and after the digits of a JSON number, and of a whole JSON integer.
+_NUMBER_BEFORE = frozenset(b"-+.eE:,[ \t\r\n")
+_NUMBER_AFTER = frozenset(b".eE,]} \t\r\n")
+_INTEGER_BEFORE = frozenset(b":,[ \t\r\n")
+_INTEGER_AFTER = frozenset(b",]} \t\r\n")
 # The C scanner behind json.loads, called directly at each record's offset in the whole text: no line
 # is copied, and unlike one json.loads over all lines joined (the old fast path) an edited line cannot
 # swallow its neighbour (a value split over two lines decoded joined, misaligned but "valid").
@@ -56,33 +76,126 @@ def _parse(log: Mllog, text: str, keep: str, strict: bool, anywhere: bool, skip_
 def _parse_loadgen_bytes(log: Mllog, data: bytes) -> None:
     """LoadGen's reader (``DETAIL``) on an ASCII file's bytes, the common case made fast.
 
-    A record written as LoadGen writes it (marker, one JSON object, nothing after it) is decoded by orjson
-    without decoding the line first; a bulky provenance record is only located. Every other line, and every
-    line orjson may read differently from ``json`` (see :func:`_exact`), goes through :func:`_parse_line`
-    exactly as in :func:`_parse`.
+    A bulky provenance record (a MB of sample indices) is only located, never copied: the lines between
+    two of them (a few KB) are one *run*, read by :func:`_parse_run`. Every line that is not a record as
+    LoadGen writes it goes through :func:`_parse_line` exactly as in :func:`_parse`.
     """
-    marker, skip, key_at, closing = _MARKER_BYTES, _SKIP_PREFIXES_BYTES, len(MARKER) + len(_KEY_PREFIX), ord("}")
     number, pos, size = 0, 0, len(data)
-    while pos < size:  # lines located with find: a bulky record (a MB of sample indices) is never copied
-        end = data.find(b"\n", pos)
+    while pos < size:
+        bulky = _next_bulky(data, pos)
+        if bulky > pos:
+            number = _parse_run(log, data[pos:bulky], number)
+        if bulky == size:
+            break
+        end = data.find(b"\n", bulky)
         end = size if end < 0 else end
         number += 1
-        line_start, pos = pos, end + 1
-        if end > line_start and data[end - 1] == closing and data.startswith(marker, line_start):
-            if data.startswith(skip, line_start + len(marker)):
-                key_end = data.find(b'"', line_start + key_at)
-                log.lines.setdefault(data[line_start + key_at : key_end].decode("ascii"), number)
-                continue
-            body = data[line_start + len(marker) : end]
-            try:
-                obj = orjson.loads(body) if _exact(body) else None
-            except orjson.JSONDecodeError:
-                obj = None
-            if type(obj) is dict and type(obj.get("key")) is str:
-                _take(log, number, obj, keep_all=False, strict=False)
-                continue
-        _parse_line(log, number, data[line_start:end].decode("ascii"), False, False, False, True)
+        if data[end - 1] == _CLOSING:
+            key_at = bulky + _KEY_AT
+            log.lines.setdefault(data[key_at : data.find(b'"', key_at)].decode("ascii"), number)
+        else:
+            _parse_line(log, number, data[bulky:end].decode("ascii"), False, False, False, True)
+        pos = end + 1
     log.line_count = number
+
+
+def _next_bulky(data: bytes, pos: int) -> int:
+    """Where the next line at or after ``pos`` (a line start) that starts as a bulky record starts, else the end."""
+    at = pos - 1  # the line break before pos (none at the file's start)
+    if pos == 0:
+        if data.startswith(_BULKY_MARKED, 0, _BULKY_LONGEST):
+            return 0
+        at = 0
+    while True:
+        at = data.find(_BULKY_COMMON, at)
+        if at < 0:
+            return len(data)
+        if data.startswith(_BULKY_MARKED, at + 1, at + 1 + _BULKY_LONGEST):
+            return at + 1
+        at += 1
+
+
+def _parse_run(log: Mllog, run: bytes, number: int) -> int:
+    """The lines of ``run`` (whole lines, the last one's break included or the file's end), after line ``number``.
+
+    One split at each line break followed by the marker cuts the run into record bodies; a line that does
+    not start with the marker (blank, edited) stays in the piece before it, read in :func:`_parse_bodies`.
+    The last line number is returned.
+    """
+    pieces = run.split(_NEXT_RECORD)
+    # The rare run where orjson may misread a line (a long number, a long line): every line is checked on its own.
+    each = _inexact(run) or max(map(len, pieces)) >= _NEST_SAFE
+    if run.endswith(b"\n"):
+        pieces[-1] = pieces[-1][:-1]  # the break that ends the run's last line
+    head = pieces[0]
+    if head.startswith(_MARKER_BYTES):
+        pieces[0] = head[_MARKER_LEN:]
+        return _parse_bodies(log, pieces, number, each)
+    for line in head.split(b"\n"):  # the run's first lines, before any that starts with the marker
+        number += 1
+        _parse_line(log, number, line.decode("ascii"), False, False, False, True)
+    return _parse_bodies(log, pieces[1:], number, each)
+
+
+def _parse_bodies(log: Mllog, bodies: list[bytes], number: int, each: bool) -> int:
+    """Record bodies (the lines after ``number``, less the marker), each decoded by orjson.
+
+    A body orjson cannot read, or that is not a record, and with ``each`` one that holds a number orjson
+    may misread (see :func:`_exact`), goes through :func:`_parse_line` as the line it came from. A body
+    with a line break holds the lines after its own that do not start with the marker: read one by one.
+    """
+    values, lines, pending, loads = log.values, log.lines, log._pending, orjson.loads
+    for body in bodies:
+        if body.find(b"\n") >= 0:  # not ``in``: bytes.__contains__ first tries the operand as an int, and raises
+            own, *others = body.split(b"\n")
+            number = _parse_bodies(log, [own], number, each)
+            for line in others:
+                number += 1
+                _parse_line(log, number, line.decode("ascii"), False, False, False, True)
+            continue
+        number += 1
+        try:  # LoadGen's record, read with subscripts (a missing field raises: the reference way reads it)
+            obj = loads(body) if not each or _exact(body) else None
+            key = obj["key"]
+            meta = obj["metadata"]
+            flagged = meta["is_error"] is True or meta["is_warning"] is True
+        except (orjson.JSONDecodeError, LookupError, TypeError):
+            key = None
+        if type(key) is str:
+            if flagged:
+                log.add(_loose(number, obj))  # every flagged record is kept, repeated or not
+            elif key not in values:  # a repeat is ignored, as LoadGen readers do
+                values[key] = obj.get("value")
+                lines[key] = number
+                pending.append((number, obj))  # the Record is built when first asked for
+            continue
+        _parse_line(log, number, (_MARKER_BYTES + body).decode("ascii"), False, False, False, True)
+    return number
+
+
+def _inexact(run: bytes) -> bool:
+    """Say whether some line of ``run`` may hold a number orjson reads differently from ``json`` (one search for
+    the whole run; then each line is checked with :func:`_exact`).
+
+    A run of 19 or more digits is such a number unless it cannot be one: a neighbour no number has (a
+    quote, a letter) puts it in a string, read alike, or makes the line no JSON, which orjson refuses; or
+    it is plainly a JSON integer that fits in 64 bits unsigned (LoadGen's seeds), which orjson keeps exact.
+    """
+    digits = run.translate(_DIGITS_AS_ZERO)
+    at = digits.find(_NINETEEN_ZEROS)
+    while at >= 0:
+        end = at + len(_NINETEEN_ZEROS)
+        while end < len(digits) and digits[end] == _ZERO:
+            end += 1
+        if at == 0 or end == len(run):
+            return True
+        before, after = run[at - 1], run[end]
+        if before in _NUMBER_BEFORE and after in _NUMBER_AFTER:  # else in a string, or no JSON (orjson refuses it)
+            integer = before in _INTEGER_BEFORE and after in _INTEGER_AFTER and end - at <= 20
+            if not integer or int(run[at:end]) > _U64_MAX:
+                return True
+        at = digits.find(_NINETEEN_ZEROS, end)
+    return False
 
 
 def _parse_line(
@@ -145,9 +258,10 @@ def _take(log: Mllog, number: int, obj: Any, keep_all: bool, strict: bool) -> st
 
 def _exact(body: bytes) -> bool:
     """Say whether orjson reads this record as ``json`` does: it holds no run of 19 digits, the only numbers
-    (integers beyond 64 bits) that orjson turns into floats where ``json`` keeps them exact.
+    (integers beyond 64 bits) that orjson turns into floats where ``json`` keeps them exact, and it is too
+    short to nest deep enough for ``json`` to stop (Python's recursion limit, where orjson goes on to 1024).
     """
-    return _NINETEEN_ZEROS not in body.translate(_DIGITS_AS_ZERO)
+    return len(body) < _NEST_SAFE and body.translate(_DIGITS_AS_ZERO).find(_NINETEEN_ZEROS) < 0
 
 
 def _start(log: Mllog, number: int, raw: str) -> int:
