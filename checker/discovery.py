@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -108,36 +108,33 @@ class Tree:
 PATHLIB_IGNORED = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
 
 
-def is_file(path: str) -> bool:
-    """``Path(path).is_file()`` without building a Path for the usual answer; a failing ``stat`` is asked again of
+def _probe(path: str, kind: Callable[[int], bool] | None, asked: str) -> bool:
+    """``Path(path).<asked>()`` without building a Path for the usual answer; a failing ``stat`` is asked again of
     pathlib, so that an error pathlib raises (permission denied) is raised as before, and one it hides is hidden.
+    ``kind`` tests the mode (None: any entry).
     """
     try:
-        return stat.S_ISREG(os.stat(path).st_mode)
+        mode = os.stat(path).st_mode
     except OSError as exc:
-        return False if exc.errno in PATHLIB_IGNORED else Path(path).is_file()
+        return False if exc.errno in PATHLIB_IGNORED else bool(getattr(Path(path), asked)())
     except ValueError:  # a NUL byte in the name: pathlib's answer too
         return False
+    return kind(mode) if kind is not None else True
+
+
+def is_file(path: str) -> bool:
+    """``Path(path).is_file()`` on a string path (see :func:`_probe`)."""
+    return _probe(path, stat.S_ISREG, "is_file")
 
 
 def is_dir(path: str) -> bool:
-    """``Path(path).is_dir()`` on a string path (see :func:`is_file`)."""
-    try:
-        return stat.S_ISDIR(os.stat(path).st_mode)
-    except OSError as exc:
-        return False if exc.errno in PATHLIB_IGNORED else Path(path).is_dir()
-    except ValueError:  # a NUL byte in the name: pathlib's answer too
-        return False
+    """``Path(path).is_dir()`` on a string path (see :func:`_probe`)."""
+    return _probe(path, stat.S_ISDIR, "is_dir")
 
 
 def exists(path: str) -> bool:
-    """``Path(path).exists()`` on a string path (see :func:`is_file`)."""
-    try:
-        os.stat(path)
-    except OSError as exc:
-        return False if exc.errno in PATHLIB_IGNORED else Path(path).exists()
-    except ValueError:
-        return False
+    """``Path(path).exists()`` on a string path (see :func:`_probe`)."""
+    return _probe(path, None, "exists")
     return True
 
 
