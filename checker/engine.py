@@ -16,6 +16,7 @@ import difflib
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,6 @@ from checker import schema_memo
 from checker.findings import Finding, Problem, Severity
 from checker.options import RunOptions
 from checker.parsers.memo import forget_parsed_files
-from checker.prefetch import ReadAhead
 from checker.registry import REGISTRY, RESULT_SCOPES, Rule, load_all, load_suite
 from checker.report import Report  # noqa: F401 (re-exported: where every command finds it)
 from checker.rounds import Round
@@ -202,22 +202,6 @@ def _check_submitter(job: Job) -> WorkerOutput:
     rules = Round.load(job.suite, job.version, job.rules_path)
     schema_memo.remember_passes(job.options.remember)
     forget_parsed_files()  # a worker may have checked an earlier version of the tree
-    ahead = ReadAhead(read_ahead_folders(suite, job))
-    try:
-        return _judge_units(suite, rules, job)
-    finally:
-        ahead.stop()
-
-
-def read_ahead_folders(suite: Any, job: Job) -> list[str]:
-    """The folders whose files a job reads, in the order it reads them (the suite's, else the submitter's)."""
-    if hasattr(suite, "read_ahead"):
-        return [str(folder) for folder in suite.read_ahead(job.unit, job.focus)]
-    where = getattr(job.unit, "path", None)
-    return [str(where)] if where is not None and job.focus.results is None else []
-
-
-def _judge_units(suite: Any, rules: Round, job: Job) -> WorkerOutput:
     findings: list[Finding] = []
     results: list[dict[str, Any]] = []
     for unit in suite.units(rules, job.unit, job.options, job.focus):
@@ -240,6 +224,25 @@ def _judge_units(suite: Any, rules: Round, job: Job) -> WorkerOutput:
         record = {"Location": unit.id, "depends": list(unit.depends), "rows": rows, "stub": unit.stub}
         results.append({**record, "rowless": problem is None and not rows})
     return findings, results
+
+
+def read_ahead_folders(suite: Any, job: Job) -> list[str]:
+    """The folders whose files a job reads, in the order it reads them (the suite's, else the submitter's)."""
+    if hasattr(suite, "read_ahead"):
+        return [str(folder) for folder in suite.read_ahead(job.unit, job.focus)]
+    where = getattr(job.unit, "path", None)
+    return [str(where)] if where is not None and job.focus.results is None else []
+
+
+def read_ahead_order(suite: Any, work: list[Job], jobs: int) -> list[str]:
+    """The folders of all jobs in the order the workers reach them: ``jobs`` jobs run at once, so the folders
+    of each group of that many are taken in turn, one from each.
+    """
+    order: list[str] = []
+    for start in range(0, len(work), max(1, jobs)):
+        group = [read_ahead_folders(suite, job) for job in work[start : start + max(1, jobs)]]
+        order += [folder for row in zip_longest(*group) for folder in row if folder is not None]
+    return order
 
 
 def _unexplained_rowless(report: Report, selection: Selection) -> None:
@@ -357,7 +360,7 @@ def run_checks(
         report.findings += emit(
             "EN002", Problem(".", "no submitter folder to check", expected="submitters", found="none"), ".", selection
         )
-    for findings, results in run_jobs(check_submitter, work, jobs, progress):
+    for findings, results in run_jobs(check_submitter, work, jobs, progress, read_ahead_order(suite, work, jobs)):
         report.findings += findings
         report.results += results
     _unexplained_rowless(report, selection)

@@ -1,11 +1,12 @@
-"""Reading ahead: when a job's files are not in the page cache, ask the kernel for them before the rules do.
+"""Reading ahead: when a run's files are not in the page cache, ask the kernel for them before the rules do.
 
 A check reads thousands of logs one after another; from a cold cache each read waits for the disk, one request
-at a time per worker. A few background threads walk the job's folders first and hint every file
-(``posix_fadvise(WILLNEED)``): the kernel then reads them in parallel while the worker parses what it already has.
+at a time per worker. A few background threads of the main process walk the run's folders first, in the order
+the jobs judge them, and hint every file (``posix_fadvise(WILLNEED)``): the kernel reads them in parallel while
+the workers parse what they already have. The threads start after the worker processes are forked.
 
 Only a hint, never evidence: nothing read here is kept or judged, any error is ignored, the threads are daemons
-that stop with their job, and a tree whose first files are already cached (the usual warm run, checked with a
+that stop with the run, and a tree whose first files are already cached (the usual warm run, checked with a
 non-blocking ``preadv``) is left alone, so a warm run pays one short walk and nothing more.
 """
 
@@ -14,80 +15,95 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable
 
-THREADS = 4  # open() of a cold inode blocks: a few at once keep the disk's queue full
+THREADS = 8  # open() of a cold inode and a cold folder's listing block: several at once keep the disk busy
 PROBES = 3  # files tried, without waiting, to tell a warm tree from a cold one
+LOOK = 64  # folders listed at most to find them
 _FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 class ReadAhead:
-    """Background threads hinting every regular file under ``folders``; :meth:`stop` ends them early."""
+    """Background threads hinting every regular file under ``folders``, each folder once; :meth:`stop` ends them.
+
+    The threads share a queue of folders: each takes the next one, lists it and hints its files without holding
+    the queue's lock, and puts its subfolders first in the queue (depth first, in the order given).
+    """
 
     def __init__(self, folders: Iterable[str]) -> None:
         self._stop = threading.Event()
-        self._files = _regular_files(list(folders), self._stop)
         self._lock = threading.Lock()
+        self._pending = deque(folders)
+        self._seen: set[str] = set()
         self.threads: list[threading.Thread] = []
-        if not hasattr(os, "posix_fadvise") or not _cold(self._files, self._lock):
+        if not hasattr(os, "posix_fadvise") or not self._cold():
             return
         for _ in range(THREADS):
-            thread = threading.Thread(target=self._hint_all, name="subcheck-read-ahead", daemon=True)
+            thread = threading.Thread(target=self._work, name="subcheck-read-ahead", daemon=True)
             thread.start()
             self.threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
 
-    def _hint_all(self) -> None:
+    def _take(self) -> str | None:
+        with self._lock:
+            while self._pending:
+                folder = self._pending.popleft()
+                if folder not in self._seen:
+                    self._seen.add(folder)
+                    return folder
+        return None
+
+    def _work(self) -> None:
         while not self._stop.is_set():
-            with self._lock:
-                path = next(self._files, None)
-            if path is None:
+            folder = self._take()
+            if folder is None:
                 return
-            _hint(path)
+            files, folders = _listing(folder)
+            with self._lock:
+                self._pending.extendleft(reversed(folders))
+            for path in files:
+                if self._stop.is_set():
+                    return
+                _hint(path)
+
+    def _cold(self) -> bool:
+        """Whether one of the first files (depth first, at most ``LOOK`` folders) is not in the page cache."""
+        probed, looked = 0, 0
+        stack = list(reversed(self._pending))
+        while stack and looked < LOOK:
+            files, folders = _listing(stack.pop())
+            looked += 1
+            for path in files:
+                waits = _would_wait(path)
+                if waits:
+                    return True
+                probed += waits is not None  # empty, gone or not a regular file: no evidence either way
+                if probed >= PROBES:
+                    return False
+            stack.extend(reversed(folders))
+        return False
 
 
-def _regular_files(folders: list[str], stop: threading.Event) -> Iterator[str]:
-    """Every regular file under ``folders``, in their order, each folder once (links are not followed; an
-    unlistable folder is skipped).
-    """
-    pending = list(reversed(folders))
-    seen: set[str] = set()
-    while pending and not stop.is_set():
-        folder = pending.pop()
-        if folder in seen:
-            continue
-        seen.add(folder)
-        try:
-            with os.scandir(folder) as entries:
-                listing = list(entries)
-        except OSError:
-            continue
-        for entry in listing:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    yield entry.path
-            except OSError:
-                continue
-
-
-def _cold(files: Iterator[str], lock: threading.Lock) -> bool:
-    """Whether one of the first files is not in the page cache (then all are hinted, these included)."""
-    probed = 0
-    for path in files:
-        waits = _would_wait(path)
-        if waits is None:
-            continue  # empty, gone or not a regular file: no evidence either way
-        if waits:
-            _hint(path)
-            return True
-        probed += 1
-        if probed >= PROBES:
-            return False
-    return False
+def _listing(folder: str) -> tuple[list[str], list[str]]:
+    """The regular files and the subfolders of ``folder`` (links not followed; an unlistable folder is empty)."""
+    files: list[str] = []
+    folders: list[str] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        files.append(entry.path)
+                except OSError:
+                    continue
+    except OSError:
+        pass
+    return files, folders
 
 
 def _would_wait(path: str) -> bool | None:

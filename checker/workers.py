@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -70,9 +70,17 @@ def plan_jobs(suite: Any, tree: Any, jobs: int, focus: dict[str, Focus], templat
 
 
 def run_jobs(
-    func: Callable[[Job], WorkerOutput], work: list[Job], jobs: int, progress: Callable[[int, int], None] | None
+    func: Callable[[Job], WorkerOutput],
+    work: list[Job],
+    jobs: int,
+    progress: Callable[[int, int], None] | None,
+    read_ahead: Sequence[str] = (),
 ) -> Iterator[WorkerOutput]:
-    """The one process pool: in order, with progress after each submitter."""
+    """The one process pool: in order, with progress after each submitter. ``read_ahead``: the folders the jobs
+    read, in their order, hinted to the kernel when they are not cached (:mod:`checker.prefetch`).
+    """
+    from checker.prefetch import ReadAhead
+
     jobs = max(1, min(jobs, len(work) or 1))
     _fewer_collections()
     if jobs == 1:
@@ -82,13 +90,15 @@ def run_jobs(
         from concurrent.futures import ProcessPoolExecutor  # here: a run of one job (``ci``) starts no pool
 
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start)
-        outputs = pool.map(partial(_collected, func), work)
+        outputs = pool.map(partial(_collected, func), work)  # forks every worker now, before any thread starts
+    ahead = ReadAhead(read_ahead)
     try:
         for done, output in enumerate(outputs, start=1):
             if progress:
                 progress(done, len(work))
             yield output
     finally:
+        ahead.stop()
         if pool is not None:
             pool.shutdown()
 

@@ -4,8 +4,8 @@ out of it, never blocks on a FIFO, starts no thread on a warm tree, and does not
 
 from __future__ import annotations
 
+import gc
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -30,12 +30,16 @@ def _tree(root: Path) -> dict[str, Path]:
     return files
 
 
-def test_every_regular_file_once_in_folder_order_no_links_no_fifos(tmp_path: Path) -> None:
+def test_every_regular_file_once_no_links_no_fifos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "tree"
     files = _tree(root)
-    listed = list(prefetch._regular_files([str(root / "c"), str(root), str(root / "a")], threading.Event()))
-    assert listed[0] == str(files["three"])  # the first folder first
-    assert sorted(listed) == sorted(str(p) for p in files.values())  # each once, no link target, no FIFO
+    hinted: list[str] = []
+    monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
+    monkeypatch.setattr(prefetch, "_hint", hinted.append)
+    ahead = ReadAhead([str(root / "c"), str(root), str(root / "a")])  # folders named twice are walked once
+    for thread in ahead.threads:
+        thread.join(timeout=30)
+    assert sorted(hinted) == sorted(str(p) for p in files.values())  # each once, no link target, no FIFO
 
 
 def test_a_warm_tree_starts_no_thread_and_a_cold_one_is_hinted_whole(
@@ -55,9 +59,27 @@ def test_a_warm_tree_starts_no_thread_and_a_cold_one_is_hinted_whole(
 
 
 def test_a_missing_or_unlistable_folder_is_no_error(tmp_path: Path) -> None:
-    assert list(prefetch._regular_files([str(tmp_path / "gone")], threading.Event())) == []
+    assert prefetch._listing(str(tmp_path / "gone")) == ([], [])
     assert prefetch._would_wait(str(tmp_path / "gone")) is None
     prefetch._hint(str(tmp_path / "gone"))
+    assert ReadAhead([str(tmp_path / "gone")]).threads == []
+
+
+def test_the_workers_are_forked_before_any_thread_starts(demo_tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forking a process that runs threads can copy a held lock into the child: the pool forks first."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    started: list[int] = []
+    real = ReadAhead.__init__
+
+    def counted(self: ReadAhead, folders: object) -> None:
+        pools = [obj for obj in gc.get_objects() if isinstance(obj, ProcessPoolExecutor)]
+        started.append(sum(len(pool._processes or {}) for pool in pools))
+        real(self, folders)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ReadAhead, "__init__", counted)
+    check_demo_json(demo_tree, "--no-cache", "-j", "2")
+    assert started and started[-1] >= 1
 
 
 def test_reading_ahead_changes_no_verdict(demo_tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
