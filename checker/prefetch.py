@@ -18,10 +18,11 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 
+from checker.parsers.text import READ_FLAGS
+
 THREADS = 8  # open() of a cold inode and a cold folder's listing block: several at once keep the disk busy
 PROBES = 3  # files tried, without waiting, to tell a warm tree from a cold one
 LOOK = 64  # folders listed at most to find them
-_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 class ReadAhead:
@@ -109,7 +110,7 @@ def _listing(folder: str) -> tuple[list[str], list[str]]:
 def _would_wait(path: str) -> bool | None:
     """True when reading the file's first byte would wait for the disk; None when that cannot be told."""
     try:
-        fd = os.open(path, _FLAGS)
+        fd = os.open(path, READ_FLAGS)
     except OSError:
         return None
     try:
@@ -126,7 +127,7 @@ def _would_wait(path: str) -> bool | None:
 
 def _hint(path: str) -> None:
     try:
-        fd = os.open(path, _FLAGS)
+        fd = os.open(path, READ_FLAGS)
     except OSError:
         return
     try:

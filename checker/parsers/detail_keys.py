@@ -19,7 +19,7 @@ from pathlib import Path
 
 from checker.parsers.memo import per_run
 from checker.parsers.mllog import MARKER, key_of
-from checker.parsers.text import RawFile, ReadFailure, looks_like_text, stat_regular
+from checker.parsers.text import READ_FLAGS, RawFile, ReadFailure, looks_like_text, stat_regular
 
 DETAIL_LOG_LIMIT = 1 << 30
 MAP_ABOVE = 64 << 20  # files above this are memory-mapped (below, one read is cheaper than paging a map)
@@ -56,7 +56,7 @@ def map_bounded(path: Path, limit: int) -> bytes | mmap.mmap | RawFile:
     if isinstance(checked, RawFile):
         return checked
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, READ_FLAGS)
     except OSError as exc:
         return RawFile(path, error=f"cannot be read: {exc.strerror or exc}", kind=ReadFailure.unreadable)
     try:

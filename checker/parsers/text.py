@@ -81,6 +81,10 @@ def _too_large(path: Path, size: int, limit: int) -> RawFile:
     return _failure(path, ReadFailure.too_large, f"file is {size} bytes, above the {limit}-byte cap", size)
 
 
+# How evidence is opened: never blocking (a FIFO swapped in), never taking a terminal, never inherited.
+READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def stat_regular(path: Path, limit: int | None = None) -> RawFile | os.stat_result:
     """``os.stat`` (links followed) of a regular file within the cap, or the failure it is."""
     try:
@@ -109,7 +113,7 @@ def read_bytes_bounded(path: Path, limit: int = DEFAULT_LIMIT, *, head: bool = F
     if isinstance(checked, RawFile):
         return checked
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, READ_FLAGS)
     except OSError as exc:
         return _failure(path, ReadFailure.unreadable, f"cannot be read: {exc.strerror or exc}")
     wanted = limit if head else limit + 1
@@ -154,7 +158,7 @@ def iter_head_lines(path: Path, max_lines: int, cap: int = HEAD_CAP) -> Iterator
     be read gives no lines; the full read of the same file by its parser reports why.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, READ_FLAGS)
     except OSError:
         return
     try:
