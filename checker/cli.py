@@ -136,8 +136,7 @@ def check(
     if stored is not None:  # the tree is as it was when this report was made: nothing to read or judge again
         written = stored.renders.get(render_key(fmt, output, waivers, given["evidence"]) or "")
         if written is not None:  # and this very report was written before: write it again
-            sys.stdout.write(written[1])
-            sys.exit(written[0])
+            _write(written)
         report, evidence = stored.output()
         chosen = selection(select, ignore, (report.suite,)) if waivers is not None else None
         _finish(report, given["evidence"] or evidence, waivers, chosen, fmt, output)
@@ -177,8 +176,7 @@ def check(
     if key and manifest:
         _remember(key, manifest, report, evidence, rules_file, renders)
     if shape is not None:
-        sys.stdout.write(renders[shape][1])
-        sys.exit(renders[shape][0])
+        _write(renders[shape])
     _finish(report, given["evidence"] or evidence, waivers, chosen, fmt, output)
 
 
@@ -188,6 +186,12 @@ def _finish(report: Any, evidence: str, waivers: Path | None, chosen: Any, fmt: 
     apply_waivers_or_fail(report, waivers, chosen)
     emit(report, fmt, output)
     sys.exit(report.exit_code)
+
+
+def _write(written: tuple[int, str]) -> NoReturn:
+    """A report already written out as text (:func:`checker.commandline.rendered`), and its exit code."""
+    sys.stdout.write(written[1])
+    sys.exit(written[0])
 
 
 def _remember(

@@ -108,11 +108,11 @@ def emit(report: Any, fmt: str, output: Path | None) -> None:
     from checker.reporters import write_report
     from checker.reporters.text import verdict_line
 
+    if not output:
+        sys.stdout.write(rendered(report, fmt))
+        return
     settings = view_settings()
     report = settings.visible(report)
-    if not output:
-        write_report(report, fmt, sys.stdout, settings.view(sys.stdout))
-        return
     make_folder(output)
     try:
         with output.open("w", encoding="utf-8", newline="") as stream:
@@ -135,7 +135,7 @@ def render_key(fmt: str, output: Path | None, waivers: Path | None, evidence: st
 
 
 def rendered(report: Any, fmt: str) -> str:
-    """``report`` in format ``fmt`` exactly as :func:`emit` writes it to standard output."""
+    """``report`` in format ``fmt`` as it goes to standard output (:func:`emit` writes this; a re-check stores it)."""
     from io import StringIO
 
     from checker.reporters import write_report
