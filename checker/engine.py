@@ -16,6 +16,7 @@ import difflib
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -360,7 +361,8 @@ def run_checks(
         report.findings += emit(
             "EN002", Problem(".", "no submitter folder to check", expected="submitters", found="none"), ".", selection
         )
-    for findings, results in run_jobs(check_submitter, work, jobs, progress, read_ahead_order(suite, work, jobs)):
+    ahead = partial(read_ahead_order, suite, work, jobs)  # worked out off this thread, once the workers run
+    for findings, results in run_jobs(check_submitter, work, jobs, progress, ahead):
         report.findings += findings
         report.results += results
     _unexplained_rowless(report, selection)

@@ -16,7 +16,7 @@ import os
 import stat
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from checker.parsers.text import READ_FLAGS
 
@@ -32,13 +32,30 @@ class ReadAhead:
     the queue's lock, and puts its subfolders first in the queue (depth first, in the order given).
     """
 
-    def __init__(self, folders: Iterable[str]) -> None:
+    def __init__(self, folders: Iterable[str] | Callable[[], Iterable[str]]) -> None:
+        """``folders``, or a function giving them: then a first thread works them out, off the caller's path (a
+        warm run, the usual one, must not wait for a list of every folder of the round only to leave it unread).
+        """
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._pending = deque(folders)
+        self._pending: deque[str] = deque()
         self._seen: set[str] = set()
         self.threads: list[threading.Thread] = []
-        if not hasattr(os, "posix_fadvise") or not self._cold():
+        if not hasattr(os, "posix_fadvise"):
+            return
+        if callable(folders):
+            starter = threading.Thread(target=self._start, args=(folders,), name="subcheck-read-ahead", daemon=True)
+            self.threads.append(starter)
+            starter.start()
+        else:
+            self._start(lambda: folders)
+
+    def _start(self, folders: Callable[[], Iterable[str]]) -> None:
+        try:
+            self._pending.extend(folders())
+            if self._stop.is_set() or not self._cold():
+                return
+        except Exception:  # noqa: BLE001 - only a hint: a folder list that cannot be made means no read-ahead
             return
         for _ in range(THREADS):
             thread = threading.Thread(target=self._work, name="subcheck-read-ahead", daemon=True)

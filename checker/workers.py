@@ -74,10 +74,11 @@ def run_jobs(
     work: list[Job],
     jobs: int,
     progress: Callable[[int, int], None] | None,
-    read_ahead: Sequence[str] = (),
+    read_ahead: Sequence[str] | Callable[[], Sequence[str]] = (),
 ) -> Iterator[WorkerOutput]:
     """The one process pool: in order, with progress after each submitter. ``read_ahead``: the folders the jobs
-    read, in their order, hinted to the kernel when they are not cached (:mod:`checker.prefetch`).
+    read, in their order (or a function giving them), hinted to the kernel when they are not cached
+    (:mod:`checker.prefetch`).
     """
     from checker.prefetch import ReadAhead
 

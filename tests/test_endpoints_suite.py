@@ -310,3 +310,47 @@ def test_a_dedicated_offline_run_below_c_max_and_slower_is_flagged(tmp_path: Pat
     code, report = check_json(tree)
     ep206 = [(f["severity"], f["expected"]) for f in report["findings"] if f["code"] == "EP206"]
     assert ep206[0] == ("warning", 1000) and len(ep206) == 2  # concurrency below C_max, TPS below 0.98 x C_max's
+
+
+@pytest.mark.parametrize(
+    ("layout", "found"),
+    [
+        ({"results/sys/model/r1": "dir"}, True),
+        ({"results/sys/model/Offline": "dir"}, False),
+        ({"results/sys/model/r1": "file"}, False),
+        ({"results/sys/model/.r1": "dir"}, False),
+        ({"results/sys/.model/r1": "dir"}, False),
+        ({"results/sys/model/r1": "link-to-dir"}, True),
+        ({"results/sys/model/loop": "loop", "results/sys/model/r2": "dir"}, True),
+        ({"results/sys/model/gone": "dangling", "results/sys/model/r3": "dir"}, True),
+        ({"results/sys/linked": "link-to-model"}, True),
+    ],
+)
+def test_endpoints_detection_lists_folders_as_pathlib_would(
+    tmp_path: Path, layout: dict[str, str], found: bool
+) -> None:
+    """``is_submission`` lists folders with ``scandir`` (no ``stat`` per entry) and must answer as the pathlib walk
+    it replaced: links followed, hidden folders skipped, a dangling link or a link loop no folder.
+    """
+    from checker.endpoints.discovery import POINT_DIR, _dirs, is_submission
+
+    root = tmp_path / "org"
+    (root / "target" / "r7").mkdir(parents=True)
+    for rel, kind in layout.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "dir":
+            path.mkdir()
+        elif kind == "file":
+            path.write_text("x")
+        elif kind == "link-to-dir":
+            path.symlink_to(root / "target", target_is_directory=True)
+        elif kind == "link-to-model":
+            path.symlink_to(root / "target", target_is_directory=True)
+        elif kind == "loop":
+            path.symlink_to(path)
+        elif kind == "dangling":
+            path.symlink_to(root / "nowhere")
+    results = root / "results"
+    by_pathlib = any(POINT_DIR.match(p.name) for s in _dirs(results) for m in _dirs(s) for p in _dirs(m))
+    assert is_submission(root) == by_pathlib == found

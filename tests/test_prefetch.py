@@ -86,3 +86,35 @@ def test_reading_ahead_changes_no_verdict(demo_tree: Path, monkeypatch: pytest.M
     plain = check_demo_json(demo_tree, "--no-cache")
     monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
     assert check_demo_json(demo_tree, "--no-cache") == plain
+
+
+def test_a_folder_list_given_as_a_function_is_worked_out_off_the_callers_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The warm run must not wait for the list of every folder; a list that cannot be made is no read-ahead."""
+    import threading
+
+    root = tmp_path / "tree"
+    files = _tree(root)
+    hinted: list[str] = []
+    asked_on: list[threading.Thread] = []
+    monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
+    monkeypatch.setattr(prefetch, "_hint", hinted.append)
+
+    def folders() -> list[str]:
+        asked_on.append(threading.current_thread())
+        return [str(root)]
+
+    ahead = ReadAhead(folders)
+    for thread in ahead.threads:  # the first thread appends the hinting ones before it ends
+        thread.join(timeout=30)
+    assert asked_on and asked_on[0] is not threading.current_thread()
+    assert sorted(hinted) == sorted(str(p) for p in files.values())
+
+    def broken() -> list[str]:
+        raise OSError("gone")
+
+    failing = ReadAhead(broken)
+    for thread in failing.threads:
+        thread.join(timeout=30)
+    assert len(failing.threads) == 1 and "Traceback" not in capfd.readouterr().err

@@ -7,6 +7,7 @@ are the measurement points. Discovery only lists folders; it opens no file.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from dataclasses import dataclass
@@ -91,7 +92,32 @@ def is_submission(path: Path) -> bool:
     results = path / "results"
     if not results.is_dir():
         return False
-    return any(POINT_DIR.match(p.name) for s in _dirs(results) for m in _dirs(s) for p in _dirs(m))
+    return any(POINT_DIR.match(p) for s in _subdirs(str(results)) for m in _subdirs(s) for p in _names(m))
+
+
+def _names(path: str) -> list[str]:
+    """The names of ``path``'s visible subfolders, as :func:`_dirs` finds them, without a ``stat`` per entry (an
+    inference tree, asked whether it is an Endpoints one, has a thousand scenario folders to look through).
+    """
+    try:
+        with os.scandir(path) as listing:
+            return [entry.name for entry in listing if not entry.name.startswith(".") and _is_dir(entry)]
+    except OSError:
+        return []
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """``Path.is_dir`` on a listed entry: a dangling link or a link loop is no folder; other errors raise."""
+    try:
+        return entry.is_dir()
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return False
+        raise
+
+
+def _subdirs(path: str) -> list[str]:
+    return [os.path.join(path, name) for name in _names(path)]
 
 
 def find_submissions(root: Path) -> list[Path]:
