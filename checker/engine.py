@@ -362,7 +362,8 @@ def run_checks(
             "EN002", Problem(".", "no submitter folder to check", expected="submitters", found="none"), ".", selection
         )
     ahead = partial(read_ahead_order, suite, work, jobs)  # worked out off this thread, once the workers run
-    for findings, results in run_jobs(check_submitter, work, jobs, progress, ahead):
+    whole = getattr(suite, "read_whole", None)
+    for findings, results in run_jobs(check_submitter, work, jobs, progress, ahead, whole):
         report.findings += findings
         report.results += results
     _unexplained_rowless(report, selection)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -75,10 +75,11 @@ def run_jobs(
     jobs: int,
     progress: Callable[[int, int], None] | None,
     read_ahead: Sequence[str] | Callable[[], Sequence[str]] = (),
+    read_whole: Collection[str] | None = None,
 ) -> Iterator[WorkerOutput]:
     """The one process pool: in order, with progress after each submitter. ``read_ahead``: the folders the jobs
     read, in their order (or a function giving them), hinted to the kernel when they are not cached
-    (:mod:`checker.prefetch`).
+    (:mod:`checker.prefetch`); ``read_whole``: the names of the files read whole (None: all).
     """
     from checker.prefetch import ReadAhead
 
@@ -92,7 +93,7 @@ def run_jobs(
 
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start)
         outputs = pool.map(partial(_collected, func), work)  # forks every worker now, before any thread starts
-    ahead = ReadAhead(read_ahead)
+    ahead = ReadAhead(read_ahead, read_whole)
     try:
         for done, output in enumerate(outputs, start=1):
             if progress:

@@ -35,7 +35,7 @@ def test_every_regular_file_once_no_links_no_fifos(tmp_path: Path, monkeypatch: 
     files = _tree(root)
     hinted: list[str] = []
     monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
-    monkeypatch.setattr(prefetch, "_hint", hinted.append)
+    monkeypatch.setattr(prefetch, "_hint", lambda path, length=0: hinted.append(path))
     ahead = ReadAhead([str(root / "c"), str(root), str(root / "a")])  # folders named twice are walked once
     for thread in ahead.threads:
         thread.join(timeout=30)
@@ -50,7 +50,7 @@ def test_a_warm_tree_starts_no_thread_and_a_cold_one_is_hinted_whole(
     assert ReadAhead([str(root)]).threads == []  # just written: in the page cache
     hinted: list[str] = []
     monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
-    monkeypatch.setattr(prefetch, "_hint", hinted.append)
+    monkeypatch.setattr(prefetch, "_hint", lambda path, length=0: hinted.append(path))
     ahead = ReadAhead([str(root)])
     for thread in ahead.threads:
         thread.join(timeout=30)
@@ -72,10 +72,10 @@ def test_the_workers_are_forked_before_any_thread_starts(demo_tree: Path, monkey
     started: list[int] = []
     real = ReadAhead.__init__
 
-    def counted(self: ReadAhead, folders: object) -> None:
+    def counted(self: ReadAhead, folders: object, whole: object = None) -> None:
         pools = [obj for obj in gc.get_objects() if isinstance(obj, ProcessPoolExecutor)]
         started.append(sum(len(pool._processes or {}) for pool in pools))
-        real(self, folders)  # type: ignore[arg-type]
+        real(self, folders, whole)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ReadAhead, "__init__", counted)
     check_demo_json(demo_tree, "--no-cache", "-j", "2")
@@ -99,7 +99,7 @@ def test_a_folder_list_given_as_a_function_is_worked_out_off_the_callers_thread(
     hinted: list[str] = []
     asked_on: list[threading.Thread] = []
     monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
-    monkeypatch.setattr(prefetch, "_hint", hinted.append)
+    monkeypatch.setattr(prefetch, "_hint", lambda path, length=0: hinted.append(path))
 
     def folders() -> list[str]:
         asked_on.append(threading.current_thread())
@@ -118,3 +118,18 @@ def test_a_folder_list_given_as_a_function_is_worked_out_off_the_callers_thread(
     for thread in failing.threads:
         thread.join(timeout=30)
     assert len(failing.threads) == 1 and "Traceback" not in capfd.readouterr().err
+
+
+def test_only_the_files_read_whole_are_hinted_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Code, images and archives are judged by name, size and first bytes: only those bytes are read ahead."""
+    root = tmp_path / "tree"
+    root.mkdir()
+    for name in ("mlperf_log_detail.txt", "weights.npz", "README.md"):
+        (root / name).write_text("x")
+    hinted: dict[str, int] = {}
+    monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
+    monkeypatch.setattr(prefetch, "_hint", lambda path, length=0: hinted.__setitem__(os.path.basename(path), length))
+    ahead = ReadAhead([str(root)], whole=frozenset({"mlperf_log_detail.txt"}))
+    for thread in ahead.threads:
+        thread.join(timeout=30)
+    assert hinted == {"mlperf_log_detail.txt": 0, "weights.npz": prefetch.HEAD, "README.md": prefetch.HEAD}

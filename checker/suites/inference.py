@@ -21,6 +21,13 @@ IDENTITY = ("Division", "Organization", "Platform", "Model", "Scenario")
 class InferenceSuite:
     name = "inference"
     splits = True  # units() honours Focus.submitter and Focus.results: a big submitter can be shared out
+    # The files the rules read whole, hinted whole when reading ahead from a cold cache; of every other file (code,
+    # images, archives, a description's small JSON) the rules judge only the name, size and first bytes.
+    read_whole = frozenset({
+        "mlperf_log_detail.txt", "mlperf_log_summary.txt", "mlperf_log_accuracy.json", "accuracy.txt",
+        "baseline_accuracy.txt", "compliance_accuracy.txt", "verify_accuracy.txt", "verify_performance.txt",
+        "spl.txt", "ptd_logs.txt", "user.conf", "mlperf.conf", "measurements.json", "model_mapping.json",
+    })  # fmt: skip
 
     def discover(self, path: Path, rules: Round, only_submitter: str | None) -> Tree:
         return discover(path, rules["layout"], only_submitter)
