@@ -138,7 +138,7 @@ def summary_disagrees(ctx: ResultContext) -> Iterator[Problem]:
         if name and not _close(summary.get(name), summary_value, detail_value):
             differs.append((name, detail_value, summary_value))
     for name, detail, value in differs:
-        yield Problem(where, f"summary '{name}' differs from the detail log", line=summary.lines.get(name), key=name,
+        yield Problem(where, f"summary '{name}' differs from the detail log", line=summary.line_of(name), key=name,
                       expected=detail, found=value)  # fmt: skip
 
 
