@@ -9,8 +9,9 @@ from pathlib import Path
 
 from checker.context import ResultContext, as_float
 from checker.findings import Problem, Severity
-from checker.metrics import _parse_time
-from checker.parsers.text import limit_for, read_text
+from checker.metrics import _parse_time, spl_lines
+from checker.parsers.memo import per_run
+from checker.parsers.text import DEFAULT_LIMIT, limit_for, read_text
 from checker.registry import rule
 
 _PTD_LINE = re.compile(r"^(\d\d-\d\d-\d{4} \d\d:\d\d:\d\d\.\d+):\s*(.*)$")
@@ -67,7 +68,7 @@ def power_metric_not_computable(ctx: ResultContext) -> Iterator[Problem]:
         return
     log = ctx.perf_log
     begin, end = _parse_time(str(log.get("power_begin", ""))), _parse_time(str(log.get("power_end", "")))
-    samples = _samples(ctx.perf_dir / "spl.txt")
+    samples = _samples(ctx.perf_dir / "spl.txt", DEFAULT_LIMIT)
     if samples is None:
         return
     if begin is None or end is None or not _sample_inside(samples, begin, end):
@@ -79,10 +80,20 @@ def power_metric_not_computable(ctx: ResultContext) -> Iterator[Problem]:
         )
 
 
-def _samples(spl: Path) -> list[str] | None:
-    """The ``Time,...`` lines of ``spl.txt`` (chronological, as PTD writes them); None when it is missing."""
-    text = read_text(spl)
-    return [line for line in text.text.splitlines() if line.startswith("Time,")] if text.ok else None
+@per_run(maxsize=4)
+def _samples(spl: Path, limit: int) -> list[str] | None:
+    """The ``Time,...`` lines of ``spl.txt`` (chronological, as PTD writes them); None when it cannot be read."""
+    lines = spl_lines(spl, limit)
+    return None if lines is None else [line for line in lines if line.startswith("Time,")]
+
+
+def _samples_within(spl: Path, limit: int) -> list[str] | None:
+    """:func:`_samples` read within ``limit``: a file read whole within a smaller cap is the same file."""
+    if limit >= DEFAULT_LIMIT:
+        samples = _samples(spl, DEFAULT_LIMIT)
+        if samples is not None:
+            return samples
+    return _samples(spl, limit)
 
 
 def _stamp(line: str) -> datetime | None:
@@ -269,10 +280,11 @@ def power_window_outside_samples(ctx: ResultContext) -> Iterator[Problem]:
         return
     begin = _parse_time(str(ctx.perf_log.get("power_begin", "")))
     end = _parse_time(str(ctx.perf_log.get("power_end", "")))
-    text = read_text(ctx.perf_dir / "spl.txt", limit_for(ctx.rules, "power_log"))
-    if begin is None or end is None or not text.ok:
+    if begin is None or end is None:
         return
-    samples = [line for line in text.text.splitlines() if line.startswith("Time,")]
+    samples = _samples_within(ctx.perf_dir / "spl.txt", limit_for(ctx.rules, "power_log"))
+    if samples is None:
+        return
     first, last = (_stamp(samples[0]), _stamp(samples[-1])) if samples else (None, None)
     if first is not None and last is not None and (first > begin or last < end):
         yield Problem(
