@@ -205,17 +205,20 @@ def _ptd_errors(lines: list[str], window: tuple[int, int] | None, prefixes: tupl
 
 
 def _joined_lines(text: str) -> str:
-    """The text with each line (``str.splitlines``) ended by ``\\n`` or ``\\r\\n``: the text itself where it is ASCII
-    with only those line ends (as PTD writes it), else the lines joined again.
+    """The text with each line (``str.splitlines``) ended by LF or CR LF: the text itself where it is ASCII with
+    only those line ends (as PTD writes it), else the lines joined again with LF.
     """
-    if text.isascii() and not any(odd in text for odd in _ODD_BREAKS) and ("\r" not in text or not _LONE_CR.search(text)):
+    if (
+        text.isascii()
+        and not any(odd in text for odd in _ODD_BREAKS)
+        and ("\r" not in text or not _LONE_CR.search(text))
+    ):
         return text if text.endswith("\n") else text + "\n"
     return "\n".join(text.splitlines()) + "\n"
 
 
 def _ptd_errors_fast(joined: str, suffix: str, prefixes: tuple[str, ...]) -> list[_PtdError] | None:
-    """:func:`_ptd_errors` by searches in C over the lines joined with ``\\n`` (:func:`_joined_lines`), or None
-    when unsure.
+    """:func:`_ptd_errors` by searches in C over the text of :func:`_joined_lines`, or None when unsure.
 
     A PTD log repeats a few messages thousands of times: the distinct tails of each phase (before, inside,
     after the ranging window) are collected with one ``findall``, and only the first line of each is looked

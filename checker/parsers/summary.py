@@ -18,8 +18,8 @@ _ANY_FIELD = re.compile(r"^[ \t]*[^:\n= \t][^:\n=]*:", re.MULTILINE)
 class SummaryLog:
     """Fields of a summary log by their printed name; first occurrence wins.
 
-    A rule asks for a few fields of each of thousands of summaries: on plain text (ASCII, lines ended by
-    ``\\n``) :meth:`get` finds one field with a search; ``fields``/``lines`` parse every line when first asked for.
+    A rule asks for a few fields of each of thousands of summaries: on plain text (ASCII, lines ended by LF)
+    :meth:`get` finds one field with a search; ``fields``/``lines`` parse every line when first asked for.
     """
 
     def __init__(
