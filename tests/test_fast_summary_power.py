@@ -4,6 +4,7 @@ on the real logs and on damaged copies of them (Hypothesis); a shared spl.txt re
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from checker.parsers.memo import forget_parsed_files
 from checker.parsers.summary import _parse_lines, parse_summary_log, parse_summary_text
 from checker.parsers.text import DEFAULT_LIMIT, read_text
 from tests.conftest import require_data
+from tests.test_rules_accuracy import found, set_record
 
 UNTETHER = ("inference-v4.1", "closed", "UntetherAI", "results", "r760_u6_slim", "resnet50")
 PREFIXES = ("Can't evaluate uncertainty", "Bad watts reading nan", "Current appears to be too high")
@@ -146,3 +148,26 @@ def test_spl_read_is_shared_and_keeps_the_cap(tmp_path: Path) -> None:
                                                        "Time,01-01-2024 00:00:01.000,Watts,6.0"]  # fmt: skip
     assert _samples_within(spl, 10) is None  # a smaller cap than the file: too large, as before
     forget_parsed_files()
+
+
+@pytest.mark.parametrize("division", ["closed", "open"])  # open: no audit is required, the log is found by a stat
+def test_pe015_reads_every_audit_log_present(tmp_path: Path, division: str) -> None:
+    source = require_data("inference-v4.1", "closed", "UntetherAI")
+    others = {p.stem for p in (source / "systems").glob("*.json")} - {"r760_u6_slim"}
+    root = tmp_path / "tree"
+    shutil.copytree(
+        source,
+        root / division / "UntetherAI",
+        ignore=lambda folder, names: [n for n in names if n in others or n.removesuffix(".json") in others],
+    )
+    for path in root.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    audit_log = "UntetherAI/compliance/r760_u6_slim/resnet50/offline/TEST04/performance/run_1/mlperf_log_detail.txt"
+    set_record(root / division / audit_log, "loadgen_version", "3.0 @ 0000000000")
+    (hit,) = [f for f in found(root, "PE015") if "TEST04" in f.path]
+    assert (hit.path, hit.key, hit.found, hit.fails) == (
+        f"{division}/{audit_log}",
+        "loadgen_version",
+        "3.0 @ 0000000000",
+        True,
+    )
