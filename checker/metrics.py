@@ -9,7 +9,8 @@ from pathlib import Path
 
 from checker.context import ResultContext
 from checker.numbers import as_float  # finite or None: an overflowing or NaN log value yields no metric
-from checker.parsers.text import read_text
+from checker.parsers.memo import per_run
+from checker.parsers.text import DEFAULT_LIMIT, read_text
 
 _LATENCY_SCENARIOS = ("SingleStream", "MultiStream")
 _POWER_TIME = "%m-%d-%Y %H:%M:%S.%f"
@@ -88,11 +89,17 @@ def _parse_time_general(text: str) -> datetime | None:
         return None
 
 
+@per_run(maxsize=4)  # PO002, PO004 and the table's power row read the same file in turn
+def spl_lines(spl: Path, limit: int) -> list[str] | None:
+    """The lines of a ``spl.txt`` read within ``limit``, or None when it cannot be read; shared, do not modify."""
+    text = read_text(spl, limit)
+    return text.text.splitlines() if text.ok else None
+
+
 def power_samples(spl: Path, begin: datetime, end: datetime) -> list[float]:
     """Watts of the ``spl.txt`` samples strictly inside the run window."""
-    text = read_text(spl)
     watts = []
-    for line in text.text.splitlines():
+    for line in spl_lines(spl, DEFAULT_LIMIT) or ():
         if not line.startswith("Time"):
             continue
         parts = line.split(",", 4)  # the fields read are the first four (a line holds two dozen)

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from checker.checks.accuracy import accuracy_keys
-from checker.checks.compliance import audit
+from checker.checks.compliance import PERFORMANCE_AUDITS, audit, tests_for
 from checker.checks.performance import at_key, log_path, usable_perf_log
 from checker.context import ResultContext
+from checker.discovery import is_file
 from checker.findings import Problem, Severity
 from checker.metrics import primary_metric
 from checker.numbers import as_float, check, shown
@@ -56,12 +57,18 @@ def loadgen_build_mismatch(ctx: ResultContext) -> Iterator[Problem]:
 def _other_builds(ctx: ResultContext) -> Iterator[tuple[str, Path, Any, int | None]]:
     """The ``loadgen_version`` of the accuracy log and of each audit's performance log, from the reads the
     accuracy and audit rules make anyway (no log is opened twice).
+
+    CO003 parses the logs of the benchmark's audits whether they exist or not (a missing one costs what a ``stat``
+    does): those are asked for directly; another audit's log only where it is a file.
     """
     keys = accuracy_keys(ctx)
     yield "accuracy", keys.path, keys.values.get("loadgen_version"), keys.lines.get("loadgen_version")
-    for name, path in ctx.audit_detail_logs().items():
-        log = audit(ctx, name).perf_log
-        yield name, path, log.get("loadgen_version"), log.line_of("loadgen_version")
+    audited = set(tests_for(ctx))
+    for name in PERFORMANCE_AUDITS:
+        # As ctx.audit_detail_logs(), without a stat of the logs CO003 parses anyway (a missing one has no version).
+        if name in audited or is_file(f"{ctx.unit.compliance_dir}/{name}/performance/run_1/mlperf_log_detail.txt"):
+            log = audit(ctx, name).perf_log
+            yield name, log.path, log.get("loadgen_version"), log.line_of("loadgen_version")
 
 
 def _release(version: str) -> str:
@@ -138,7 +145,7 @@ def summary_disagrees(ctx: ResultContext) -> Iterator[Problem]:
         if name and not _close(summary.get(name), summary_value, detail_value):
             differs.append((name, detail_value, summary_value))
     for name, detail, value in differs:
-        yield Problem(where, f"summary '{name}' differs from the detail log", line=summary.lines.get(name), key=name,
+        yield Problem(where, f"summary '{name}' differs from the detail log", line=summary.line_of(name), key=name,
                       expected=detail, found=value)  # fmt: skip
 
 

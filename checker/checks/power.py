@@ -9,11 +9,16 @@ from pathlib import Path
 
 from checker.context import ResultContext, as_float
 from checker.findings import Problem, Severity
-from checker.metrics import _parse_time
-from checker.parsers.text import limit_for, read_text
+from checker.metrics import _parse_time, spl_lines
+from checker.parsers.memo import per_run
+from checker.parsers.text import DEFAULT_LIMIT, limit_for, read_text
 from checker.registry import rule
 
 _PTD_LINE = re.compile(r"^(\d\d-\d\d-\d{4} \d\d:\d\d:\d\d\.\d+):\s*(.*)$")
+_ERROR_TAIL = re.compile(r": ERROR([^\r\n]*)")  # what follows a line's first ": ERROR", up to its line end
+_ODD_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e")  # ASCII line breaks of str.splitlines() besides \n, \r
+_LONE_CR = re.compile(r"\r(?!\n)")
+_PtdError = tuple[int, str, bool]  # line index, message, inside the ranging window
 
 
 def _performance(ctx: ResultContext) -> Path:
@@ -63,7 +68,7 @@ def power_metric_not_computable(ctx: ResultContext) -> Iterator[Problem]:
         return
     log = ctx.perf_log
     begin, end = _parse_time(str(log.get("power_begin", ""))), _parse_time(str(log.get("power_end", "")))
-    samples = _samples(ctx.perf_dir / "spl.txt")
+    samples = _samples(ctx.perf_dir / "spl.txt", DEFAULT_LIMIT)
     if samples is None:
         return
     if begin is None or end is None or not _sample_inside(samples, begin, end):
@@ -75,10 +80,20 @@ def power_metric_not_computable(ctx: ResultContext) -> Iterator[Problem]:
         )
 
 
-def _samples(spl: Path) -> list[str] | None:
-    """The ``Time,...`` lines of ``spl.txt`` (chronological, as PTD writes them); None when it is missing."""
-    text = read_text(spl)
-    return [line for line in text.text.splitlines() if line.startswith("Time,")] if text.ok else None
+@per_run(maxsize=4)
+def _samples(spl: Path, limit: int) -> list[str] | None:
+    """The ``Time,...`` lines of ``spl.txt`` (chronological, as PTD writes them); None when it cannot be read."""
+    lines = spl_lines(spl, limit)
+    return None if lines is None else [line for line in lines if line.startswith("Time,")]
+
+
+def _samples_within(spl: Path, limit: int) -> list[str] | None:
+    """:func:`_samples` read within ``limit``: a file read whole within a smaller cap is the same file."""
+    if limit >= DEFAULT_LIMIT:
+        samples = _samples(spl, DEFAULT_LIMIT)
+        if samples is not None:
+            return samples
+    return _samples(spl, limit)
 
 
 def _stamp(line: str) -> datetime | None:
@@ -146,11 +161,31 @@ def ptd_log_error(ctx: ResultContext) -> Iterator[Problem]:
     if ": ERROR" not in text.text:
         return
     settings = ctx.rules.get("power_ptd", {})
-    lines = text.text.splitlines()
-    window = _ranging_window(lines, settings.get("ranging_mark_suffix", "_ranging"))
+    suffix = settings.get("ranging_mark_suffix", "_ranging")
     prefixes = tuple(settings.get("ranging_error_prefixes", []))
+    errors = _ptd_errors_fast(_joined_lines(text.text), suffix, prefixes)
+    if errors is None:  # a log the fast scan is unsure of: the exact line-by-line walk decides
+        lines = text.text.splitlines()
+        errors = _ptd_errors(lines, _ranging_window(lines, suffix), prefixes)
     mild = set(settings.get("warning_only_errors", []))
+    for number, message, ranging in errors:
+        phase = "during ranging" if ranging else "outside ranging"
+        yield Problem(
+            ctx.rel(path),
+            f"PTD error {phase}: {message}",
+            line=number + 1,
+            expected="no analyzer errors while measuring",
+            found=message,
+            severity=Severity.WARNING if ranging or message in mild else None,
+        )
+
+
+def _ptd_errors(lines: list[str], window: tuple[int, int] | None, prefixes: tuple[str, ...]) -> list[_PtdError]:
+    """The errors PO003 reports, line by line (the reference for :func:`_ptd_errors_fast`): the first line of
+    each distinct message and phase, skipping expected ranging errors and lines without a PTD time stamp.
+    """
     reported: set[tuple[str, bool]] = set()
+    found: list[_PtdError] = []
     messages: dict[str, str] = {}  # a PTD log repeats a few errors thousands of times
     for number, line in [(number, line) for number, line in enumerate(lines) if ": ERROR" in line]:
         tail = line[line.find(": ERROR") + len(": ERROR") :]
@@ -164,17 +199,73 @@ def ptd_log_error(ctx: ResultContext) -> Iterator[Problem]:
             continue
         if not _PTD_LINE.match(line):
             continue
-        severity = Severity.WARNING if ranging or message in mild else None
         reported.add((message, ranging))
-        phase = "during ranging" if ranging else "outside ranging"
-        yield Problem(
-            ctx.rel(path),
-            f"PTD error {phase}: {message}",
-            line=number + 1,
-            expected="no analyzer errors while measuring",
-            found=message,
-            severity=severity,
-        )
+        found.append((number, message, ranging))
+    return found
+
+
+def _joined_lines(text: str) -> str:
+    """The text with each line (``str.splitlines``) ended by LF or CR LF: the text itself where it is ASCII with
+    only those line ends (as PTD writes it), else the lines joined again with LF.
+    """
+    if (
+        text.isascii()
+        and not any(odd in text for odd in _ODD_BREAKS)
+        and ("\r" not in text or not _LONE_CR.search(text))
+    ):
+        return text if text.endswith("\n") else text + "\n"
+    return "\n".join(text.splitlines()) + "\n"
+
+
+def _ptd_errors_fast(joined: str, suffix: str, prefixes: tuple[str, ...]) -> list[_PtdError] | None:
+    """:func:`_ptd_errors` by searches in C over the text of :func:`_joined_lines`, or None when unsure.
+
+    A PTD log repeats a few messages thousands of times: the distinct tails of each phase (before, inside,
+    after the ranging window) are collected with one ``findall``, and only the first line of each is looked
+    at. None (the exact walk decides) when that first line is not a time-stamped PTD line, or when an earlier
+    line merely ends with the same text.
+    """
+    window = _ranging_offsets(joined, suffix)
+    if window is None:
+        phases = [(0, len(joined), False)]
+    else:
+        first, last = window
+        phases = [(0, first, False), (first, last, True), (last, len(joined), False)]
+    reported: set[tuple[str, bool]] = set()
+    found: list[_PtdError] = []
+    for begin, end, ranging in phases:
+        for tail in dict.fromkeys(_ERROR_TAIL.findall(joined, begin, end)):
+            message = tail.lstrip(": ").strip()
+            if (ranging and message.startswith(prefixes)) or (message, ranging) in reported:
+                continue
+            at = _first(joined.find(f": ERROR{tail}\n", begin, end), joined.find(f": ERROR{tail}\r\n", begin, end))
+            start = joined.rfind("\n", 0, at) + 1
+            if joined.find(": ERROR", start) != at or not _PTD_LINE.match(joined[start : at + 7 + len(tail)]):
+                return None
+            reported.add((message, ranging))
+            found.append((joined.count("\n", 0, start), message, ranging))
+    return found
+
+
+def _first(one: int, other: int) -> int:
+    """The smaller of two ``find`` results that are not -1 (at least one is not)."""
+    return one if other < 0 or 0 <= one < other else other
+
+
+def _ranging_offsets(joined: str, suffix: str) -> tuple[int, int] | None:
+    """:func:`_ranging_window` as offsets in the joined lines: where the mark's line starts and where the line
+    after the ``Completed test`` line starts (the end of the text when there is none).
+    """
+    mark = f"{suffix}'"
+    at = joined.find("Go with mark")
+    while at >= 0:
+        start = joined.rfind("\n", 0, at) + 1
+        stop = joined.find("\n", at)  # the joined text ends with a line break: always found
+        if joined.find(mark, start, stop) >= 0:
+            done = joined.find("Completed test", stop)
+            return start, (len(joined) if done < 0 else joined.find("\n", done) + 1)
+        at = joined.find("Go with mark", stop)
+    return None
 
 
 @rule(
@@ -192,10 +283,11 @@ def power_window_outside_samples(ctx: ResultContext) -> Iterator[Problem]:
         return
     begin = _parse_time(str(ctx.perf_log.get("power_begin", "")))
     end = _parse_time(str(ctx.perf_log.get("power_end", "")))
-    text = read_text(ctx.perf_dir / "spl.txt", limit_for(ctx.rules, "power_log"))
-    if begin is None or end is None or not text.ok:
+    if begin is None or end is None:
         return
-    samples = [line for line in text.text.splitlines() if line.startswith("Time,")]
+    samples = _samples_within(ctx.perf_dir / "spl.txt", limit_for(ctx.rules, "power_log"))
+    if samples is None:
+        return
     first, last = (_stamp(samples[0]), _stamp(samples[-1])) if samples else (None, None)
     if first is not None and last is not None and (first > begin or last < end):
         yield Problem(
