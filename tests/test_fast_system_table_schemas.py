@@ -97,9 +97,9 @@ JSON_SCALARS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0.0, 1.0, 2.5, -1.0, 8.0]),
     st.sampled_from(
-        ["", " ", "\t\n", "0", "8", " 8 ", "007", "00", "2x", "N/A", "true", "False", "edge", "datacenter"]
+        ["", " ", "\t\n", "0", "8", " 8 ", "007", "00", "2x", "N/A", "true", "False"]
     ),
-    st.sampled_from(["datacenter,edge", "edge,datacenter", "available", "closed", "1e3", "-1", "\u00a0", "x"]),
+    st.sampled_from(["edge", "datacenter", "datacenter,edge", "edge,datacenter", "available", "closed", "1e3", "-1", "\u00a0", "x"]),
     st.text(max_size=6),
 )
 JSON_VALUES = st.recursive(
@@ -209,7 +209,7 @@ def test_what_the_proof_does_not_know_goes_to_jsonschema() -> None:
 def test_a_valid_document_needs_no_jsonschema() -> None:
     """The pass of a round's valid documents costs no import of jsonschema (a tenth of a second per process)."""
     name = "inference/system-description.schema.json"
-    _, required, doc = next(d for d in real_documents() if d[0] == name and "cooling" in d[2] and not d[1] is None)
+    _, required, doc = next(d for d in real_documents() if d[0] == name and "cooling" in d[2] and d[1] is not None)
     code = (
         "import json, sys\nfrom checker import schemas\n"
         f"doc = json.loads({json.dumps(json.dumps(doc))})\n"
