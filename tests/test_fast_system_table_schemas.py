@@ -96,10 +96,9 @@ JSON_SCALARS = st.one_of(
     st.integers(),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0.0, 1.0, 2.5, -1.0, 8.0]),
-    st.sampled_from(
-        ["", " ", "\t\n", "0", "8", " 8 ", "007", "00", "2x", "N/A", "true", "False"]
-    ),
-    st.sampled_from(["edge", "datacenter", "datacenter,edge", "edge,datacenter", "available", "closed", "1e3", "-1", "\u00a0", "x"]),
+    st.sampled_from(["", " ", "\t\n", "0", "8", " 8 ", "007", "00", "2x", "N/A", "true", "False"]),
+    st.sampled_from(["edge", "datacenter", "datacenter,edge", "edge,datacenter", "available", "closed"]),
+    st.sampled_from(["1e3", "-1", "\u00a0", "x"]),
     st.text(max_size=6),
 )
 JSON_VALUES = st.recursive(
