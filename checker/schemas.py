@@ -261,12 +261,13 @@ class _Compiler:
         name = value[len("#/$defs/") :] if isinstance(value, str) and value.startswith("#/$defs/") else ""
         if not name or any(c in name for c in "~%/#") or name not in self.defs:
             raise _Unsupported(value)
-        if name not in self.compiled:
-            cell: list[Check] = []
-            self.compiled[name] = cell
+        cell = self.compiled.get(name)
+        if cell is None:
+            cell = self.compiled[name] = []
             cell.append(self.compile(self.defs[name]))
-        cell = self.compiled[name]
-        return lambda x: cell[0](x)
+        if cell:
+            return cell[0]  # compiled: the entry's own check, called directly
+        return lambda x: cell[0](x)  # a cycle: the entry refers to itself while it is compiled
 
 
 def _number(value: Any) -> int | float:
