@@ -80,11 +80,14 @@ def _errors_of(
 
 
 def _remember(name: str, data: Any, required: tuple[str, ...] | None) -> None:
+    """Store the pass unless it is stored already (a missing or damaged entry is written again)."""
     try:
         content = json.dumps(data, sort_keys=True, allow_nan=True)
     except (TypeError, ValueError, RecursionError):
         return
-    schema_memo.remember_pass(schema_memo.key(load_schema(name), content, required, False))
+    memo = schema_memo.key(load_schema(name), content, required, False)
+    if not schema_memo.passed_before(memo):
+        schema_memo.remember_pass(memo)
 
 
 # --- the proof of validity ------------------------------------------------------------------------------------------

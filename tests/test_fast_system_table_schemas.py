@@ -221,3 +221,21 @@ def test_a_valid_document_needs_no_jsonschema() -> None:
     assert schemas.proves_valid(name, doc, required)
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_proven_pass_is_remembered_once_in_ci(tmp_path: Any, monkeypatch: Any) -> None:
+    """``ci`` remembers passes across runs; a proven pass is stored as jsonschema's was, and not written again."""
+    from checker import schema_memo
+
+    monkeypatch.setenv("SUBCHECK_CACHE_DIR", str(tmp_path))
+    writes: list[Any] = []
+    store = schema_memo.remember_pass
+    monkeypatch.setattr(schema_memo, "remember_pass", lambda memo: (writes.append(memo), store(memo)))
+    name, required, doc = next(d for d in real_documents() if d[0].startswith("inference/system") and d[1])
+    assert schemas.proves_valid(name, doc, required)
+    schema_memo.remember_passes(True)
+    try:
+        assert schemas.errors_of(name, doc, required) == [] and schemas.errors_of(name, doc, required) == []
+    finally:
+        schema_memo.remember_passes(False)
+    assert len(writes) == 1 and schema_memo.passed_before(writes[0])
