@@ -236,6 +236,6 @@ def test_a_proven_pass_is_remembered_once_in_ci(tmp_path: Any, monkeypatch: Any)
     schema_memo.remember_passes(True)
     try:
         assert schemas.errors_of(name, doc, required) == [] and schemas.errors_of(name, doc, required) == []
+        assert len(writes) == 1 and schema_memo.passed_before(writes[0])
     finally:
         schema_memo.remember_passes(False)
-    assert len(writes) == 1 and schema_memo.passed_before(writes[0])
