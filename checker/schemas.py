@@ -165,6 +165,9 @@ class _Compiler:
         checks = [c for c in checks if c is not None]
         if len(checks) == 1:
             return checks[0]
+        if len(checks) == 2:  # the usual pair (type and pattern, type and minimum), without a generator
+            first, second = checks
+            return lambda x: first(x) and second(x)
         return lambda x: all(check(x) for check in checks)
 
     def keyword(self, key: str, value: Any, schema: dict[str, Any]) -> Check | None:
@@ -227,7 +230,15 @@ class _Compiler:
         if not isinstance(value, dict):
             raise _Unsupported(value)
         checks = tuple((name, self.compile(sub)) for name, sub in value.items())
-        return lambda x: not isinstance(x, dict) or all(check(x[n]) for n, check in checks if n in x)
+
+        def holds(x: Any) -> bool:
+            if isinstance(x, dict):
+                for name, check in checks:
+                    if name in x and not check(x[name]):
+                        return False
+            return True
+
+        return holds
 
     def k_additionalProperties(self, value: Any, schema: dict[str, Any]) -> Check | None:
         if value is True:
