@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from checker.checks.accuracy import ENFORCED_DIVISIONS
 from checker.context import ResultContext, SystemContext
 from checker.findings import Problem, Severity
 from checker.metrics import primary_metric
-from checker.parsers.jsonfile import parse_json_file
+from checker.parsers.jsonfile import JsonDoc, parse_json_file
+from checker.parsers.memo import per_run
 from checker.registry import rule
 
 
@@ -55,9 +57,9 @@ def model_mapping_invalid(ctx: ResultContext) -> Iterator[Problem]:
     if ctx.unit.division != "open":
         return
     path = ctx.unit.submitter_dir / "model_mapping.json"
-    if not path.is_file():
+    doc = _mapping(path)
+    if doc is None:
         return
-    doc = parse_json_file(path)
     if not doc.ok:
         # Reported once for each custom-named benchmark, the results that depend on the mapping.
         if ctx.unit.benchmark not in ctx.rules.models and ctx.unit.scenario_dir == ctx.first_scenario_dir:
@@ -78,6 +80,12 @@ def model_mapping_invalid(ctx: ResultContext) -> Iterator[Problem]:
             expected=sorted(ctx.rules.models),
             found=target,
         )
+
+
+@per_run(maxsize=64)
+def _mapping(path: Path) -> JsonDoc | None:
+    """A submitter's ``model_mapping.json`` (None when there is none), read once per run for all its open results."""
+    return parse_json_file(path) if path.is_file() else None
 
 
 @rule(

@@ -33,7 +33,12 @@ def _field(error: jsonschema.ValidationError) -> str | None:
 
 
 def _describe(ctx: SystemContext) -> bool:
-    return ctx.has_results and ctx.json_path.is_file()
+    """Whether the description is judged: it exists and results use it (asked once per system, by eight rules)."""
+    cached = getattr(ctx, "_describe", None)
+    if cached is None:
+        cached = ctx.has_results and ctx.json_path.is_file()
+        ctx._describe = cached  # type: ignore[attr-defined]
+    return cached
 
 
 @rule(
