@@ -113,6 +113,15 @@ _PLAIN_LINE_HEX = re.compile(_PLAIN_LINE % (_PLAIN_RECORD % f"[0-9A-Fa-f]*{_POSS
 _HEX = b"0123456789ABCDEFabcdef"
 
 
+def _columns(matches: list[tuple[str, str, str, str]]) -> tuple[tuple[str, ...], ...]:
+    """The seq_id, qsl_idx and data columns of the matched lines that are records (a bracket line has no record)."""
+    records = [match for match in matches if match[0]]
+    if not records:
+        return (), (), ()
+    _, seqs, qsls, datas = zip(*records, strict=True)
+    return seqs, qsls, datas
+
+
 def _read_plain(log: AccuracyLog, body: str, truncated: bool) -> int:
     """:func:`_read_lines` for plain ASCII text (see ``_NOT_PLAIN``), in one pass of the regex engine.
 
@@ -127,22 +136,21 @@ def _read_plain(log: AccuracyLog, body: str, truncated: bool) -> int:
         return 0
     parts = body.split(TRUNCATION_MARK) if truncated else [body]
     matches = [match for part in parts for match in _PLAIN_LINE_FAST.findall(f"\n{part}\n")]
-    found = [(seq, qsl, data) for record, seq, qsl, data in matches if record]
-    joined = "".join(data for _, _, data in found).encode("ascii")
+    seqs, qsls, datas = _columns(matches)
+    joined = "".join(datas).encode("ascii")
     if joined.translate(None, _HEX):
         parts, matches = [body], _PLAIN_LINE_HEX.findall(f"\n{body}\n")
-        found = [(seq, qsl, data) for record, seq, qsl, data in matches if record]
-        joined = "".join(data for _, _, data in found).encode("ascii")
+        seqs, qsls, datas = _columns(matches)
+        joined = "".join(datas).encode("ascii")
     bad_lines = sum(part.count("\n") + 1 for part in parts) - len(matches)
-    if not found:
+    if not seqs:
         return bad_lines
-    seqs, qsls, datas = zip(*found, strict=True)
     if joined.translate(None, _HEX.upper()):  # lower-case hex: stored upper-case, as _read_lines does
         datas = tuple(data.upper() for data in datas)
-    indexes = [int(qsl) for qsl in qsls]
+    indexes = list(map(int, qsls))
     entries = dict.fromkeys(indexes)  # first occurrences, in order
     entries.update(zip(reversed(indexes), reversed(datas), strict=True))  # the first occurrence wins
-    log.records = len(found)
+    log.records = len(seqs)
     log.max_seq_id = max(map(int, seqs))
     log.entries = entries
     log.duplicates = log.records - len(entries)
