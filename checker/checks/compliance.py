@@ -109,7 +109,7 @@ def read_verify(path: Path | str, pass_line: str = "TEST PASS", limit: int = DEF
     verify.lines = [line.strip() for line in text.text.splitlines()]
     verify.passed = any(pass_line in line for line in verify.lines)
     for line in verify.lines:
-        match = NUMBER_LINE.match(line)
+        match = NUMBER_LINE.match(line) if "=" in line else None  # the pattern needs a "="
         if match:
             verify.numbers.setdefault(match.group(1).strip().lower(), match.group(2))
     return verify
