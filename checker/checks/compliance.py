@@ -14,6 +14,7 @@ from typing import Any
 
 from checker.checks.accuracy import ENFORCED_DIVISIONS
 from checker.context import ResultContext, as_bool, as_int
+from checker.discovery import is_dir, is_file
 from checker.findings import Problem, Severity
 from checker.parsers.memo import per_run
 from checker.parsers.text import DEFAULT_LIMIT, limit_for, read_text
@@ -54,11 +55,27 @@ def audit(ctx: ResultContext, test: str) -> AuditContext:
     return cache[test]
 
 
-def tests_for(ctx: ResultContext) -> list[str]:
-    """Audits the round names for the benchmark; closed and network only."""
-    if ctx.unit.division not in ENFORCED_DIVISIONS or ctx.benchmark is None:
-        return []
-    return list(ctx.model.get("compliance_tests", []))
+def tests_for(ctx: ResultContext) -> tuple[str, ...]:
+    """Audits the round names for the benchmark; closed and network only (asked by every CO rule: kept per context)."""
+    tests: tuple[str, ...] | None = ctx.__dict__.get("_compliance_tests")
+    if tests is None:
+        if ctx.unit.division not in ENFORCED_DIVISIONS or ctx.benchmark is None:
+            tests = ()
+        else:
+            tests = tuple(ctx.model.get("compliance_tests", []))
+        ctx.__dict__["_compliance_tests"] = tests
+    return tests
+
+
+def audit_folder(ctx: ResultContext, test: str) -> str:
+    """``compliance_dir/test`` as a string: rules build these paths thousands of times, pathlib is kept for findings."""
+    return f"{ctx.unit.compliance_dir}/{test}"
+
+
+@per_run(maxsize=64)
+def _has_folder(folder: str) -> bool:
+    """``Path(folder).is_dir()``, asked once per run by CO001 and CO002."""
+    return is_dir(folder)
 
 
 def audit_config(ctx: ResultContext) -> dict[str, Any]:
@@ -69,8 +86,9 @@ def audit_config(ctx: ResultContext) -> dict[str, Any]:
 class VerifyFile:
     """A ``verify_*.txt`` written by the compliance scripts: its pass line and its ``name = value`` lines."""
 
-    path: Path
+    path: Path | str  # a string from :func:`verify_of`; findings name it through ``Path``
     exists: bool = False
+    readable: bool = False  # read as text: a regular file (what ``is_file`` answers True to)
     passed: bool = False
     lines: list[str] = field(default_factory=list)
     numbers: dict[str, str] = field(default_factory=dict)
@@ -81,24 +99,41 @@ class VerifyFile:
 
 
 @per_run(maxsize=128)
-def read_verify(path: Path, pass_line: str = "TEST PASS", limit: int = DEFAULT_LIMIT) -> VerifyFile:
+def read_verify(path: Path | str, pass_line: str = "TEST PASS", limit: int = DEFAULT_LIMIT) -> VerifyFile:
     """A verify file, parsed once per run (several CO rules read it)."""
-    text = read_text(path, limit)
+    text = read_text(path, limit)  # type: ignore[arg-type]  # the os calls behind it take a string path
     verify = VerifyFile(path, exists=text.kind != "missing")  # present but unusable: judged, never passed
     if not text.ok:
         return verify
+    verify.readable = True
     verify.lines = [line.strip() for line in text.text.splitlines()]
     verify.passed = any(pass_line in line for line in verify.lines)
     for line in verify.lines:
-        match = NUMBER_LINE.match(line)
+        match = NUMBER_LINE.match(line) if "=" in line else None  # the pattern needs a "="
         if match:
             verify.numbers.setdefault(match.group(1).strip().lower(), match.group(2))
     return verify
 
 
+@per_run(maxsize=64)
 def verify_of(ctx: ResultContext, test: str, name: str) -> VerifyFile:
+    """The verify file ``name`` of an audit, kept per context and run (the CO rules ask for it ~4 times a result)."""
     pass_line = audit_config(ctx).get("pass_line", "TEST PASS")
-    return read_verify(ctx.unit.compliance_dir / test / name, pass_line, limit_for(ctx.rules, "verify_txt"))
+    return read_verify(f"{audit_folder(ctx, test)}/{name}", pass_line, limit_for(ctx.rules, "verify_txt"))
+
+
+def where(ctx: ResultContext, path: Path | str) -> str:
+    """A finding's path for a string path built by these rules, named exactly as ``ctx.rel(Path(...))`` names it."""
+    return ctx.rel(Path(path))
+
+
+def _is_file(ctx: ResultContext, test: str, name: str) -> bool:
+    """``is_file`` of an audit's file; a verify file is read instead (the verdict rules read it anyway) and a
+    readable one is a regular file: only a file that could not be read is asked of the file system.
+    """
+    if name.startswith("verify_") and "/" not in name and verify_of(ctx, test, name).readable:
+        return True
+    return is_file(f"{audit_folder(ctx, test)}/{name}")
 
 
 # --- files -----------------------------------------------------------------------------------------------
@@ -113,9 +148,9 @@ def compliance_test_missing(ctx: ResultContext) -> Iterator[Problem]:
     Fails: a closed result without its ``TEST04/`` folder. Passes: every required audit; open needs none.
     """
     for test in tests_for(ctx):
-        folder = ctx.unit.compliance_dir / test
-        if not folder.is_dir():
-            yield Problem(ctx.rel(folder), f"{test} audit is missing", expected=f"{test}/", found="missing")
+        folder = audit_folder(ctx, test)
+        if not _has_folder(folder):
+            yield Problem(where(ctx, folder), f"{test} audit is missing", expected=f"{test}/", found="missing")
 
 
 @rule(
@@ -134,16 +169,15 @@ def compliance_file_missing(ctx: ResultContext) -> Iterator[Problem]:
     """
     required_files = audit_config(ctx).get("required_files", {})
     for test in tests_for(ctx):
-        folder = ctx.unit.compliance_dir / test
-        if not folder.is_dir():
+        if not _has_folder(audit_folder(ctx, test)):
             continue
         names = list(required_files.get(test, []))
         if test == "TEST01" and not verify_of(ctx, test, "verify_accuracy.txt").passed:
             names += [f"accuracy/{n}" for n in audit_config(ctx).get("test01_fallback_files", [])]
         for name in names:
-            path = folder / name
-            if path.is_file():
+            if _is_file(ctx, test, name):
                 continue
+            path = ctx.unit.compliance_dir / test / name
             if ctx.options.published and name.endswith(".json"):
                 yield Problem(
                     ctx.rel(path),

@@ -17,6 +17,7 @@ from checker.checks.compliance import (
     audit_config,
     tests_for,
     verify_of,
+    where,
 )
 from checker.context import ResultContext, as_float
 from checker.findings import Problem, Severity
@@ -42,7 +43,7 @@ def verify_performance_failed(ctx: ResultContext) -> Iterator[Problem]:
         verify = verify_of(ctx, test, "verify_performance.txt")
         if verify.exists and not verify.passed:
             yield Problem(
-                ctx.rel(verify.path),
+                where(ctx, verify.path),
                 f"{test} performance verification did not pass",
                 expected="TEST PASS",
                 found=next((line for line in reversed(verify.lines) if line), ""),
@@ -123,7 +124,7 @@ def _performance_verdict(ctx: ResultContext, test: str) -> Iterator[Problem]:
     rejected = [] if recomputed.passed else reference_rejected(ctx, "PE")
     note = f" (the performance run itself fails {', '.join(rejected)})" if rejected else ""
     yield Problem(
-        ctx.rel(verify.path) if verify.exists else ctx.rel(audit(ctx, test).perf_log.path),
+        where(ctx, verify.path) if verify.exists else ctx.rel(audit(ctx, test).perf_log.path),
         f"{test} performance recomputed from the logs: {ours} ({recomputed.reason}); "
         f"verify_performance.txt: {verify.claim}{note}",
         expected=ours,
@@ -176,9 +177,11 @@ def _accuracy_log(ctx: ResultContext, path: Path) -> AccuracyLog:
 
 def _audit_accuracy_log(ctx: ResultContext) -> AccuracyLog:
     """The audit's sampled responses: the untruncated performance-mode log where kept, else the TEST01 copy."""
-    folder = ctx.unit.compliance_dir / "TEST01"
-    full = _accuracy_log(ctx, folder / "performance" / "run_1" / "mlperf_log_accuracy.json")
-    return full if full.exists else _accuracy_log(ctx, folder / "accuracy" / "mlperf_log_accuracy.json")
+    folder = ctx.unit.compliance_dir
+    full = _accuracy_log(ctx, folder.joinpath("TEST01", "performance", "run_1", "mlperf_log_accuracy.json"))
+    if full.exists:
+        return full
+    return _accuracy_log(ctx, folder.joinpath("TEST01", "accuracy", "mlperf_log_accuracy.json"))
 
 
 @rule(
@@ -216,13 +219,13 @@ def test01_accuracy_recomputed(ctx: ResultContext) -> Iterator[Problem]:
     shared = [i for i in audited.entries if i in reference.entries]
     differ = [i for i in shared if audited.entries[i] != reference.entries[i]]
     claimed_mismatch = verify.numbers.get("num_perf_log_data_mismatch")
-    where = ctx.rel(verify.path) if verify.exists else ctx.rel(audited.path)
+    shown = where(ctx, verify.path) if verify.exists else ctx.rel(audited.path)
     if differ:
         if verify.passed or claimed_mismatch == "0":
             rejected = reference_rejected(ctx, "AC")
             note = f" (the accuracy run itself fails {', '.join(rejected)})" if rejected else ""
             yield Problem(
-                where,
+                shown,
                 f"{len(differ)} of {len(shared)} compared TEST01 responses differ from accuracy mode "
                 f"(first qsl_idx {differ[0]}), but verify_accuracy.txt says {verify.claim} "
                 f"with num_perf_log_data_mismatch = {claimed_mismatch}{note}",
@@ -236,7 +239,7 @@ def test01_accuracy_recomputed(ctx: ResultContext) -> Iterator[Problem]:
     if complete:
         if verify.exists and not verify.passed:
             yield Problem(
-                where,
+                shown,
                 f"all {len(shared)} TEST01 responses equal the accuracy-mode ones, but verify_accuracy.txt does not "
                 "say TEST PASS",
                 expected="TEST PASS",
@@ -245,7 +248,7 @@ def test01_accuracy_recomputed(ctx: ResultContext) -> Iterator[Problem]:
             )
         return
     yield Problem(
-        where,
+        shown,
         f"TEST01 accuracy cannot be recomputed: the logs are truncated ({len(shared)} of {len(audited.entries)} "
         f"visible audited responses could be compared, all equal); verify_accuracy.txt says {verify.claim}",
         expected="complete accuracy logs",
@@ -340,7 +343,7 @@ def test06_failed(ctx: ResultContext) -> Iterator[Problem]:
     for choices in audit_config(ctx).get("test06_pass_lines", []):
         if not any(choice in verify.lines for choice in choices):
             yield Problem(
-                ctx.rel(verify.path), f"TEST06 check did not pass: {choices[0]}", expected=choices, found="absent"
+                where(ctx, verify.path), f"TEST06 check did not pass: {choices[0]}", expected=choices, found="absent"
             )
 
 
@@ -361,7 +364,7 @@ def audit_verify_failed(ctx: ResultContext) -> Iterator[Problem]:
         verify = verify_of(ctx, test, names[test])
         if verify.exists and not verify.passed:
             yield Problem(
-                ctx.rel(verify.path),
+                where(ctx, verify.path),
                 f"{test} verification did not pass",
                 expected="TEST PASS",
                 found=next((line for line in reversed(verify.lines) if line), ""),

@@ -11,6 +11,7 @@ The detail-log reader lives in :mod:`checker.parsers.detail_keys` and is re-expo
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,9 +24,17 @@ from checker.parsers.text import RawFile, ReadFailure, looks_like_text
 
 ACCURACY_JSON_LIMIT = 4 << 30  # untruncated logs reach hundreds of MB; they are memory-mapped, not read
 
+# Runs that must be followed by a character they cannot hold (the data by its quote, the rest of a record by its
+# brace) are possessive (Python 3.11+): giving characters back cannot make a match, so the regex engine is told not
+# to try, which on a record cut by the truncation mark would step back over all of its data.
+_POSSESSIVE = "+" if sys.version_info >= (3, 11) else ""
 # One response record: {"seq_id": N, "qsl_idx": M, "data": "HEX" [, "token_data": ..., "token_count": K]}
 _ENTRY = re.compile(
-    r'^\{\s*"seq_id"\s*:\s*(\d+)\s*,\s*"qsl_idx"\s*:\s*(\d+)\s*,\s*"data"\s*:\s*"([0-9A-Fa-f]*)"[^{}]*\}$'
+    r'^\{\s*"seq_id"\s*:\s*(\d+)\s*,\s*"qsl_idx"\s*:\s*(\d+)\s*,\s*"data"\s*:\s*"([0-9A-Fa-f]*'
+    + _POSSESSIVE
+    + r')"[^{}]*'
+    + _POSSESSIVE
+    + r"\}$"
 )
 TRUNCATION_MARK = "\n\n...\n\n"
 
@@ -95,13 +104,22 @@ def _read_lines(log: AccuracyLog, body: str) -> int:
 # the space and the line feed: where none occurs in ASCII text, a line is what lies between two line feeds
 # and its only white space is spaces, so one search over the whole text reads it as :func:`_read_lines` does.
 _NOT_PLAIN = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
-_PLAIN_RECORD = r'(\{ *"seq_id" *: *(\d+) *, *"qsl_idx" *: *(\d+) *, *"data" *: *"(%s)"[^{}\n]*\})'
+_PLAIN_RECORD = r'(\{ *"seq_id" *: *(\d+) *, *"qsl_idx" *: *(\d+) *, *"data" *: *"(%s)"[^{}\n]*' + _POSSESSIVE + r"\})"
 # One line, with the line feed before it (the engine then jumps from line feed to line feed) and one after it.
 _PLAIN_LINE = r"\n *(?:%s *,?|\[|\]|\.\.\.)? *(?=\n)"
 # The data up to its closing quote (a tight loop in the engine; the quote may be on a later line), or only hex.
-_PLAIN_LINE_FAST = re.compile(_PLAIN_LINE % (_PLAIN_RECORD % '[^"]*'), re.ASCII)
-_PLAIN_LINE_HEX = re.compile(_PLAIN_LINE % (_PLAIN_RECORD % "[0-9A-Fa-f]*"), re.ASCII)
+_PLAIN_LINE_FAST = re.compile(_PLAIN_LINE % (_PLAIN_RECORD % f'[^"]*{_POSSESSIVE}'), re.ASCII)
+_PLAIN_LINE_HEX = re.compile(_PLAIN_LINE % (_PLAIN_RECORD % f"[0-9A-Fa-f]*{_POSSESSIVE}"), re.ASCII)
 _HEX = b"0123456789ABCDEFabcdef"
+
+
+def _columns(matches: list[tuple[str, str, str, str]]) -> tuple[tuple[str, ...], ...]:
+    """The seq_id, qsl_idx and data columns of the matched lines that are records (a bracket line has no record)."""
+    records = [match for match in matches if match[0]]
+    if not records:
+        return (), (), ()
+    _, seqs, qsls, datas = zip(*records, strict=True)
+    return seqs, qsls, datas
 
 
 def _read_plain(log: AccuracyLog, body: str, truncated: bool) -> int:
@@ -118,22 +136,21 @@ def _read_plain(log: AccuracyLog, body: str, truncated: bool) -> int:
         return 0
     parts = body.split(TRUNCATION_MARK) if truncated else [body]
     matches = [match for part in parts for match in _PLAIN_LINE_FAST.findall(f"\n{part}\n")]
-    found = [(seq, qsl, data) for record, seq, qsl, data in matches if record]
-    joined = "".join(data for _, _, data in found).encode("ascii")
+    seqs, qsls, datas = _columns(matches)
+    joined = "".join(datas).encode("ascii")
     if joined.translate(None, _HEX):
         parts, matches = [body], _PLAIN_LINE_HEX.findall(f"\n{body}\n")
-        found = [(seq, qsl, data) for record, seq, qsl, data in matches if record]
-        joined = "".join(data for _, _, data in found).encode("ascii")
+        seqs, qsls, datas = _columns(matches)
+        joined = "".join(datas).encode("ascii")
     bad_lines = sum(part.count("\n") + 1 for part in parts) - len(matches)
-    if not found:
+    if not seqs:
         return bad_lines
-    seqs, qsls, datas = zip(*found, strict=True)
     if joined.translate(None, _HEX.upper()):  # lower-case hex: stored upper-case, as _read_lines does
         datas = tuple(data.upper() for data in datas)
-    indexes = [int(qsl) for qsl in qsls]
+    indexes = list(map(int, qsls))
     entries = dict.fromkeys(indexes)  # first occurrences, in order
     entries.update(zip(reversed(indexes), reversed(datas), strict=True))  # the first occurrence wins
-    log.records = len(found)
+    log.records = len(seqs)
     log.max_seq_id = max(map(int, seqs))
     log.entries = entries
     log.duplicates = log.records - len(entries)
