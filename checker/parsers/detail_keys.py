@@ -15,6 +15,7 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from checker.parsers.memo import per_run
@@ -86,11 +87,12 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
 
     First value of each wanted key among the header lines, plus every ``is_error`` record of the whole log.
 
-    Long lines (``loaded_qsl_set``) are located with ``memchr`` and judged one by one; the text
-    between them is judged with counts and searches in C. When every line is a whole record, as
-    LoadGen writes them, the wanted keys are searched for; otherwise the header lines are walked
-    and the first damaged line is located exactly. Only the wanted records and the lines holding
-    an error flag are JSON-decoded, so a large log costs one read and a few passes.
+    Huge lines (a ``loaded_qsl_set`` of megabytes) are located with ``memchr`` and judged by their
+    ends; the text between them is judged by one regular-expression pass in C that stops only at
+    line breaks. When every line is a whole record, as LoadGen writes them, that pass also finds
+    the wanted keys; otherwise the header lines are walked and the first damaged line is located
+    exactly. Only the wanted records and the lines holding an error flag are JSON-decoded, so a
+    large log costs one read and two passes.
     """
     found = DetailKeys(path)
     raw = map_bounded(path, limit)
@@ -102,9 +104,12 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
         found.read_error = why
         found.read_kind = ReadFailure.empty if not raw else ReadFailure.not_text
         return found
-    spans = _spans(raw)
-    if _clean(raw, spans) and _plain_keys(keys):
-        _search_keys(raw, keys, found, spans)
+    spans = _spans(raw, HUGE_LINE)
+    taken = _scan_records(raw, keys, spans) if _plain_keys(keys) else None
+    if taken is not None:
+        for number, key, value in taken:
+            found.values[key] = value
+            found.lines[key] = number
     else:
         _walk_header(raw, keys, found)
         found.malformed = _first_malformed(raw)
@@ -112,8 +117,9 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
     return found
 
 
-LONG_LINE = 4096  # lines at least this long (loaded_qsl_set) are judged, and searched for error flags, one by one
-_RECORD_BREAK = b"}\n:::MLLOG {"  # a line break as LoadGen writes them: a record's end, the next one's start
+LONG_LINE = 4096  # the window :func:`_spans` looks through by default
+HUGE_LINE = 1 << 16  # lines at least this long are judged by their ends, and searched for error flags quote by quote
+_LOOK = 1024  # bytes past a line break a scan may read: the next record's marker, "key" and a wanted key
 
 
 def _spans(raw: bytes | mmap.mmap, window: int = LONG_LINE) -> list[tuple[int, int, bool]]:
@@ -137,93 +143,109 @@ def _spans(raw: bytes | mmap.mmap, window: int = LONG_LINE) -> list[tuple[int, i
     return spans
 
 
-def _clean(raw: bytes | mmap.mmap, spans: list[tuple[int, int, bool]]) -> bool:
-    """Every line is a complete record, as far as :func:`_first_malformed` can tell, or False when unsure.
-
-    Sufficient, not necessary (False only costs the exact search): the text starts with a
-    record's marker, ends with ``}``, and every line break before its end sits between ``}`` and
-    the next marker: each long line's end is looked at, the breaks between them are counted.
-    """
-    end, starts = _text_end(raw), _starts(raw)
-    if not end or not starts(_RECORD_START, 0) or raw[end - 1] != _CLOSE:
-        return False
-    for start, stop, long in spans:
-        if start >= end:
-            break
-        if long:
-            if stop < end and not (raw[stop - 1] == _CLOSE and starts(_RECORD_START, stop + 1)):
-                return False
-        # each break at p in [start, stop) is the middle of one _RECORD_BREAK in [p - 1, p + 11)
-        elif _count(raw, b"\n", min(stop, end), start) != _count(
-            raw, _RECORD_BREAK, min(stop + len(_RECORD_BREAK) - 2, end), max(start - 1, 0)
-        ):
-            return False
-    return True
-
-
 def _plain_keys(keys: frozenset[str]) -> bool:
     """Keys that a byte search finds exactly where :func:`key_of` does (no quote, line break or replaced byte)."""
     return not any(char in key for key in keys for char in '"\n\ufffd')
 
 
-def _search_keys(
-    raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys, spans: list[tuple[int, int, bool]]
-) -> None:
-    """:func:`_walk_header` for a log whose lines are all records (see :func:`_clean`), by searching each key.
+_BAD_BREAK = re.compile(rb"\n(?:(?<!\}\n)|(?!:::MLLOG \{))")  # a line break not between a record's } and a marker
 
-    Every line then starts ``:::MLLOG {``, so only a line starting ``:::MLLOG {"key": "NAME"`` can
-    hold key NAME; the first such line within the header whose record decodes gives its value.
+
+@lru_cache(maxsize=16)
+def _scanner(keys: frozenset[str]) -> re.Pattern[bytes]:
+    """:data:`_BAD_BREAK`, or a line break before a record of a wanted key (group 1: the key's bytes).
+
+    Every alternative starts with the line break, so the engine skips to each one in C and does a
+    few comparisons there: the pass costs little more than finding the line breaks.
     """
-    size, starts, taken = len(raw), _starts(raw), []
-    header = _header_end(raw, spans)  # a key is only searched for where it counts (long needles are slow)
-    for key in sorted(keys):
-        prefix = b"\n" + _KEYED + key.encode() + b'"'
-        if starts(prefix[1:], 0):
-            start = 0
-        else:
-            start = raw.find(prefix, 0, header)
-            start = start + 1 if start >= 0 else -1
-        while start >= 0:
-            number = _count(raw, b"\n", start) + 1
-            if number > HEADER_LINES:
-                break
-            stop = raw.find(b"\n", start)
-            stop = size if stop < 0 else stop
-            record = _record(raw[start + len(_MARKER_BYTES) : stop].strip().decode("utf-8", errors="replace"))
-            if record is not None:
-                taken.append((number, key, record.get("value")))
-                break
-            start = raw.find(prefix, stop, header)
-            start = start + 1 if start >= 0 else -1
-    for number, key, value in sorted(taken, key=lambda item: item[0]):  # in line order, as the walk finds them
-        found.values[key] = value
-        found.lines[key] = number
+    if not keys:
+        return _BAD_BREAK
+    names = b"|".join(re.escape(key.encode()) for key in sorted(keys))
+    return re.compile(rb'\n(?:(?<!\}\n)|(?!:::MLLOG \{)|(?=:::MLLOG \{"key": "(' + names + rb')"))')
 
 
-def _header_end(raw: bytes | mmap.mmap, spans: list[tuple[int, int, bool]]) -> int:
-    """Where line ``HEADER_LINES + 1`` starts (or the text's end): long lines count one each, short ones are
-    counted in C where their span is small and walked with ``find`` otherwise (at most the header's lines).
+def _scan_records(
+    raw: bytes | mmap.mmap, keys: frozenset[str], spans: list[tuple[int, int, bool]]
+) -> list[tuple[int, str, object]] | None:
+    """The wanted header records as :func:`_walk_header` reads them, ``(line, key, value)`` in line order, or None
+    unless every line is a complete record (as :func:`_first_malformed` judges it: the exact paths then decide).
+
+    The text must start with a record's marker and end with ``}``, and every line break before its
+    end must sit between ``}`` and the next marker: a huge line's end is looked at, the text between
+    huge lines is searched for a line break that is not so. Every line then starts ``:::MLLOG {``,
+    so only a line starting ``:::MLLOG {"key": "NAME"`` can hold key NAME; the first such line of
+    the header whose record decodes gives its value.
     """
-    lines = 0
-    for start, stop, long in spans:
-        if long:
-            lines += 1
-            if lines >= HEADER_LINES:
-                return min(stop + 1, len(raw))
+    end, starts = _text_end(raw), _starts(raw)
+    if not end or not starts(_RECORD_START, 0) or raw[end - 1] != _CLOSE:
+        return None
+    needles = {key.encode(): _KEYED + key.encode() + b'"' for key in keys}
+    if any(len(needle) >= _LOOK for needle in needles.values()):
+        return None
+    pending, taken, lines = dict(needles), [], _Lines(raw, spans)
+
+    def offer(start: int, name: bytes) -> None:
+        """The line at ``start`` holds key ``name``: keep its value if it is a header line whose record decodes."""
+        number = lines.at(start)
+        if number > HEADER_LINES:
+            del pending[name]
+            return
+        stop = raw.find(b"\n", start)
+        line = raw[start + len(_MARKER_BYTES) : len(raw) if stop < 0 else stop]
+        record = _record(line.strip().decode("utf-8", errors="replace"))
+        if record is not None:
+            taken.append((number, name.decode(), record.get("value")))
+            del pending[name]
+
+    def offer_any(start: int) -> None:
+        """A line that no searched line break precedes (the first, one after a huge line): any key of its own."""
+        for name in [name for name, needle in pending.items() if starts(needle, start)]:
+            offer(start, name)
+
+    offer_any(0)
+    keyed = _scanner(keys)
+    for start, stop, huge in spans:
+        if start >= end:
+            break
+        if huge:
+            if stop < end:
+                if not (raw[stop - 1] == _CLOSE and starts(_RECORD_START, stop + 1)):
+                    return None
+                offer_any(stop + 1)
             continue
-        counted = _count(raw, b"\n", stop, start) if stop - start <= 1 << 18 else HEADER_LINES
-        if lines + counted < HEADER_LINES:
-            lines += counted
-            continue
+        reach = min(stop + _LOOK, end)  # a huge line follows: its start is seen, and it holds no line break
         pos = start
-        while lines < HEADER_LINES:
-            at = raw.find(b"\n", pos, stop)
-            if at < 0:
+        while True:
+            hit = (keyed if pending else _BAD_BREAK).search(raw, pos, reach)
+            if hit is None:
                 break
-            lines, pos = lines + 1, at + 1
-        if lines >= HEADER_LINES:
-            return pos
-    return len(raw)
+            if hit.lastindex is None:
+                return None
+            if hit.group(1) in pending:
+                offer(hit.end(), hit.group(1))
+            pos = hit.end()
+    return taken
+
+
+class _Lines:
+    """Line numbers of positions asked for in increasing order; huge lines are never read (they hold no break)."""
+
+    def __init__(self, raw: bytes | mmap.mmap, spans: list[tuple[int, int, bool]]) -> None:
+        self.raw, self.spans = raw, spans
+        self.index, self.counted, self.number = 0, 0, 1  # the line at ``counted`` is line ``number``
+
+    def at(self, pos: int) -> int:
+        while self.index < len(self.spans):
+            start, stop, huge = self.spans[self.index]
+            if pos <= stop:
+                if not huge:
+                    self.number += _count(self.raw, b"\n", pos, self.counted)
+                    self.counted = pos
+                return self.number
+            self.number += 1 if huge else _count(self.raw, b"\n", stop, self.counted)
+            self.counted = stop + 1 if huge else stop
+            self.index += 1
+        return self.number
 
 
 def _walk_header(raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys) -> None:
@@ -331,11 +353,6 @@ _MARKER_BYTES = MARKER.encode()
 _CLOSE = ord("}")
 _KEYED = _MARKER_BYTES + b'{"key": "'
 _KEY_START = len(_KEYED)
-
-
-def _at(raw: bytes | mmap.mmap, pos: int, prefix: bytes) -> bool:
-    """``raw.startswith(prefix, pos)``, also for a memory map (which has no startswith)."""
-    return raw[pos : pos + len(prefix)] == prefix
 
 
 _LINE_NOT_A_RECORD = re.compile(rb"\n(?!:::MLLOG \{)")  # a line that does not start as a record
