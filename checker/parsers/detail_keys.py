@@ -1,13 +1,16 @@
 """Reader for the few records of a LoadGen detail log that the accuracy rules need, without decoding it all.
 
-An accuracy-mode ``mlperf_log_detail.txt`` is mostly one bulky ``loaded_qsl_set`` line (megabytes
-of sample indexes). The header lines are walked with ``find``; the rest is judged with counts and
-searches in C; only the wanted records and the lines holding an error flag are JSON-decoded.
+An accuracy-mode ``mlperf_log_detail.txt`` is mostly bulky ``loaded_qsl_set`` lines (kilobytes to
+megabytes of sample indexes). Huge lines are located with ``memchr`` and judged by their ends, the
+other lines are cut with ``memchr`` and compared in C, error flags are searched for in the whole
+text; only the wanted records and the lines holding an error flag are JSON-decoded. A damaged log
+takes the exact paths: the header walk and the search for its first damaged line.
 """
 
 from __future__ import annotations
 
 import bisect
+import io
 import json
 import mmap
 import os
@@ -15,7 +18,8 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from itertools import compress, count, repeat
+from operator import itemgetter
 from pathlib import Path
 
 from checker.parsers.memo import per_run
@@ -44,6 +48,11 @@ class DetailKeys:
 
 
 _ERROR_FLAG = b'"is_error": true'
+_RECORD_START = b":::MLLOG {"
+_MARKER_BYTES = MARKER.encode()
+_CLOSE = ord("}")
+_KEYED = _MARKER_BYTES + b'{"key": "'
+_KEY_START = len(_KEYED)
 HEADER_LINES = 400  # the settings LoadGen logs (effective_*, qsl_reported_*) all come before the run's events
 
 
@@ -88,11 +97,11 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
     First value of each wanted key among the header lines, plus every ``is_error`` record of the whole log.
 
     Huge lines (a ``loaded_qsl_set`` of megabytes) are located with ``memchr`` and judged by their
-    ends; the text between them is judged by one regular-expression pass in C that stops only at
-    line breaks. When every line is a whole record, as LoadGen writes them, that pass also finds
-    the wanted keys; otherwise the header lines are walked and the first damaged line is located
-    exactly. Only the wanted records and the lines holding an error flag are JSON-decoded, so a
-    large log costs one read and two passes.
+    ends; the text between them is cut into lines with ``memchr`` and judged by comparisons in C
+    (:func:`_record_lines`). When every line is a whole record, as LoadGen writes them, the wanted
+    keys are the header lines that start with them; otherwise the header lines are walked and the
+    first damaged line is located exactly. Error flags are searched for in the whole text, huge
+    lines quote by quote. Only the wanted records and the lines holding an error flag are decoded.
     """
     found = DetailKeys(path)
     raw = map_bounded(path, limit)
@@ -105,7 +114,7 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
         found.read_kind = ReadFailure.empty if not raw else ReadFailure.not_text
         return found
     spans = _spans(raw, HUGE_LINE)
-    taken = _scan_records(raw, keys, spans) if _plain_keys(keys) else None
+    taken = _record_lines(raw, keys, spans) if isinstance(raw, bytes) and _plain_keys(keys) else None
     if taken is not None:
         for number, key, value in taken:
             found.values[key] = value
@@ -119,7 +128,6 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
 
 LONG_LINE = 4096  # the window :func:`_spans` looks through by default
 HUGE_LINE = 1 << 16  # lines at least this long are judged by their ends, and searched for error flags quote by quote
-_LOOK = 1024  # bytes past a line break a scan may read: the next record's marker, "key" and a wanted key
 
 
 def _spans(raw: bytes | mmap.mmap, window: int = LONG_LINE) -> list[tuple[int, int, bool]]:
@@ -148,104 +156,72 @@ def _plain_keys(keys: frozenset[str]) -> bool:
     return not any(char in key for key in keys for char in '"\n\ufffd')
 
 
-_BAD_BREAK = re.compile(rb"\n(?:(?<!\}\n)|(?!:::MLLOG \{))")  # a line break not between a record's } and a marker
+_CHUNK = 1 << 22  # lines are taken about this many bytes at a time: a log of tiny lines stays small in memory
+_AFTER_MARKER = _RECORD_START[:-1] + bytes([_RECORD_START[-1] + 1])  # the first text above every marked line
 
 
-@lru_cache(maxsize=16)
-def _scanner(keys: frozenset[str]) -> re.Pattern[bytes]:
-    """:data:`_BAD_BREAK`, or a line break before a record of a wanted key (group 1: the key's bytes).
-
-    Every alternative starts with the line break, so the engine skips to each one in C and does a
-    few comparisons there: the pass costs little more than finding the line breaks.
-    """
-    if not keys:
-        return _BAD_BREAK
-    names = b"|".join(re.escape(key.encode()) for key in sorted(keys))
-    return re.compile(rb'\n(?:(?<!\}\n)|(?!:::MLLOG \{)|(?=:::MLLOG \{"key": "(' + names + rb')"))')
-
-
-def _scan_records(
-    raw: bytes | mmap.mmap, keys: frozenset[str], spans: list[tuple[int, int, bool]]
+def _record_lines(
+    raw: bytes, keys: frozenset[str], spans: list[tuple[int, int, bool]]
 ) -> list[tuple[int, str, object]] | None:
     """The wanted header records as :func:`_walk_header` reads them, ``(line, key, value)`` in line order, or None
     unless every line is a complete record (as :func:`_first_malformed` judges it: the exact paths then decide).
 
-    The text must start with a record's marker and end with ``}``, and every line break before its
-    end must sit between ``}`` and the next marker: a huge line's end is looked at, the text between
-    huge lines is searched for a line break that is not so. Every line then starts ``:::MLLOG {``,
-    so only a line starting ``:::MLLOG {"key": "NAME"`` can hold key NAME; the first such line of
-    the header whose record decodes gives its value.
+    The text must end with ``}`` (before its trailing line breaks), every line up to there must
+    start with the record marker and every line before the last must end with ``}`` and its break.
+    A huge line's ends are looked at; the lines between huge lines are cut by ``BytesIO.readlines``
+    (``memchr``) and judged in C: the least and the greatest line start with the marker (the marked
+    lines sort together), and the byte before each break is ``}``. Every line then starts
+    ``:::MLLOG {``, so only a line starting ``:::MLLOG {"key": "NAME"`` can hold key NAME.
     """
-    end, starts = _text_end(raw), _starts(raw)
-    if not end or not starts(_RECORD_START, 0) or raw[end - 1] != _CLOSE:
+    end = _text_end(raw)
+    if not end or raw[end - 1] != _CLOSE:
         return None
-    needles = {key.encode(): _KEYED + key.encode() + b'"' for key in keys}
-    if any(len(needle) >= _LOOK for needle in needles.values()):
-        return None
-    pending, taken, lines = dict(needles), [], _Lines(raw, spans)
-
-    def offer(start: int, name: bytes) -> None:
-        """The line at ``start`` holds key ``name``: keep its value if it is a header line whose record decodes."""
-        number = lines.at(start)
-        if number > HEADER_LINES:
-            del pending[name]
-            return
-        stop = raw.find(b"\n", start)
-        line = raw[start + len(_MARKER_BYTES) : len(raw) if stop < 0 else stop]
-        record = _record(line.strip().decode("utf-8", errors="replace"))
-        if record is not None:
-            taken.append((number, name.decode(), record.get("value")))
-            del pending[name]
-
-    def offer_any(start: int) -> None:
-        """A line that no searched line break precedes (the first, one after a huge line): any key of its own."""
-        for name in [name for name, needle in pending.items() if starts(needle, start)]:
-            offer(start, name)
-
-    offer_any(0)
-    keyed = _scanner(keys)
+    needles = {_KEYED + key.encode() + b'"': key for key in keys}
+    taken: list[tuple[int, str, object]] = []
+    stream, number = io.BytesIO(raw), 0  # ``number``: the lines before the ones being judged
     for start, stop, huge in spans:
         if start >= end:
             break
         if huge:
-            if stop < end:
-                if not (raw[stop - 1] == _CLOSE and starts(_RECORD_START, stop + 1)):
-                    return None
-                offer_any(stop + 1)
-            continue
-        reach = min(stop + _LOOK, end)  # a huge line follows: its start is seen, and it holds no line break
-        pos = start
-        while True:
-            hit = (keyed if pending else _BAD_BREAK).search(raw, pos, reach)
-            if hit is None:
-                break
-            if hit.lastindex is None:
+            if not raw.startswith(_RECORD_START, start) or (stop < end and raw[stop - 1] != _CLOSE):
                 return None
-            if hit.group(1) in pending:
-                offer(hit.end(), hit.group(1))
-            pos = hit.end()
+            if number < HEADER_LINES and any(raw.startswith(needle, start) for needle in needles):
+                _header_keys([raw[start:stop]], number, needles, taken)
+            number += 1
+            continue
+        stream.seek(start)
+        while stream.tell() < min(stop, end):
+            lines = stream.readlines(min(stop - stream.tell(), _CHUNK))  # whole lines, never past ``stop``
+            last = stream.tell() >= end  # these lines hold the text's end: its trailing line breaks are left out
+            while last and not lines[-1].strip(b"\r\n"):
+                lines.pop()
+            if min(lines) < _RECORD_START or max(lines) >= _AFTER_MARKER:
+                return None
+            ended = lines[:-1] if last else lines  # each ends with its line break
+            if bytes(map(_BEFORE_BREAK, ended)) != b"}" * len(ended):
+                return None
+            if number < HEADER_LINES and needles:
+                _header_keys(lines[: HEADER_LINES - number], number, needles, taken)
+            number += len(lines)
     return taken
 
 
-class _Lines:
-    """Line numbers of positions asked for in increasing order; huge lines are never read (they hold no break)."""
+_BEFORE_BREAK = itemgetter(-2)
 
-    def __init__(self, raw: bytes | mmap.mmap, spans: list[tuple[int, int, bool]]) -> None:
-        self.raw, self.spans = raw, spans
-        self.index, self.counted, self.number = 0, 0, 1  # the line at ``counted`` is line ``number``
 
-    def at(self, pos: int) -> int:
-        while self.index < len(self.spans):
-            start, stop, huge = self.spans[self.index]
-            if pos <= stop:
-                if not huge:
-                    self.number += _count(self.raw, b"\n", pos, self.counted)
-                    self.counted = pos
-                return self.number
-            self.number += 1 if huge else _count(self.raw, b"\n", stop, self.counted)
-            self.counted = stop + 1 if huge else stop
-            self.index += 1
-        return self.number
+def _header_keys(
+    lines: list[bytes], number: int, needles: dict[bytes, str], taken: list[tuple[int, str, object]]
+) -> None:
+    """Append ``(line, key, value)`` for each header line (``number`` lines come before ``lines``) that starts
+    with a wanted key's needle and whose record decodes, unless that key was taken from an earlier line.
+    """
+    prefixes = tuple(needles)
+    for index in compress(count(number + 1), map(bytes.startswith, lines, repeat(prefixes))):
+        line = lines[index - number - 1]
+        key = needles[next(needle for needle in prefixes if line.startswith(needle))]
+        record = _record(line[len(_MARKER_BYTES) :].strip().decode("utf-8", errors="replace"))
+        if record is not None and all(key != name for _, name, _ in taken):
+            taken.append((index, key, record.get("value")))
 
 
 def _walk_header(raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys) -> None:
@@ -346,13 +322,6 @@ def _quoted_find(raw: bytes | mmap.mmap, start: int, stop: int, window: int = 40
         if start < 0:
             return -1
     return -1
-
-
-_RECORD_START = b":::MLLOG {"
-_MARKER_BYTES = MARKER.encode()
-_CLOSE = ord("}")
-_KEYED = _MARKER_BYTES + b'{"key": "'
-_KEY_START = len(_KEYED)
 
 
 _LINE_NOT_A_RECORD = re.compile(rb"\n(?!:::MLLOG \{)")  # a line that does not start as a record
