@@ -9,7 +9,7 @@ that the real logs' ``loaded_qsl_set`` lines (a few KB) and their line groups go
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -47,7 +47,7 @@ PIECES = [
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@lru_cache(maxsize=None)
+@cache
 def real_log(folder: str) -> bytes:
     return (require_data(*folder.split("/")) / "mlperf_log_detail.txt").read_bytes()
 
