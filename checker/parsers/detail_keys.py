@@ -1,13 +1,16 @@
 """Reader for the few records of a LoadGen detail log that the accuracy rules need, without decoding it all.
 
-An accuracy-mode ``mlperf_log_detail.txt`` is mostly one bulky ``loaded_qsl_set`` line (megabytes
-of sample indexes). The header lines are walked with ``find``; the rest is judged with counts and
-searches in C; only the wanted records and the lines holding an error flag are JSON-decoded.
+An accuracy-mode ``mlperf_log_detail.txt`` is mostly bulky ``loaded_qsl_set`` lines (kilobytes to
+megabytes of sample indexes). Huge lines are located with ``memchr`` and judged by their ends, the
+other lines are cut with ``memchr`` and compared in C, error flags are searched for in the whole
+text; only the wanted records and the lines holding an error flag are JSON-decoded. A damaged log
+takes the exact paths: the header walk and the search for its first damaged line.
 """
 
 from __future__ import annotations
 
 import bisect
+import io
 import json
 import mmap
 import os
@@ -15,6 +18,8 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import compress, count, repeat
+from operator import itemgetter
 from pathlib import Path
 
 from checker.parsers.memo import per_run
@@ -43,6 +48,11 @@ class DetailKeys:
 
 
 _ERROR_FLAG = b'"is_error": true'
+_RECORD_START = b":::MLLOG {"
+_MARKER_BYTES = MARKER.encode()
+_CLOSE = ord("}")
+_KEYED = _MARKER_BYTES + b'{"key": "'
+_KEY_START = len(_KEYED)
 HEADER_LINES = 400  # the settings LoadGen logs (effective_*, qsl_reported_*) all come before the run's events
 
 
@@ -86,11 +96,12 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
 
     First value of each wanted key among the header lines, plus every ``is_error`` record of the whole log.
 
-    Long lines (``loaded_qsl_set``) are located with ``memchr`` and judged one by one; the text
-    between them is judged with counts and searches in C. When every line is a whole record, as
-    LoadGen writes them, the wanted keys are searched for; otherwise the header lines are walked
-    and the first damaged line is located exactly. Only the wanted records and the lines holding
-    an error flag are JSON-decoded, so a large log costs one read and a few passes.
+    Huge lines (a ``loaded_qsl_set`` of megabytes) are located with ``memchr`` and judged by their
+    ends; the text between them is cut into lines with ``memchr`` and judged by comparisons in C
+    (:func:`_record_lines`). When every line is a whole record, as LoadGen writes them, the wanted
+    keys are the header lines that start with them; otherwise the header lines are walked and the
+    first damaged line is located exactly. Error flags are searched for in the whole text, huge
+    lines quote by quote. Only the wanted records and the lines holding an error flag are decoded.
     """
     found = DetailKeys(path)
     raw = map_bounded(path, limit)
@@ -102,9 +113,12 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
         found.read_error = why
         found.read_kind = ReadFailure.empty if not raw else ReadFailure.not_text
         return found
-    spans = _spans(raw)
-    if _clean(raw, spans) and _plain_keys(keys):
-        _search_keys(raw, keys, found, spans)
+    spans = _spans(raw, HUGE_LINE)
+    taken = _record_lines(raw, keys, spans) if isinstance(raw, bytes) and _plain_keys(keys) else None
+    if taken is not None:
+        for number, key, value in taken:
+            found.values[key] = value
+            found.lines[key] = number
     else:
         _walk_header(raw, keys, found)
         found.malformed = _first_malformed(raw)
@@ -112,8 +126,8 @@ def read_detail_keys(path: Path, keys: frozenset[str], limit: int = DETAIL_LOG_L
     return found
 
 
-LONG_LINE = 4096  # lines at least this long (loaded_qsl_set) are judged, and searched for error flags, one by one
-_RECORD_BREAK = b"}\n:::MLLOG {"  # a line break as LoadGen writes them: a record's end, the next one's start
+LONG_LINE = 4096  # the window :func:`_spans` looks through by default
+HUGE_LINE = 1 << 16  # lines at least this long are judged by their ends, and searched for error flags quote by quote
 
 
 def _spans(raw: bytes | mmap.mmap, window: int = LONG_LINE) -> list[tuple[int, int, bool]]:
@@ -137,93 +151,77 @@ def _spans(raw: bytes | mmap.mmap, window: int = LONG_LINE) -> list[tuple[int, i
     return spans
 
 
-def _clean(raw: bytes | mmap.mmap, spans: list[tuple[int, int, bool]]) -> bool:
-    """Every line is a complete record, as far as :func:`_first_malformed` can tell, or False when unsure.
-
-    Sufficient, not necessary (False only costs the exact search): the text starts with a
-    record's marker, ends with ``}``, and every line break before its end sits between ``}`` and
-    the next marker: each long line's end is looked at, the breaks between them are counted.
-    """
-    end, starts = _text_end(raw), _starts(raw)
-    if not end or not starts(_RECORD_START, 0) or raw[end - 1] != _CLOSE:
-        return False
-    for start, stop, long in spans:
-        if start >= end:
-            break
-        if long:
-            if stop < end and not (raw[stop - 1] == _CLOSE and starts(_RECORD_START, stop + 1)):
-                return False
-        # each break at p in [start, stop) is the middle of one _RECORD_BREAK in [p - 1, p + 11)
-        elif _count(raw, b"\n", min(stop, end), start) != _count(
-            raw, _RECORD_BREAK, min(stop + len(_RECORD_BREAK) - 2, end), max(start - 1, 0)
-        ):
-            return False
-    return True
-
-
 def _plain_keys(keys: frozenset[str]) -> bool:
     """Keys that a byte search finds exactly where :func:`key_of` does (no quote, line break or replaced byte)."""
     return not any(char in key for key in keys for char in '"\n\ufffd')
 
 
-def _search_keys(
-    raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys, spans: list[tuple[int, int, bool]]
+_CHUNK = 1 << 22  # lines are taken about this many bytes at a time: a log of tiny lines stays small in memory
+_AFTER_MARKER = _RECORD_START[:-1] + bytes([_RECORD_START[-1] + 1])  # the first text above every marked line
+
+
+def _record_lines(
+    raw: bytes, keys: frozenset[str], spans: list[tuple[int, int, bool]]
+) -> list[tuple[int, str, object]] | None:
+    """The wanted header records as :func:`_walk_header` reads them, ``(line, key, value)`` in line order, or None
+    unless every line is a complete record (as :func:`_first_malformed` judges it: the exact paths then decide).
+
+    The text must end with ``}`` (before its trailing line breaks), every line up to there must
+    start with the record marker and every line before the last must end with ``}`` and its break.
+    A huge line's ends are looked at; the lines between huge lines are cut by ``BytesIO.readlines``
+    (``memchr``) and judged in C: the least and the greatest line start with the marker (the marked
+    lines sort together), and the byte before each break is ``}``. Every line then starts
+    ``:::MLLOG {``, so only a line starting ``:::MLLOG {"key": "NAME"`` can hold key NAME.
+    """
+    end = _text_end(raw)
+    if not end or raw[end - 1] != _CLOSE:
+        return None
+    needles = {_KEYED + key.encode() + b'"': key for key in keys}
+    taken: list[tuple[int, str, object]] = []
+    stream, number = io.BytesIO(raw), 0  # ``number``: the lines before the ones being judged
+    for start, stop, huge in spans:
+        if start >= end:
+            break
+        if huge:
+            if not raw.startswith(_RECORD_START, start) or (stop < end and raw[stop - 1] != _CLOSE):
+                return None
+            if number < HEADER_LINES and any(raw.startswith(needle, start) for needle in needles):
+                _header_keys([raw[start:stop]], number, needles, taken)
+            number += 1
+            continue
+        stream.seek(start)
+        while stream.tell() < min(stop, end):
+            lines = stream.readlines(min(stop - stream.tell(), _CHUNK))  # whole lines, never past ``stop``
+            last = stream.tell() >= end  # these lines hold the text's end: its trailing line breaks are left out
+            while last and not lines[-1].strip(b"\r\n"):
+                lines.pop()
+            if min(lines) < _RECORD_START or max(lines) >= _AFTER_MARKER:
+                return None
+            ended = lines[:-1] if last else lines  # each ends with its line break
+            if bytes(map(_BEFORE_BREAK, ended)) != b"}" * len(ended):
+                return None
+            if number < HEADER_LINES and needles:
+                _header_keys(lines[: HEADER_LINES - number], number, needles, taken)
+            number += len(lines)
+    return taken
+
+
+_BEFORE_BREAK = itemgetter(-2)
+
+
+def _header_keys(
+    lines: list[bytes], number: int, needles: dict[bytes, str], taken: list[tuple[int, str, object]]
 ) -> None:
-    """:func:`_walk_header` for a log whose lines are all records (see :func:`_clean`), by searching each key.
-
-    Every line then starts ``:::MLLOG {``, so only a line starting ``:::MLLOG {"key": "NAME"`` can
-    hold key NAME; the first such line within the header whose record decodes gives its value.
+    """Append ``(line, key, value)`` for each header line (``number`` lines come before ``lines``) that starts
+    with a wanted key's needle and whose record decodes, unless that key was taken from an earlier line.
     """
-    size, starts, taken = len(raw), _starts(raw), []
-    header = _header_end(raw, spans)  # a key is only searched for where it counts (long needles are slow)
-    for key in sorted(keys):
-        prefix = b"\n" + _KEYED + key.encode() + b'"'
-        if starts(prefix[1:], 0):
-            start = 0
-        else:
-            start = raw.find(prefix, 0, header)
-            start = start + 1 if start >= 0 else -1
-        while start >= 0:
-            number = _count(raw, b"\n", start) + 1
-            if number > HEADER_LINES:
-                break
-            stop = raw.find(b"\n", start)
-            stop = size if stop < 0 else stop
-            record = _record(raw[start + len(_MARKER_BYTES) : stop].strip().decode("utf-8", errors="replace"))
-            if record is not None:
-                taken.append((number, key, record.get("value")))
-                break
-            start = raw.find(prefix, stop, header)
-            start = start + 1 if start >= 0 else -1
-    for number, key, value in sorted(taken, key=lambda item: item[0]):  # in line order, as the walk finds them
-        found.values[key] = value
-        found.lines[key] = number
-
-
-def _header_end(raw: bytes | mmap.mmap, spans: list[tuple[int, int, bool]]) -> int:
-    """Where line ``HEADER_LINES + 1`` starts (or the text's end): long lines count one each, short ones are
-    counted in C where their span is small and walked with ``find`` otherwise (at most the header's lines).
-    """
-    lines = 0
-    for start, stop, long in spans:
-        if long:
-            lines += 1
-            if lines >= HEADER_LINES:
-                return min(stop + 1, len(raw))
-            continue
-        counted = _count(raw, b"\n", stop, start) if stop - start <= 1 << 18 else HEADER_LINES
-        if lines + counted < HEADER_LINES:
-            lines += counted
-            continue
-        pos = start
-        while lines < HEADER_LINES:
-            at = raw.find(b"\n", pos, stop)
-            if at < 0:
-                break
-            lines, pos = lines + 1, at + 1
-        if lines >= HEADER_LINES:
-            return pos
-    return len(raw)
+    prefixes = tuple(needles)
+    for index in compress(count(number + 1), map(bytes.startswith, lines, repeat(prefixes))):
+        line = lines[index - number - 1]
+        key = needles[next(needle for needle in prefixes if line.startswith(needle))]
+        record = _record(line[len(_MARKER_BYTES) :].strip().decode("utf-8", errors="replace"))
+        if record is not None and all(key != name for _, name, _ in taken):
+            taken.append((index, key, record.get("value")))
 
 
 def _walk_header(raw: bytes | mmap.mmap, keys: frozenset[str], found: DetailKeys) -> None:
@@ -324,18 +322,6 @@ def _quoted_find(raw: bytes | mmap.mmap, start: int, stop: int, window: int = 40
         if start < 0:
             return -1
     return -1
-
-
-_RECORD_START = b":::MLLOG {"
-_MARKER_BYTES = MARKER.encode()
-_CLOSE = ord("}")
-_KEYED = _MARKER_BYTES + b'{"key": "'
-_KEY_START = len(_KEYED)
-
-
-def _at(raw: bytes | mmap.mmap, pos: int, prefix: bytes) -> bool:
-    """``raw.startswith(prefix, pos)``, also for a memory map (which has no startswith)."""
-    return raw[pos : pos + len(prefix)] == prefix
 
 
 _LINE_NOT_A_RECORD = re.compile(rb"\n(?!:::MLLOG \{)")  # a line that does not start as a record
