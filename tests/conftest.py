@@ -84,3 +84,13 @@ def sample_1_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if tree is None:
         pytest.skip("the mlcommons/inference mirror is not on this machine (INFERENCE_GITDIR)")
     return tree
+
+
+def damaged(data: bytes, edits: list[tuple[float, bytes, int]], crlf: bool = False) -> bytes:
+    """Real log bytes damaged for the fuzz tests: CR LF line ends, then each (where, piece, cut) edit in turn."""
+    if crlf:
+        data = data.replace(b"\n", b"\r\n")
+    for where, piece, cut in edits:
+        at = int(where * len(data))
+        data = data[:at] + piece + data[at + cut :]
+    return data

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from checker.parsers import accuracy_log, detail_keys
 from checker.parsers.detail_keys import DetailKeys, read_detail_keys
-from tests.conftest import require_data
+from tests.conftest import damaged, require_data
 
 KEYS = frozenset(
     {"effective_test_mode", "effective_accuracy_sample_count", "qsl_reported_total_count", "loadgen_version"}
@@ -154,12 +154,7 @@ EDITS = st.lists(
 def test_damaged_logs_read_as_the_exact_walk_reads_them(
     tmp_path: Path, edits: list[tuple[float, bytes, int]], crlf: bool, folder: str
 ) -> None:
-    data = real_log(folder)
-    if crlf:
-        data = data.replace(b"\n", b"\r\n")
-    for where, insert, cut in edits:
-        at = int(where * len(data))
-        data = data[:at] + insert + data[at + cut :]
+    data = damaged(real_log(folder), edits, crlf)
     assert fields(read(tmp_path, data)) == fields(exact(tmp_path, data))
 
 

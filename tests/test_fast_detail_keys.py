@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from checker.parsers import detail_keys
 from checker.parsers.detail_keys import DetailKeys, read_detail_keys
-from tests.conftest import require_data
+from tests.conftest import damaged, require_data
 
 KEYS = frozenset(
     {"effective_test_mode", "effective_accuracy_sample_count", "qsl_reported_total_count", "loadgen_version"}
@@ -110,12 +110,7 @@ def test_damaged_logs_read_as_the_exact_paths_read_them(
 ) -> None:
     monkeypatch.setattr(detail_keys, "HUGE_LINE", huge)
     monkeypatch.setattr(detail_keys, "_CHUNK", chunk)
-    data = real_log(folder)
-    if crlf:
-        data = data.replace(b"\n", b"\r\n")
-    for where, piece, cut in edits:
-        at = int(where * len(data))
-        data = data[:at] + piece + data[at + cut :]
+    data = damaged(real_log(folder), edits, crlf)
     assert fields(fast(tmp_path, data)) == exact(data)
 
 
