@@ -354,3 +354,32 @@ def test_endpoints_detection_lists_folders_as_pathlib_would(
     results = root / "results"
     by_pathlib = any(POINT_DIR.match(p.name) for s in _dirs(results) for m in _dirs(s) for p in _dirs(m))
     assert is_submission(root) == by_pathlib == found
+
+
+def test_endpoints_detection_in_a_folder_listed_but_not_searched_answers_as_pathlib(tmp_path: Path) -> None:
+    """A model folder that can be listed but not searched (mode r--): the listing names ``r1``, but pathlib's
+    ``is_dir`` needs a ``stat`` that the folder refuses, so it is no submission (run as an unprivileged user).
+    """
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or os.geteuid() != 0:
+        pytest.skip("needs setpriv and root to drop to an unprivileged user (root may search any folder)")
+    base = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        base.chmod(0o755)
+        model = base / "org" / "results" / "sys" / "model"
+        (model / "r1").mkdir(parents=True)
+        model.chmod(0o644)
+        probe = (
+            "import sys; from pathlib import Path; from checker.endpoints.discovery import POINT_DIR, _dirs, "
+            "is_submission; root = Path(sys.argv[1]); results = root / 'results'; "
+            "old = any(POINT_DIR.match(p.name) for s in _dirs(results) for m in _dirs(s) for p in _dirs(m)); "
+            "print(is_submission(root), old)"
+        )
+        command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", probe]
+        done = subprocess.run([*command, str(base / "org")], capture_output=True, text=True, timeout=60, cwd=REPO)
+        assert done.stdout.split() == ["False", "False"], done.stderr[-2000:]
+    finally:
+        for path in base.rglob("*"):
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(base)

@@ -99,11 +99,18 @@ def _names(path: str) -> list[str]:
     """The names of ``path``'s visible subfolders, as :func:`_dirs` finds them, without a ``stat`` per entry (an
     inference tree, asked whether it is an Endpoints one, has a thousand scenario folders to look through).
     """
+    names: list[str] = []
     try:
         with os.scandir(path) as listing:
-            return [entry.name for entry in listing if not entry.name.startswith(".") and _is_dir(entry)]
+            for entry in listing:
+                if entry.name.startswith(".") or not _is_dir(entry):
+                    continue
+                if not names:  # a folder listed but not searchable: pathlib's stat fails here, and so no folder
+                    os.stat(entry.path)
+                names.append(entry.name)
     except OSError:
         return []
+    return names
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
