@@ -27,7 +27,8 @@ LOOK = 64  # folders listed at most to find them
 
 
 class ReadAhead:
-    """Background threads hinting every regular file under ``folders``, each folder once; :meth:`stop` ends them.
+    """Background threads hinting every regular file under ``folders`` (whole, or its first bytes where the rules
+    read no more), each folder once; :meth:`stop` ends them.
 
     The threads share a queue of folders: each takes the next one, lists it and hints its files without holding
     the queue's lock, and puts its subfolders first in the queue (depth first, in the order given).
