@@ -50,8 +50,10 @@ SHORT_CONF: dict[str, dict[str, int | float]] = {
     "Offline": {"min_duration": 200, "min_query_count": 450, "target_qps": 30_000},
     "SingleStream": {"min_duration": 200, "min_query_count": 64, "target_latency": 0.005},
     "MultiStream": {"min_duration": 200, "min_query_count": 662, "target_latency": 0.01},
-    # modest load and a loose bound: this test runs beside others on two cores and must not flake
-    "Server": {"min_duration": 300, "min_query_count": 1000, "target_qps": 1000, "target_latency": 50},
+    # A light load and a loose bound: the run shares two cores with other tests. At 1000 QPS and 50 ms it
+    # went INVALID in CI ("Reduce target QPS") and always did beside four busy processes; this does not.
+    # 600 queries: LoadGen's early stopping needs about 460 all within the bound before it can pass.
+    "Server": {"min_duration": 300, "min_query_count": 600, "target_qps": 300, "target_latency": 100},
 }
 
 
