@@ -46,6 +46,39 @@ def test_merge_semantics() -> None:
     parent = {"a": {"x": 1, "y": [1, 2]}, "b": 2, "c": 3}
     child = {"a": {"y": [3]}, "b": None, "d": 4}
     assert merge(parent, child) == {"a": {"x": 1, "y": [3]}, "c": 3, "d": 4}
+    # neither input changes: merged mappings are new ones, not the parent's edited in place
+    assert parent == {"a": {"x": 1, "y": [1, 2]}, "b": 2, "c": 3}
+    assert child == {"a": {"y": [3]}, "b": None, "d": 4}
+
+
+def test_every_round_resolves_as_a_deep_copying_merge_did() -> None:
+    """The merge takes unmerged values over without copying them: every bundled round resolves to the same data."""
+    import copy
+
+    from checker import ruleset
+
+    def copying(parent: object, child: object) -> object:
+        if not isinstance(parent, dict) or not isinstance(child, dict):
+            return copy.deepcopy(child)
+        out = copy.deepcopy(parent)
+        for key, value in child.items():
+            if value is None:
+                out.pop(key, None)
+            else:
+                out[key] = copying(out[key], value) if key in out else copy.deepcopy(value)
+        return out
+
+    def resolved_by(how: object, path: Path) -> object:
+        data = ruleset._read_yaml(path)
+        parent = data.pop("extends", None)
+        if parent is None:
+            return data
+        return how(resolved_by(how, path.parent / f"{parent}.yaml"), data)  # type: ignore[operator]
+
+    for suite in ("inference", "training", "endpoints"):
+        for version in ruleset.available_versions(suite):
+            path = ruleset.data_dir("rules") / suite / f"{version}.yaml"
+            assert ruleset.resolve_file(path) == resolved_by(copying, path), (suite, version)
 
 
 def test_broken_rule_file_reports_json_path(tmp_path: Path) -> None:
