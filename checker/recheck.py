@@ -33,6 +33,8 @@ import time
 from array import array
 from typing import Any
 
+from checker.recheck_compare import same_tree
+
 FORMAT = 2  # bump when what is stored changes shape
 SETTLE_NS = 2_000_000_000  # younger entries are not trusted to show a later change by their times alone
 ENTRY_LIMIT = 1 << 31
@@ -236,21 +238,28 @@ def compare(root: str, packed: Any) -> tuple[bool, Manifest | None, bool]:
     whether the tree was walked for it.
     """
     top, joined, flat, extra = packed
-    names = joined.decode("utf-8", "surrogateescape").split("\0") if joined else []
     now = os.lstat(root)
     same_top = (*_status(now), now.st_dev) == tuple(top)
+    if same_top and same_tree(joined, flat):  # the usual re-check, shared between processes; else see serially
+        same = _extra_same(extra)
+        return same, None, same  # a rule file or plugin changed: the caller walks the tree as usual
+    names = joined.decode("utf-8", "surrogateescape").split("\0") if joined else []
     infos = _lstat_all(names)
     fresh = _flat(infos) if same_top and None not in infos else None
     if fresh == flat:
-        try:
-            if all(_status(os.stat(path)) == tuple(status) for path, status in extra):
-                return True, None, True
-        except OSError:
-            pass
-        return False, None, False  # a rule file or plugin changed: the caller walks the tree as usual
+        same = _extra_same(extra)
+        return same, None, same  # a rule file or plugin changed: the caller walks the tree as usual
     if fresh is not None and len(fresh) == len(flat):
         return False, _files_changed(root, (*_status(now), now.st_dev), names, infos, fresh, flat), True
     return False, take_manifest(root, _Known(names, flat, infos), same_top), True
+
+
+def _extra_same(extra: list[tuple[str, tuple[int, ...]]]) -> bool:
+    """Whether the files outside the tree that the stored run depended on (a rule file, a plugin) are unchanged."""
+    try:
+        return all(_status(os.stat(path)) == tuple(status) for path, status in extra)
+    except OSError:
+        return False
 
 
 def _files_changed(
