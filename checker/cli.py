@@ -6,7 +6,6 @@ import importlib
 import os
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -212,6 +211,8 @@ def _remember(
         return
     manifest = add_files(manifest, files)
     if manifest is not None:
+        from dataclasses import replace
+
         from checker.registry import REGISTRY
 
         codes = {finding.code for finding in report.findings}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import select
-import signal
 import sys
 import time
 from array import array
@@ -135,6 +134,8 @@ def _reap(pid: int, confirmed: bool) -> bool:
     """End and reap a child (never a zombie); whether it exited with 0 after a confirmed answer."""
     try:
         if not confirmed:
+            import signal  # here: building its enums costs a served re-check a millisecond
+
             os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
     except OSError:
