@@ -6,6 +6,7 @@ The machine formats always carry every finding at or above ``--min-severity``; t
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from checker.findings import Finding, Severity
 from checker.reporters.width import DEFAULT_WIDTH, MIN_WIDTH, width_for
 
