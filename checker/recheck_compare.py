@@ -22,7 +22,7 @@ from operator import attrgetter
 from typing import NoReturn
 
 SIZE = 40  # five 8-byte numbers per entry: mode, size, inode, modification and status-change times
-CHUNK = 2048  # entries compared at a time: small enough to stop early, large enough to cost nothing
+CHUNK = 512  # entries compared at a time: small enough to stop early, large enough to cost nothing
 MIN_SHARE = 8192  # fewer entries per process than this: a fork (a few ms) costs more than it saves
 MAX_PROCESSES = 8
 MIN_WAIT_S = 2.0  # a child gets at least this long, and WAIT_FACTOR times what this process took for its share
