@@ -3,10 +3,11 @@
 After a check, the report is stored with a manifest of the tree: the status (type, mode, size, inode, modification
 and status-change times) of the root and of every entry under it, taken *before* the check read anything. The
 next run with the same key (the checker's code and bundled rules, the Python and its installed libraries, the
-user, the root and every option that changes findings) calls ``lstat`` once per manifest entry, in manifest
-order, and when every status matches it writes the stored report without importing the engine, the rules or
-jsonschema and without starting a worker. Any mismatch, any unreadable or damaged entry, means the usual run
-(which still reuses unchanged submitters, :mod:`checker.cache`).
+user, the root and every option that changes findings) calls ``lstat`` once per manifest entry (shared between
+this process and forked children on a large tree, :mod:`checker.recheck_compare`), and when every status matches
+it writes the stored report without importing the engine, the rules or jsonschema and without starting a worker.
+Any mismatch, any unreadable or damaged entry, means the usual run (which still reuses unchanged submitters,
+:mod:`checker.cache`).
 
 Why a status walk is enough: a write to a file moves its status-change time, which no user can set back; adding,
 removing or renaming an entry moves the status-change time of its folder (and a replaced entry has a new inode).
