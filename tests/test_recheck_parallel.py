@@ -1,6 +1,7 @@
 """The parallel compare of a re-check (checker.recheck_compare): a yes only when every entry, in every process's
 share, still has its stored status; any change in the first or the last share (the child's), and any failing
-child, is a no, never a hit and never a traceback, and no child is left behind.
+child, is a no, never a hit and never a traceback, and no child is left behind. Also the other costs of a served
+re-check: the cache folder and entry read without checker.cache, and the program's end without a teardown.
 """
 
 from __future__ import annotations
@@ -217,3 +218,29 @@ def test_an_entry_is_read_only_from_a_regular_file(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.bin")
     assert _read(str(tmp_path / "entry.bin")) == b"abc" and _read(str(tmp_path / "fifo.bin")) == b""
     assert _read(str(tmp_path)) == b""
+
+
+def test_the_program_ends_a_served_run_at_once_with_the_whole_report(demo_tree: Path, tmp_path: Path) -> None:
+    """``subcheck`` (checker.cli:program) writes a served report whole, with its exit code, and skips the teardown
+    (an atexit hook does not run); a run that checked ends as usual.
+    """
+    import subprocess
+    import sys
+
+    from .conftest import DEMO_RULES, REPO
+
+    script = (
+        "import atexit, sys, checker.recheck as r; r.SETTLE_NS = 0\n"
+        "atexit.register(lambda: print('teardown', file=sys.stderr))\n"
+        f"sys.argv = ['subcheck', 'check', {str(demo_tree)!r}, '--rules', {DEMO_RULES!r}, '-j', '1']\n"
+        "from checker.cli import program\n"
+        "program()\n"
+    )
+    env = {**os.environ, "SUBCHECK_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, env=env, cwd=REPO, timeout=300, check=False)
+        for _ in range(2)
+    ]
+    assert runs[0].returncode == runs[1].returncode and runs[0].returncode in (0, 1)
+    assert runs[1].stdout == runs[0].stdout and len(runs[0].stdout) > 200
+    assert b"teardown" in runs[0].stderr and b"teardown" not in runs[1].stderr
