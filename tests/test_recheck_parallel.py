@@ -244,3 +244,31 @@ def test_the_program_ends_a_served_run_at_once_with_the_whole_report(demo_tree: 
     assert runs[0].returncode == runs[1].returncode and runs[0].returncode in (0, 1)
     assert runs[1].stdout == runs[0].stdout and len(runs[0].stdout) > 200
     assert b"teardown" in runs[0].stderr and b"teardown" not in runs[1].stderr
+
+
+def test_a_served_run_imports_none_of_what_only_a_check_or_a_fresh_writing_needs(
+    demo_tree: Path, tmp_path: Path
+) -> None:
+    """The report written before is written again: no finding classes, reporters, pickle, cache module or readers."""
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import DEMO_RULES, REPO
+
+    script = (
+        "import json, sys, checker.recheck as r; r.SETTLE_NS = 0\n"
+        "from checker.cli import main\n"
+        f"try: main(['check', {str(demo_tree)!r}, '--rules', {DEMO_RULES!r}, '-j', '1', '-q'])\n"
+        "except SystemExit: pass\n"
+        "light = ('checker.findings', 'checker.reporters.view', 'checker.cache', 'checker.parsers.text', 'pickle',"
+        " 'checker.report', 'signal')\n"
+        "print(json.dumps(sorted(m for m in light if m in sys.modules)), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "SUBCHECK_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+        for _ in range(2)
+    ]
+    assert runs[0].stdout == runs[1].stdout and "checker.findings" in runs[0].stderr  # the first run checked
+    assert json.loads(runs[1].stderr.strip().splitlines()[-1]) == []
