@@ -96,7 +96,10 @@ def _child(joined: bytes, flat: bytes, share: tuple[int, int, int], count: int, 
 
 def _fork(joined: bytes, flat: bytes, share: tuple[int, int, int], count: int) -> tuple[int, int] | None:
     """A child comparing one share: its process id and the pipe its answer comes on; None when it cannot start."""
-    read, write = os.pipe()
+    try:
+        read, write = os.pipe()
+    except OSError:
+        return None
     try:
         pid = os.fork()
     except OSError:
@@ -150,6 +153,8 @@ def same_tree(joined: bytes, flat: bytes, processes: int | None = None) -> bool:
         return not joined and not flat
     shares = _shares(joined, processes or processes_for(total))
     counts = [b[2] - a[2] for a, b in zip(shares, shares[1:], strict=False)] + [total - shares[-1][2]]
+    if min(counts) < 1:
+        return False  # fewer status records than names: a damaged entry
     children: list[tuple[int, int, int]] = []
     confirmed = 0
     same = False

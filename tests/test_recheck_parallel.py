@@ -74,6 +74,8 @@ def test_an_unchanged_tree_is_the_same_in_one_process_and_in_several(tree: Path,
     assert _no_children()
     assert rc.same_tree(b"", b"", 2) is True  # an empty folder: nothing to compare
     assert rc.same_tree(joined, flat[:-40], 2) is False and rc.same_tree(joined[:-3], flat, 2) is False
+    assert rc.same_tree(joined, flat[:400], 3) is False and rc.same_tree(joined, flat + flat, 2) is False
+    assert _no_children()
 
 
 @pytest.mark.parametrize("share", [0, 1], ids=["first-share", "last-share"])
@@ -272,3 +274,41 @@ def test_a_served_run_imports_none_of_what_only_a_check_or_a_fresh_writing_needs
     ]
     assert runs[0].stdout == runs[1].stdout and "checker.findings" in runs[0].stderr  # the first run checked
     assert json.loads(runs[1].stderr.strip().splitlines()[-1]) == []
+
+
+def test_damaged_stored_names_or_numbers_are_never_the_same_tree(
+    tmp_path_factory: pytest.TempPathFactory, settled: None
+) -> None:
+    """Any byte changed, cut or added in the stored names or numbers: a no from every process count (unless the
+    names still name the same files), no child left.
+    """
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    root = tmp_path_factory.mktemp("damage") / "tree"
+    for index in range(12):
+        folder = root / f"folder_{index % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"file_{index}.txt").write_text(str(index))
+    _, joined, flat, _ = _stored(root)
+    original = [os.path.normpath(name) for name in joined.split(b"\0")]
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.booleans(), st.integers(0, 1 << 30), st.integers(0, 255), st.sampled_from(["set", "cut", "add"]))
+    def damaged(in_names: bool, at: int, value: int, how: str) -> None:
+        data = bytearray(joined if in_names else flat)
+        at %= len(data)
+        if how == "set":
+            value = value if value != data[at] else (value + 1) % 256
+            data[at] = value
+        elif how == "cut":
+            del data[at:]
+        else:
+            data.insert(at, value)
+        names, numbers = (bytes(data), flat) if in_names else (joined, bytes(data))
+        same_files = [os.path.normpath(name) for name in names.split(b"\0")] == original  # an added "/" after one
+        for processes in (1, 2, 3):
+            assert rc.same_tree(names, numbers, processes) is (same_files and numbers == flat)
+        assert _no_children()
+
+    damaged()
