@@ -29,7 +29,7 @@ _STATUS = attrgetter("st_mode", "st_size", "st_ino", "st_mtime_ns", "st_ctime_ns
 _SAME = b"same"
 
 
-def same_status(names: list[bytes], flat: bytes) -> bool:
+def same_status(names: list[bytes], flat: bytes | memoryview) -> bool:
     """Whether each of ``names`` has the status in its 40 bytes of ``flat``; any error is a no. One entry at a
     time, stopping at the first difference, all in C (no status result is kept, no Python loop runs).
     """
@@ -76,7 +76,7 @@ def _share_same(joined: bytes, flat: bytes, share: tuple[int, int, int], count: 
     """Whether the ``count`` entries of one share have their stored status."""
     byte, end, first = share
     names = joined[byte:end].split(b"\0")
-    return len(names) == count and same_status(names, flat[first * SIZE : (first + count) * SIZE])
+    return len(names) == count and same_status(names, memoryview(flat)[first * SIZE : (first + count) * SIZE])
 
 
 def _child(joined: bytes, flat: bytes, share: tuple[int, int, int], count: int, answer: int) -> NoReturn:
