@@ -129,7 +129,7 @@ def render_key(fmt: str, output: Path | None, waivers: Path | None, evidence: st
     """
     if output is not None or waivers is not None or fmt not in BUILT_IN_FORMATS or fmt == "github":
         return None
-    from checker.reporters.view import width_for
+    from checker.reporters.width import width_for
 
     return repr((fmt, view_settings(), width_for(sys.stdout), evidence))
 

@@ -3,10 +3,11 @@
 After a check, the report is stored with a manifest of the tree: the status (type, mode, size, inode, modification
 and status-change times) of the root and of every entry under it, taken *before* the check read anything. The
 next run with the same key (the checker's code and bundled rules, the Python and its installed libraries, the
-user, the root and every option that changes findings) calls ``lstat`` once per manifest entry, in manifest
-order, and when every status matches it writes the stored report without importing the engine, the rules or
-jsonschema and without starting a worker. Any mismatch, any unreadable or damaged entry, means the usual run
-(which still reuses unchanged submitters, :mod:`checker.cache`).
+user, the root and every option that changes findings) calls ``lstat`` once per manifest entry (shared between
+this process and forked children on a large tree, :mod:`checker.recheck_compare`), and when every status matches
+it writes the stored report without importing the engine, the rules or jsonschema and without starting a worker.
+Any mismatch, any unreadable or damaged entry, means the usual run (which still reuses unchanged submitters,
+:mod:`checker.cache`).
 
 Why a status walk is enough: a write to a file moves its status-change time, which no user can set back; adding,
 removing or renaming an entry moves the status-change time of its folder (and a replaced entry has a new inode).
@@ -26,17 +27,19 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import pickle
 import stat
 import sys
 import time
 from array import array
 from typing import Any
 
+from checker.recheck_compare import same_tree
+
 FORMAT = 2  # bump when what is stored changes shape
 SETTLE_NS = 2_000_000_000  # younger entries are not trusted to show a later change by their times alone
 ENTRY_LIMIT = 1 << 31
 _MAGIC = b"subcheck-recheck\n"
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 # The root's status with its device; every entry under it, absolute, in walk order; their status, flattened
 # (5 integers each); files outside the tree that the run read (a rule file, a plugin), each with its status.
@@ -54,9 +57,14 @@ def _flat(infos: Any) -> bytes:
 
 
 def _cache_dir() -> str:
-    from checker.cache import cache_dir
-
-    return str(cache_dir())
+    """:func:`checker.cache.cache_dir`, without importing that module (JSON, dataclasses) on a re-check served from
+    its entry; a test keeps the two equal.
+    """
+    chosen = os.environ.get("SUBCHECK_CACHE_DIR")
+    if chosen:
+        return chosen
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "subcheck")
 
 
 def _code_stamp() -> list[Any]:
@@ -236,21 +244,28 @@ def compare(root: str, packed: Any) -> tuple[bool, Manifest | None, bool]:
     whether the tree was walked for it.
     """
     top, joined, flat, extra = packed
-    names = joined.decode("utf-8", "surrogateescape").split("\0") if joined else []
     now = os.lstat(root)
     same_top = (*_status(now), now.st_dev) == tuple(top)
+    if same_top and same_tree(joined, flat):  # the usual re-check, shared between processes; else see serially
+        same = _extra_same(extra)
+        return same, None, same  # a rule file or plugin changed: the caller walks the tree as usual
+    names = joined.decode("utf-8", "surrogateescape").split("\0") if joined else []
     infos = _lstat_all(names)
     fresh = _flat(infos) if same_top and None not in infos else None
     if fresh == flat:
-        try:
-            if all(_status(os.stat(path)) == tuple(status) for path, status in extra):
-                return True, None, True
-        except OSError:
-            pass
-        return False, None, False  # a rule file or plugin changed: the caller walks the tree as usual
+        same = _extra_same(extra)
+        return same, None, same  # a rule file or plugin changed: the caller walks the tree as usual
     if fresh is not None and len(fresh) == len(flat):
         return False, _files_changed(root, (*_status(now), now.st_dev), names, infos, fresh, flat), True
     return False, take_manifest(root, _Known(names, flat, infos), same_top), True
+
+
+def _extra_same(extra: list[tuple[str, tuple[int, ...]]]) -> bool:
+    """Whether the files outside the tree that the stored run depended on (a rule file, a plugin) are unchanged."""
+    try:
+        return all(_status(os.stat(path)) == tuple(status) for path, status in extra)
+    except OSError:
+        return False
 
 
 def _files_changed(
@@ -287,6 +302,8 @@ class Stored:
         self._pickled = pickled
 
     def output(self) -> Any:
+        import pickle
+
         return pickle.loads(self._pickled)  # noqa: S301 - our own entry, checksummed
 
 
@@ -294,18 +311,45 @@ def _entry(key: str) -> str:
     return os.path.join(_cache_dir(), f"recheck-v{FORMAT}", key[:2], f"{key}.bin")
 
 
+def _read(path: str) -> bytes | None:
+    """An entry's bytes; None when there is none, empty when it cannot be used (not a regular file, too large,
+    unreadable). Opened non-blocking and checked after opening, so a FIFO put there cannot hang the run
+    (:func:`checker.parsers.text.read_bytes_bounded`, whose imports a served re-check does without).
+    """
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        return b""
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > ENTRY_LIMIT:
+            return b""
+        chunks: list[bytes] = []
+        total = 0
+        while total <= ENTRY_LIMIT:
+            chunk = os.read(fd, min(ENTRY_LIMIT + 1 - total, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+    return b"".join(chunks) if total <= ENTRY_LIMIT else b""
+
+
 def lookup(key: str, root: str) -> tuple[Stored | None, Manifest | None, bool]:
     """The stored output of this key when the tree is unchanged. Else None, and when a good entry of an earlier
     state of the tree made it cheap, this run's manifest and True (None and True: the tree cannot be trusted now;
     do not walk it again). A damaged entry is removed.
     """
-    from checker.parsers.text import ReadFailure, read_bytes_bounded
-
     path = _entry(key)
-    raw = read_bytes_bounded(path, ENTRY_LIMIT)  # regular files only, non-blocking: a FIFO here cannot hang
-    if raw.kind is ReadFailure.missing:
+    blob = _read(path)
+    if blob is None:
         return None, None, False
-    blob = raw.data or b""
     head = len(_MAGIC)
     body = memoryview(blob)[head + 32 :]
     if blob[:head] == _MAGIC and hashlib.sha256(body).digest() == blob[head : head + 32] and len(body) > 8:
@@ -328,6 +372,8 @@ def lookup(key: str, root: str) -> tuple[Stored | None, Manifest | None, bool]:
 
 def store(key: str, manifest: Manifest, output: Any, renders: dict[str, tuple[int, str]]) -> None:
     """Write an entry atomically; a cache that cannot be written only costs time."""
+    import pickle
+
     from checker.cache import write_atomically
 
     try:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from checker.findings import Severity
-from checker.reporters.view import View, width_for
+if TYPE_CHECKING:  # imported where used: a re-check served from the cache writes a stored report without them
+    from checker.reporters.view import View
 
 SEVERITIES = ("notice", "review", "warning", "error")
 _KEY = "subcheck.view"
@@ -30,12 +30,16 @@ class ViewSettings:
 
     def visible(self, report: Any) -> Any:
         """``report`` without the findings below ``--min-severity`` (errors are never hidden)."""
+        from checker.findings import Severity
+
         floor = Severity(self.min_severity).rank
         if floor == 0:
             return report
         return replace(report, findings=[f for f in report.findings if f.severity.rank >= floor])
 
     def view(self, stream: TextIO) -> View:
+        from checker.reporters.view import View, width_for
+
         return View(
             width=width_for(stream),
             show_notices=self.verbose or "notices" in self.show,

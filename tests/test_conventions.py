@@ -35,11 +35,11 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
 
 def test_distribution_is_mlperf_subcheck_with_the_subcheck_command_license_and_changelog() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    assert project["name"] == "mlperf-subcheck" and project["scripts"] == {"subcheck": "checker.cli:main"}
+    assert project["name"] == "mlperf-subcheck" and project["scripts"] == {"subcheck": "checker.cli:program"}
     assert project["license"] == "Apache-2.0" and "version" in project["dynamic"]
     dist = metadata.distribution("mlperf-subcheck")
     assert dist.version == __version__
-    assert [e.value for e in dist.entry_points if e.name == "subcheck"] == ["checker.cli:main"]
+    assert [e.value for e in dist.entry_points if e.name == "subcheck"] == ["checker.cli:program"]
     license_text = (REPO / "LICENSE").read_text()
     assert "Apache License" in license_text and "Version 2.0, January 2004" in license_text
     assert "END OF TERMS AND CONDITIONS" in license_text and len(license_text.splitlines()) > 150

@@ -5,14 +5,12 @@ The machine formats always carry every finding at or above ``--min-severity``; t
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
-from typing import TextIO
 
 from checker.findings import Finding, Severity
+from checker.reporters.width import DEFAULT_WIDTH, MIN_WIDTH, width_for
 
-DEFAULT_WIDTH = 120  # columns of a report that does not go to a terminal (a file, a CI log)
-MIN_WIDTH = 60
+__all__ = ["DEFAULT_WIDTH", "MIN_WIDTH", "View", "needs_no_action", "width_for"]
 
 
 @dataclass(frozen=True)
@@ -32,11 +30,3 @@ class View:
 def needs_no_action(finding: Finding) -> bool:
     """A notice whose fix says there is nothing to fix (CO008 on truncated logs, DV004 inferred results)."""
     return finding.severity is Severity.NOTICE and finding.fix.lstrip().lower().startswith("nothing to fix:")
-
-
-def width_for(stream: TextIO) -> int:
-    """The terminal's width when ``stream`` is one, else the fixed width of files and CI logs."""
-    isatty = getattr(stream, "isatty", None)
-    if isatty is not None and isatty():
-        return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
-    return DEFAULT_WIDTH
