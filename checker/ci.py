@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from checker import yaml_memo
+from checker import detect_memo, yaml_memo
 from checker.commandline import (
     apply_waivers_or_fail,
     choose_round,
@@ -107,11 +107,13 @@ def ci_report(
 ) -> tuple[Report, Affected | Touched]:
     """Compute the change, check what it touched; the filtered report and the change (exits 2 on trouble)."""
     repo = resolve_root(repo)  # `--repo .` and a relative path give the findings of the absolute path
-    before = yaml_memo.use(True)  # a fresh process per push: rule files parsed in an earlier run are not parsed again
+    # a fresh process per push: rule files parsed and logs voted on in an earlier run are not read again
+    before = yaml_memo.use(True), detect_memo.use(True)
     try:
         rules, evidence = choose_round(repo, suite, version, rules_file)
     finally:
-        yaml_memo.use(before)
+        yaml_memo.use(before[0])
+        detect_memo.use(before[1])
     if suite == "training":
         return training_ci_report(repo, base, head, rules, evidence, jobs, selection, options)
     rules_path = str(rules_file.resolve()) if rules_file else None

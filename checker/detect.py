@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from checker import ruleset
+from checker import detect_memo, ruleset
 from checker.discovery import DIVISIONS, DiscoveryError, locate_root
 from checker.parsers.mllog import read_header_value
 from checker.parsers.text import read_head_lines, read_text
@@ -177,6 +177,18 @@ def _detect_inference(path: Path) -> Detection:
     except DiscoveryError as exc:
         raise RoundDetectionError(f"cannot tell the round: {exc}; pass --version") from exc
     logs = list(itertools.islice(_round_robin([_detail_logs(s) for s in submitters]), MAX_LOGS))
+    if not logs:
+        from checker.endpoints.detect import client_rounds
+
+        fits, read = client_rounds(submitters)
+        if len(fits) == 1:
+            return Detection(fits[0], f"seeds of {read} Endpoints-client runs (no LoadGen logs)")
+    found = detect_memo.remembered(path, submitters, logs, lambda: _vote(path, submitters, logs))
+    return Detection(*found)
+
+
+def _vote(path: Path, submitters: list[Path], logs: list[Path]) -> tuple[str, str]:
+    """The round the sampled logs vote for, and the evidence (raises when they do not agree)."""
     rounds = _inference_rounds()
     votes: Counter[frozenset[str]] = Counter()
     seen: Counter[str] = Counter()  # "LoadGen 4.1", "v4.1 seeds": what the evidence string reports
@@ -192,13 +204,8 @@ def _detect_inference(path: Path) -> Detection:
         seen[f"LoadGen {release}"] += 1
         seed_round = next((r.version for r in rounds if isinstance(seed, int) and r.qsl_seed == seed), "no round's")
         seen[f"{seed_round} seeds"] += 1
-    if not logs:
-        from checker.endpoints.detect import client_rounds
-
-        fits, read = client_rounds(submitters)
-        if len(fits) == 1:
-            return Detection(fits[0], f"seeds of {read} Endpoints-client runs (no LoadGen logs)")
-    return _decide_inference(path, votes, seen, unreadable, len(submitters), [r.version for r in rounds])
+    found = _decide_inference(path, votes, seen, unreadable, len(submitters), [r.version for r in rounds])
+    return found.version, found.evidence
 
 
 def _inference_submitters(path: Path) -> list[Path]:
