@@ -30,8 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from checker import detect_memo, ruleset
 from checker.discovery import DIVISIONS, DiscoveryError, locate_root
 from checker.parsers.mllog import read_header_value
@@ -125,6 +123,8 @@ def read_pin(file: Path, suite: str) -> Pin:
     text = read_text(file, PIN_CAP, allow_empty=True, strict=True)  # bounded; a FIFO or device is refused
     if not text.ok:
         raise RoundDetectionError(f"{file}: cannot read the round pin: {text.error}")
+    import yaml  # here, not at the top: a tree without a pin (most) needs no parser
+
     try:
         data = yaml.safe_load(text.text)
     except yaml.YAMLError as exc:
@@ -218,13 +218,15 @@ def _inference_submitters(path: Path) -> list[Path]:
 
 def _detail_logs(submitter: Path) -> Iterator[Path]:
     """Performance detail logs of one submitter; both layouts keep them at the same depth under results/."""
-    results = submitter / "results"
+    results = os.path.join(submitter, "results")  # plain strings: a Path per folder was a third of detecting
     for system in _subdirs(results):
-        for benchmark in _subdirs(results / system):
-            for scenario in _subdirs(results / system / benchmark):
-                log = results / system / benchmark / scenario / "performance" / "run_1" / "mlperf_log_detail.txt"
-                if log.is_file():
-                    yield log
+        at_system = os.path.join(results, system)
+        for benchmark in _subdirs(at_system):
+            at_benchmark = os.path.join(at_system, benchmark)
+            for scenario in _subdirs(at_benchmark):
+                log = os.path.join(at_benchmark, scenario, "performance", "run_1", "mlperf_log_detail.txt")
+                if os.path.isfile(log):
+                    yield Path(log)
 
 
 def _round_robin(iterators: list[Iterator[Path]]) -> Iterator[Path]:
@@ -385,7 +387,7 @@ def _training_value(log: Path, key: str) -> Any:
 # --- small helpers -------------------------------------------------------------------------------------------
 
 
-def _subdirs(path: Path) -> list[str]:
+def _subdirs(path: Path | str) -> list[str]:
     return sorted(name for name, is_dir in _entries(path) if is_dir and not name.startswith("."))
 
 
@@ -393,7 +395,7 @@ def _files(path: Path) -> list[str]:
     return sorted(name for name, is_dir in _entries(path) if not is_dir)
 
 
-def _entries(path: Path) -> Iterable[tuple[str, bool]]:
+def _entries(path: Path | str) -> Iterable[tuple[str, bool]]:
     try:
         with os.scandir(path) as entries:
             return [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
