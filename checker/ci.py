@@ -27,7 +27,6 @@ from checker.engine import Report, Selection, default_jobs
 from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files, changes_between
 from checker.gitinplace import holds_head
 from checker.gitrepo import open_change
-from checker.gitsnapshot import snapshot
 from checker.incremental import run_incremental
 from checker.options import RunOptions
 from checker.rounds import Round
@@ -131,6 +130,8 @@ def ci_report(
                 repo, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
             )
         else:
+            from checker.gitsnapshot import snapshot  # here: a CI job's checkout usually holds head already
+
             with snapshot(repo, new, affected, (git, prefix, new)) as tree:
                 report = run_incremental(
                     tree, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path

@@ -23,7 +23,7 @@ import stat
 
 from checker.discovery import DIVISIONS
 from checker.gitdiff import Affected
-from checker.gitrepo import GITLINK, GitChangeError, GitRepo, Started
+from checker.gitrepo import FILTER_QUERY, GITLINK, GitChangeError, GitRepo, Started
 
 CONVERSIONS = ("filter", "ident", "working-tree-encoding")
 
@@ -63,7 +63,15 @@ def _region(repo: GitRepo, commit: str, top: str, affected: Affected) -> tuple[d
         calls.append(
             ("ls-tree", "-l", "-z", "-r", "-t", "--end-of-options", commit, "--", *(top + c for c in candidates))
         )
-    outputs = repo.run_together(*calls)
+    asks_filters = "filter_overrides" not in vars(repo)  # needed next, by the commands that read the work tree
+    if asks_filters:
+        calls.append(FILTER_QUERY)
+    finished = repo.start(*calls).finished()
+    if asks_filters:
+        status, listing = finished.pop()
+        if status in (0, 1):  # 1: the config names no filter
+            repo.know_filters(listing)
+    outputs = [out if status == 0 else None for status, out in finished]
     if any(out is None for out in outputs):
         return None
     root, divisions = _entries(outputs[0] or b"", top), _entries(outputs[1] or b"", top)
