@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import sys
 import threading
 from datetime import date
@@ -165,9 +166,23 @@ def _import_in_background(suite: str) -> threading.Thread:
 
 
 def is_training(root: Path) -> bool:
+    if not _may_hold_systems(root):
+        return False  # no training tree, and its discovery is not imported (a hundredth of a second)
     from checker.training.discovery import detect_training_tree
 
     return root.is_dir() and detect_training_tree(root)
+
+
+def _may_hold_systems(root: Path) -> bool:
+    """Whether ``root`` or a folder in it has a ``systems`` folder, as every training submitter does (an unreadable
+    ``root`` may: the training discovery then decides).
+    """
+    try:
+        with os.scandir(root) as entries:
+            names = [entry.name for entry in entries]
+    except OSError:
+        return True
+    return any(os.path.isdir(os.path.join(root, *name, "systems")) for name in ([], *([n] for n in names)))
 
 
 def training_ci_report(
