@@ -122,8 +122,9 @@ def test_a_damaged_or_foreign_entry_is_ignored_and_rebuilt(tmp_path: Path, memo:
     (entry,) = _entries(memo)
     good = entry.read_bytes()
     head = good[: good.index(b"\n", len(b"subcheck-round-detection\n")) + 1]
-    for damaged in (b"", b"garbage", good[:-2], head + b'["v9.9", "forged"]', head + b'["v4.1"]',
-                    head + b'{"version": "v4.1"}', head.replace(entry.name.encode(), b"0" * 48) + good[len(head):]):  # fmt: skip
+    other = head.replace(entry.name.encode(), b"0" * len(entry.name)) + good[len(head) :]  # another key's entry
+    forged = (b'["v9.9", "forged"]', b'["v4.1"]', b'{"version": "v4.1"}', b'["v4.1", ""]')
+    for damaged in (b"", b"garbage", good[:-2], other, *(head + body for body in forged)):
         entry.write_bytes(damaged)
         assert detect_round(root, "inference") == first
         assert entry.read_bytes() == good
