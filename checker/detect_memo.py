@@ -27,7 +27,8 @@ _MAGIC = b"subcheck-round-detection\n"
 _LIMIT = 1 << 16  # an entry is a round name and one line of evidence
 _FRESH_NS = 1_000_000_000  # a file written this recently may change again within its clock tick
 _ENABLED = [False]
-_CODE = ("detect.py", "detect_memo.py", "parsers/mllog.py", "parsers/text.py")  # what reads the logs
+_CODE = ("detect.py", "detect_memo.py", "ruleset.py", "parsers/mllog.py", "parsers/text.py")  # what reads the logs
+_SCHEMAS = ("ruleset.inference.schema.json", "ruleset.schema.json")  # what every round loaded is validated by
 
 
 def use(enabled: bool) -> bool:
@@ -77,9 +78,13 @@ def _key(path: Path, submitters: Sequence[Path], logs: Sequence[Path]) -> tuple[
     for version in versions:
         add(version)
         digest.update((rules / f"{version}.yaml").read_bytes())
-    package = Path(__file__).resolve().parent
-    for name in _CODE:
-        info = os.stat(package / name)
+    package, schemas = Path(__file__).resolve().parent, data_dir("schemas")
+    for name, where in [(name, package) for name in _CODE] + [(name, schemas) for name in _SCHEMAS]:
+        try:
+            info = os.stat(where / name)
+        except FileNotFoundError:
+            add(f"{name}\0absent")
+            continue
         add(f"{name}\0{info.st_size}\0{info.st_mtime_ns}")
     return digest.hexdigest(), newest, versions
 
