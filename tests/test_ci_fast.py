@@ -245,3 +245,18 @@ def test_no_filter_in_the_config_is_known_as_none(tmp_path: Path) -> None:
     repo, prefix, (old, new) = open_change(tree.root, ("HEAD~1", "HEAD"))
     assert holds_head(repo, prefix, new, affected_by(changes_between(repo, prefix, old, new)))
     assert vars(repo)["filter_overrides"] == ()
+
+
+# --- git started before the round is chosen ------------------------------------------------------------------
+def test_a_round_that_cannot_be_chosen_is_still_reported_before_a_bad_revision(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    (root / "closed" / "Acme" / "systems").mkdir(parents=True)
+    (root / "closed" / "Acme" / "systems" / "sys.json").write_text("{}\n")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "no logs")
+    result = CliRunner().invoke(ci, ["--repo", str(root), "--base", "no-such-revision", "--head", "HEAD"])
+    assert result.exit_code == 2 and "cannot tell the round" in result.output
+    assert "no-such-revision" not in result.output
+    code, output = _run_ci(root, "--base", "no-such-revision", "--head", "HEAD")  # with a round: git's message
+    assert code == 2 and "no-such-revision" in output
