@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
+import os
 import sys
 import threading
 from datetime import date
@@ -11,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from checker import yaml_memo
+from checker import detect_memo, yaml_memo
 from checker.commandline import (
     apply_waivers_or_fail,
     choose_round,
@@ -24,9 +27,8 @@ from checker.commandline import (
 )
 from checker.engine import Report, Selection, default_jobs
 from checker.gitdiff import Affected, GitChangeError, affected_by, changed_files, changes_between
-from checker.gitinplace import holds_head
-from checker.gitrepo import open_change
-from checker.gitsnapshot import snapshot
+from checker.gitinplace import InPlace
+from checker.gitrepo import GitRepo, open_change
 from checker.incremental import run_incremental
 from checker.options import RunOptions
 from checker.rounds import Round
@@ -90,6 +92,8 @@ def ci(
     apply_waivers_or_fail(report, waivers, chosen, today=date.today(),
                           checked_paths=affected.paths | affected.ancestors)  # fmt: skip
     emit(report, fmt, output)
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)  # the interpreter's exit then skips walking the heap: a sixth of a one-result run
     sys.exit(report.exit_code)
 
 
@@ -107,26 +111,29 @@ def ci_report(
 ) -> tuple[Report, Affected | Touched]:
     """Compute the change, check what it touched; the filtered report and the change (exits 2 on trouble)."""
     repo = resolve_root(repo)  # `--repo .` and a relative path give the findings of the absolute path
-    before = yaml_memo.use(True)  # a fresh process per push: rule files parsed in an earlier run are not parsed again
+    change = None if suite == "training" else _Change(repo, base, head)  # git lists head while the round is chosen
+    # a fresh process per push: rule files parsed and logs voted on in an earlier run are not read again
+    before = yaml_memo.use(True), detect_memo.use(True)
     try:
         rules, evidence = choose_round(repo, suite, version, rules_file)
     finally:
-        yaml_memo.use(before)
-    if suite == "training":
+        yaml_memo.use(before[0])
+        detect_memo.use(before[1])
+    if change is None:
         return training_ci_report(repo, base, head, rules, evidence, jobs, selection, options)
     rules_path = str(rules_file.resolve()) if rules_file else None
     rule_modules = _import_in_background(rules.suite)
     try:
-        git, prefix, commits = open_change(repo, (base, head) if head else (base,))
-        new = commits[1] if head else None
-        affected = affected_by(changes_between(git, prefix, commits[0], new))
-        in_place = new is None or holds_head(git, prefix, new, affected)  # the work tree is what is checked
+        git, prefix, new, affected = change.opened()
+        in_place = change.in_place is None or change.in_place.answer()  # the work tree is what is checked
         rule_modules.join()  # before the engine runs: from here on, imports happen in this thread only
         if in_place:
             report = run_incremental(
                 repo, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
             )
         else:
+            from checker.gitsnapshot import snapshot  # here: a CI job's checkout usually holds head already
+
             with snapshot(repo, new, affected, (git, prefix, new)) as tree:
                 report = run_incremental(
                     tree, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
@@ -138,6 +145,31 @@ def ci_report(
     finally:
         rule_modules.join()
     return report, affected
+
+
+class _Change:
+    """The change, computed before the round is chosen, and git started on listing head for :class:`InPlace`: its
+    processes run on another core while this one chooses the round. A git error is kept and raised by
+    :meth:`opened`, after the round, so a round that cannot be chosen is still the one reported.
+    """
+
+    def __init__(self, repo: Path, base: str, head: str | None) -> None:
+        self.error: GitChangeError | None = None
+        self.in_place: InPlace | None = None
+        try:
+            self.git, self.prefix, commits = open_change(repo, (base, head) if head else (base,))
+            self.new = commits[1] if head else None
+            self.affected = affected_by(changes_between(self.git, self.prefix, commits[0], self.new))
+        except GitChangeError as exc:
+            self.error = exc
+            return
+        if self.new is not None:
+            self.in_place = InPlace(self.git, self.prefix, self.new, self.affected)
+
+    def opened(self) -> tuple[GitRepo, str, str | None, Affected]:
+        if self.error is not None:
+            raise self.error
+        return self.git, self.prefix, self.new, self.affected
 
 
 def _import_in_background(suite: str) -> threading.Thread:
@@ -160,9 +192,23 @@ def _import_in_background(suite: str) -> threading.Thread:
 
 
 def is_training(root: Path) -> bool:
+    if not _may_hold_systems(root):
+        return False  # no training tree, and its discovery is not imported (a hundredth of a second)
     from checker.training.discovery import detect_training_tree
 
     return root.is_dir() and detect_training_tree(root)
+
+
+def _may_hold_systems(root: Path) -> bool:
+    """Whether ``root`` or a folder in it has a ``systems`` folder, as every training submitter does (an unreadable
+    ``root`` may: the training discovery then decides).
+    """
+    try:
+        with os.scandir(root) as entries:
+            names = [entry.name for entry in entries]
+    except OSError:
+        return True
+    return any(os.path.isdir(os.path.join(root, *name, "systems")) for name in ([], *([n] for n in names)))
 
 
 def training_ci_report(

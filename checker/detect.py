@@ -30,9 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from checker import ruleset
+from checker import detect_memo, ruleset
 from checker.discovery import DIVISIONS, DiscoveryError, locate_root
 from checker.parsers.mllog import read_header_value
 from checker.parsers.text import read_head_lines, read_text
@@ -125,6 +123,8 @@ def read_pin(file: Path, suite: str) -> Pin:
     text = read_text(file, PIN_CAP, allow_empty=True, strict=True)  # bounded; a FIFO or device is refused
     if not text.ok:
         raise RoundDetectionError(f"{file}: cannot read the round pin: {text.error}")
+    import yaml  # here, not at the top: a tree without a pin (most) needs no parser
+
     try:
         data = yaml.safe_load(text.text)
     except yaml.YAMLError as exc:
@@ -177,6 +177,18 @@ def _detect_inference(path: Path) -> Detection:
     except DiscoveryError as exc:
         raise RoundDetectionError(f"cannot tell the round: {exc}; pass --version") from exc
     logs = list(itertools.islice(_round_robin([_detail_logs(s) for s in submitters]), MAX_LOGS))
+    if not logs:
+        from checker.endpoints.detect import client_rounds
+
+        fits, read = client_rounds(submitters)
+        if len(fits) == 1:
+            return Detection(fits[0], f"seeds of {read} Endpoints-client runs (no LoadGen logs)")
+    found = detect_memo.remembered(path, submitters, logs, lambda: _vote(path, submitters, logs))
+    return Detection(*found)
+
+
+def _vote(path: Path, submitters: list[Path], logs: list[Path]) -> tuple[str, str]:
+    """The round the sampled logs vote for, and the evidence (raises when they do not agree)."""
     rounds = _inference_rounds()
     votes: Counter[frozenset[str]] = Counter()
     seen: Counter[str] = Counter()  # "LoadGen 4.1", "v4.1 seeds": what the evidence string reports
@@ -192,13 +204,8 @@ def _detect_inference(path: Path) -> Detection:
         seen[f"LoadGen {release}"] += 1
         seed_round = next((r.version for r in rounds if isinstance(seed, int) and r.qsl_seed == seed), "no round's")
         seen[f"{seed_round} seeds"] += 1
-    if not logs:
-        from checker.endpoints.detect import client_rounds
-
-        fits, read = client_rounds(submitters)
-        if len(fits) == 1:
-            return Detection(fits[0], f"seeds of {read} Endpoints-client runs (no LoadGen logs)")
-    return _decide_inference(path, votes, seen, unreadable, len(submitters), [r.version for r in rounds])
+    found = _decide_inference(path, votes, seen, unreadable, len(submitters), [r.version for r in rounds])
+    return found.version, found.evidence
 
 
 def _inference_submitters(path: Path) -> list[Path]:
@@ -211,13 +218,15 @@ def _inference_submitters(path: Path) -> list[Path]:
 
 def _detail_logs(submitter: Path) -> Iterator[Path]:
     """Performance detail logs of one submitter; both layouts keep them at the same depth under results/."""
-    results = submitter / "results"
+    results = os.path.join(submitter, "results")  # plain strings: a Path per folder was a third of detecting
     for system in _subdirs(results):
-        for benchmark in _subdirs(results / system):
-            for scenario in _subdirs(results / system / benchmark):
-                log = results / system / benchmark / scenario / "performance" / "run_1" / "mlperf_log_detail.txt"
-                if log.is_file():
-                    yield log
+        at_system = os.path.join(results, system)
+        for benchmark in _subdirs(at_system):
+            at_benchmark = os.path.join(at_system, benchmark)
+            for scenario in _subdirs(at_benchmark):
+                log = os.path.join(at_benchmark, scenario, "performance", "run_1", "mlperf_log_detail.txt")
+                if os.path.isfile(log):
+                    yield Path(log)
 
 
 def _round_robin(iterators: list[Iterator[Path]]) -> Iterator[Path]:
@@ -378,7 +387,7 @@ def _training_value(log: Path, key: str) -> Any:
 # --- small helpers -------------------------------------------------------------------------------------------
 
 
-def _subdirs(path: Path) -> list[str]:
+def _subdirs(path: Path | str) -> list[str]:
     return sorted(name for name, is_dir in _entries(path) if is_dir and not name.startswith("."))
 
 
@@ -386,7 +395,7 @@ def _files(path: Path) -> list[str]:
     return sorted(name for name, is_dir in _entries(path) if not is_dir)
 
 
-def _entries(path: Path) -> Iterable[tuple[str, bool]]:
+def _entries(path: Path | str) -> Iterable[tuple[str, bool]]:
     try:
         with os.scandir(path) as entries:
             return [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]

@@ -23,47 +23,83 @@ import stat
 
 from checker.discovery import DIVISIONS
 from checker.gitdiff import Affected
-from checker.gitrepo import GITLINK, GitChangeError, GitRepo, Started
+from checker.gitrepo import FILTER_QUERY, GITLINK, GitChangeError, GitRepo, Started
 
 CONVERSIONS = ("filter", "ident", "working-tree-encoding")
 
 
 def holds_head(repo: GitRepo, prefix: str, commit: str, affected: Affected) -> bool:
     """Whether the work tree holds ``commit`` wherever checking ``affected`` under ``prefix`` reads."""
-    if repo.work_tree is None:
-        return False
-    root = repo.work_tree / prefix if prefix else repo.work_tree
-    top = f"{prefix}/" if prefix else ""
-    try:
-        found = _region(repo, commit, top, affected)
-        if found is None:
+    return InPlace(repo, prefix, commit, affected).answer()
+
+
+class InPlace:
+    """:func:`holds_head` in two steps: git starts listing head's side when made, so that the caller can work (choose
+    the round) while it runs; :meth:`answer` waits for it and compares. Any error is a no.
+    """
+
+    def __init__(self, repo: GitRepo, prefix: str, commit: str, affected: Affected) -> None:
+        self.repo, self.prefix, self.commit = repo, prefix, commit
+        self.top = f"{prefix}/" if prefix else ""
+        self.candidates = sorted(f"{d}/{s}" for d, s in affected.submitters if d in DIVISIONS)
+        self.listing: tuple[Started, bool] | None = None
+        if repo.work_tree is not None:
+            try:
+                self.listing = _list_head(repo, commit, self.top, self.candidates)
+            except (GitChangeError, OSError, ValueError):
+                self.listing = None
+
+    def answer(self) -> bool:
+        repo, top = self.repo, self.top
+        if repo.work_tree is None or self.listing is None:
             return False
-        asked = _ask_git(repo, commit, top, *found)  # git works while the folders are compared here
+        root = repo.work_tree / self.prefix if self.prefix else repo.work_tree
         try:
-            same = _same_entries(str(root), found[0], allow_git=not prefix)
-        finally:
-            answers = asked.outputs() if asked is not None else None
-        return same and (asked is None or _git_agrees(answers or [], len(_checked_paths(top, found[0]))))
-    except (GitChangeError, OSError, ValueError):
-        return False
+            found = _region(repo, self.listing, top, self.candidates)
+            if found is None:
+                return False
+            asked = _ask_git(repo, self.commit, top, *found)  # git works while the folders are compared here
+            try:
+                same = _same_entries(str(root), found[0], allow_git=not self.prefix)
+            finally:
+                answers = asked.outputs() if asked is not None else None
+            return same and (asked is None or _git_agrees(answers or [], len(_checked_paths(top, found[0]))))
+        except (GitChangeError, OSError, ValueError):
+            return False
 
 
 Listing = dict[str, tuple[str, int]]  # name -> (mode, size); size 0 for folders and submodules
 
 
-def _region(repo: GitRepo, commit: str, top: str, affected: Affected) -> tuple[dict[str, Listing], list[str]] | None:
-    """The folders the snapshot writes, relative to the root (``top`` is its path in the repository and a slash),
-    with head's entries in each: the root and its division folders one level deep, each touched submitter whole;
-    and the touched submitters. None when a submodule is among them (the snapshot follows it into another one).
+def _list_head(repo: GitRepo, commit: str, top: str, candidates: list[str]) -> tuple[Started, bool]:
+    """Start listing head's side of the region (:func:`_region`), and, when not known yet, the filters git's config
+    names (the commands that read the work tree need them next), as the last command; and whether it was asked.
     """
-    candidates = sorted(f"{d}/{s}" for d, s in affected.submitters if d in DIVISIONS)
     calls = [("ls-tree", "-l", "-z", "--end-of-options", commit, "--", top or "."),
              ("ls-tree", "-l", "-z", "--end-of-options", commit, "--", *(f"{top}{d}/" for d in DIVISIONS))]  # fmt: skip
     if candidates:
         calls.append(
             ("ls-tree", "-l", "-z", "-r", "-t", "--end-of-options", commit, "--", *(top + c for c in candidates))
         )
-    outputs = repo.run_together(*calls)
+    asks_filters = "filter_overrides" not in vars(repo)
+    if asks_filters:
+        calls.append(FILTER_QUERY)
+    return repo.start(*calls), asks_filters
+
+
+def _region(
+    repo: GitRepo, listing: tuple[Started, bool], top: str, candidates: list[str]
+) -> tuple[dict[str, Listing], list[str]] | None:
+    """The folders the snapshot writes, relative to the root (``top`` is its path in the repository and a slash),
+    with head's entries in each: the root and its division folders one level deep, each touched submitter whole;
+    and the touched submitters. None when a submodule is among them (the snapshot follows it into another one).
+    """
+    finished = listing[0].finished()
+    if listing[1]:
+        status, filters = finished.pop()
+        if status in (0, 1):  # 1: the config names no filter
+            repo.know_filters(filters)
+    outputs = [out if status == 0 else None for status, out in finished]
     if any(out is None for out in outputs):
         return None
     root, divisions = _entries(outputs[0] or b"", top), _entries(outputs[1] or b"", top)

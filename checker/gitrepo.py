@@ -121,22 +121,16 @@ class GitRepo:
         """Blank every clean/smudge/process filter the config names, so comparing the work tree runs none."""
         where = ["-C", str(self.work_tree)] if self.work_tree else [f"--git-dir={self.git_dir}"]
         try:
-            done = subprocess.run(
-                ["git", *where, "config", "-z", "--get-regexp", r"^filter\."],
-                capture_output=True,
-                env=_environment(),
-                check=False,
-            )
+            done = subprocess.run(["git", *where, *FILTER_QUERY], capture_output=True, env=_environment(), check=False)
         except OSError:
             return ()
-        names = set()
-        for record in done.stdout.decode("utf-8", "replace").split("\0"):
-            key = record.split("\n", 1)[0]
-            if key.startswith("filter.") and key.count(".") >= 2:
-                names.add(key[len("filter.") : key.rindex(".")])
-        return tuple(
-            f"filter.{name}.{part}" for name in sorted(names) for part in ("clean=", "smudge=", "process=")
-        ) + tuple(f"filter.{name}.required=false" for name in sorted(names))
+        return blanked_filters(done.stdout)
+
+    def know_filters(self, listing: bytes) -> None:
+        """Take the answer of :data:`FILTER_QUERY` run beside other commands (its exit status 0 or 1: some
+        filter, or none), so that the first command that reads the work tree need not wait for another git.
+        """
+        self.__dict__["filter_overrides"] = blanked_filters(listing)
 
     def resolve(self, revision: str) -> str:
         """The commit a revision names (``--end-of-options`` keeps ``--output=x`` from being an option)."""
@@ -223,6 +217,21 @@ class GitRepo:
         return [*dict.fromkeys(names), path]
 
 
+FILTER_QUERY = ("config", "-z", "--get-regexp", r"^filter\.")  # every filter the config names (exit 1: none)
+
+
+def blanked_filters(listing: bytes) -> tuple[str, ...]:
+    """The ``-c`` settings that blank each filter named in ``git config -z --get-regexp ^filter.``'s output."""
+    names = set()
+    for record in listing.decode("utf-8", "replace").split("\0"):
+        key = record.split("\n", 1)[0]
+        if key.startswith("filter.") and key.count(".") >= 2:
+            names.add(key[len("filter.") : key.rindex(".")])
+    return tuple(
+        f"filter.{name}.{part}" for name in sorted(names) for part in ("clean=", "smudge=", "process=")
+    ) + tuple(f"filter.{name}.required=false" for name in sorted(names))
+
+
 def open_repo(root: Path) -> tuple[GitRepo, str]:
     """The repository that holds ``root`` and the path of ``root`` inside it (``""`` at its top)."""
     root = root.resolve()
@@ -253,13 +262,17 @@ class Started:
         self.stdin = stdin  # written when collected: a command that waits for it only waits
 
     def outputs(self) -> list[bytes | None]:
-        results: list[bytes | None] = []
+        return [out if status == 0 else None for status, out in self.finished()]
+
+    def finished(self) -> list[tuple[int | None, bytes]]:
+        """Each command's exit status and output (None and nothing where it could not start)."""
+        results: list[tuple[int | None, bytes]] = []
         for number, process in enumerate(self.processes):
             if process is None:
-                results.append(None)
+                results.append((None, b""))
                 continue
             out, _ = process.communicate(self.stdin.get(number))
-            results.append(out if process.returncode == 0 else None)
+            results.append((process.returncode, out))
         return results
 
 

@@ -19,6 +19,10 @@ from checker.gitdiff import Affected
 from checker.options import RunOptions
 from checker.rounds import Round
 
+# Results checked in this process rather than by a pool: starting the workers (0.06 s) costs more than a second
+# core saves on a few results; a pool or not, the findings are the same (tests/test_ci_fast.py).
+IN_PROCESS = 4
+
 
 @dataclass
 class Plan:
@@ -83,7 +87,7 @@ def run_incremental(
     report = run_checks(
         tree,
         rules,
-        jobs=jobs,
+        jobs=jobs if len(work.checked) > IN_PROCESS else 1,
         selection=selection,
         options=options,
         rules_path=rules_path,
