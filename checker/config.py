@@ -13,11 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 CONFIG_FILE = "subcheck.yaml"
 PREPARE_LOG = "prepare_log.txt"  # what `subcheck prepare` did to the tree it wrote
 # subcheck's own files, allowed at a results root
@@ -79,6 +74,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _read_pyproject(path: Path) -> dict[str, Any] | None:
+    if sys.version_info >= (3, 11):  # here, not at the top: most runs meet no pyproject.toml (6-8 ms each run)
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         data = tomllib.loads(_read(path))
     except tomllib.TOMLDecodeError as exc:

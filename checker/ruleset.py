@@ -13,7 +13,6 @@ import math
 import os
 from collections.abc import Mapping
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,8 @@ def data_dir(name: str) -> Path:
     repo = Path(__file__).resolve().parent.parent / name
     if repo.is_dir():
         return repo
+    from importlib import resources  # here: a checkout needs it not (a hundredth of a second of every run)
+
     return Path(str(resources.files("checker") / "_data" / name))
 
 
