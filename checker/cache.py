@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from checker.entries import cache_root, write_atomically  # noqa: F401 (write_atomically: where callers find it)
 from checker.parsers.text import ReadFailure, read_bytes_bounded
 
 FORMAT = 1  # bump when what is stored changes shape
@@ -36,12 +37,8 @@ _MAGIC = b"subcheck-cache\n"
 
 
 def cache_dir() -> Path:
-    """Where entries are kept: never inside the checked tree."""
-    chosen = os.environ.get("SUBCHECK_CACHE_DIR")
-    if chosen:
-        return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "subcheck"
+    """Where entries are kept: never inside the checked tree (:func:`checker.entries.cache_root`)."""
+    return Path(cache_root())
 
 
 @lru_cache(maxsize=1)
@@ -162,24 +159,6 @@ def load(key: str) -> Any | None:
     except OSError:
         pass
     return None
-
-
-def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write a cache entry whole, then rename it into place, so a reader never sees half of one; a folder that
-    cannot be written only costs time. Every cache and memo of the checker writes through here.
-    """
-    target = os.fspath(path)
-    temporary = f"{target}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(temporary, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    except OSError:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
 
 
 def store(key: str, output: Any) -> None:

@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from checker.entries import cache_root, read_keyed, write_atomically
+
 FORMAT = 1
 _MAGIC = b"subcheck-round-detection\n"
 _LIMIT = 1 << 16  # an entry is a round name and one line of evidence
@@ -89,23 +91,16 @@ def _key(path: Path, submitters: Sequence[Path], logs: Sequence[Path]) -> tuple[
     return digest.hexdigest(), newest, versions
 
 
-def _entry(key: str) -> Path:
-    from checker.cache import cache_dir
-
-    return cache_dir() / "round-detection" / key[:2] / key
+def _entry(key: str) -> str:
+    return os.path.join(cache_root(), "round-detection", key[:2], key)
 
 
 def _read(key: str) -> tuple[str, str] | None:
-    try:
-        with open(_entry(key), "rb") as stream:
-            stored = stream.read(_LIMIT + 1)
-    except OSError:
-        return None
-    head = _MAGIC + key.encode() + b"\n"
-    if len(stored) > _LIMIT or not stored.startswith(head):
+    stored = read_keyed(_entry(key), _MAGIC + key.encode() + b"\n", _LIMIT)
+    if stored is None:
         return None
     try:
-        data = json.loads(stored[len(head) :])
+        data = json.loads(stored)
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, list) or len(data) != 2 or not all(isinstance(v, str) and v for v in data):
@@ -114,6 +109,4 @@ def _read(key: str) -> tuple[str, str] | None:
 
 
 def _write(key: str, answer: tuple[str, str]) -> None:
-    from checker.cache import write_atomically
-
     write_atomically(_entry(key), _MAGIC + key.encode() + b"\n" + json.dumps(list(answer)).encode())

@@ -33,13 +33,13 @@ import time
 from array import array
 from typing import Any
 
+from checker.entries import cache_root, read_entry, write_atomically
 from checker.recheck_compare import same_tree
 
 FORMAT = 2  # bump when what is stored changes shape
 SETTLE_NS = 2_000_000_000  # younger entries are not trusted to show a later change by their times alone
 ENTRY_LIMIT = 1 << 31
 _MAGIC = b"subcheck-recheck\n"
-_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 # The root's status with its device; every entry under it, absolute, in walk order; their status, flattened
 # (5 integers each); files outside the tree that the run read (a rule file, a plugin), each with its status.
@@ -54,17 +54,6 @@ def _flat(infos: Any) -> bytes:
     """The status of many entries as one bytes object: compared in one go, stored without a parse."""
     numbers = [n for s in infos for n in (s.st_mode, s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns)]
     return array("q", numbers).tobytes()
-
-
-def _cache_dir() -> str:
-    """:func:`checker.cache.cache_dir`, without importing that module (JSON, dataclasses) on a re-check served from
-    its entry; a test keeps the two equal.
-    """
-    chosen = os.environ.get("SUBCHECK_CACHE_DIR")
-    if chosen:
-        return chosen
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "subcheck")
 
 
 def _code_stamp() -> list[Any]:
@@ -308,37 +297,7 @@ class Stored:
 
 
 def _entry(key: str) -> str:
-    return os.path.join(_cache_dir(), f"recheck-v{FORMAT}", key[:2], f"{key}.bin")
-
-
-def _read(path: str) -> bytes | None:
-    """An entry's bytes; None when there is none, empty when it cannot be used (not a regular file, too large,
-    unreadable). Opened non-blocking and checked after opening, so a FIFO put there cannot hang the run
-    (:func:`checker.parsers.text.read_bytes_bounded`, whose imports a served re-check does without).
-    """
-    try:
-        fd = os.open(path, _READ_FLAGS)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError:
-        return b""
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > ENTRY_LIMIT:
-            return b""
-        chunks: list[bytes] = []
-        total = 0
-        while total <= ENTRY_LIMIT:
-            chunk = os.read(fd, min(ENTRY_LIMIT + 1 - total, 1 << 24))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    except OSError:
-        return b""
-    finally:
-        os.close(fd)
-    return b"".join(chunks) if total <= ENTRY_LIMIT else b""
+    return os.path.join(cache_root(), f"recheck-v{FORMAT}", key[:2], f"{key}.bin")
 
 
 def lookup(key: str, root: str) -> tuple[Stored | None, Manifest | None, bool]:
@@ -347,7 +306,7 @@ def lookup(key: str, root: str) -> tuple[Stored | None, Manifest | None, bool]:
     do not walk it again). A damaged entry is removed.
     """
     path = _entry(key)
-    blob = _read(path)
+    blob = read_entry(path, ENTRY_LIMIT)  # regular files only, non-blocking: a FIFO here cannot hang
     if blob is None:
         return None, None, False
     head = len(_MAGIC)
@@ -373,8 +332,6 @@ def lookup(key: str, root: str) -> tuple[Stored | None, Manifest | None, bool]:
 def store(key: str, manifest: Manifest, output: Any, renders: dict[str, tuple[int, str]]) -> None:
     """Write an entry atomically; a cache that cannot be written only costs time."""
     import pickle
-
-    from checker.cache import write_atomically
 
     try:
         listed, written = _pack(manifest), marshal.dumps(renders)

@@ -15,7 +15,8 @@ import hashlib
 import json
 import os
 from functools import lru_cache
-from pathlib import Path
+
+from checker.entries import cache_root, read_keyed, write_atomically
 
 FORMAT = 1  # bump when the key or the entry changes shape
 _MAGIC = b"subcheck-schema-pass\n"
@@ -59,10 +60,8 @@ def key(schema: object, content: str, required: tuple[str, ...] | None, formats:
     return digest.hexdigest()
 
 
-def _entry(name: str) -> Path:
-    from checker.cache import cache_dir
-
-    return cache_dir() / "schema-passes" / name[:2] / name
+def _entry(name: str) -> str:
+    return os.path.join(cache_root(), "schema-passes", name[:2], name)
 
 
 def _expected(name: str) -> bytes:
@@ -73,18 +72,11 @@ def passed_before(name: str | None) -> bool:
     """Whether this exact document passed this exact schema before (an unreadable or damaged entry: no)."""
     if name is None or not enabled():
         return False
-    try:
-        with open(_entry(name), "rb") as stream:
-            stored = stream.read(_LIMIT)
-    except OSError:
-        return False
-    return stored == _expected(name)
+    return read_keyed(_entry(name), _expected(name), _LIMIT) == b""
 
 
 def remember_pass(name: str | None) -> None:
     """Store a pass (written whole to a temporary file, then renamed: a reader never sees half an entry)."""
     if name is None or not enabled():
         return
-    from checker.cache import write_atomically
-
     write_atomically(_entry(name), _expected(name))

@@ -16,8 +16,9 @@ import marshal
 import os
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+from checker.entries import cache_root, read_keyed, write_atomically
 
 FORMAT = 1
 _MAGIC = b"subcheck-parsed-yaml\n"
@@ -50,10 +51,8 @@ def _key(text: str) -> str:
     return digest.hexdigest()
 
 
-def _entry(key: str) -> Path:
-    from checker.cache import cache_dir
-
-    return cache_dir() / "parsed-yaml" / key[:2] / key
+def _entry(key: str) -> str:
+    return os.path.join(cache_root(), "parsed-yaml", key[:2], key)
 
 
 def parsed(text: str, parse: Callable[[str], Any]) -> Any:
@@ -73,16 +72,11 @@ def parsed(text: str, parse: Callable[[str], Any]) -> Any:
 
 
 def _read(key: str) -> dict[str, Any] | None:
-    try:
-        with open(_entry(key), "rb") as stream:
-            stored = stream.read(_LIMIT + 1)
-    except OSError:
-        return None
-    head = _MAGIC + key.encode() + b"\n"
-    if len(stored) > _LIMIT or not stored.startswith(head):
+    stored = read_keyed(_entry(key), _MAGIC + key.encode() + b"\n", _LIMIT)
+    if stored is None:
         return None
     try:
-        data = marshal.loads(stored[len(head) :])
+        data = marshal.loads(stored)
     except (EOFError, ValueError, TypeError):
         return None
     return data if isinstance(data, dict) and _plain(data) else None
@@ -100,8 +94,6 @@ def _plain(value: Any) -> bool:
 def _write(key: str, data: Any) -> None:
     if not isinstance(data, dict) or not _plain(data):
         return
-    from checker.cache import write_atomically
-
     try:
         body = marshal.dumps(data)
     except ValueError:  # not marshallable after all: parsed again next time

@@ -17,10 +17,14 @@ from click.testing import CliRunner
 
 from checker import __version__
 from checker.cli import main
-from checker.config import tomllib
 from checker.registry import load_all
 from checker.ruleset import available_versions
 from tests.conftest import DEMO_RULES, REPO, require_data
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 VERDICT = "FAILED: 1 results checked against demo, 0 accepted, 1 rejected; 1 error, 1 notice"
 

@@ -201,27 +201,6 @@ def test_the_command_serves_and_misses_with_children_comparing(
     assert again == check_demo_json(demo_tree, "--no-cache")
 
 
-def test_the_cache_folder_is_the_cache_module_s(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from checker.cache import cache_dir
-
-    for env in ({"SUBCHECK_CACHE_DIR": str(tmp_path / "c")}, {"XDG_CACHE_HOME": str(tmp_path / "x")}, {}):
-        for name in ("SUBCHECK_CACHE_DIR", "XDG_CACHE_HOME"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        assert os.path.normpath(checker.recheck._cache_dir()) == os.path.normpath(cache_dir())
-
-
-def test_an_entry_is_read_only_from_a_regular_file(tmp_path: Path) -> None:
-    from checker.recheck import _read
-
-    assert _read(str(tmp_path / "none.bin")) is None and _read(str(tmp_path / "none" / "x.bin")) is None
-    (tmp_path / "entry.bin").write_bytes(b"abc")
-    os.mkfifo(tmp_path / "fifo.bin")
-    assert _read(str(tmp_path / "entry.bin")) == b"abc" and _read(str(tmp_path / "fifo.bin")) == b""
-    assert _read(str(tmp_path)) == b""
-
-
 def test_the_program_ends_a_served_run_at_once_with_the_whole_report(demo_tree: Path, tmp_path: Path) -> None:
     """``subcheck`` (checker.cli:program) writes a served report whole, with its exit code, and skips the teardown
     (an atexit hook does not run); a run that checked ends as usual.

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from pathlib import Path
+
+from checker.entries import cache_root, read_keyed, write_atomically
 
 FORMAT = 1
 _MAGIC = b"subcheck-no-plugins\n"
@@ -57,27 +58,19 @@ def _status(path: str) -> str:
     return f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
 
 
-def _entry(key: str) -> Path:
-    from checker.cache import cache_dir
-
-    return cache_dir() / "no-plugins" / key
+def _entry(key: str) -> str:
+    return os.path.join(cache_root(), "no-plugins", key)
 
 
 def known_empty(key: str | None) -> bool:
     """Whether a scan of exactly these distributions found no plugin (a damaged entry: no)."""
     if key is None:
         return False
-    try:
-        with open(_entry(key), "rb") as stream:
-            return stream.read(256) == _MAGIC + key.encode() + b"\n"
-    except OSError:
-        return False
+    return read_keyed(_entry(key), _MAGIC + key.encode() + b"\n", 256) == b""
 
 
 def remember_empty(key: str | None) -> None:
     """Store that the scan of this fingerprint found no plugin (written whole, then renamed)."""
     if key is None:
         return
-    from checker.cache import write_atomically
-
     write_atomically(_entry(key), _MAGIC + key.encode() + b"\n")
