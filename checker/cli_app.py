@@ -1,4 +1,8 @@
-"""The ``subcheck`` command line: check, rules, explain (and the commands other modules add)."""
+"""The ``subcheck`` command line as a click application: check, rules, explain (and the commands other modules add).
+
+The program itself starts in :mod:`checker.cli`, which answers a served re-check before this module (and click) is
+imported.
+"""
 
 from __future__ import annotations
 
@@ -120,7 +124,7 @@ def check(
     no_cache: bool,
 ) -> None:
     """Check the submission tree at PATH and report findings (exit 0 valid, 1 errors, 2 could not run)."""
-    from checker.recheck import Fingerprints, lookup, run_key, take_manifest  # here: other commands never need it
+    from checker.recheck import Fingerprints, check_key, lookup, take_manifest  # here: other commands never need it
 
     root = resolve_root(path)
     given = with_config(root, version=version, suite=None if suite == "auto" else suite, select=select,
@@ -128,9 +132,8 @@ def check(
     version, select, ignore, waivers, suite = (given[k] for k in ("version", "select", "ignore", "waivers", "suite"))
     suite = suite or "auto"
     rules_at = str(rules_file.resolve()) if rules_file else None
-    asked = {"suite": suite, "version": version, "rules_file": rules_at, "submitter": submitter, "select": select,
-             "ignore": ignore, "published": published, "debug": debug}  # fmt: skip
-    key = None if no_cache or plugins_requested() else run_key(str(root), asked)
+    asked = {"submitter": submitter, "select": select, "ignore": ignore, "published": published, "debug": debug}
+    key = None if no_cache or plugins_requested() else check_key(str(root), suite, version, rules_at, **asked)
     stored, manifest, walked = lookup(key, str(root)) if key else (None, None, True)
     if stored is not None:  # the tree is as it was when this report was made: nothing to read or judge again
         written = stored.renders.get(render_key(fmt, output, waivers, given["evidence"]) or "")
@@ -191,14 +194,13 @@ def _write(written: tuple[int, str], served: bool = False) -> NoReturn:
     """A report already written out as text (:func:`checker.commandline.rendered`), and its exit code.
 
     ``served``: the run did nothing else (no worker, no file, no engine). Run as the ``subcheck`` program
-    (:func:`program`), it then ends without the interpreter's teardown, which frees what the system frees anyway
-    and took about a tenth of such a run; the output is flushed first, so a closed pipe still says so.
+    (:func:`checker.cli.program`), it then ends without the interpreter's teardown (:func:`checker.cli.serve`).
     """
+    from checker import cli
+
+    if served and cli.running_as_program():
+        cli.serve(written)
     sys.stdout.write(written[1])
-    if served and _PROGRAM:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(written[0])
     sys.exit(written[0])
 
 
@@ -242,17 +244,3 @@ def _auto_suite(path: Path) -> str:
     if detect_endpoints_tree(path):
         return "endpoints"
     return "training" if _is_training(path) else "inference"
-
-
-_PROGRAM = False  # set by program(): this process is the subcheck command, not a caller of main()
-
-
-def program() -> None:
-    """The ``subcheck`` executable: :func:`main`, where a re-check served from the cache may end at once."""
-    global _PROGRAM  # noqa: PLW0603 - one switch for the whole process, set once before anything runs
-    _PROGRAM = True
-    main()
-
-
-if __name__ == "__main__":
-    program()

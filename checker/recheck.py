@@ -31,10 +31,13 @@ import stat
 import sys
 import time
 from array import array
-from typing import Any
 
 from checker.entries import cache_root, read_entry, write_atomically
 from checker.recheck_compare import same_tree
+
+TYPE_CHECKING = False  # not typing's: a served re-check imports no module it does not run (typing: ~5 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMAT = 2  # bump when what is stored changes shape
 SETTLE_NS = 2_000_000_000  # younger entries are not trusted to show a later change by their times alone
@@ -101,6 +104,22 @@ def run_key(root: str, given: dict[str, Any]) -> str | None:
         "given": sorted((k, str(v)) for k, v in given.items()),
     }
     return hashlib.blake2b(repr(material).encode(errors="surrogateescape"), digest_size=24).hexdigest()
+
+
+def check_key(root: str, suite: str, version: str | None, rules_at: str | None, **asked: Any) -> str | None:
+    """The key of a ``subcheck check`` run (:func:`run_key` of what it was asked): one function for the click
+    command and for the program's served path (:mod:`checker.cli`), so that both find the same entry.
+    """
+    keys = ("submitter", "select", "ignore", "published", "debug")
+    given = {"suite": suite, "version": version, "rules_file": rules_at, **{k: asked[k] for k in keys}}
+    return run_key(root, given)
+
+
+def render_shape(
+    fmt: str, show: tuple[str, ...], verbose: bool, quiet: bool, floor: str, width: int, evidence: str | None
+) -> str:
+    """The key a report written to standard output is stored under: everything that shapes its characters."""
+    return repr((fmt, tuple(show), bool(verbose), bool(quiet), floor, width, evidence))
 
 
 class _Known:
@@ -300,11 +319,24 @@ def _entry(key: str) -> str:
     return os.path.join(cache_root(), f"recheck-v{FORMAT}", key[:2], f"{key}.bin")
 
 
+_PRIMED: dict[tuple[str, str], tuple[Stored | None, Manifest | None, bool]] = {}
+
+
+def prime(key: str, root: str, found: tuple[Stored | None, Manifest | None, bool]) -> None:
+    """What :func:`lookup` just found for ``key`` and ``root`` in this process (the program's served path, which
+    then hands the run to the click command): the next lookup of the same returns it, once, without comparing again.
+    """
+    _PRIMED[(key, root)] = found
+
+
 def lookup(key: str, root: str) -> tuple[Stored | None, Manifest | None, bool]:
     """The stored output of this key when the tree is unchanged. Else None, and when a good entry of an earlier
     state of the tree made it cheap, this run's manifest and True (None and True: the tree cannot be trusted now;
     do not walk it again). A damaged entry is removed.
     """
+    primed = _PRIMED.pop((key, root), None)
+    if primed is not None:
+        return primed
     path = _entry(key)
     blob = read_entry(path, ENTRY_LIMIT)  # regular files only, non-blocking: a FIFO here cannot hang
     if blob is None:

@@ -18,7 +18,10 @@ import sys
 import time
 from array import array
 from operator import attrgetter, ne
-from typing import NoReturn
+
+TYPE_CHECKING = False  # not typing's: a served re-check imports no module it does not run (typing: ~5 ms)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 SIZE = 40  # five 8-byte numbers per entry: mode, size, inode, modification and status-change times
 MIN_SHARE = 4096  # fewer entries per process than this: a fork and a child's exit (~5 ms) cost more than they save
