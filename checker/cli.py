@@ -132,7 +132,7 @@ def _served(argv: list[str]) -> tuple[int, str] | None:
     if not os.path.isdir(root) or not _no_settings(root):
         return None
     from checker.recheck import check_key, lookup, prime, render_shape
-    from checker.reporters.width import width_for
+    from checker.width import width_for
 
     flags = {name: bool(asked.get(name)) for name in ("published", "debug")}
     picked = {name: asked.get(name) for name in ("submitter", "select", "ignore")}

@@ -130,7 +130,7 @@ def render_key(fmt: str, output: Path | None, waivers: Path | None, evidence: st
     if output is not None or waivers is not None or fmt not in BUILT_IN_FORMATS or fmt == "github":
         return None
     from checker.recheck import render_shape
-    from checker.reporters.width import width_for
+    from checker.width import width_for
 
     view = view_settings()
     return render_shape(fmt, view.show, view.verbose, view.quiet, view.min_severity, width_for(sys.stdout), evidence)

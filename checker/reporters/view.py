@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checker.findings import Finding, Severity
-from checker.reporters.width import DEFAULT_WIDTH, MIN_WIDTH, width_for
+from checker.width import DEFAULT_WIDTH, MIN_WIDTH, width_for
 
 __all__ = ["DEFAULT_WIDTH", "MIN_WIDTH", "View", "needs_no_action", "width_for"]
 

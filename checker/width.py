@@ -1,10 +1,12 @@
-"""The width a text report is written at; apart from :mod:`checker.reporters.view` so that a re-check served from
-the cache (which keys a stored report by its width) needs nothing else from the reporters.
+"""The width a text report is written at; outside :mod:`checker.reporters` so that a re-check served from the
+cache (which keys a stored report by its width) imports nothing of the reporters (their package imports typing).
 """
 
 from __future__ import annotations
 
-from typing import TextIO
+TYPE_CHECKING = False  # not typing's: the served path imports no module it does not run
+if TYPE_CHECKING:
+    from typing import TextIO
 
 DEFAULT_WIDTH = 120  # columns of a report that does not go to a terminal (a file, a CI log)
 MIN_WIDTH = 60
