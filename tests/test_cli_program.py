@@ -167,3 +167,18 @@ def test_any_change_to_the_checkers_files_changes_the_run_key(tmp_path: Path, mo
         keys.append(key())
         assert keys[-1] not in keys[:-1]
     assert checker.recheck.check_key(str(tmp_path), "inference", None, None, **asked) not in keys
+
+
+def test_a_served_report_into_a_closed_pipe_ends_quietly_with_exit_1(demo_tree: Path, tmp_path: Path) -> None:
+    args = ["check", str(demo_tree), "--rules", DEMO_RULES]
+    assert _program(args, tmp_path / "cache")[0] in (0, 1)
+    env = {**os.environ, "SUBCHECK_CACHE_DIR": str(tmp_path / "cache")}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SCRIPT, json.dumps(args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        cwd=REPO,
+    )  # fmt: skip
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # the reader left before anything was written
+    said = child.stderr.read().decode()
+    assert child.wait(timeout=300) == 1 and "Traceback" not in said
+    assert json.loads(said.strip().splitlines()[-1]) == {"click": False, "compares": 1}
