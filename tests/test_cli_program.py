@@ -182,3 +182,45 @@ def test_a_served_report_into_a_closed_pipe_ends_quietly_with_exit_1(demo_tree: 
     said = child.stderr.read().decode()
     assert child.wait(timeout=300) == 1 and "Traceback" not in said
     assert json.loads(said.strip().splitlines()[-1]) == {"click": False, "compares": 1}
+
+
+def test_the_settings_files_the_program_looks_for_are_the_settings_module_s() -> None:
+    """The served path steps aside wherever a settings file may apply; it must look for the very files
+    :func:`checker.config.find_config` reads, or a setting would be ignored on a served run."""
+    from checker import cli, config
+
+    assert set(cli._SETTINGS) == {config.CONFIG_FILE, config.PYPROJECT}
+
+
+@pytest.mark.parametrize(
+    ("files", "start"),
+    [
+        ((), "repo/tree"),
+        (("repo/.git/",), "repo/tree"),
+        (("repo/subcheck.yaml", "repo/.git/"), "repo/tree"),
+        (("repo/tree/pyproject.toml",), "repo/tree"),
+        (("subcheck.yaml", "repo/.git/"), "repo/tree"),  # above the repository: find_config stops at .git
+        (("repo/.git", "repo/pyproject.toml"), "repo/tree"),  # a .git file (a worktree) with settings beside it
+    ],
+)
+def test_the_program_serves_only_where_no_settings_apply(tmp_path: Path, files: tuple[str, ...], start: str) -> None:
+    """Where :func:`checker.config.find_config` finds settings, the served path must not answer (it hands to click);
+    where it finds none, the served path may answer. A pyproject.toml without [tool.subcheck] only costs a served
+    run, never a wrong one."""
+    from checker import cli, config
+
+    for name in files:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if name.endswith("/"):
+            path.mkdir(exist_ok=True)
+        elif path.name == "subcheck.yaml":
+            path.write_text("version: v4.1\n")
+        elif path.name == "pyproject.toml":
+            path.write_text("[tool.subcheck]\nversion = 'v4.1'\n")
+        else:
+            path.write_text("gitdir: elsewhere\n")
+    root = tmp_path / start
+    root.mkdir(parents=True, exist_ok=True)
+    settings_apply = config.find_config(root).path is not None
+    assert cli._no_settings(str(root)) is not settings_apply
