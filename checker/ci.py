@@ -111,18 +111,27 @@ def ci_report(
 ) -> tuple[Report, Affected | Touched]:
     """Compute the change, check what it touched; the filtered report and the change (exits 2 on trouble)."""
     repo = resolve_root(repo)  # `--repo .` and a relative path give the findings of the absolute path
+    if version is None and rules_file is None:
+        import checker.detect  # noqa: F401  (before the thread starts: choose_round then imports nothing)
+    # the rule modules import while git computes the change and lists head, and while the round is chosen
+    rule_modules = None if suite == "training" else _import_in_background(suite)
     change = None if suite == "training" else _Change(repo, base, head)  # git lists head while the round is chosen
     # a fresh process per push: rule files parsed and logs voted on in an earlier run are not read again
     before = yaml_memo.use(True), detect_memo.use(True)
     try:
         rules, evidence = choose_round(repo, suite, version, rules_file)
+    except BaseException:
+        _join(rule_modules)  # a round that cannot be chosen exits 2: not while a module is half imported
+        raise
     finally:
         yaml_memo.use(before[0])
         detect_memo.use(before[1])
     if change is None:
         return training_ci_report(repo, base, head, rules, evidence, jobs, selection, options)
     rules_path = str(rules_file.resolve()) if rules_file else None
-    rule_modules = _import_in_background(rules.suite)
+    if rule_modules is None or rules.suite != suite:  # a rule file of another suite: its modules, once these are in
+        _join(rule_modules)
+        rule_modules = _import_in_background(rules.suite)
     try:
         git, prefix, new, affected = change.opened()
         in_place = change.in_place is None or change.in_place.answer()  # the work tree is what is checked
@@ -189,6 +198,11 @@ def _import_in_background(suite: str) -> threading.Thread:
     thread = threading.Thread(target=load, name="subcheck-rule-imports", daemon=True)
     thread.start()
     return thread
+
+
+def _join(thread: threading.Thread | None) -> None:
+    if thread is not None:
+        thread.join()
 
 
 def is_training(root: Path) -> bool:
