@@ -111,10 +111,9 @@ def ci_report(
 ) -> tuple[Report, Affected | Touched]:
     """Compute the change, check what it touched; the filtered report and the change (exits 2 on trouble)."""
     repo = resolve_root(repo)  # `--repo .` and a relative path give the findings of the absolute path
-    if version is None and rules_file is None:
-        import checker.detect  # noqa: F401  (before the thread starts: choose_round then imports nothing)
-    # the rule modules import while git computes the change and lists head, and while the round is chosen
-    rule_modules = None if suite == "training" else _import_in_background(suite)
+    # the modules import while git computes the change and lists head: its waits are this process's idle time
+    detecting = version is None and rules_file is None
+    rule_modules = None if suite == "training" else _import_in_background(suite, detecting)
     change = None if suite == "training" else _Change(repo, base, head)  # git lists head while the round is chosen
     # a fresh process per push: rule files parsed and logs voted on in an earlier run are not read again
     before = yaml_memo.use(True), detect_memo.use(True)
@@ -181,19 +180,32 @@ class _Change:
         return self.git, self.prefix, self.new, self.affected
 
 
-def _import_in_background(suite: str) -> threading.Thread:
-    """Import the suite's rule modules, its discovery and the built-in metrics while git works: imports keep one
-    core busy, git runs in its own processes on the other. Nothing else is imported until the thread is joined; an
-    import that fails here fails again, with its message, where the engine needs it.
+def _import_in_background(suite: str, detecting: bool = False) -> threading.Thread:
+    """Import what the run needs next while git works: imports keep one core busy, git runs in its own processes.
+
+    First what :func:`choose_round` imports (the round's detection when it is detected, the cache), so that it
+    finds them imported or waits for them; then the suite's rule modules, its discovery and the built-in metrics;
+    then what checking and reporting import. The calling thread imports nothing else until this one is joined, and
+    what choose_round imports imports no rule module: the two threads never wait on each other's import. An import
+    that fails here fails again, with its message, where it is needed.
     """
     from checker.registry import load_suite
     from checker.suites import suite_named
 
     def load() -> None:
         with contextlib.suppress(Exception):
+            if detecting:
+                import checker.detect  # noqa: F401
+            import importlib.util  # noqa: F401  (the rule files' memo asks where PyYAML is)
+
+            import checker.cache  # noqa: F401  (the rule file's validation memo, then the engine's)
+        with contextlib.suppress(Exception):
             load_suite(suite)
             suite_named(suite)
             import checker.metrics_plugins  # noqa: F401  (the built-in metrics every run registers)
+        with contextlib.suppress(Exception):
+            import checker.prefetch  # noqa: F401  (the read-ahead of the checked files)
+            import checker.reporters.text  # noqa: F401  (the verdict line every format ends with)
 
     thread = threading.Thread(target=load, name="subcheck-rule-imports", daemon=True)
     thread.start()
