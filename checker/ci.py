@@ -8,6 +8,7 @@ import gc
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -133,12 +134,14 @@ def ci_report(
         rule_modules = _import_in_background(rules.suite)
     try:
         git, prefix, new, affected = change.opened()
-        in_place = change.in_place is None or change.in_place.answer()  # the work tree is what is checked
+        # the work tree is what is checked; the thread is joined before the proof walks the touched submitters
+        in_place = change.in_place is None or change.in_place.answer(rule_modules.join)
         rule_modules.join()  # before the engine runs: from here on, imports happen in this thread only
         if in_place:
-            report = run_incremental(
-                repo, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
-            )
+            with _walks_taken(repo, change.in_place):
+                report = run_incremental(
+                    repo, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
+                )
         else:
             from checker.gitsnapshot import snapshot  # here: a CI job's checkout usually holds head already
 
@@ -210,6 +213,21 @@ def _import_in_background(suite: str, detecting: bool = False) -> threading.Thre
     thread = threading.Thread(target=load, name="subcheck-rule-imports", daemon=True)
     thread.start()
     return thread
+
+
+@contextlib.contextmanager
+def _walks_taken(root: Path, proof: InPlace | None) -> Iterator[None]:
+    """The checks of this run read the walks the proof took of the work tree (the same function, moments before),
+    and only this run: they are forgotten after it.
+    """
+    from checker.context import TAKEN_WALKS
+
+    walks = proof.walks if proof is not None else {}
+    TAKEN_WALKS.update({(str(root), path): walk for path, walk in walks.items()})
+    try:
+        yield
+    finally:
+        TAKEN_WALKS.clear()
 
 
 def _join(thread: threading.Thread | None) -> None:

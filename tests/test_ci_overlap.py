@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from checker import context
+from checker.context import walk_submitter
 from checker.engine import Selection, SelectionError, crash_finding
-from checker.gitinplace import _same_entries
+from checker.gitinplace import _same_entries, _walk_holds
 from checker.registry import REGISTRY, load_suite
 from tests import trees
-from tests.test_ci_speed import commit, git
+from tests.test_ci_speed import _holds, commit, git, run_ci
 
 REPO = Path(__file__).resolve().parents[1]
 # what the rule modules import on their way: the main thread must not import any of these while they load
@@ -120,3 +122,70 @@ def test_a_folder_is_compared_by_its_kind_without_a_stat(tmp_path: Path) -> None
     (tmp_path / "d").unlink()
     (tmp_path / "d").write_text("")
     assert not _same_entries(str(tmp_path), {"": {"d": ("040000", 0), "elsewhere": ("040000", 0)}, "d": {}}, False)
+
+
+# --- the proof's walk of the touched submitters is the checks' walk ------------------------------------------
+def _replace_with_link(tree: trees.Tree) -> None:
+    """A log replaced by a link to a copy of itself outside the tree: the same content, not what head holds."""
+    log = tree.path(tree.perf_detail())
+    copy = tree.root.parent / "copy.txt"
+    copy.write_bytes(log.read_bytes())
+    log.unlink()
+    log.symlink_to(copy)
+
+
+def _folder_for_file(tree: trees.Tree) -> None:
+    log = tree.path(tree.perf_detail())
+    log.unlink()
+    log.mkdir()
+
+
+def _linked_folder(tree: trees.Tree) -> None:
+    """A result folder replaced by a link to a copy of it: every file the same, the folder not one."""
+    folder = tree.path(tree.perf_detail()).parent
+    copy = tree.root.parent / "run_1"
+    folder.rename(copy)
+    folder.symlink_to(copy)
+
+
+@pytest.mark.parametrize("doubt", [_replace_with_link, _folder_for_file, _linked_folder])
+def test_a_walked_submitter_unlike_head_is_no_proof(changed: trees.Tree, doubt) -> None:  # type: ignore[no-untyped-def]
+    assert _holds(changed)
+    doubt(changed)
+    assert not _holds(changed)
+
+
+def test_the_checks_read_the_walk_the_proof_took(changed: trees.Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = changed
+    walked: list[str] = []
+    real = context.walk_submitter
+    monkeypatch.setattr(context, "walk_submitter", lambda root, top: walked.append(top) or real(root, top))
+    code, in_place = run_ci(repo, "--base", "HEAD~1", "--head", "HEAD")
+    assert code == 1 and walked == [str(repo.root / repo.sub)]  # once: by the proof, not again by the checks
+    assert context.TAKEN_WALKS == {}  # forgotten after the run
+    monkeypatch.setattr("checker.gitinplace.InPlace.answer", lambda self, ready=None: False)  # the snapshot
+    assert run_ci(repo, "--base", "HEAD~1", "--head", "HEAD") == (code, in_place)
+
+
+def test_a_walk_holds_head_only_with_its_names_kinds_sizes_and_modes(tmp_path: Path) -> None:
+    sub = tmp_path / "closed" / "S"
+    (sub / "results").mkdir(parents=True)
+    (sub / "results" / "log.txt").write_text("abc")
+    os.symlink("log.txt", sub / "results" / "link")
+    results = {"log.txt": ("100644", 3), "link": ("120000", 7)}
+    head = {"closed/S": {"results": ("040000", 0)}, "closed/S/results": results}
+
+    def holds(region: dict = head) -> bool:
+        return _walk_holds(str(tmp_path), walk_submitter(str(tmp_path), str(sub)), region, "closed/S")
+
+    assert holds()
+    assert not holds({**head, "closed/S/results": {**results, "log.txt": ("100755", 3)}})
+    assert not holds({**head, "closed/S/results": {**results, "log.txt": ("100644", 4)}})
+    assert not holds({**head, "closed/S/results": {**results, "link": ("120000", 3)}})
+    assert not holds({**head, "closed/S/results": {**results, "link": ("100644", 3)}})
+    assert not holds({**head, "closed/S/results": {**results, "gone": ("100644", 3)}})
+    (sub / "results" / "Empty").mkdir()  # an empty folder head cannot hold
+    assert not holds()
+    (sub / "results" / "Empty").rmdir()
+    (sub / "results" / "log.txt").chmod(0o755)
+    assert not holds()
