@@ -13,7 +13,9 @@ snapshot would write (the root, its division folders and each touched submitter)
   the size);
 - no file there has a filter, ident or working-tree-encoding attribute (the checkout may have rewritten it).
 
-The check then reads the work tree, as ``ci`` without ``--head`` does.
+The check then reads the work tree, as ``ci`` without ``--head`` does. The touched submitters are walked for the
+proof by the checks' own walk (:func:`checker.context.walk_submitter`), and the checks read that walk: each is walked
+once, not twice.
 """
 
 from __future__ import annotations
