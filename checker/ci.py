@@ -33,6 +33,7 @@ from checker.gitrepo import GitRepo, open_change
 from checker.incremental import run_incremental
 from checker.options import RunOptions
 from checker.rounds import Round
+from checker.workers import fewer_collections
 
 if TYPE_CHECKING:
     from checker.training.ci import Touched
@@ -74,6 +75,7 @@ def ci(
 
     Exit 0 when the change adds no error, 1 when it does, 2 when it cannot be checked.
     """
+    fewer_collections()  # from here, not only once the checks run: the imports and the proof allocate as much
     given = with_config(resolve_root(repo), version=version, select=select, ignore=ignore, waivers=waivers,
                         rules_file=rules_file)  # fmt: skip
     version, select, ignore, waivers = (given[k] for k in ("version", "select", "ignore", "waivers"))

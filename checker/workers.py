@@ -83,7 +83,7 @@ def run_jobs(
     from checker.prefetch import ReadAhead
 
     jobs = max(1, min(jobs, len(work) or 1))
-    _fewer_collections()
+    fewer_collections()
     if jobs == 1:
         outputs: Iterable[WorkerOutput] = map(func, work)
         pool = None
@@ -104,7 +104,7 @@ def run_jobs(
             pool.shutdown()
 
 
-def _fewer_collections() -> None:
+def fewer_collections() -> None:
     """A check allocates millions of short-lived records that hold no reference cycles; Python's default cyclic
     collector threshold (700 allocations) would walk the heap thousands of times for nothing. Collections stay
     on, only less often; the workers inherit the setting.
