@@ -8,6 +8,7 @@ import gc
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +33,7 @@ from checker.gitrepo import GitRepo, open_change
 from checker.incremental import run_incremental
 from checker.options import RunOptions
 from checker.rounds import Round
+from checker.workers import fewer_collections
 
 if TYPE_CHECKING:
     from checker.training.ci import Touched
@@ -73,6 +75,7 @@ def ci(
 
     Exit 0 when the change adds no error, 1 when it does, 2 when it cannot be checked.
     """
+    fewer_collections()  # from here, not only once the checks run: the imports and the proof allocate as much
     given = with_config(resolve_root(repo), version=version, select=select, ignore=ignore, waivers=waivers,
                         rules_file=rules_file)  # fmt: skip
     version, select, ignore, waivers = (given[k] for k in ("version", "select", "ignore", "waivers"))
@@ -111,26 +114,36 @@ def ci_report(
 ) -> tuple[Report, Affected | Touched]:
     """Compute the change, check what it touched; the filtered report and the change (exits 2 on trouble)."""
     repo = resolve_root(repo)  # `--repo .` and a relative path give the findings of the absolute path
+    # the modules import while git computes the change and lists head: its waits are this process's idle time
+    detecting = version is None and rules_file is None
+    rule_modules = None if suite == "training" else _import_in_background(suite, detecting)
     change = None if suite == "training" else _Change(repo, base, head)  # git lists head while the round is chosen
     # a fresh process per push: rule files parsed and logs voted on in an earlier run are not read again
     before = yaml_memo.use(True), detect_memo.use(True)
     try:
         rules, evidence = choose_round(repo, suite, version, rules_file)
+    except BaseException:
+        _join(rule_modules)  # a round that cannot be chosen exits 2: not while a module is half imported
+        raise
     finally:
         yaml_memo.use(before[0])
         detect_memo.use(before[1])
     if change is None:
         return training_ci_report(repo, base, head, rules, evidence, jobs, selection, options)
     rules_path = str(rules_file.resolve()) if rules_file else None
-    rule_modules = _import_in_background(rules.suite)
+    if rule_modules is None or rules.suite != suite:  # a rule file of another suite: its modules, once these are in
+        _join(rule_modules)
+        rule_modules = _import_in_background(rules.suite)
     try:
         git, prefix, new, affected = change.opened()
-        in_place = change.in_place is None or change.in_place.answer()  # the work tree is what is checked
+        # the work tree is what is checked; the thread is joined before the proof walks the touched submitters
+        in_place = change.in_place is None or change.in_place.answer(rule_modules.join)
         rule_modules.join()  # before the engine runs: from here on, imports happen in this thread only
         if in_place:
-            report = run_incremental(
-                repo, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
-            )
+            with _walks_taken(repo, change.in_place):
+                report = run_incremental(
+                    repo, rules, affected, jobs=jobs, selection=selection, options=options, rules_path=rules_path
+                )
         else:
             from checker.gitsnapshot import snapshot  # here: a CI job's checkout usually holds head already
 
@@ -172,23 +185,56 @@ class _Change:
         return self.git, self.prefix, self.new, self.affected
 
 
-def _import_in_background(suite: str) -> threading.Thread:
-    """Import the suite's rule modules, its discovery and the built-in metrics while git works: imports keep one
-    core busy, git runs in its own processes on the other. Nothing else is imported until the thread is joined; an
-    import that fails here fails again, with its message, where the engine needs it.
+def _import_in_background(suite: str, detecting: bool = False) -> threading.Thread:
+    """Import what the run needs next while git works: imports keep one core busy, git runs in its own processes.
+
+    First what :func:`choose_round` imports (the round's detection when it is detected, the cache), so that it
+    finds them imported or waits for them; then the suite's rule modules, its discovery and the built-in metrics;
+    then what checking and reporting import. The calling thread imports nothing else until this one is joined, and
+    what choose_round imports imports no rule module: the two threads never wait on each other's import. An import
+    that fails here fails again, with its message, where it is needed.
     """
     from checker.registry import load_suite
     from checker.suites import suite_named
 
     def load() -> None:
         with contextlib.suppress(Exception):
+            if detecting:
+                import checker.detect  # noqa: F401
+            import importlib.util  # noqa: F401  (the rule files' memo asks where PyYAML is)
+
+            import checker.cache  # noqa: F401  (the rule file's validation memo, then the engine's)
+        with contextlib.suppress(Exception):
             load_suite(suite)
             suite_named(suite)
             import checker.metrics_plugins  # noqa: F401  (the built-in metrics every run registers)
+        with contextlib.suppress(Exception):
+            import checker.prefetch  # noqa: F401  (the read-ahead of the checked files)
+            import checker.reporters.text  # noqa: F401  (the verdict line every format ends with)
 
     thread = threading.Thread(target=load, name="subcheck-rule-imports", daemon=True)
     thread.start()
     return thread
+
+
+@contextlib.contextmanager
+def _walks_taken(root: Path, proof: InPlace | None) -> Iterator[None]:
+    """The checks of this run read the walks the proof took of the work tree (the same function, moments before),
+    and only this run: they are forgotten after it.
+    """
+    from checker.context import TAKEN_WALKS
+
+    walks = proof.walks if proof is not None else {}
+    TAKEN_WALKS.update({(str(root), path): walk for path, walk in walks.items()})
+    try:
+        yield
+    finally:
+        TAKEN_WALKS.clear()
+
+
+def _join(thread: threading.Thread | None) -> None:
+    if thread is not None:
+        thread.join()
 
 
 def is_training(root: Path) -> bool:

@@ -87,6 +87,11 @@ class Walk(NamedTuple):
     usable_folders: frozenset[str]
 
 
+# (root, submitter path) -> a walk this run already took, by the same function (``subcheck ci``'s proof that the work
+# tree holds head walks the touched submitters): the checks that follow read it instead of walking again
+TAKEN_WALKS: dict[tuple[str, str], Walk] = {}
+
+
 class SubmitterContext(BaseContext):
     def __init__(self, rules: Round, unit: SubmitterUnit, options: RunOptions | None = None) -> None:
         super().__init__(rules, unit.root, options)
@@ -103,7 +108,8 @@ class SubmitterContext(BaseContext):
 
     @cached_property
     def walk(self) -> Walk:
-        return walk_submitter(str(self.root), str(self.path))
+        root, top = str(self.root), str(self.path)
+        return TAKEN_WALKS.get((root, top)) or walk_submitter(root, top)
 
     def under(self, top: str) -> list[Entry]:
         """The walk's entries in one top-level folder (``results``), the folder itself included, in walk order."""

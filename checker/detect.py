@@ -26,9 +26,8 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from checker import detect_memo, ruleset
 from checker.discovery import DIVISIONS, DiscoveryError, locate_root
@@ -48,8 +47,7 @@ _RESULT = re.compile(r"^result_.*\.txt$")
 _TRAINING_MARKER = ":::MLLOG "
 
 
-@dataclass(frozen=True)
-class Detection:
+class Detection(NamedTuple):  # a NamedTuple: a frozen dataclass costs a millisecond of every run's start
     """The round to judge a tree by, and a one-line reason a person can check."""
 
     version: str
@@ -60,8 +58,7 @@ class RoundDetectionError(Exception):
     """The round cannot be told from the tree; the message names the candidates and says to pass --version."""
 
 
-@dataclass(frozen=True)
-class Pin:
+class Pin(NamedTuple):
     """A validated ``.subcheck.yaml``."""
 
     path: Path
@@ -155,8 +152,7 @@ def read_pin(file: Path, suite: str) -> Pin:
 # --- inference -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _InferenceRound:
+class _InferenceRound(NamedTuple):
     version: str
     releases: frozenset[str]
     qsl_seed: int | None

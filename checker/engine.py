@@ -12,8 +12,6 @@ nothing is parsed twice and workers share no state.
 
 from __future__ import annotations
 
-import difflib
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -63,6 +61,8 @@ class Selection:
         for item in (*self.select, *self.ignore):
             if not any(code.startswith(item) for code in codes):
                 families = sorted({c[:2] for c in codes})
+                import difflib  # here: only a misspelled code needs it
+
                 close = difflib.get_close_matches(item, codes + families, n=3, cutoff=0.5)
                 hint = f"; did you mean {', '.join(close)}?" if close else "; `subcheck rules` lists them"
                 raise SelectionError(f"unknown rule code or prefix {item!r}{hint}")
@@ -93,6 +93,8 @@ def emit(code: str, problem: Problem, unit: str, selection: Callable[[str], bool
 
 def crash_finding(rule: Rule, exc: BaseException, path: str, unit: str, debug: bool = False) -> Finding:
     """EN001: the rule raised; the unit it judged is rejected, and the finding says where it broke."""
+    import traceback  # here: only a crashing rule needs it (a run without one imports less)
+
     frames = traceback.extract_tb(exc.__traceback__)
     last = f"{Path(frames[-1].filename).name}:{frames[-1].lineno} in {frames[-1].name}" if frames else "?"
     text = str(exc)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from checker.discovery import DIVISIONS
 from checker.gitrepo import EMPTY_TREE, GITLINK, ZERO, GitChangeError, GitRepo, open_change
@@ -26,8 +27,7 @@ SubmitterKey = tuple[str, str]
 MAX_SUBMODULE_DEPTH = 8
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):  # a NamedTuple: a frozen dataclass costs a millisecond of every run's start
     """One changed file, relative to the checked root; ``old_path`` is set for renames."""
 
     status: str  # A added, M modified, D deleted, R renamed (T type change counts as M)

@@ -13,17 +13,24 @@ snapshot would write (the root, its division folders and each touched submitter)
   the size);
 - no file there has a filter, ident or working-tree-encoding attribute (the checkout may have rewritten it).
 
-The check then reads the work tree, as ``ci`` without ``--head`` does.
+The check then reads the work tree, as ``ci`` without ``--head`` does. The touched submitters are walked for the
+proof by the checks' own walk (:func:`checker.context.walk_submitter`), and the checks read that walk: each is walked
+once, not twice.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from checker.discovery import DIVISIONS
 from checker.gitdiff import Affected
 from checker.gitrepo import FILTER_QUERY, GITLINK, GitChangeError, GitRepo, Started
+
+if TYPE_CHECKING:
+    from checker.context import Entry, Walk
 
 CONVERSIONS = ("filter", "ident", "working-tree-encoding")
 
@@ -43,29 +50,78 @@ class InPlace:
         self.top = f"{prefix}/" if prefix else ""
         self.candidates = sorted(f"{d}/{s}" for d, s in affected.submitters if d in DIVISIONS)
         self.listing: tuple[Started, bool] | None = None
+        self.walks: dict[str, Walk] = {}  # submitter path -> its walk, when the answer is yes (the checks reuse it)
         if repo.work_tree is not None:
             try:
                 self.listing = _list_head(repo, commit, self.top, self.candidates)
             except (GitChangeError, OSError, ValueError):
                 self.listing = None
 
-    def answer(self) -> bool:
+    def answer(self, ready: Callable[[], None] | None = None) -> bool:
+        """Whether the work tree holds head; ``ready`` is called once git is at work and before the touched
+        submitters are walked (:mod:`checker.context` is imported there: a caller importing in another thread joins
+        it then).
+        """
         repo, top = self.repo, self.top
         if repo.work_tree is None or self.listing is None:
             return False
-        root = repo.work_tree / self.prefix if self.prefix else repo.work_tree
+        root = str(repo.work_tree / self.prefix if self.prefix else repo.work_tree)
         try:
             found = _region(repo, self.listing, top, self.candidates)
             if found is None:
                 return False
-            asked = _ask_git(repo, self.commit, top, *found)  # git works while the folders are compared here
+            region, touched = found
+            asked = _ask_git(repo, self.commit, top, region, touched)  # git works while the folders are compared
+            walks: dict[str, Walk] = {}
             try:
-                same = _same_entries(str(root), found[0], allow_git=not self.prefix)
+                outer = {f: e for f, e in region.items() if not f.startswith(tuple(f"{t}/" for t in touched))}
+                same = _same_entries(root, {f: e for f, e in outer.items() if f not in touched}, not self.prefix)
+                if same:
+                    if ready is not None:
+                        ready()
+                    walks = _walked(root, touched)
+                    same = all(_walk_holds(root, walk, region, t) for t, walk in walks.items())
             finally:
                 answers = asked.outputs() if asked is not None else None
-            return same and (asked is None or _git_agrees(answers or [], len(_checked_paths(top, found[0]))))
+            held = same and (asked is None or _git_agrees(answers or [], len(_checked_paths(top, region))))
         except (GitChangeError, OSError, ValueError):
             return False
+        self.walks = {os.path.join(root, t): walk for t, walk in walks.items()} if held else {}
+        return held
+
+
+def _walked(root: str, submitters: list[str]) -> dict[str, Walk]:
+    """Each touched submitter walked as the checks walk it (:func:`checker.context.walk_submitter`)."""
+    from checker.context import walk_submitter
+
+    return {s: walk_submitter(root, os.path.join(root, s)) for s in submitters}
+
+
+def _walk_holds(root: str, walk: Walk, region: dict[str, Listing], submitter: str) -> bool:
+    """The submitter's walk found exactly head's folders, each with head's names, kinds, sizes and executable bits."""
+    found: dict[str, dict[str, Entry]] = {}
+    for entry in walk.entries:
+        if not entry.empty:  # an empty folder's marker; the folder itself is an entry of its parent
+            found.setdefault(entry.rel.rpartition("/")[0], {})[entry.name] = entry
+    for folder, entries in region.items():
+        if folder == submitter or folder.startswith(f"{submitter}/"):
+            listed = found.pop(folder, {})  # a folder the walk could not list has no entries
+            if listed.keys() != entries.keys():
+                return False
+            if not all(_entry_holds(root, listed[name], mode, size) for name, (mode, size) in entries.items()):
+                return False
+    return not found  # no folder the walk listed that head does not have
+
+
+def _entry_holds(root: str, entry: Entry, mode: str, size: int) -> bool:
+    if mode == "040000" or entry.is_dir:
+        return mode == "040000" and entry.is_dir
+    if entry.is_link:  # the walk's stat followed it: the link itself is asked
+        return mode == "120000" and _same_kind(os.lstat(os.path.join(root, entry.rel)), mode, size)
+    if mode not in ("100644", "100755") or entry.mode is None:
+        return False
+    executable = bool(entry.mode & stat.S_IXUSR)
+    return stat.S_ISREG(entry.mode) and entry.size == size and executable == (mode == "100755")
 
 
 Listing = dict[str, tuple[str, int]]  # name -> (mode, size); size 0 for folders and submodules
@@ -159,7 +215,11 @@ def _same_entries(root: str, region: dict[str, Listing], allow_git: bool) -> boo
         if found.keys() != entries.keys():
             return False
         for name, (mode, size) in entries.items():
-            if not _same_kind(found[name].stat(follow_symlinks=False), mode, size):
+            entry = found[name]
+            if mode == "040000":  # a folder's kind is in the listing itself: no stat for it
+                if not entry.is_dir(follow_symlinks=False):
+                    return False
+            elif not _same_kind(entry.stat(follow_symlinks=False), mode, size):
                 return False
     return True
 

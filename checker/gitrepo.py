@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -147,6 +145,8 @@ class GitRepo:
         Comparing with the work tree needs fresh stat data; ``git diff`` would write it into the
         repository's index, so the refresh happens on a copy that is thrown away afterwards.
         """
+        import shutil  # here: only a check of the work tree against the index copies it (a ci run imports less)
+
         holder = temporary_folder(self, "subcheck-index-")
         try:
             copy = holder / "index"
@@ -331,6 +331,9 @@ def _is_bare(repo: GitRepo) -> bool:
 
 def temporary_folder(repo: GitRepo, prefix: str) -> Path:
     """A new folder outside the repository (TMPDIR inside it would mean writing to the checked tree)."""
+    import shutil
+    import tempfile  # here: a run that writes no snapshot and no index copy does not import it (5 ms)
+
     holder = Path(tempfile.mkdtemp(prefix=prefix)).resolve()
     if repo.work_tree is not None and (holder == repo.work_tree or repo.work_tree in holder.parents):
         shutil.rmtree(holder, ignore_errors=True)

@@ -158,7 +158,7 @@ def test_in_place_and_snapshot_give_the_same_report(repo: Tree, monkeypatch: pyt
     assert _holds(repo)
     code, in_place = run_ci(repo, "--base", "HEAD~1", "--head", "HEAD")
     assert code == 1 and ("PE006", repo.perf_detail(), None) in {(c, p, None) for c, p, _ in codes(in_place)}
-    monkeypatch.setattr("checker.gitinplace.InPlace.answer", lambda self: False)  # the snapshot
+    monkeypatch.setattr("checker.gitinplace.InPlace.answer", lambda self, ready=None: False)  # the snapshot
     assert run_ci(repo, "--base", "HEAD~1", "--head", "HEAD") == (code, in_place)
 
 
