@@ -28,8 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from checker.entries import cache_root, write_atomically  # noqa: F401 (write_atomically: where callers find it)
-from checker.parsers.text import ReadFailure, read_bytes_bounded
+from checker.entries import cache_root, read_checked, remove, write_checked
 
 FORMAT = 1  # bump when what is stored changes shape
 ENTRY_LIMIT = 1 << 30  # far above the findings of any submitter
@@ -142,23 +141,16 @@ def _entry(key: str) -> Path:
 def load(key: str) -> Any | None:
     """A stored output whose checksum matches, else None (a damaged entry is removed)."""
     path = _entry(key)
-    raw = read_bytes_bounded(path, ENTRY_LIMIT)  # non-blocking, regular files only: nothing here can hang a run
-    if raw.kind is ReadFailure.missing:
+    body = read_checked(path, _MAGIC, ENTRY_LIMIT)  # non-blocking, regular files only: nothing here can hang a run
+    if body is None:
         return None
-    blob = raw.data
-    body = blob[len(_MAGIC) + 32 :]
-    if blob[: len(_MAGIC)] == _MAGIC and hashlib.sha256(body).digest() == blob[len(_MAGIC) : len(_MAGIC) + 32]:
-        import pickle  # here: ``ci`` needs cache_dir() only, not the entries
+    import pickle  # here: ``ci`` needs cache_dir() only, not the entries
 
-        try:
-            return pickle.loads(body)  # noqa: S301 - our own entry in the user's cache, checksum verified
-        except Exception:  # noqa: BLE001 - any damage means: check again
-            pass
     try:
-        path.unlink()
-    except OSError:
-        pass
-    return None
+        return pickle.loads(body)  # noqa: S301 - our own entry in the user's cache, checksum verified
+    except Exception:  # noqa: BLE001 - any damage means: check again
+        remove(path)
+        return None
 
 
 def store(key: str, output: Any) -> None:
@@ -169,7 +161,7 @@ def store(key: str, output: Any) -> None:
         body = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - an unpicklable value: the run goes on uncached
         return
-    write_atomically(_entry(key), _MAGIC + hashlib.sha256(body).digest() + body)
+    write_checked(_entry(key), _MAGIC, body)
 
 
 def through_cache(job: Any, rules_data: dict[str, Any], compute: Callable[[], Any]) -> Any:

@@ -7,6 +7,7 @@ detections, plugin scans) keeps its entries here, never in a checked tree. This 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 
@@ -58,6 +59,34 @@ def read_keyed(path: str | os.PathLike[str], head: bytes, limit: int) -> bytes |
     if not stored or not stored.startswith(head):
         return None
     return stored[len(head) :]
+
+
+def read_checked(path: str | os.PathLike[str], magic: bytes, limit: int) -> memoryview | None:
+    """The body of an entry :func:`write_checked` wrote, when its checksum matches; None when there is none or it
+    is damaged (cut short, edited, not a regular file, too large), and a damaged one is removed.
+    """
+    blob = read_entry(path, limit)
+    if blob is None:
+        return None
+    head = len(magic)
+    body = memoryview(blob)[head + 32 :]
+    if blob[:head] == magic and hashlib.sha256(body).digest() == blob[head : head + 32]:
+        return body
+    remove(path)
+    return None
+
+
+def write_checked(path: str | os.PathLike[str], magic: bytes, body: bytes) -> None:
+    """Write ``body`` under ``magic`` and its SHA-256, whole (:func:`read_checked` reads it back)."""
+    write_atomically(path, magic + hashlib.sha256(body).digest() + body)
+
+
+def remove(path: str | os.PathLike[str]) -> None:
+    """Remove an entry that cannot be used; one that cannot be removed only costs time."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:

@@ -32,7 +32,7 @@ import sys
 import time
 from array import array
 
-from checker.entries import cache_root, read_entry, write_atomically
+from checker.entries import cache_root, read_checked, remove, write_checked
 from checker.recheck_compare import same_tree
 
 TYPE_CHECKING = False  # not typing's: a served re-check imports no module it does not run (typing: ~5 ms)
@@ -338,12 +338,10 @@ def lookup(key: str, root: str) -> tuple[Stored | None, Manifest | None, bool]:
     if primed is not None:
         return primed
     path = _entry(key)
-    blob = read_entry(path, ENTRY_LIMIT)  # regular files only, non-blocking: a FIFO here cannot hang
-    if blob is None:
+    body = read_checked(path, _MAGIC, ENTRY_LIMIT)  # regular files only, non-blocking: a FIFO here cannot hang
+    if body is None:
         return None, None, False
-    head = len(_MAGIC)
-    body = memoryview(blob)[head + 32 :]
-    if blob[:head] == _MAGIC and hashlib.sha256(body).digest() == blob[head : head + 32] and len(body) > 8:
+    if len(body) > 8:
         try:
             size = int.from_bytes(body[:8], "big")
             same, manifest, walked = compare(root, marshal.loads(body[8 : 8 + size]))
@@ -357,7 +355,7 @@ def lookup(key: str, root: str) -> tuple[Stored | None, Manifest | None, bool]:
             return Stored(renders, body[at + 8 + rendered :]), None, True
         except Exception:  # noqa: BLE001 - any damage means: check again
             pass
-    _remove(path)
+    remove(path)
     return None, None, False
 
 
@@ -371,14 +369,7 @@ def store(key: str, manifest: Manifest, output: Any, renders: dict[str, tuple[in
         body += pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - an unpicklable value: the run goes on unstored
         return
-    write_atomically(_entry(key), _MAGIC + hashlib.sha256(body).digest() + body)
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    write_checked(_entry(key), _MAGIC, body)
 
 
 def plugin_files() -> list[str] | None:

@@ -67,3 +67,17 @@ def test_a_fifo_in_place_of_any_memo_entry_neither_hangs_nor_answers(
     asking.start()
     asking.join(10)
     assert not asking.is_alive() and answers == [None, None, False, False]
+
+
+def test_a_checked_entry_is_read_back_and_a_damaged_one_removed(tmp_path: Path) -> None:
+    """The framing both the submitter cache and the re-check store use: magic, SHA-256 of the body, the body."""
+    good, cut, edited = tmp_path / "good", tmp_path / "cut", tmp_path / "edited"
+    for path in (good, cut, edited):
+        entries.write_checked(path, b"M\n", b"payload")
+    cut.write_bytes(cut.read_bytes()[:-1])
+    edited.write_bytes(edited.read_bytes().replace(b"payload", b"paYload"))
+    assert bytes(entries.read_checked(good, b"M\n", 1 << 10) or b"") == b"payload"
+    assert entries.read_checked(good, b"N\n", 1 << 10) is None and not good.exists()  # another kind: not ours
+    assert entries.read_checked(cut, b"M\n", 1 << 10) is None and not cut.exists()
+    assert entries.read_checked(edited, b"M\n", 1 << 10) is None and not edited.exists()
+    assert entries.read_checked(tmp_path / "absent", b"M\n", 1 << 10) is None
