@@ -120,8 +120,7 @@ def _entry_holds(root: str, entry: Entry, mode: str, size: int) -> bool:
         return mode == "120000" and _same_kind(os.lstat(os.path.join(root, entry.rel)), mode, size)
     if mode not in ("100644", "100755") or entry.mode is None:
         return False
-    executable = bool(entry.mode & stat.S_IXUSR)
-    return stat.S_ISREG(entry.mode) and entry.size == size and executable == (mode == "100755")
+    return _same_file(entry.mode, entry.size, mode, size)
 
 
 Listing = dict[str, tuple[str, int]]  # name -> (mode, size); size 0 for folders and submodules
@@ -230,9 +229,14 @@ def _same_kind(info: os.stat_result, mode: str, size: int) -> bool:
     if mode == "120000":
         return stat.S_ISLNK(info.st_mode) and info.st_size == size
     if mode in ("100644", "100755"):
-        executable = bool(info.st_mode & stat.S_IXUSR)
-        return stat.S_ISREG(info.st_mode) and info.st_size == size and executable == (mode == "100755")
+        return _same_file(info.st_mode, info.st_size, mode, size)
     return False
+
+
+def _same_file(file_mode: int, file_size: int | None, mode: str, size: int) -> bool:
+    """A regular file of head's size, executable exactly when head's mode says so (the two modes git records)."""
+    executable = bool(file_mode & stat.S_IXUSR)
+    return stat.S_ISREG(file_mode) and file_size == size and executable == (mode == "100755")
 
 
 def _checked_paths(top: str, region: dict[str, Listing]) -> list[str]:
