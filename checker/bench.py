@@ -41,11 +41,10 @@ def _child_env() -> dict[str, str]:
 def _measure_child(args: argparse.Namespace) -> None:
     """Run one check in this process and print its figures as JSON (called in a fresh interpreter)."""
     from checker.engine import run_checks
-    from checker.registry import load_all
     from checker.rounds import Round
     from checker.suites import suite_named
 
-    load_all()
+    # The run imports its own suite's rule modules, as ``subcheck check`` does (not every suite's).
     started = time.perf_counter()
     rules = Round.load(args.suite, args.version)
     tree = suite_named(args.suite).discover(Path(args.tree).resolve(), rules, None)
