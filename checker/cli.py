@@ -25,7 +25,6 @@ _VALUES = {"--version": "version", "--suite": "suite", "--rules": "rules", "--su
            "--format": "fmt", "--select": "select", "--ignore": "ignore", "--show": "show",
            "--min-severity": "min_severity", "--jobs": "jobs", "-j": "jobs"}  # fmt: skip
 _TEXT_FORMATS = ("csv", "json", "junit", "sarif", "text")  # built in, written to standard output with no side effect
-_SETTINGS = ("subcheck.yaml", "pyproject.toml")  # checker.config's files: where one may be, click reads it
 
 
 def __getattr__(name: str) -> Any:
@@ -94,25 +93,22 @@ def parse_check(argv: list[str]) -> dict[str, Any] | None:
 
 
 def _no_settings(root: str) -> bool:
-    """Whether no settings file can apply to ``root`` (:func:`checker.config.find_config` walks up as far as a
-    folder holding ``.git``); any doubt is False, and click reads the settings.
+    """Whether no settings file can apply to ``root``: none of :mod:`checker.config`'s files is anywhere it looks
+    (:func:`checker.settings_places.settings_folders`); any doubt is False, and click reads the settings.
     """
-    folder = root
-    while True:
-        for name in (*_SETTINGS, ".git"):
-            try:
-                os.stat(os.path.join(folder, name))
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            except OSError:
+    from checker.settings_places import NAMES, settings_folders
+
+    try:
+        for folder in settings_folders(root):
+            for name in NAMES:
+                try:
+                    os.stat(os.path.join(folder, name))
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
                 return False
-            if name != ".git":
-                return False
-            return True
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return True
-        folder = parent
+    except OSError:
+        return False
+    return True
 
 
 def _served(argv: list[str]) -> tuple[int, str] | None:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-CONFIG_FILE = "subcheck.yaml"
+from checker.settings_places import CONFIG_FILE, PYPROJECT, settings_folders
+
 PREPARE_LOG = "prepare_log.txt"  # what `subcheck prepare` did to the tree it wrote
 # subcheck's own files, allowed at a results root
 SETTINGS_FILES = frozenset({CONFIG_FILE, ".subcheck.yaml", PREPARE_LOG})
-PYPROJECT = "pyproject.toml"
 CONFIG_CAP = 1024 * 1024
 KEYS = {
     "version": "a round such as v4.1",
@@ -47,7 +47,7 @@ class Config:
 def find_config(start: Path) -> Config:
     """The settings of the nearest folder at or above ``start`` that has them."""
     folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents):
+    for candidate in map(Path, settings_folders(str(folder))):
         own = candidate / CONFIG_FILE
         if own.is_file():
             return Config(own, _validate(own, _read_yaml(own)))
@@ -56,8 +56,6 @@ def find_config(start: Path) -> Config:
             table = _read_pyproject(project)
             if table is not None:
                 return Config(project, _validate(project, table))
-        if (candidate / ".git").exists():
-            break
     return Config()
 
 

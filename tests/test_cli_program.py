@@ -187,9 +187,26 @@ def test_a_served_report_into_a_closed_pipe_ends_quietly_with_exit_1(demo_tree: 
 def test_the_settings_files_the_program_looks_for_are_the_settings_module_s() -> None:
     """The served path steps aside wherever a settings file may apply; it must look for the very files
     :func:`checker.config.find_config` reads, or a setting would be ignored on a served run."""
-    from checker import cli, config
+    from checker import config, settings_places
 
-    assert set(cli._SETTINGS) == {config.CONFIG_FILE, config.PYPROJECT}
+    assert settings_places.NAMES == (config.CONFIG_FILE, config.PYPROJECT)
+
+
+def test_settings_are_looked_for_up_to_the_repository_top(tmp_path: Path) -> None:
+    """One walk for both readers: the start, each folder above, ending with the one holding .git; a .git that is a
+    link loop counts as absent (as ``Path.exists`` says), and a relative start ends at the current folder."""
+    from checker.settings_places import settings_folders
+
+    (tmp_path / "repo" / "a" / "b").mkdir(parents=True)
+    (tmp_path / "repo" / ".git").mkdir()
+    start = str(tmp_path / "repo" / "a" / "b")
+    assert list(settings_folders(start)) == [start, str(tmp_path / "repo" / "a"), str(tmp_path / "repo")]
+    (tmp_path / "repo" / ".git").rmdir()
+    (tmp_path / "repo" / ".git").symlink_to(tmp_path / "repo" / ".git")
+    walked = list(settings_folders(start))
+    assert walked[:4] == [start, str(tmp_path / "repo" / "a"), str(tmp_path / "repo"), str(tmp_path)]
+    assert walked[-1] == "/"
+    assert list(settings_folders("a/b")) == ["a/b", "a", "."]
 
 
 @pytest.mark.parametrize(
