@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.context import ResultContext
-from checker.parsers.endpoints import Accuracy, Doc, Summary, accuracy, read_json, read_yaml, summary
-from checker.parsers.endpoints_files import report_totals
 from checker.parsers.jsonfile import JSON_LIMIT
 from checker.parsers.text import limit_for, read_text
+
+if TYPE_CHECKING:  # the Endpoints parsers are imported where a result of the client is read, not by every run
+    from checker.parsers.endpoints import Accuracy, Doc, Summary
 
 SUMMARY = Path("performance") / "result_summary.json"
 
@@ -41,6 +42,8 @@ class EndpointsResultContext(ResultContext):
     def doc(self, kind: str) -> Doc:
         cache = self.__dict__.setdefault("_ep_docs", {})
         if kind not in cache:
+            from checker.parsers.endpoints import read_json, read_yaml
+
             path = self.unit.result_dir / self.files[kind]
             cap = limit_for(self.rules, "endpoints_json", JSON_LIMIT)
             cache[kind] = read_yaml(path, cap) if path.suffix in (".yaml", ".yml") else read_json(path, cap)
@@ -48,11 +51,15 @@ class EndpointsResultContext(ResultContext):
 
     @cached_property
     def summary(self) -> Summary | None:
+        from checker.parsers.endpoints import summary
+
         data = self.doc("performance").data
         return None if data is None else summary(data)
 
     @cached_property
     def accuracy_result(self) -> Accuracy | None:
+        from checker.parsers.endpoints import accuracy
+
         data = self.doc("accuracy").data
         return None if data is None else accuracy(data)
 
@@ -62,6 +69,8 @@ class EndpointsResultContext(ResultContext):
 
     @cached_property
     def report_totals(self) -> dict[str, float] | None:
+        from checker.parsers.endpoints_files import report_totals
+
         path = self.unit.result_dir / "report.txt"
         if not path.is_file():
             return None
