@@ -14,10 +14,10 @@ from checker.parsers.memo import per_run
 from checker.parsers.text import DEFAULT_LIMIT, limit_for, read_text
 from checker.registry import rule
 
-_PTD_LINE = re.compile(r"^(\d\d-\d\d-\d{4} \d\d:\d\d:\d\d\.\d+):\s*(.*)$")
-_ERROR_TAIL = re.compile(r": ERROR([^\r\n]*)")  # what follows a line's first ": ERROR", up to its line end
+_PTD_LINE = r"^(\d\d-\d\d-\d{4} \d\d:\d\d:\d\d\.\d+):\s*(.*)$"  # patterns: compiled (once) where used
+_ERROR_TAIL = r": ERROR([^\r\n]*)"  # what follows a line's first ": ERROR", up to its line end
 _ODD_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e")  # ASCII line breaks of str.splitlines() besides \n, \r
-_LONE_CR = re.compile(r"\r(?!\n)")
+_LONE_CR = r"\r(?!\n)"
 _PtdError = tuple[int, str, bool]  # line index, message, inside the ranging window
 
 
@@ -197,7 +197,7 @@ def _ptd_errors(lines: list[str], window: tuple[int, int] | None, prefixes: tupl
             continue
         if (message, ranging) in reported:  # one finding per distinct message and phase
             continue
-        if not _PTD_LINE.match(line):
+        if not re.match(_PTD_LINE, line):
             continue
         reported.add((message, ranging))
         found.append((number, message, ranging))
@@ -211,7 +211,7 @@ def _joined_lines(text: str) -> str:
     if (
         text.isascii()
         and not any(odd in text for odd in _ODD_BREAKS)
-        and ("\r" not in text or not _LONE_CR.search(text))
+        and ("\r" not in text or not re.search(_LONE_CR, text))
     ):
         return text if text.endswith("\n") else text + "\n"
     return "\n".join(text.splitlines()) + "\n"
@@ -234,13 +234,13 @@ def _ptd_errors_fast(joined: str, suffix: str, prefixes: tuple[str, ...]) -> lis
     reported: set[tuple[str, bool]] = set()
     found: list[_PtdError] = []
     for begin, end, ranging in phases:
-        for tail in dict.fromkeys(_ERROR_TAIL.findall(joined, begin, end)):
+        for tail in dict.fromkeys(re.compile(_ERROR_TAIL).findall(joined, begin, end)):
             message = tail.lstrip(": ").strip()
             if (ranging and message.startswith(prefixes)) or (message, ranging) in reported:
                 continue
             at = _first(joined.find(f": ERROR{tail}\n", begin, end), joined.find(f": ERROR{tail}\r\n", begin, end))
             start = joined.rfind("\n", 0, at) + 1
-            if joined.find(": ERROR", start) != at or not _PTD_LINE.match(joined[start : at + 7 + len(tail)]):
+            if joined.find(": ERROR", start) != at or not re.match(_PTD_LINE, joined[start : at + 7 + len(tail)]):
                 return None
             reported.add((message, ranging))
             found.append((joined.count("\n", 0, start), message, ranging))

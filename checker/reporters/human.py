@@ -14,8 +14,8 @@ from checker.reporters.safe import printable
 ELLIPSIS = "..."
 LIST_SHOWN = 5  # items of a list shown before "(N in all)"
 VALUE_CAP = 300  # characters of one expected/found value in the machine-readable formats' messages
-_RST_LITERAL = re.compile(r"``(.+?)``")
-_RST_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")
+_RST_LITERAL = r"``(.+?)``"  # compiled (once) where used: most texts have no backquote
+_RST_ROLE = r":[a-z]+:`~?([^`]+)`"
 
 
 def plain(text: Any, lines: bool = False, keep: str = "") -> str:
@@ -27,7 +27,7 @@ def plain(text: Any, lines: bool = False, keep: str = "") -> str:
     shown = printable("" if text is None else text, keep=keep + ("\n" if lines else ""))
     if "`" not in shown:
         return shown
-    return _RST_ROLE.sub(r"`\1`", _RST_LITERAL.sub(r"`\1`", shown))
+    return re.sub(_RST_ROLE, r"`\1`", re.sub(_RST_LITERAL, r"`\1`", shown))
 
 
 def human(value: Any, limit: int | None = None) -> str:

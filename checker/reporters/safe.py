@@ -17,7 +17,7 @@ from urllib.parse import quote
 _INVISIBLE = frozenset("\u2028\u2029\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufffe\uffff")
 # A cell a spreadsheet would run as a formula (OWASP "CSV injection"), unless it is a plain number.
 _FORMULA_START = tuple("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"  # compiled (once) by the CSV cells that need it
 
 
 def _escape(char: str) -> str:
@@ -51,7 +51,7 @@ def spreadsheet_cell(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = printable(value)
-    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+    if text.startswith(_FORMULA_START) and not re.fullmatch(_NUMBER, text):
         return "'" + text
     return text
 
