@@ -291,3 +291,24 @@ def test_rh010_fail_user_conf_of_garbage_or_cut_mid_line(tree: Tree) -> None:
     path.write_bytes("*.Offline.target_qps = 0.72\n".encode("utf-16"))
     finding = tree.only("RH010")
     assert (finding.path, finding.found) == (conf, "is UTF-16/UTF-32 encoded, expected UTF-8 text")
+
+
+def test_a_read_stops_early_only_at_the_size_fstat_gave(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read asks for the size ``fstat`` gave and one byte, and stops on a short read only at that size; a file
+    that holds more than both stats said is still read to its end (at most the cap and one byte) and refused.
+    """
+    path = tmp_path / "grown.txt"
+    path.write_bytes(b"z" * 100)
+    small = os.stat_result((0o100644, 0, 0, 1, 0, 0, 10, 0, 0, 0))  # a regular file of 10 bytes
+    real_stat, real_fstat = os.stat, os.fstat
+    monkeypatch.setattr(os, "stat", lambda p, *a, **k: small if str(p) == str(path) else real_stat(p, *a, **k))
+    monkeypatch.setattr(
+        os, "fstat", lambda fd: small if os.readlink(f"/proc/self/fd/{fd}") == str(path) else real_fstat(fd)
+    )
+    refused = read_bytes_bounded(path, 50)
+    assert (refused.kind, refused.size) == (ReadFailure.too_large, 51)  # never more than the cap and one byte
+    whole = read_bytes_bounded(path, 200)
+    assert whole.ok and whole.data == b"z" * 100
+    monkeypatch.undo()
+    exact = read_bytes_bounded(path, 200)
+    assert exact.ok and exact.data == b"z" * 100

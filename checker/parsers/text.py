@@ -125,12 +125,16 @@ def read_bytes_bounded(path: Path, limit: int = DEFAULT_LIMIT, *, head: bool = F
             return _too_large(path, info.st_size, limit)
         chunks: list[bytes] = []
         total = 0
+        asked = min(wanted, info.st_size + 1, 1 << 24)  # the size fstat gave and a byte: no 16 MB buffer per file
         while total < wanted:
-            chunk = os.read(fd, min(wanted - total, 1 << 24))
+            chunk = os.read(fd, asked)
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
+            if len(chunk) < asked and total == info.st_size:
+                break  # a short read ending at the size fstat gave: the end of the file, no read to learn it again
+            asked = min(wanted - total, 1 << 24)
     except OSError as exc:
         return _failure(path, ReadFailure.unreadable, f"cannot be read: {exc.strerror or exc}")
     finally:
