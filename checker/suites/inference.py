@@ -21,8 +21,9 @@ IDENTITY = ("Division", "Organization", "Platform", "Model", "Scenario")
 class InferenceSuite:
     name = "inference"
     splits = True  # units() honours Focus.submitter and Focus.results: a big submitter can be shared out
-    # The files the rules read whole, hinted whole when reading ahead from a cold cache; of every other file (code,
-    # images, archives, a description's small JSON) the rules judge only the name, size and first bytes.
+    # The files the rules read whole, hinted when reading ahead from a cold cache; every other file (code, images,
+    # archives) is judged by its name and size, which the walk's stat gives, and a system description is one small
+    # JSON per system: neither is hinted.
     read_whole = frozenset({
         "mlperf_log_detail.txt", "mlperf_log_summary.txt", "mlperf_log_accuracy.json", "accuracy.txt",
         "baseline_accuracy.txt", "compliance_accuracy.txt", "verify_accuracy.txt", "verify_performance.txt",
