@@ -152,14 +152,14 @@ def _would_wait(path: str) -> bool | None:
         os.close(fd)
 
 
-def _hint(path: str, length: int = 0) -> None:
-    """Ask the kernel to read the file's first ``length`` bytes (0: all of it) into the page cache."""
+def _hint(path: str) -> None:
+    """Ask the kernel to read the whole file into the page cache."""
     try:
         fd = os.open(path, READ_FLAGS)
     except OSError:
         return
     try:
-        os.posix_fadvise(fd, 0, length, os.POSIX_FADV_WILLNEED)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)  # length 0: to the end
     except OSError:
         pass
     finally:

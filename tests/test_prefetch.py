@@ -35,7 +35,7 @@ def test_every_regular_file_once_no_links_no_fifos(tmp_path: Path, monkeypatch: 
     files = _tree(root)
     hinted: list[str] = []
     monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
-    monkeypatch.setattr(prefetch, "_hint", lambda path, length=0: hinted.append(path))
+    monkeypatch.setattr(prefetch, "_hint", lambda path: hinted.append(path))
     ahead = ReadAhead([str(root / "c"), str(root), str(root / "a")])  # folders named twice are walked once
     for thread in ahead.threads:
         thread.join(timeout=30)
@@ -50,7 +50,7 @@ def test_a_warm_tree_starts_no_thread_and_a_cold_one_is_hinted_whole(
     assert ReadAhead([str(root)]).threads == []  # just written: in the page cache
     hinted: list[str] = []
     monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
-    monkeypatch.setattr(prefetch, "_hint", lambda path, length=0: hinted.append(path))
+    monkeypatch.setattr(prefetch, "_hint", lambda path: hinted.append(path))
     ahead = ReadAhead([str(root)])
     for thread in ahead.threads:
         thread.join(timeout=30)
@@ -99,7 +99,7 @@ def test_a_folder_list_given_as_a_function_is_worked_out_off_the_callers_thread(
     hinted: list[str] = []
     asked_on: list[threading.Thread] = []
     monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
-    monkeypatch.setattr(prefetch, "_hint", lambda path, length=0: hinted.append(path))
+    monkeypatch.setattr(prefetch, "_hint", lambda path: hinted.append(path))
 
     def folders() -> list[str]:
         asked_on.append(threading.current_thread())
@@ -126,10 +126,10 @@ def test_only_the_files_the_rules_read_are_hinted(tmp_path: Path, monkeypatch: p
     root.mkdir()
     for name in ("mlperf_log_detail.txt", "weights.npz", "README.md"):
         (root / name).write_text("x")
-    hinted: dict[str, int] = {}
+    hinted: list[str] = []
     monkeypatch.setattr(prefetch, "_would_wait", lambda path: True)
-    monkeypatch.setattr(prefetch, "_hint", lambda path, length=0: hinted.__setitem__(os.path.basename(path), length))
+    monkeypatch.setattr(prefetch, "_hint", lambda path: hinted.append(os.path.basename(path)))
     ahead = ReadAhead([str(root)], whole=frozenset({"mlperf_log_detail.txt"}))
     for thread in ahead.threads:
         thread.join(timeout=30)
-    assert hinted == {"mlperf_log_detail.txt": 0}
+    assert hinted == ["mlperf_log_detail.txt"]
