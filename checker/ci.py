@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
-import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from checker.gitrepo import GitRepo, open_change
 from checker.incremental import run_incremental
 from checker.options import RunOptions
 from checker.rounds import Round
+from checker.suites import is_training_tree
 from checker.workers import fewer_collections
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def ci(
     given = with_config(resolve_root(repo), version=version, select=select, ignore=ignore, waivers=waivers,
                         rules_file=rules_file)  # fmt: skip
     version, select, ignore, waivers = (given[k] for k in ("version", "select", "ignore", "waivers"))
-    suite = "training" if rules_file is None and is_training(resolve_root(repo)) else "inference"
+    suite = "training" if rules_file is None and is_training_tree(resolve_root(repo)) else "inference"
     chosen = selection(select, ignore, (suite,))
     report, affected = ci_report(
         repo,
@@ -235,26 +235,6 @@ def _walks_taken(root: Path, proof: InPlace | None) -> Iterator[None]:
 def _join(thread: threading.Thread | None) -> None:
     if thread is not None:
         thread.join()
-
-
-def is_training(root: Path) -> bool:
-    if not _may_hold_systems(root):
-        return False  # no training tree, and its discovery is not imported (a hundredth of a second)
-    from checker.training.discovery import detect_training_tree
-
-    return root.is_dir() and detect_training_tree(root)
-
-
-def _may_hold_systems(root: Path) -> bool:
-    """Whether ``root`` or a folder in it has a ``systems`` folder, as every training submitter does (an unreadable
-    ``root`` may: the training discovery then decides).
-    """
-    try:
-        with os.scandir(root) as entries:
-            names = [entry.name for entry in entries]
-    except OSError:
-        return True
-    return any(os.path.isdir(os.path.join(root, *name, "systems")) for name in ([], *([n] for n in names)))
 
 
 def training_ci_report(

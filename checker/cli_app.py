@@ -29,7 +29,7 @@ from checker.commandline import (
     shared_options,
     with_config,
 )
-from checker.suites import suite_named, suite_names
+from checker.suites import is_training_tree, suite_named, suite_names
 
 
 def _progress(stream: TextIO) -> object:
@@ -231,16 +231,10 @@ def _remember(
         store(key, manifest, (replace(report, summaries=summaries), evidence), renders)
 
 
-def _is_training(path: Path) -> bool:
-    from checker.training.discovery import detect_training_tree
-
-    return path.is_dir() and detect_training_tree(path)
-
-
 def _auto_suite(path: Path) -> str:
     """The suite a tree's layout says: Endpoints point folders, training result logs, else inference."""
     from checker.endpoints.discovery import detect_endpoints_tree
 
     if detect_endpoints_tree(path):
         return "endpoints"
-    return "training" if _is_training(path) else "inference"
+    return "training" if is_training_tree(path) else "inference"

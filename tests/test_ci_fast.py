@@ -15,11 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 from checker import detect, detect_memo, incremental, ruleset
-from checker.ci import _may_hold_systems, ci, is_training
+from checker.ci import ci
 from checker.detect import RoundDetectionError, detect_round
 from checker.gitdiff import affected_by, changes_between
 from checker.gitinplace import holds_head
 from checker.gitrepo import GitRepo, open_change
+from checker.suites import _may_hold_systems, is_training_tree
 from checker.training.discovery import detect_training_tree
 from tests import trees
 from tests.test_detect import _seed, write_log, write_training
@@ -205,7 +206,7 @@ def test_the_cheap_training_test_answers_as_the_discovery(tmp_path: Path) -> Non
     write_training(training, "Acme", "bert")
     single = training / "Acme"
     for root, expected in ((inference, False), (training, True), (single, True), (tmp_path / "none", False)):
-        assert is_training(root) is expected is (root.is_dir() and detect_training_tree(root))
+        assert is_training_tree(root) is expected is (root.is_dir() and detect_training_tree(root))
     assert not _may_hold_systems(inference) and _may_hold_systems(training) and _may_hold_systems(single)
 
 

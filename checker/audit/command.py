@@ -20,6 +20,7 @@ from checker.findings import Finding
 from checker.options import RunOptions
 from checker.rounds import Round
 from checker.ruleset import RulesetError
+from checker.suites import is_training_tree
 
 
 def check_round(
@@ -95,7 +96,7 @@ def audit(
     given = cl.with_config(root, version=version, select=select, ignore=ignore, waivers=waivers,
                            rules_file=rules_file)  # fmt: skip
     version, select, ignore, waivers = (given[k] for k in ("version", "select", "ignore", "waivers"))
-    suite = "training" if rules_file is None and is_training(root) else "inference"
+    suite = "training" if rules_file is None and is_training_tree(root) else "inference"
     chosen = cl.selection(select, ignore, (suite, "audit"))
     rules, evidence = cl.choose_round(root, suite, version, rules_file)
     try:
@@ -142,12 +143,6 @@ def audit(
             err=True,
         )
     sys.exit(result.exit_code)
-
-
-def is_training(root: Path) -> bool:
-    from checker.training.discovery import detect_training_tree
-
-    return root.is_dir() and detect_training_tree(root)
 
 
 def training_audit(

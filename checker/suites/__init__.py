@@ -8,6 +8,7 @@ contexts, a result into table rows, and the result records into the table the re
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,3 +65,27 @@ def suite_named(name: str) -> Suite:
 
 def suite_names() -> list[str]:
     return sorted(_SUITES)
+
+
+def is_training_tree(root: Path) -> bool:
+    """Whether ``root`` holds a training tree (:func:`checker.training.discovery.detect_training_tree`), for the
+    commands that tell a suite from a tree's layout. A tree with no ``systems`` folder at its top or in a folder of
+    it, as every training submitter has, is not one: that is answered without importing the training discovery.
+    """
+    if not _may_hold_systems(root):
+        return False
+    from checker.training.discovery import detect_training_tree
+
+    return detect_training_tree(root)
+
+
+def _may_hold_systems(root: Path) -> bool:
+    """Whether ``root`` or a folder in it has a ``systems`` folder (an unreadable ``root`` may: the training
+    discovery then decides).
+    """
+    try:
+        with os.scandir(root) as entries:
+            folders = [root, *(entry.path for entry in entries)]
+    except OSError:
+        return True
+    return any(os.path.isdir(os.path.join(folder, "systems")) for folder in folders)
