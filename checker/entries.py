@@ -1,8 +1,8 @@
 """Entries of the user's cache: where they live, how one is read without trusting it, how one is written whole.
 
 Every cache and memo of the checker (checked submitters, re-checks, parsed rule files, schema passes, round
-detections, plugin scans) keeps its entries here, never in a checked tree. This module imports only ``os`` and
-``stat``: a re-check served from its entry reads it before anything else is imported.
+detections, plugin scans) keeps its entries here, never in a checked tree. This module imports only ``os``,
+``stat`` and ``hashlib``: a re-check served from its entry reads it before anything else is imported.
 """
 
 from __future__ import annotations

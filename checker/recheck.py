@@ -255,25 +255,26 @@ def compare(root: str, packed: Any) -> tuple[bool, Manifest | None, bool]:
     now = os.lstat(root)
     same_top = (*_status(now), now.st_dev) == tuple(top)
     if same_top and same_tree(joined, flat):  # the usual re-check, shared between processes; else see serially
-        same = _extra_same(extra)
-        return same, None, same  # a rule file or plugin changed: the caller walks the tree as usual
+        return _unchanged_tree(extra)
     names = joined.decode("utf-8", "surrogateescape").split("\0") if joined else []
     infos = _lstat_all(names)
     fresh = _flat(infos) if same_top and None not in infos else None
     if fresh == flat:
-        same = _extra_same(extra)
-        return same, None, same  # a rule file or plugin changed: the caller walks the tree as usual
+        return _unchanged_tree(extra)
     if fresh is not None and len(fresh) == len(flat):
         return False, _files_changed(root, (*_status(now), now.st_dev), names, infos, fresh, flat), True
     return False, take_manifest(root, _Known(names, flat, infos), same_top), True
 
 
-def _extra_same(extra: list[tuple[str, tuple[int, ...]]]) -> bool:
-    """Whether the files outside the tree that the stored run depended on (a rule file, a plugin) are unchanged."""
+def _unchanged_tree(extra: list[tuple[str, tuple[int, ...]]]) -> tuple[bool, None, bool]:
+    """:func:`compare`'s answer for a tree as stored: a hit when the files outside it that the stored run depended
+    on (a rule file, a plugin) are unchanged too; else a miss, and the caller walks the tree as usual.
+    """
     try:
-        return all(_status(os.stat(path)) == tuple(status) for path, status in extra)
+        same = all(_status(os.stat(path)) == tuple(status) for path, status in extra)
     except OSError:
-        return False
+        same = False
+    return same, None, same
 
 
 def _files_changed(
