@@ -2,7 +2,8 @@
 
 Every cache and memo of the checker (checked submitters, re-checks, parsed rule files, schema passes, round
 detections, plugin scans) keeps its entries here, never in a checked tree. This module imports only ``os``,
-``stat`` and ``hashlib``: a re-check served from its entry reads it before anything else is imported.
+``stat``, ``hashlib`` and :mod:`checker.bounded_read`: a re-check served from its entry reads it before anything
+else is imported.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import os
 import stat
 
-_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+from checker.bounded_read import READ_FLAGS, read_at_most
 
 
 def cache_root() -> str:
@@ -29,7 +30,7 @@ def read_entry(path: str | os.PathLike[str], limit: int) -> bytes | None:
     cannot hang the run, and never more than ``limit + 1`` bytes are read.
     """
     try:
-        fd = os.open(path, _READ_FLAGS)
+        fd = os.open(path, READ_FLAGS)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError:
@@ -38,19 +39,12 @@ def read_entry(path: str | os.PathLike[str], limit: int) -> bytes | None:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             return b""
-        chunks: list[bytes] = []
-        total = 0
-        while total <= limit:
-            chunk = os.read(fd, min(limit + 1 - total, 1 << 24))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+        data = read_at_most(fd, limit + 1, info.st_size)
     except OSError:
         return b""
     finally:
         os.close(fd)
-    return b"".join(chunks) if total <= limit else b""
+    return data if len(data) <= limit else b""
 
 
 def read_keyed(path: str | os.PathLike[str], head: bytes, limit: int) -> bytes | None:

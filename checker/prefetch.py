@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterable
 
-from checker.parsers.text import READ_FLAGS
+from checker.bounded_read import READ_FLAGS
 
 THREADS = 8  # open() of a cold inode and a cold folder's listing block: several at once keep the disk busy
 PROBES = 3  # files tried, without waiting, to tell a warm tree from a cold one

@@ -22,9 +22,10 @@ from itertools import compress, count, repeat
 from operator import itemgetter
 from pathlib import Path
 
+from checker.bounded_read import READ_FLAGS
 from checker.parsers.memo import per_run
 from checker.parsers.mllog import MARKER, key_of
-from checker.parsers.text import READ_FLAGS, RawFile, ReadFailure, looks_like_text, stat_regular
+from checker.parsers.text import RawFile, ReadFailure, looks_like_text, stat_regular
 
 DETAIL_LOG_LIMIT = 1 << 30
 MAP_ABOVE = 64 << 20  # files above this are memory-mapped (below, one read is cheaper than paging a map)

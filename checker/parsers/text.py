@@ -16,6 +16,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from checker.bounded_read import READ_FLAGS, read_at_most
+
 
 class ReadFailure(str, Enum):
     """Why a piece of evidence could not be used; a ``str`` so it prints and compares as its name."""
@@ -81,10 +83,6 @@ def _too_large(path: Path, size: int, limit: int) -> RawFile:
     return _failure(path, ReadFailure.too_large, f"file is {size} bytes, above the {limit}-byte cap", size)
 
 
-# How evidence is opened: never blocking (a FIFO swapped in), never taking a terminal, never inherited.
-READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
 def stat_regular(path: Path, limit: int | None = None) -> RawFile | os.stat_result:
     """``os.stat`` (links followed) of a regular file within the cap, or the failure it is."""
     try:
@@ -123,25 +121,14 @@ def read_bytes_bounded(path: Path, limit: int = DEFAULT_LIMIT, *, head: bool = F
             return _failure(path, ReadFailure.not_regular, _not_regular(info.st_mode))
         if info.st_size > limit and not head:
             return _too_large(path, info.st_size, limit)
-        chunks: list[bytes] = []
-        total = 0
-        asked = min(wanted, info.st_size + 1, 1 << 24)  # the size fstat gave and a byte: no 16 MB buffer per file
-        while total < wanted:
-            chunk = os.read(fd, asked)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            if len(chunk) < asked and total == info.st_size:
-                break  # a short read ending at the size fstat gave: the end of the file, no read to learn it again
-            asked = min(wanted - total, 1 << 24)
+        data = read_at_most(fd, wanted, info.st_size)
     except OSError as exc:
         return _failure(path, ReadFailure.unreadable, f"cannot be read: {exc.strerror or exc}")
     finally:
         os.close(fd)
-    if total > limit:
-        return _too_large(path, total, limit)
-    return RawFile(path, b"".join(chunks), size=total)
+    if len(data) > limit:
+        return _too_large(path, len(data), limit)
+    return RawFile(path, data, size=len(data))
 
 
 INPUT_CAP = 16 * MIB  # our own inputs (waiver, threshold and pin files): far above any real one
