@@ -38,6 +38,23 @@ def test_an_entry_is_read_only_from_a_regular_file_within_its_limit(tmp_path: Pa
     assert read(tmp_path / "fifo.bin", 10) == b"" and read(tmp_path, 10) == b""
 
 
+def test_an_entry_that_holds_more_than_its_stat_said_is_refused_past_its_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries and evidence share one bounded read (checker.bounded_read): an entry that grew after its ``fstat``
+    is read on, at most its limit and one byte, and refused past the limit; within it, it is read whole.
+    """
+    path = tmp_path / "grown.bin"
+    path.write_bytes(b"z" * 100)
+    small = os.stat_result((0o100644, 0, 0, 1, 0, 0, 10, 0, 0, 0))  # a regular file of 10 bytes
+    real_fstat = os.fstat
+    monkeypatch.setattr(
+        os, "fstat", lambda fd: small if os.readlink(f"/proc/self/fd/{fd}") == str(path) else real_fstat(fd)
+    )
+    assert entries.read_entry(path, 50) == b""
+    assert entries.read_entry(path, 200) == b"z" * 100
+
+
 def test_a_keyed_entry_gives_its_body_only_under_its_own_head(tmp_path: Path) -> None:
     path = tmp_path / "k"
     entries.write_atomically(path, b"HEAD\nbody")
