@@ -74,7 +74,8 @@ class InPlace:
             asked = _ask_git(repo, self.commit, top, region, touched)  # git works while the folders are compared
             walks: dict[str, Walk] = {}
             try:
-                outer = {f: e for f, e in region.items() if not f.startswith(tuple(f"{t}/" for t in touched))}
+                inside = tuple(f"{t}/" for t in touched)  # folders below a touched submitter: its walk judges them
+                outer = {f: e for f, e in region.items() if not f.startswith(inside)}
                 same = _same_entries(root, {f: e for f, e in outer.items() if f not in touched}, not self.prefix)
                 if same:
                     if ready is not None:
