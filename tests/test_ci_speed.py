@@ -63,6 +63,7 @@ def memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("SUBCHECK_CACHE_DIR", str(folder))
     schemas._errors_of.cache_clear()
     ruleset.load.cache_clear()  # so that this run reads its rule files
+    schema_memo.remember_passes(False)  # an in-process ci run earlier in this worker leaves it on (engine sets it)
     yield folder / "schema-passes"
     schemas._errors_of.cache_clear()
     schema_memo.remember_passes(False)
